@@ -1,0 +1,102 @@
+"""The exception tree: failures that stop a run (the file cannot be used).
+
+Data problems are *findings* (see ``findings.py``) and are never raised. Every exception here
+names the file and the fix, in Chinese and English; the CLI maps all of them to exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WorkbookCrmError(Exception):
+    """Base class: the workbook cannot be used as it is. ``message(lang)`` is what the user sees."""
+
+    code = "unusable"
+    zh = "无法使用该文件：{detail}"
+    en = "The file cannot be used: {detail}"
+
+    def __init__(self, path: str | Path | None = None, detail: str = "", **params: object) -> None:
+        self.path = str(path) if path is not None else ""
+        self.detail = detail
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        template = self.zh if lang == "zh" else self.en
+        text = template.format(detail=self.detail, path=self.path, **self.params)
+        if self.path:
+            return f"{self.path}: {text}"
+        return text
+
+
+class UnreadableWorkbook(WorkbookCrmError):
+    code = "unreadable"
+    zh = "文件已损坏或不完整，无法读取（{detail}）。请用 Excel/WPS 打开后另存为 .xlsx 再试。"
+    en = "the file is damaged or incomplete ({detail}). Open it in Excel/WPS and save it again as .xlsx."
+
+
+class FileMissing(WorkbookCrmError):
+    code = "missing"
+    zh = "找不到文件。请检查路径。"
+    en = "no such file. Check the path."
+
+
+class UnsupportedFormat(WorkbookCrmError):
+    code = "unsupported"
+    zh = "不支持的文件格式：{detail}"
+    en = "unsupported file format: {detail}"
+
+
+class EncryptedWorkbook(WorkbookCrmError):
+    code = "encrypted"
+    zh = "文件设置了打开密码。请用 --password 提供密码（只在内存中解密，不写出明文文件）。{detail}"
+    en = "the file is password-protected. Pass --password (it is decrypted in memory only). {detail}"
+
+
+class WrongPassword(EncryptedWorkbook):
+    code = "wrong-password"
+    zh = "密码不正确，无法解密文件。"
+    en = "the password is wrong; the file could not be decrypted."
+
+
+class TooLarge(WorkbookCrmError):
+    code = "too-large"
+    zh = "文件过大或可疑（{detail}），已拒绝读取以保护内存。"
+    en = "the file is too large or suspicious ({detail}); refused to protect memory."
+
+
+class MaliciousWorkbook(WorkbookCrmError):
+    code = "malicious"
+    zh = "文件含有不安全的内容（{detail}），已拒绝读取。"
+    en = "the file holds unsafe content ({detail}); refused."
+
+
+class NoRecognisableSheet(WorkbookCrmError):
+    code = "no-sheet"
+    zh = "没有找到可识别的工作表（需要 客户档案、客户信息登记表、客户跟进记录表 等之一）。现有工作表：{detail}。可用 `workbook-crm init` 生成模板。"
+    en = "no recognisable sheet (need one of 客户档案, 客户信息登记表, 客户跟进记录表 …). Sheets found: {detail}. `workbook-crm init` makes a template."
+
+
+class WorkbookLocked(WorkbookCrmError):
+    code = "locked"
+    zh = "文件正在 Excel/WPS 中打开（发现锁文件 {detail}）。请先关闭文件再运行。"
+    en = "the file is open in Excel/WPS (lock file {detail}). Close it and run again."
+
+
+class WorkbookChanged(WorkbookCrmError):
+    code = "changed"
+    zh = "文件在运行期间被修改，未写入任何内容。请重新运行。"
+    en = "the file changed while the run was working; nothing was written. Run again."
+
+
+class WriteFailed(WorkbookCrmError):
+    code = "write-failed"
+    zh = "写入失败（{detail}），原文件未改动。"
+    en = "writing failed ({detail}); the original file is untouched."
+
+
+class RulesFileError(WorkbookCrmError):
+    code = "bad-rules"
+    zh = "规则文件无法读取：{detail}"
+    en = "the rules file cannot be read: {detail}"

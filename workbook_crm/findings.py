@@ -1,0 +1,275 @@
+"""Findings: data problems, collected (never raised), each at the cell a user clicks.
+
+One catalog holds every check: a stable code, its severity and its message in Chinese and English
+with a fix hint. ``docs/CHECKS.md`` is generated from it (``python -m workbook_crm.findings``) and a
+test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of the catalog. Templates use ``{value}``, ``{field}`` and the finding's params."""
+
+    code: str
+    severity: str
+    zh: str
+    en: str
+    hint_zh: str = ""
+    hint_en: str = ""
+
+
+def _c(code: str, severity: str, zh: str, en: str, hint_zh: str = "", hint_en: str = "") -> Check:
+    return Check(code, severity, zh, en, hint_zh, hint_en)
+
+
+# The one catalog. Codes are stable: tests, JSON consumers and 校验问题 rows depend on them.
+_CHECKS = [
+    # --- structure ---------------------------------------------------------------------------
+    _c("missing-column", ERROR, "缺少必填列「{field}」", "required column '{field}' is missing",
+       "在表头行加上这一列（可用 workbook-crm init 生成的模板对照）", "add the column to the header row (compare with `workbook-crm init`)"),
+    _c("duplicate-column", WARNING, "列「{field}」出现了两次，只读取第一列", "column '{field}' appears twice; only the first is read",
+       "删除或改名重复的列", "remove or rename the duplicate column"),
+    _c("missing-sheet", WARNING, "没有找到工作表「{sheet_name}」", "sheet '{sheet_name}' not found",
+       "如需该功能，请添加该工作表", "add the sheet if you need what it feeds"),
+    # --- values --------------------------------------------------------------------------------
+    _c("required", ERROR, "必填项「{field}」为空", "required field '{field}' is empty",
+       "填写该单元格", "fill in the cell"),
+    _c("bad-number", ERROR, "「{field}」应为数字，实际为「{value}」", "'{field}' should be a number, got '{value}'",
+       "只填写数字（金额可带 万/元）", "type a number (money may carry 万/元)"),
+    _c("bad-enum", ERROR, "「{field}」的值「{value}」不在可选范围内：{allowed}", "'{field}' value '{value}' is not one of: {allowed}",
+       "从下拉列表中选择", "pick a value from the dropdown"),
+    _c("out-of-range", ERROR, "「{field}」的值「{value}」超出范围 {low}–{high}", "'{field}' value '{value}' is outside {low}–{high}",
+       "填写范围内的数值", "type a value within the range"),
+    _c("bad-date", ERROR, "「{field}」无法识别为日期：「{value}」", "'{field}' is not a readable date: '{value}'",
+       "按 YYYY-MM-DD 填写，例如 2024-05-10", "write it as YYYY-MM-DD, e.g. 2024-05-10"),
+    _c("ambiguous-date", WARNING, "日期「{value}」有歧义（可能是 {options}），未自动改写", "date '{value}' is ambiguous ({options}); left as typed",
+       "按 YYYY-MM-DD 重新填写", "retype it as YYYY-MM-DD"),
+    _c("yearless-date", WARNING, "日期「{value}」没有年份，按上下文推断为 {guess}", "date '{value}' has no year; inferred {guess}",
+       "补全年份", "add the year"),
+    _c("date-range", WARNING, "「{value}」是日期范围，取开始日期 {start}（结束 {end}）", "'{value}' is a date range; using the start {start} (end {end})",
+       "如需区分，请分成开始和结束两列", "split it into start and end columns if both matter"),
+    _c("future-date", WARNING, "「{field}」{value} 晚于今天/评估日 {asof}", "'{field}' {value} is after today / the as-of date {asof}",
+       "检查是否录错年份或月份", "check the year and month"),
+    _c("date-order", ERROR, "「{field}」{value} 早于「{other_field}」{other}", "'{field}' {value} is before '{other_field}' {other}",
+       "检查两个日期的先后", "check the order of the two dates"),
+    _c("late-entry", WARNING, "录入时间比首次接触晚 {days} 个工作日（要求 ≤{limit}）", "entered {days} working days after first contact (limit {limit})",
+       "首次接触后 2 个工作日内录入", "enter leads within 2 working days of first contact"),
+    _c("bad-phone", ERROR, "「{field}」不是有效的电话号码：「{value}」", "'{field}' is not a valid phone number: '{value}'",
+       "手机填 11 位数字，座机带区号，如 010-12345678", "mobiles have 11 digits; landlines carry an area code, e.g. 010-12345678"),
+    _c("masked-phone", ERROR, "「{field}」是打码或不完整的号码：「{value}」，无法自动修复", "'{field}' is masked or truncated: '{value}'; cannot be fixed",
+       "向客户或负责人确认完整号码", "ask for the full number"),
+    _c("multiple-phones", WARNING, "一个单元格里有多个号码，保留第一个 {kept}，其余：{rest}", "several numbers in one cell; kept {kept}, the rest: {rest}",
+       "其余号码请放到备注或另一联系人行", "move the other numbers to a remark or another contact"),
+    _c("bad-email", ERROR, "「{field}」不是有效的邮箱：「{value}」", "'{field}' is not a valid email: '{value}'",
+       "格式如 name@company.com", "use the form name@company.com"),
+    _c("bad-credit-code", ERROR, "统一社会信用代码「{value}」无效（{reason}）", "unified social credit code '{value}' is invalid ({reason})",
+       "核对营业执照上的 18 位代码", "check the 18-character code on the business licence"),
+    _c("bad-money", ERROR, "「{field}」无法识别为金额：「{value}」", "'{field}' is not a readable amount: '{value}'",
+       "如 50万、500000、50-80万 或 待确认", "e.g. 50万, 500000, 50-80万 or 待确认"),
+    _c("bad-percent", ERROR, "「{field}」无法识别为百分比：「{value}」", "'{field}' is not a readable percentage: '{value}'",
+       "如 92% 或 0.92", "e.g. 92% or 0.92"),
+    # --- customer IDs and references -----------------------------------------------------------
+    _c("bad-id", ERROR, "客户编号「{value}」格式不对（应为 {pattern}）", "customer ID '{value}' does not match {pattern}",
+       "按编号规则改正，或清空后由工具重新分配", "fix it, or clear it and let the tool assign one"),
+    _c("duplicate-id", ERROR, "客户编号「{value}」重复（另见 {other}）", "customer ID '{value}' is used twice (also {other})",
+       "一客一档：每个客户只用一个编号", "one customer, one ID"),
+    _c("id-overflow", ERROR, "编号前缀 {prefix} 的序号已用完（最大 {max}），无法分配新编号", "sequence for prefix {prefix} is exhausted (max {max})",
+       "在规则配置中加宽序号位数", "widen the sequence in 规则配置"),
+    _c("unknown-customer", ERROR, "客户编号「{value}」在客户档案中不存在", "customer ID '{value}' is not in 客户档案",
+       "先在客户档案中建档，或改正编号", "file the customer in 客户档案 first, or fix the ID"),
+    _c("duplicate-customer", ERROR, "与 {other} 是同一客户（{key} 相同：{value}）", "same customer as {other} (same {key}: {value})",
+       "一客一档：合并两条记录", "one customer, one record: merge them"),
+    _c("possible-duplicate", WARNING, "疑似与 {other} 重复（相似度 {score}）", "possibly the same customer as {other} (score {score})",
+       "在「疑似重复」表的处理意见中填写 合并/保留/不是重复", "decide in 疑似重复: 合并 / 保留 / 不是重复"),
+    # --- content rules -------------------------------------------------------------------------
+    _c("vague-next-step", WARNING, "下一步计划「{value}」没有具体时间和动作", "next step '{value}' has no date or concrete action",
+       "写成「5月20日前联系客户确认试用反馈」这样的具体计划", "write e.g. '5月20日前联系客户确认试用反馈'"),
+    _c("vague-need", WARNING, "需求描述「{value}」过于笼统", "need '{value}' is too vague",
+       "写清产品、数量、预算或时间", "name the product, quantity, budget or timing"),
+    _c("personal-id-number", ERROR, "单元格中含有身份证号，不得采集", "the cell holds a resident ID number, which must not be collected",
+       "删除身份证号", "delete the ID number"),
+    _c("bank-card-number", ERROR, "单元格中含有银行卡号，不得采集", "the cell holds a bank card number, which must not be collected",
+       "删除银行卡号", "delete the card number"),
+    # --- rules and computations ----------------------------------------------------------------
+    _c("bad-rule", ERROR, "规则「{field}」的值「{value}」无效，已使用默认值 {default}", "rule '{field}' value '{value}' is invalid; using the default {default}",
+       "填写有效数值", "type a valid value"),
+    _c("bad-target", ERROR, "目标值「{value}」无法识别", "target '{value}' cannot be read",
+       "如 ≥95%、≤3000、不低于50", "e.g. ≥95%, ≤3000, 不低于50"),
+    _c("gap-mismatch", WARNING, "手填差异率 {value} 与计算值 {computed} 不一致", "typed gap {value} differs from the computed {computed}",
+       "差异率 =（实际−目标）/目标；差值请另列", "gap rate = (actual − target) / target; put the difference elsewhere"),
+    _c("overdue-follow-up", WARNING, "客户已 {days} 天未跟进（维护周期 {interval} 天）", "no follow-up for {days} days (interval {interval})",
+       "尽快安排跟进", "schedule a follow-up"),
+]
+
+CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}
+
+
+def register(check: Check) -> Check:
+    """Add a check (used by modules that own a rule); codes must stay unique."""
+    if check.code in CATALOG:
+        raise ValueError(f"duplicate check code {check.code}")
+    CATALOG[check.code] = check
+    return check
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass
+class Finding:
+    """A data problem at one cell (or a whole column/sheet when ``cell`` is a header or empty)."""
+
+    code: str
+    sheet: str = ""
+    cell: str = ""
+    row: int | None = None
+    column: str = ""
+    field: str = ""
+    value: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def check(self) -> Check:
+        return CATALOG[self.code]
+
+    @property
+    def severity(self) -> str:
+        return self.check.severity
+
+    def message(self, lang: str = "zh") -> str:
+        c = self.check
+        template = c.zh if lang == "zh" else c.en
+        return template.format_map(_Default(value=_show(self.value), field=self.field, **self.params))
+
+    def hint(self, lang: str = "zh") -> str:
+        return self.check.hint_zh if lang == "zh" else self.check.hint_en
+
+    def to_record(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "value": _json_value(self.value),
+            "message": self.message(lang),
+            "hint": self.hint(lang),
+        }
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.sheet, self.cell, self.code)
+
+
+@dataclass
+class Change:
+    """A planned or applied edit of one cell: what the write-back does and 变更记录 logs."""
+
+    sheet: str
+    cell: str
+    old: Any
+    new: Any
+    rule: str
+    field: str = ""
+    row: int | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "cell": self.cell, "old": _json_value(self.old),
+                "new": _json_value(self.new), "rule": self.rule}
+
+
+@dataclass
+class Result:
+    """What a validate or run produced; shared by the CLI, the writers and the tests."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.severity for f in self.findings)
+        return {ERROR: c.get(ERROR, 0), WARNING: c.get(WARNING, 0)}
+
+    def keys(self) -> set[tuple[str, str, str]]:
+        return {f.key() for f in self.findings}
+
+    def to_records(self, lang: str = "zh") -> list[dict[str, Any]]:
+        return [f.to_record(lang) for f in self.findings]
+
+    def to_json_obj(self, lang: str = "zh") -> dict[str, Any]:
+        obj: dict[str, Any] = {
+            "file": self.file,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "findings": self.to_records(lang),
+        }
+        obj.update(self.extra)
+        return obj
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 else value.isoformat()
+    return str(value)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Order by sheet, row, column: the order a user walks the workbook."""
+    return sorted(findings, key=lambda f: (f.sheet, f.row or 0, len(f.column), f.column, f.code))
+
+
+def catalog_markdown() -> str:
+    """The documentation of every check, generated from the catalog."""
+    lines = ["# Check codes", "", "Generated from `workbook_crm/findings.py` by `python -m workbook_crm.findings`.", "",
+             "| code | severity | 中文 | English | 建议 / fix |", "|---|---|---|---|---|"]
+    for c in CATALOG.values():
+        lines.append(f"| `{c.code}` | {c.severity} | {c.zh} | {c.en} | {c.hint_zh} / {c.hint_en} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(catalog_markdown(), end="")

@@ -1,0 +1,110 @@
+"""Fields and enumerations shared by several sheets (so each header string lives once)."""
+
+from __future__ import annotations
+
+from .base import DATE, EMAIL, ENUM, ID, NAME, PHONE, TEXT, Field
+
+# seed 003: 潜在/意向/成交/沉睡/流失; seed 000 adds 高意向潜在客户, 长期合作客户, 流失预警客户 as labels
+CUSTOMER_TYPES = ("潜在客户", "意向客户", "成交客户", "沉睡客户", "流失客户", "高意向潜在客户", "长期合作客户", "流失预警客户")
+CUSTOMER_TYPE_SYNONYMS = (
+    ("潜在", "潜在客户"), ("意向", "意向客户"), ("成交", "成交客户"), ("已成交", "成交客户"), ("合作中", "成交客户"),
+    ("合作客户", "成交客户"), ("老客户", "成交客户"), ("沉睡", "沉睡客户"), ("休眠客户", "沉睡客户"), ("流失", "流失客户"),
+    ("已流失", "流失客户"), ("高意向", "高意向潜在客户"), ("长期合作", "长期合作客户"), ("流失预警", "流失预警客户"),
+)
+# seed 003 §三
+SOURCES = ("官网表单", "展会对接", "客户转介绍", "电话咨询", "第三方平台", "线上推广", "陌拜")
+SOURCE_SYNONYMS = (
+    ("官网", "官网表单"), ("网站", "官网表单"), ("官网咨询", "官网表单"), ("官网留言", "官网表单"),
+    ("展会", "展会对接"), ("行业展会", "展会对接"), ("展会获客", "展会对接"), ("展销会", "展会对接"),
+    ("转介绍", "客户转介绍"), ("老客户介绍", "客户转介绍"), ("客户推荐", "客户转介绍"), ("朋友介绍", "客户转介绍"), ("推荐", "客户转介绍"),
+    ("电话", "电话咨询"), ("来电", "电话咨询"), ("来电咨询", "电话咨询"),
+    ("第三方", "第三方平台"), ("平台", "第三方平台"), ("阿里巴巴", "第三方平台"), ("1688", "第三方平台"),
+    ("推广", "线上推广"), ("网络推广", "线上推广"), ("广告", "线上推广"), ("百度推广", "线上推广"), ("新媒体", "线上推广"),
+    ("陌生拜访", "陌拜"), ("地推", "陌拜"), ("扫街", "陌拜"),
+)
+# seed 003: 高(紧急, 1周内) / 中(一般, 1-4周) / 低(长期, 1个月以上)
+URGENCY = ("高", "中", "低")
+URGENCY_SYNONYMS = (("紧急", "高"), ("急", "高"), ("一般", "中"), ("长期", "低"), ("不急", "低"))
+COMPANY_SIZES = ("微型", "小型", "中型", "大型")
+NEED_TYPES = ("产品需求型", "服务需求型", "定制需求型")
+
+
+def customer_id(required: bool = False) -> Field:
+    return Field("customer_id", "客户编号", ID, required, ("客户ID", "客户代码", "编号", "客户号", "客户编码"),
+                 hint="留空由工具按规则分配，如 CX202405001", width=14)
+
+
+def name(required: bool = True) -> Field:
+    return Field("name", "客户名称", NAME, required,
+                 ("客户名称/个人姓名", "公司名称", "企业名称", "单位名称", "客户姓名", "客户名", "客户", "名称", "公司"),
+                 hint="营业执照上的全称", width=28)
+
+
+def industry() -> Field:
+    return Field("industry", "所属行业", TEXT, False, ("行业", "行业类别", "行业分类"), width=12)
+
+
+def customer_type() -> Field:
+    return Field("customer_type", "客户类型", ENUM, False, ("合作阶段", "客户状态", "客户阶段", "客户类型/合作阶段"),
+                 CUSTOMER_TYPES, CUSTOMER_TYPE_SYNONYMS, width=14)
+
+
+def source() -> Field:
+    return Field("source", "信息来源", ENUM, False, ("客户来源", "来源渠道", "来源", "获客渠道", "线索来源"),
+                 SOURCES, SOURCE_SYNONYMS, width=12)
+
+
+def contact(required: bool = True) -> Field:
+    return Field("contact", "联系人", TEXT, required, ("联系人姓名", "对接人", "联系人名称", "姓名"), width=10)
+
+
+def title(header: str = "职位") -> Field:
+    others = tuple(t for t in ("职位", "职务", "岗位", "头衔") if t != header)
+    return Field("title", header, TEXT, False, others, width=10)
+
+
+def mobile(required: bool = False) -> Field:
+    return Field("mobile", "手机号码", PHONE, required,
+                 ("手机", "手机号", "联系电话", "电话", "联系方式", "电话号码", "移动电话", "联系人电话"),
+                 hint="11 位手机号，或带区号的座机 010-12345678", width=15)
+
+
+def email() -> Field:
+    return Field("email", "电子邮箱", EMAIL, False, ("邮箱", "邮件", "email", "e-mail", "电子邮件", "邮箱地址"), width=24)
+
+
+def credit_code() -> Field:
+    return Field("credit_code", "统一社会信用代码", "credit_code", False,
+                 ("信用代码", "社会信用代码", "统一信用代码", "税号", "纳税人识别号"), hint="18 位，营业执照上", width=22)
+
+
+def company_size() -> Field:
+    return Field("company_size", "企业规模", ENUM, False, ("规模", "公司规模"), COMPANY_SIZES,
+                 (("微", "微型"), ("小", "小型"), ("中", "中型"), ("大", "大型"), ("小微", "小型")), width=10)
+
+
+def first_contact(required: bool = False) -> Field:
+    return Field("first_contact", "首次接触时间", DATE, required,
+                 ("接触时间", "首次接触日期", "首次接触", "初次接触时间", "登记日期", "首次联系时间"), width=13)
+
+
+def urgency() -> Field:
+    return Field("urgency", "需求紧急程度", ENUM, False, ("紧急程度", "需求紧急度", "紧急度"), URGENCY, URGENCY_SYNONYMS,
+                 hint="高=1周内，中=1-4周，低=1个月以上", width=10)
+
+
+def decision_chain() -> Field:
+    return Field("decision_chain", "决策链", TEXT, False, ("决策人", "决策流程"), width=16)
+
+
+def remark() -> Field:
+    return Field("remark", "备注", TEXT, False, ("说明", "其他", "备注信息"), width=24)
+
+
+def next_step(header: str = "下一步计划") -> Field:
+    return Field("next_step", header, TEXT, False, ("下一步计划", "下一步", "后续计划", "后续行动", "下步计划", "下一步行动"),
+                 hint="写明日期和动作，如 5月20日前联系客户确认试用反馈", width=28)
+
+
+def date_field(fname: str, header: str, synonyms: tuple[str, ...] = (), required: bool = False) -> Field:
+    return Field(fname, header, DATE, required, synonyms, width=13)

@@ -1,0 +1,50 @@
+"""Sheets the tool writes and reads back: 分级历史 (tier history) and 疑似重复 (duplicate decisions).
+
+The other computed sheets (客户分层, 跟进提醒, 校验问题, 变更记录) are written only; their columns
+are defined here too so the writers and the summary share one list.
+"""
+
+from __future__ import annotations
+
+from .base import TEXT, Field, SheetSchema
+
+TIERS_COLUMNS = (
+    "客户编号", "客户名称", "所属行业", "负责人", "年交易额(万元)", "利润贡献", "潜力评分", "客户等级", "客户分层",
+    "价值层级", "生命周期阶段", "健康度得分", "健康度等级", "RFM分群", "维护频率", "维护周期(天)", "关键维护动作",
+    "最近跟进日期", "跟进状态", "评级依据",
+)
+REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
+ISSUE_COLUMNS = ("级别", "代码", "工作表", "单元格", "字段", "原值", "问题说明", "建议")
+CHANGE_COLUMNS = ("运行时间", "工作表", "单元格", "原值", "新值", "规则")
+DUPLICATE_COLUMNS = ("客户A", "名称A", "客户B", "名称B", "相似度", "匹配字段", "处理意见")
+DECISIONS = ("合并", "保留", "不是重复")
+
+HISTORY = SheetSchema(
+    name="分级历史",
+    computed=True,
+    key_field="customer_id",
+    fields=(
+        Field("month", "月份", TEXT, True),
+        Field("customer_id", "客户编号", TEXT, True),
+        Field("name", "客户名称", TEXT),
+        Field("grade", "客户等级", TEXT),
+        Field("tier", "客户分层", TEXT),
+        Field("value_tier", "价值层级", TEXT),
+        Field("health", "健康度得分", TEXT),
+    ),
+)
+HISTORY_COLUMNS = tuple(f.header for f in HISTORY.fields)
+
+DUPLICATES = SheetSchema(
+    name="疑似重复",
+    computed=True,
+    fields=(
+        Field("id_a", "客户A", TEXT, True),
+        Field("name_a", "名称A", TEXT),
+        Field("id_b", "客户B", TEXT, True),
+        Field("name_b", "名称B", TEXT),
+        Field("score", "相似度", TEXT),
+        Field("matched", "匹配字段", TEXT),
+        Field("decision", "处理意见", TEXT),
+    ),
+)

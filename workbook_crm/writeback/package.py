@@ -1,0 +1,281 @@
+"""The OOXML package as a zip of parts: read once, copy untouched parts byte for byte, append new ones.
+
+Why not re-zip everything: a 30 MB workbook re-deflated costs seconds and changes bytes nobody asked
+us to change. Untouched members are copied with their original *compressed* bytes (no inflate, no
+deflate), in their original order; changed members are re-deflated; new members are appended.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from typing import IO
+
+from xml.sax.saxutils import escape, quoteattr
+
+from ..errors import UnreadableWorkbook
+
+CT_PART = "[Content_Types].xml"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+RT_WORKSHEET = REL_NS + "/worksheet"
+RT_COMMENTS = REL_NS + "/comments"
+RT_VML = REL_NS + "/vmlDrawing"
+RT_CALCCHAIN = REL_NS + "/calcChain"
+RT_HYPERLINK = REL_NS + "/hyperlink"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+
+_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.S)
+_ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def attrs(tag: bytes) -> dict[str, str]:
+    """Attributes of one start tag (entities unescaped), by a byte regex: no DOM for one tag."""
+    out = {}
+    for m in _ATTR_RE.finditer(tag):
+        raw = m.group(2) if m.group(2) is not None else m.group(3)
+        out[m.group(1).decode()] = unescape(raw.decode("utf-8"))
+    return out
+
+
+def unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
+    text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def xml_attr(value: str) -> str:
+    return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def resolve(base_part: str, target: str) -> str:
+    """A relationship target as a zip member name (targets are relative to the source part's folder)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    folder = posixpath.dirname(base_part)
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+def rels_name(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def relative(from_part: str, to_part: str) -> str:
+    return posixpath.relpath(to_part, posixpath.dirname(from_part) or ".")
+
+
+class Package:
+    """Zip members of the workbook: original bytes kept, edits overlaid, deletions remembered."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise UnreadableWorkbook(detail=f"not a zip package: {exc}") from exc
+        self._infos = {i.filename: i for i in infos}
+        self.order = [i.filename for i in infos]
+        self._changed: dict[str, bytes] = {}
+        self._streams: dict[str, IO[bytes]] = {}   # big new parts spooled to disk (replace_sheet)
+        self._deleted: set[str] = set()
+        self._added: list[str] = []
+
+    # --- reading ------------------------------------------------------------------------------
+    def exists(self, name: str) -> bool:
+        if name in self._deleted:
+            return False
+        return name in self._changed or name in self._streams or name in self._infos
+
+    def read(self, name: str) -> bytes:
+        if name in self._deleted:
+            raise KeyError(name)
+        if name in self._changed:
+            return self._changed[name]
+        if name in self._streams:
+            fh = self._streams[name]
+            fh.seek(0)
+            return fh.read()
+        try:
+            return self._zip.read(name)
+        except KeyError:
+            raise
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise UnreadableWorkbook(detail=f"{name}: {exc}") from exc
+
+    def names(self) -> list[str]:
+        return [n for n in self.order + self._added if self.exists(n)]
+
+    # --- writing ------------------------------------------------------------------------------
+    def write(self, name: str, data: bytes) -> None:
+        self._deleted.discard(name)
+        self._streams.pop(name, None)
+        if name not in self._infos and name not in self._added:
+            self._added.append(name)
+        self._changed[name] = data
+
+    def write_stream(self, name: str, fh: IO[bytes]) -> None:
+        """A big new part kept in a (spooled) temp file: streamed into the zip at save time."""
+        self._deleted.discard(name)
+        self._changed.pop(name, None)
+        if name not in self._infos and name not in self._added:
+            self._added.append(name)
+        self._streams[name] = fh
+
+    def delete(self, name: str) -> None:
+        self._changed.pop(name, None)
+        self._streams.pop(name, None)
+        self._deleted.add(name)
+
+    def unique_name(self, pattern: str) -> str:
+        """First free ``pattern % n`` (n ≥ 1), e.g. 'xl/comments%d.xml'."""
+        taken = {n.lower() for n in self.names()}
+        n = 1
+        while (pattern % n).lower() in taken:
+            n += 1
+        return pattern % n
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name in self.order:
+                if name in self._deleted:
+                    continue
+                info = self._infos[name]
+                if name in self._changed or name in self._streams:
+                    self._write_member(zout, name, info)
+                else:
+                    self._copy_raw(zout, info)
+            for name in self._added:
+                if self.exists(name):
+                    self._write_member(zout, name, None)
+        return out.getvalue()
+
+    def _write_member(self, zout: zipfile.ZipFile, name: str, old: zipfile.ZipInfo | None) -> None:
+        info = zipfile.ZipInfo(name, date_time=old.date_time if old else (1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = old.external_attr if old else 0o600 << 16
+        if name in self._changed:
+            zout.writestr(info, self._changed[name], compresslevel=6)
+            return
+        fh = self._streams[name]
+        fh.seek(0)
+        with zout.open(info, "w", force_zip64=True) as dst:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                dst.write(chunk)
+
+    def _copy_raw(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        """Copy one member's compressed bytes as they are (CPython's ZipFile has no public raw copy)."""
+        data = self._data
+        off = info.header_offset
+        if data[off:off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+            zout.writestr(info, self._zip.read(info.filename))   # odd member: re-deflate, same bytes inside
+            return
+        name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
+        start = off + 30 + name_len + extra_len
+        raw = memoryview(data)[start:start + info.compress_size]
+        new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+        new.compress_type = info.compress_type
+        new.CRC = info.CRC
+        new.compress_size = info.compress_size
+        new.file_size = info.file_size
+        new.flag_bits = info.flag_bits & ~0x08   # sizes go in the local header, no data descriptor
+        new.external_attr = info.external_attr
+        new.create_system = info.create_system
+        new.header_offset = zout.fp.tell()
+        zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+        zout.fp.write(new.FileHeader(zip64))
+        zout.fp.write(raw)
+        zout.filelist.append(new)
+        zout.NameToInfo[new.filename] = new
+        zout.start_dir = zout.fp.tell()
+        zout._didModify = True
+
+    # --- relationships and content types -------------------------------------------------------
+    def rels(self, part: str) -> list[dict[str, str]]:
+        name = rels_name(part)
+        if not self.exists(name):
+            return []
+        return [attrs(m.group(0)[: m.group(0).find(b">") + 1]) for m in _REL_RE.finditer(self.read(name))]
+
+    def rel_targets(self, part: str, rel_type: str) -> Iterator[tuple[str, str]]:
+        """(rId, member name) of internal relationships of that type from ``part``."""
+        for rel in self.rels(part):
+            if rel.get("Type") == rel_type and rel.get("TargetMode") != "External":
+                yield rel["Id"], resolve(part, rel["Target"])
+
+    def add_rel(self, part: str, rel_type: str, target: str, *, external: bool = False) -> str:
+        """Append a Relationship (text edit: the other rels keep their bytes); returns the new rId."""
+        name = rels_name(part)
+        data = self.read(name) if self.exists(name) else (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<Relationships xmlns="' + PKG_REL_NS.encode() + b'"></Relationships>')
+        used = {r.get("Id") for r in self.rels(part)}
+        n = 1
+        while f"rId{n}" in used:
+            n += 1
+        rid = f"rId{n}"
+        mode = ' TargetMode="External"' if external else ""
+        el = f'<Relationship Id="{rid}" Type="{rel_type}" Target={xml_attr(target)}{mode}/>'.encode()
+        self.write(name, _insert_before_close(data, b"Relationships", el))
+        return rid
+
+    def remove_rels(self, part: str, rel_type: str) -> None:
+        name = rels_name(part)
+        if not self.exists(name):
+            return
+        data = self.read(name)
+        type_bytes = b'"' + rel_type.encode() + b'"'
+        kept = _REL_RE.sub(lambda m: b"" if type_bytes in m.group(0) else m.group(0), data)
+        if kept != data:
+            self.write(name, kept)
+
+    def ensure_override(self, part: str, content_type: str) -> None:
+        data = self.read(CT_PART)
+        needle = b'PartName="/' + part.encode() + b'"'
+        if needle in data:
+            return
+        el = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+        self.write(CT_PART, _insert_before_close(data, b"Types", el))
+
+    def ensure_default(self, ext: str, content_type: str) -> None:
+        data = self.read(CT_PART)
+        if re.search(rb'<Default\b[^>]*Extension="' + re.escape(ext.encode()) + b'"', data, re.I):
+            return
+        el = f'<Default Extension="{ext}" ContentType="{content_type}"/>'.encode()
+        self.write(CT_PART, _insert_before_close(data, b"Types", el))
+
+    def remove_override(self, part: str) -> None:
+        data = self.read(CT_PART)
+        pat = rb'<Override\b[^>]*PartName="/' + re.escape(part.encode()) + rb'"[^>]*/>'
+        new = re.sub(pat, b"", data)
+        if new != data:
+            self.write(CT_PART, new)
+
+
+def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
+    """Insert before ``</local>`` (any prefix), or expand a self-closed root ``<local .../>``."""
+    m = None
+    for m in re.finditer(rb"</(\w+:)?" + local + rb"\s*>", data):
+        pass
+    if m is not None:
+        return data[: m.start()] + element + data[m.start():]
+    m = re.search(rb"<((?:\w+:)?" + local + rb")\b([^>]*?)/>", data)
+    if m is None:
+        raise UnreadableWorkbook(detail=f"no <{local.decode()}> element")
+    return data[: m.start()] + b"<" + m.group(1) + m.group(2) + b">" + element + b"</" + m.group(1) + b">" + data[m.end():]
+
+
+insert_before_close = _insert_before_close
+__all__ = ["Package", "attrs", "unescape", "escape", "xml_attr", "resolve", "rels_name", "relative",
+           "insert_before_close"]
