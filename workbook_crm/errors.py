@@ -100,3 +100,9 @@ class RulesFileError(WorkbookCrmError):
     code = "bad-rules"
     zh = "规则文件无法读取：{detail}"
     en = "the rules file cannot be read: {detail}"
+
+
+class SheetNotFound(WorkbookCrmError):
+    code = "sheet-not-found"
+    zh = "工作簿中没有名为「{detail}」的工作表。请检查工作表名称。"
+    en = "the workbook has no sheet named '{detail}'. Check the sheet name."

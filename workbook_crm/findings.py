@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 ERROR = "error"
@@ -39,6 +40,8 @@ _CHECKS = [
        "在表头行加上这一列（可用 workbook-crm init 生成的模板对照）", "add the column to the header row (compare with `workbook-crm init`)"),
     _c("duplicate-column", WARNING, "列「{field}」出现了两次，只读取第一列", "column '{field}' appears twice; only the first is read",
        "删除或改名重复的列", "remove or rename the duplicate column"),
+    _c("no-header", ERROR, "工作表「{sheet_name}」找不到表头行", "sheet '{sheet_name}' has no recognisable header row",
+       "在标题下方一行写表头（可用 workbook-crm init 生成的模板对照）", "put the header row under the title (compare with `workbook-crm init`)"),
     _c("missing-sheet", WARNING, "没有找到工作表「{sheet_name}」", "sheet '{sheet_name}' not found",
        "如需该功能，请添加该工作表", "add the sheet if you need what it feeds"),
     # --- values --------------------------------------------------------------------------------
@@ -138,7 +141,7 @@ class Finding:
     column: str = ""
     field: str = ""
     value: Any = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dc_field(default_factory=dict)
 
     @property
     def check(self) -> Check:
@@ -196,9 +199,9 @@ class Result:
     """What a validate or run produced; shared by the CLI, the writers and the tests."""
 
     file: str
-    findings: list[Finding] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = dc_field(default_factory=list)
+    changes: list[Change] = dc_field(default_factory=list)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

@@ -14,7 +14,6 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from typing import IO
-
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import UnreadableWorkbook
@@ -266,8 +265,8 @@ class Package:
 def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
     """Insert before ``</local>`` (any prefix), or expand a self-closed root ``<local .../>``."""
     m = None
-    for m in re.finditer(rb"</(\w+:)?" + local + rb"\s*>", data):
-        pass
+    for found in re.finditer(rb"</(\w+:)?" + local + rb"\s*>", data):
+        m = found
     if m is not None:
         return data[: m.start()] + element + data[m.start():]
     m = re.search(rb"<((?:\w+:)?" + local + rb")\b([^>]*?)/>", data)

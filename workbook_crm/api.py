@@ -1,0 +1,71 @@
+"""The library API: each CLI command is one call here (`workbook-crm validate` → ``validate_workbook``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from .findings import Result, sort_findings
+from .grading import grade_month
+from .grading.model import MonthResult
+from .io.reader import read_workbook
+from .period import parse_month
+from .validators import Checked, check_workbook
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
+          rules_file: Path | None = None, progress: Progress = _noop) -> tuple[Checked, MonthResult]:
+    """Read, normalize, validate and grade — everything the run does before it writes."""
+    month_s, asof = parse_month(month, today)
+    progress("读取工作簿")
+    wb = read_workbook(path, password=password)
+    progress("规范化与校验")
+    checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+    progress("评级与分析")
+    graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
+                         cells=_cells(checked))
+    return checked, graded
+
+
+def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
+                      today: date | None = None, rules_file: Path | None = None) -> Result:
+    """Read-only: every finding at its cell, and the changes a run would make. Writes nothing."""
+    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
+    findings = sort_findings([*checked.findings, *graded.findings])
+    return Result(file=str(path), findings=findings, changes=list(checked.changes))
+
+
+def _cells(checked: Checked) -> Callable[[str, str, int], str]:
+    """cell(sheet, field, row) → A1, for findings raised by the grading step."""
+    def cell(sheet: str, field: str, row: int) -> str:
+        data = checked.wb.get(sheet)
+        if data is None:
+            return ""
+        if field in data.columns:
+            return data.cell(field, row)
+        return f"A{row}"
+
+    return cell
+
+
+def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, unmask: bool = False,
+                      per_owner: Path | None = None, lang: str = "zh", password: str | None = None,
+                      rules_file: Path | None = None, today: date | None = None) -> list[Path]:
+    """The managers' summary (and one workbook per 负责人); read-only on the record."""
+    from .reports import write_per_owner, write_summary
+
+    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
+    findings = sort_findings([*checked.findings, *graded.findings])
+    rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
+    paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
+                           n_rows_by_sheet=rows)]
+    if per_owner is not None:
+        paths += write_per_owner(graded, findings, Path(per_owner), unmask=unmask)
+    return paths

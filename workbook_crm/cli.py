@@ -1,0 +1,224 @@
+"""The command line: parse options, call one library function, render, exit. Nothing else.
+
+Exit codes are a contract: 0 = no errors (warnings allowed), 1 = errors found (and, for `run`,
+marked in the workbook), 2 = the file could not be used and nothing was written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import WorkbookCrmError
+from .findings import Result
+
+EXIT_UNUSABLE = 2
+_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                     help="Language of messages.")
+_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                       help="text: a table for people; json: one object on stdout.")
+_PASSWORD = click.option("--password", default=None, help="Password of an encrypted workbook (decrypted in memory only).")
+_MONTH = click.option("--month", default=None, metavar="YYYY-MM", help="Reporting month (default: this month).")
+_RULES = click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="A TOML file overriding the 规则配置 sheet.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="workbook-crm")
+def main() -> None:
+    """workbook-crm: validate, normalize and grade a hand-kept CRM workbook (客户台账) in place.
+
+    \b
+    Example:
+      workbook-crm run 台账.xlsx --month 2024-05
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_MONTH
+@_RULES
+def validate(file: Path, fmt: str, lang: str, password: str | None, month: str | None, rules_file: Path | None) -> None:
+    """Check every sheet and report each problem at its cell. Read-only.
+
+    \b
+    Example:
+      workbook-crm validate 台账.xlsx --format json --lang en
+    """
+    from .api import validate_workbook
+
+    result = _guard(lambda: validate_workbook(file, password=password, month=month, rules_file=rules_file), lang)
+    _render(result, fmt, lang)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_MONTH
+@click.option("--dry-run", is_flag=True, help="Write nothing; show the changes the run would make.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the result to this copy instead of replacing FILE.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the managers' summary (default: beside FILE).")
+@click.option("--no-summary", is_flag=True, help="Do not write the summary workbook.")
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_RULES
+def run(file: Path, month: str | None, dry_run: bool, output: Path | None, summary_path: Path | None,
+        no_summary: bool, fmt: str, lang: str, password: str | None, rules_file: Path | None) -> None:
+    """The monthly run: validate, normalize, grade and write the results back into FILE.
+
+    A backup of FILE is kept in .workbook-crm/backups/ beside it; the file is replaced only after
+    the new version was written to a temporary file and read back.
+
+    \b
+    Example:
+      workbook-crm run 台账.xlsx --month 2024-05 --dry-run
+    """
+    from .monthly import run_month
+
+    summary: Path | bool = False if (no_summary or dry_run) else (summary_path or True)
+    progress = _progress(fmt)
+    result = _guard(lambda: run_month(file, month=month, dry_run=dry_run, output=output, summary=summary,
+                                      password=password, rules_file=rules_file, lang=lang, progress=progress), lang)
+    _render(result, fmt, lang, show_changes=True)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Summary workbook to write.")
+@_MONTH
+@click.option("--unmask", is_flag=True, help="Show full phone numbers and emails (only for those allowed to see them).")
+@click.option("--per-owner", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write one workbook per 负责人 into this folder.")
+@_LANG
+@_PASSWORD
+@_RULES
+def summary(file: Path, out: Path, month: str | None, unmask: bool, per_owner: Path | None, lang: str,
+            password: str | None, rules_file: Path | None) -> None:
+    """Write the managers' summary workbook (read-only on FILE).
+
+    \b
+    Example:
+      workbook-crm summary 台账.xlsx -o 汇总.xlsx --per-owner 分人汇总/
+    """
+    from .api import write_summary_for
+
+    paths = _guard(lambda: write_summary_for(file, out, month=month, unmask=unmask, per_owner=per_owner, lang=lang,
+                                             password=password, rules_file=rules_file), lang)
+    for p in paths:
+        click.echo(str(p))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(file: Path, force: bool) -> None:
+    """Create a new, empty workbook of record from the schemas.
+
+    \b
+    Example:
+      workbook-crm init 台账.xlsx
+    """
+    from .template import write_template
+
+    if file.exists() and not force:
+        click.echo(f"{file}: 文件已存在，未覆盖（加 --force 覆盖）/ exists, not overwritten (use --force)", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(str(write_template(file)))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--customers", default=300, show_default=True, help="Number of customers.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same workbook).")
+def sample(file: Path, customers: int, seed: int) -> None:
+    """Write a realistic sample workbook, messes included.
+
+    \b
+    Example:
+      workbook-crm sample 示例.xlsx --customers 500 --seed 1
+    """
+    from .sample import write_sample
+
+    click.echo(str(write_sample(file, customers=customers, seed=seed)))
+
+
+def _guard(call: Any, lang: str) -> Any:
+    """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback."""
+    try:
+        return call()
+    except WorkbookCrmError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except ValueError as exc:
+        click.echo(f"参数错误 / bad option: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug of ours: say so without a wall of traceback
+        if os.environ.get("WORKBOOK_CRM_DEBUG"):
+            raise
+        click.echo(f"内部错误，未写入任何文件 / internal error, nothing was written: {type(exc).__name__}: {exc}\n"
+                   "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", err=True)
+        sys.exit(EXIT_UNUSABLE)
+
+
+def _progress(fmt: str):
+    if fmt == "json" or not sys.stderr.isatty():
+        return lambda step: None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return lambda step: console.print(f"[cyan]›[/cyan] {step}…")
+
+
+def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> None:
+    if fmt == "json":
+        obj = result.to_json_obj(lang)
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160, soft_wrap=False)
+    zh = lang == "zh"
+    by_sheet: dict[str, list] = {}
+    for f in result.findings:
+        by_sheet.setdefault(f.sheet or "-", []).append(f)
+    for sheet, items in by_sheet.items():
+        c = Counter(f.severity for f in items)
+        table = Table(title=f"{sheet}  ({'错误' if zh else 'errors'} {c['error']}, {'警告' if zh else 'warnings'} {c['warning']})",
+                      title_justify="left", show_lines=False)
+        for col in (("单元格", "cell"), ("级别", "severity"), ("代码", "code"), ("字段", "field"), ("说明", "message")):
+            table.add_column(col[0] if zh else col[1], overflow="fold")
+        for f in items[:200]:
+            table.add_row(f.cell, ("错误" if f.severity == "error" else "警告") if zh else f.severity, f.code, f.field,
+                          f.message(lang))
+        if len(items) > 200:
+            table.add_row("…", "", "", "", f"{len(items) - 200} more")
+        console.print(table)
+    counts = result.counts()
+    if show_changes:
+        extra = result.extra
+        action = ("将修改" if extra.get("dry_run") else "已修改") if zh else ("would change" if extra.get("dry_run") else "changed")
+        console.print(f"{action} {len(result.changes)} {'个单元格' if zh else 'cells'}")
+        if extra.get("dry_run"):
+            for ch in result.changes[:50]:
+                console.print(f"  {ch.sheet}!{ch.cell}: {ch.old!s} → {ch.new!s}  ({ch.rule})")
+        if extra.get("backup"):
+            console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
+        if extra.get("summary"):
+            console.print(f"{'汇总' if zh else 'summary'}: {extra['summary']}")
+    console.print(f"{result.file}: {'错误' if zh else 'errors'} {counts['error']}, {'警告' if zh else 'warnings'} {counts['warning']}")

@@ -1,0 +1,83 @@
+"""Relationship health (健康度, seed 001 (三)): four dimensions 1–5, their mean, four bands.
+
+- 交易稳定性: from 交易记录 when the customer has deals there — the share of the last
+  ``stability_months`` months (seed 001: 近6个月无断单得5分) with at least one deal, counted from the
+  first deal when that is more recent: score = 1 + 4 × share (all months active → 5, none → 1).
+  Otherwise the typed 交易稳定性.
+- 互动频率: from the follow-up log when it has dated contacts — contacts per month over the last
+  ``interaction_months`` months: ≥3 → 5 (seed 001), ≥2 → 4, ≥1 → 3, ≥0.5 → 2, less → 1 (ours).
+  Otherwise the typed 互动频率.
+- 满意度 and 依赖度: the archive's typed scores.
+Missing dimensions are left out of the mean (never zero); no dimension at all → blank.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..rules import Rules
+from .common import DEALS, dates, ids, months_back, nums
+
+
+def contacts(followups: pd.DataFrame | None, asof: date) -> pd.DataFrame:
+    """Follow-up rows that are contacts which happened (not 未开始/已取消, dated ≤ asof)."""
+    if followups is None or "follow_date" not in followups.columns:
+        return pd.DataFrame({"cid": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+                             "status": pd.Series(dtype=object)})
+    f = pd.DataFrame({"cid": ids(followups), "date": dates(followups, "follow_date"),
+                      "status": followups.get("status", pd.Series(None, index=followups.index, dtype=object))},
+                     index=followups.index)
+    happened = ~f["status"].isin(("未开始", "已取消"))
+    return f[f["cid"].notna() & f["date"].notna() & (f["date"] <= pd.Timestamp(asof)) & happened]
+
+
+def interaction_score(cust: pd.DataFrame, done: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
+    typed = cust["interaction"]
+    if done.empty:
+        return typed
+    start = months_back(asof, rules.interaction_months)
+    recent = done[done["date"] > start].groupby("cid").size()
+    per_month = cust["customer_id"].map(recent).fillna(0) / rules.interaction_months
+    score = np.select([per_month >= rules.interaction_5, per_month >= rules.interaction_4,
+                       per_month >= rules.interaction_3, per_month >= rules.interaction_2], [5, 4, 3, 2], 1)
+    return pd.Series(score, index=cust.index, dtype="float64")
+
+
+def stability_score(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date) -> pd.Series:
+    typed = cust["stability"]
+    deals = clean.get(DEALS)
+    if deals is None or not len(deals):
+        return typed
+    n = rules.stability_months
+    d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date")}).dropna()
+    asof_ts = pd.Timestamp(asof)
+    d = d[(d["date"] > months_back(asof, n)) & (d["date"] <= asof_ts)]
+    # months counted back from asof: 0 = the month ending at asof, n-1 the oldest
+    age = (asof_ts.year - d["date"].dt.year) * 12 + (asof_ts.month - d["date"].dt.month)
+    d = d.assign(age=age.clip(0, n - 1))
+    active = d.drop_duplicates(["cid", "age"]).groupby("cid").size()
+    first = cust["first_deal"]
+    first_age = (asof_ts.year - first.dt.year) * 12 + (asof_ts.month - first.dt.month)
+    window = first_age.add(1).clip(1, n).fillna(n)
+    share = (cust["customer_id"].map(active).fillna(0) / window).clip(0, 1)
+    seen = cust["customer_id"].isin(set(ids(deals).dropna()))
+    return (1 + 4 * share).round(1).where(seen, typed)
+
+
+def health(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, rules: Rules,
+           asof: date) -> pd.DataFrame:
+    """健康度得分 (mean of the available dimensions) and 健康度等级."""
+    dims = pd.DataFrame({"stability": stability_score(cust, clean, rules, asof),
+                         "interaction": interaction_score(cust, done, rules, asof),
+                         "satisfaction": cust["satisfaction"], "dependency": cust["dependency"]})
+    score = dims.mean(axis=1, skipna=True).round(2)
+    band = np.select([score >= rules.health_excellent, score >= rules.health_good, score >= rules.health_fair,
+                      score.notna()], ["优秀", "良好", "一般", "较差"], "").astype(object)
+    band[band == ""] = None
+    return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object))
+
+
+__all__ = ["contacts", "health", "interaction_score", "stability_score", "nums"]

@@ -1,0 +1,82 @@
+"""Four-quadrant tier, value tier, lifecycle stage and the maintenance interval of each customer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..rules import Rules
+from .common import months_back
+
+# seed 004 表(一): 维护频率 and 关键维护动作 per tier; 基础客户 is not in the table, seed 001 低价值客户:
+# 半年度沟通+年度触达, 标准化服务（如邮件推送产品手册）
+TIER_PLAYBOOK = {
+    "核心客户": ("月度", "高层拜访、定制方案"),
+    "成熟客户": ("季度", "产品更新通知、促销邀请"),
+    "潜力客户": ("双月", "试用体验、案例分享"),
+    "基础客户": ("半年度", "标准化服务、邮件推送产品手册"),
+}
+_EPS = 1e-9
+
+
+def quadrant(cust: pd.DataFrame, rules: Rules) -> pd.Series:
+    """客户分层 by 年交易额 ≥ tier_value 万 × 潜力评分 ≥ potential_high; blank when an input is missing."""
+    high_value = cust["amount"] >= rules.tier_value * 10_000 - _EPS
+    high_pot = cust["potential"] >= rules.potential_high - _EPS
+    tier = np.select([high_value & high_pot, high_value & ~high_pot, ~high_value & high_pot],
+                     ["核心客户", "成熟客户", "潜力客户"], "基础客户").astype(object)
+    tier[(cust["amount"].isna() | cust["potential"].isna()).to_numpy()] = None
+    return pd.Series(tier, index=cust.index, dtype=object)
+
+
+def value_tier(cust: pd.DataFrame, rules: Rules) -> pd.Series:
+    """价值层级 (seed 001): 高价值 ≥ 50万, 中价值 10–50万, 低价值 < 10万; blank when the amount is missing."""
+    a = cust["amount"]
+    v = np.select([a >= rules.value_high * 10_000 - _EPS, a >= rules.value_mid * 10_000 - _EPS],
+                  ["高价值", "中价值"], "低价值").astype(object)
+    v[a.isna().to_numpy()] = None
+    return pd.Series(v, index=cust.index, dtype=object)
+
+
+def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
+    """生命周期阶段 (seed 001): 潜在 (no deal), 新 (< 6 months since first deal), 老, 流失 (no deal in 3 months).
+
+    "No deal" needs evidence: no deal date anywhere and no amount. A customer with an amount but no
+    date stays blank rather than guessed.
+    """
+    first = cust["first_deal"].fillna(cust["last_deal"])
+    last = cust["last_deal"].fillna(cust["first_deal"])
+    no_dates = first.isna()
+    no_amount = cust["amount"].fillna(0).le(0) & cust["profit"].fillna(0).le(0)
+    stage = np.select(
+        [no_dates & no_amount, no_dates,
+         last < months_back(asof, rules.churn_months),
+         first >= months_back(asof, rules.new_customer_months)],
+        ["潜在客户", None, "流失客户", "新客户"], "老客户").astype(object)
+    return pd.Series(stage, index=cust.index, dtype=object)
+
+
+def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules) -> pd.Series:
+    """维护周期(天): the strictest of tier, grade, customer type and urgency (SPEC §6)."""
+    by_tier = tier.map({"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
+                        "成熟客户": rules.interval_mature, "基础客户": rules.interval_basic})
+    by_grade = grade.map({"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b,
+                          "C": rules.interval_c})
+    by_type = cust["customer_type"].map({"高意向潜在客户": rules.interval_high_intent,
+                                         "流失预警客户": rules.interval_churn_warning,
+                                         "长期合作客户": rules.interval_long_term})
+    by_urgency = cust["urgency"].map({"高": rules.interval_urgent_high, "中": rules.interval_urgent_mid,
+                                      "低": rules.interval_urgent_low})
+    frame = pd.concat([by_tier, by_grade, by_type, by_urgency], axis=1).astype("float64")
+    return frame.min(axis=1).fillna(rules.interval_basic).astype(int)
+
+
+def tier_reason(cust: pd.DataFrame, tier: pd.Series, rules: Rules) -> pd.Series:
+    """Why a tier is blank (missing inputs); empty text when it could be set."""
+    miss_a = cust["amount"].isna()
+    miss_p = cust["potential"].isna()
+    text = np.select([miss_a & miss_p, miss_a, miss_p],
+                     ["客户分层：年交易额、潜力评分 缺失", "客户分层：年交易额 缺失", "客户分层：潜力评分 缺失"], "")
+    return pd.Series(text, index=cust.index, dtype=object)

@@ -1,0 +1,194 @@
+"""Raw sheet values at absolute positions, read by python-calamine from the guarded bytes.
+
+Calamine allocates the dense rectangle from A1 to the farthest cell, and aborts the whole
+process (an uncatchable Rust allocation failure) when that is XFD1048576. The guard's pre-scan
+knows each sheet's extent, so a sheet whose grid would be huge is first *trimmed in memory*:
+its stray far-away cells are removed from a copy of the sheet XML, the trimmed package goes to
+calamine (same dates, numbers and strings as the normal path), and every removed cell is
+reported in ``RawSheet.dropped``. The file on disk is never touched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbook_crm.errors import SheetNotFound, UnreadableWorkbook
+from workbook_crm.io.guard import Source
+from workbook_crm.io.zipscan import SheetScanner, col_index, inflate, read_member
+
+# The largest dense grid handed to calamine: a full-height sheet (1,048,576 rows) of 32
+# columns. calamine keeps ~32 bytes a cell and Python lists 8, so ~1.3 GB at the limit.
+MAX_DENSE_CELLS = 32 << 20
+# Above this many grid cells, look for stray cells even when the grid would fit: one typo at
+# T1048576 in a 500-row sheet should not cost a million empty rows.
+STRAY_CHECK_CELLS = 2_000_000
+# A stray cell is one separated from the data by more empty columns / rows than these.
+MAX_COL_GAP = 256
+MAX_ROW_GAP = 65_536
+REPORT_DROPPED = 50  # how many dropped cell refs are listed (all are counted)
+
+
+@dataclass
+class RawSheet:
+    """One sheet's values. ``rows[0][0]`` is A1; empty cells are ``None``.
+
+    Values as calamine gives them: str, float (integers too, e.g. ``3.0``), bool,
+    ``datetime``/``date``/``time`` for date-formatted cells, ``timedelta`` for durations; error
+    cells as their text (``"#N/A"``). An empty-string cell is also ``None``.
+    """
+
+    name: str
+    rows: list[list[Any]]
+    n_rows: int
+    n_cols: int
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive, 0-based
+    dropped: list[str] = field(default_factory=list)  # A1 refs of stray cells not read (first 50)
+    dropped_count: int = 0
+
+
+@dataclass
+class RawWorkbook:
+    sheet_names: list[str]
+    date1904: bool
+    sheets: dict[str, RawSheet]
+
+
+def read_raw(source: Source, *, sheets: Iterable[str] | None = None) -> RawWorkbook:
+    """Read the requested sheets (default: all, workbook order) as absolute-position rows."""
+    wanted = list(source.sheet_names if sheets is None else sheets)
+    for name in wanted:
+        if name not in source.sheet_names:
+            raise SheetNotFound(source.path, name)
+    data = source.data
+    trims: dict[str, tuple[int, int]] = {}
+    replaced: dict[str, bytes] = {}
+    dropped: dict[str, tuple[list[str], int]] = {}
+    for name in wanted:
+        ext = source.extents.get(name)
+        if ext is None or ext.dense_cells <= STRAY_CHECK_CELLS:
+            continue
+        bounds = _keep_bounds(source, name)
+        if bounds is not None:
+            part = source.sheet_parts[name]
+            xml, refs, count = _trim_sheet(read_member(data, _info(data, part)), *bounds)
+            if count:
+                replaced[part], dropped[name] = xml, (refs, count)
+    if replaced:
+        data = _replace_parts(data, replaced)
+    try:
+        book = _open_calamine(data)
+    except Exception as exc:
+        raise UnreadableWorkbook(source.path, f"calamine: {type(exc).__name__}: {exc}") from exc
+    out: dict[str, RawSheet] = {}
+    for name in wanted:
+        if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
+            out[name] = RawSheet(name, [], 0, 0)
+            continue
+        try:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
+        except Exception as exc:
+            raise UnreadableWorkbook(source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}") from exc
+        rows = [[None if v == "" else v for v in row] for row in rows]
+        ext = source.extents.get(name)
+        if ext is not None and ext.has_error_cells:
+            _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
+        refs, count = dropped.get(name, ([], 0))
+        n_cols = max((len(r) for r in rows), default=0)
+        out[name] = RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
+    return RawWorkbook(list(source.sheet_names), source.date1904, out)
+
+
+def _open_calamine(data: bytes) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+def _info(data: bytes, part: str) -> zipfile.ZipInfo:
+    return zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+
+
+def _cluster_end(used: list[int], gap: int) -> int:
+    """Exclusive end of the first run of indices whose neighbours are at most ``gap`` apart."""
+    if not used:
+        return 0
+    prev = used[0]
+    for i in used[1:]:
+        if i - prev > gap:
+            break
+        prev = i
+    return prev + 1
+
+
+def _keep_bounds(source: Source, name: str) -> tuple[int, int] | None:
+    """(rows, cols) to keep, or None when the sheet needs no trimming."""
+    scanner = SheetScanner()
+    inflate(source.data, _info(source.data, source.sheet_parts[name]), scanner)
+    ext = scanner.finish(keep=True)
+    rows_used, cols_used = scanner.used()
+    n_rows = _cluster_end(rows_used, MAX_ROW_GAP)
+    n_cols = _cluster_end(cols_used, MAX_COL_GAP)
+    if n_rows * n_cols > MAX_DENSE_CELLS:
+        n_rows = max(1, MAX_DENSE_CELLS // max(n_cols, 1))
+    if n_rows > ext.max_row and n_cols > ext.max_col:
+        return None
+    return n_rows, n_cols
+
+
+_CELL = re.compile(
+    rb'<(?P<tag>(?:[A-Za-z_][\w.-]*:)?c)\s[^>]*?\br="(?P<col>[A-Z]{1,3})(?P<row>[0-9]+)"[^>]*?(?:/>|>.*?</(?P=tag)>)',
+    re.DOTALL,
+)
+
+
+def _trim_sheet(xml: bytes, n_rows: int, n_cols: int) -> tuple[bytes, list[str], int]:
+    """Remove cells at or beyond (n_rows, n_cols) from the sheet XML; list what went."""
+    refs: list[str] = []
+    count = 0
+
+    def repl(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        if int(m["row"]) - 1 < n_rows and col_index(m["col"]) < n_cols:
+            return m[0]
+        count += 1
+        if len(refs) < REPORT_DROPPED:
+            refs.append((m["col"] + m["row"]).decode())
+        return b""
+
+    return _CELL.sub(repl, xml), refs, count
+
+
+def _replace_parts(data: bytes, replaced: dict[str, bytes]) -> bytes:
+    """A copy of the package in memory with some parts swapped (for the reader only)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            body = replaced.get(info.filename)
+            dst.writestr(info.filename, body if body is not None else read_member(data, info))
+    return buf.getvalue()
+
+
+_ERROR = re.compile(
+    rb'<(?P<tag>(?:[A-Za-z_][\w.-]*:)?c)\s(?P<attrs>[^>]*?\bt="e"[^>]*)>(?P<body>.*?)</(?P=tag)>', re.DOTALL
+)
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)<")
+
+
+def _put_error_cells(rows: list[list[Any]], xml: bytes) -> None:
+    """calamine turns error cells (#N/A, #DIV/0!) into empty strings; put their text back."""
+    for m in _ERROR.finditer(xml):
+        ref, val = _REF.search(m["attrs"]), _VALUE.search(m["body"])
+        if not ref or not val:
+            continue
+        r, c = int(ref[2]) - 1, col_index(ref[1])
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
+            rows[r][c] = val[1].decode("utf-8", "replace")

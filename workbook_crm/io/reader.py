@@ -1,0 +1,230 @@
+"""The workbook model: find each sheet, its header row and its fields; keep every value's source cell.
+
+Reading stops at *what was typed*: values are raw (as the fast reader gives them), the frame index is
+the Excel row number, and the column letters are kept so every finding names the cell a user clicks.
+Parsing (normalize/) and checking (validators/) come after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from ..errors import NoRecognisableSheet
+from ..findings import Finding
+from ..schema import registry
+from ..schema.base import MONEY, SheetSchema, norm_token, unit_scale
+from .guard import Source, open_source
+from .rawread import read_raw
+
+HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
+_FOOTER_WORDS = ("合计", "小计", "总计", "汇总", "total")
+_NOTE_WORDS = ("填表说明", "说明:", "注:", "备注:", "填写说明", "示例")
+
+
+@dataclass
+class SheetData:
+    """One recognised sheet: raw values by field, and where each came from."""
+
+    schema: SheetSchema
+    tab: str  # the tab name as the user wrote it
+    header_row: int  # 1-based Excel row
+    columns: dict[str, int]  # field -> 0-based column index
+    units: dict[str, str]
+    headers: dict[int, str]  # every non-empty header cell: column index -> text (user's columns too)
+    frame: pd.DataFrame  # index = Excel row; columns = fields present, then the user's columns by header
+    n_cols: int = 0
+    last_row: int = 0  # last Excel row holding data (footers excluded); new rows go below it
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    def letter(self, field_name: str) -> str:
+        return get_column_letter(self.columns[field_name] + 1)
+
+    def cell(self, field_name: str, row: int) -> str:
+        return f"{self.letter(field_name)}{row}"
+
+    def header_cell(self, field_name: str | None = None) -> str:
+        col = self.columns.get(field_name, 0) if field_name else 0
+        return f"{get_column_letter(col + 1)}{self.header_row}"
+
+    def scale(self, field_name: str) -> int:
+        """Yuan per unit of a money column: the header's unit wins, else the field's default."""
+        f = self.schema.field(field_name)
+        if f.kind != MONEY:
+            return 1
+        return unit_scale(self.units.get(field_name, "")) or f.scale
+
+    def user_columns(self) -> dict[int, str]:
+        ours = set(self.columns.values())
+        return {i: h for i, h in self.headers.items() if i not in ours}
+
+
+@dataclass
+class WorkbookData:
+    path: Path
+    source: Source
+    tabs: list[str]
+    sheets: dict[str, SheetData] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def date1904(self) -> bool:
+        return self.source.date1904
+
+    def get(self, name: str) -> SheetData | None:
+        return self.sheets.get(name)
+
+
+def read_workbook(path: str | Path, *, password: str | None = None, source: Source | None = None) -> WorkbookData:
+    """Open through the guarded front door and map every recognisable sheet."""
+    src = source or open_source(Path(path), password=password)
+    tabs = list(src.sheet_names)
+    wanted: dict[str, str] = {}  # tab -> canonical
+    for tab in tabs:
+        canonical = registry.match_sheet_name(tab)
+        if canonical and canonical not in wanted.values():
+            wanted[tab] = canonical
+    # Unnamed tabs (`Sheet1`) are sniffed by their headers only when a data sheet is missing.
+    missing = [s.name for s in registry.DATA_SHEETS if s.name not in wanted.values()]
+    sniff = [t for t in tabs if t not in wanted and registry.match_sheet_name(t) is None
+             and t not in registry.COMPUTED_SHEETS] if missing else []
+    raw = read_raw(src, sheets=[*wanted, *sniff])
+    wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
+    for tab, canonical in wanted.items():
+        sheet = raw.sheets.get(tab)
+        if sheet is None:
+            continue
+        data = _map_sheet(registry.ALL[canonical], tab, sheet.rows, wb.findings)
+        if data is not None:
+            wb.sheets[canonical] = data
+    for tab in sniff:
+        sheet = raw.sheets.get(tab)
+        if sheet is None:
+            continue
+        for schema in registry.DATA_SHEETS:
+            if schema.name in wb.sheets:
+                continue
+            found = _find_header(schema, sheet.rows)
+            if found and found[1] >= max(3, len(schema.required) + 1):
+                data = _map_sheet(schema, tab, sheet.rows, wb.findings)
+                if data is not None:
+                    wb.sheets[schema.name] = data
+                    break
+    if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
+        raise NoRecognisableSheet(path, detail="、".join(tabs) or "（无）")
+    return wb
+
+
+def _find_header(schema: SheetSchema, rows: list[list[Any]]) -> tuple[int, int] | None:
+    """The row (0-based) naming the most fields of the schema, and how many it names."""
+    index = registry.header_index(schema.name)
+    best: tuple[int, int] | None = None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        names = {index.match(v)[0] for v in row if isinstance(v, str)}
+        names.discard(None)
+        if len(names) >= schema.min_header_matches and (best is None or len(names) > best[1]):
+            best = (r, len(names))
+    return best
+
+
+def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding]) -> SheetData | None:
+    found = _find_header(schema, rows)
+    if found is None:
+        findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
+                                params={"sheet_name": tab}))
+        return None
+    hr = found[0]
+    index = registry.header_index(schema.name)
+    header = rows[hr]
+    columns: dict[str, int] = {}
+    units: dict[str, str] = {}
+    headers: dict[int, str] = {}
+    for c, v in enumerate(header):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        headers[c] = str(v).strip()
+        name, unit = index.match(v)
+        if name is None:
+            continue
+        if name in columns:
+            findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}",
+                                    row=hr + 1, column=get_column_letter(c + 1), field=schema.field(name).header,
+                                    value=headers[c]))
+            continue
+        columns[name] = c
+        units[name] = unit
+    header_row = hr + 1
+    for f in schema.required:
+        if f.name not in columns:
+            findings.append(Finding("missing-column", sheet=tab, cell=f"A{header_row}", row=header_row,
+                                    column="", field=f.header))
+    n_cols = max((len(r) for r in rows), default=0)
+    body = rows[hr + 1:]
+    frame, last_row = _frame(body, hr + 2, columns, headers, n_cols)
+    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row)
+
+
+def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
+           n_cols: int) -> tuple[pd.DataFrame, int]:
+    """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row."""
+    order = list(columns.items())
+    ours = set(columns.values())
+    extra = [(h, c) for c, h in headers.items() if c not in ours]
+    keep_rows: list[int] = []
+    data: list[list[Any]] = []
+    last_row = first_row - 1
+    for i, row in enumerate(body):
+        if not row or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        if _is_footer_or_note(row):
+            continue
+        excel_row = first_row + i
+        last_row = excel_row
+        width = len(row)
+        keep_rows.append(excel_row)
+        data.append([_clean(row[c]) if c < width else None for _, c in order]
+                    + [_clean(row[c]) if c < width else None for _, c in extra])
+    names = [n for n, _ in order] + _unique_labels([h for h, _ in extra], {n for n, _ in order})
+    frame = pd.DataFrame(data, columns=names, index=pd.Index(keep_rows, name="row"), dtype=object)
+    return frame, last_row
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, str):
+        s = v.strip()
+        return s or None
+    return v
+
+
+def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:
+    out = []
+    for h in labels:
+        label = h
+        n = 2
+        while label in taken:
+            label = f"{h}#{n}"
+            n += 1
+        taken.add(label)
+        out.append(label)
+    return out
+
+
+def _is_footer_or_note(row: list[Any]) -> bool:
+    texts = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+    if not texts:
+        return True
+    first = texts[0]
+    if isinstance(first, str):
+        token = norm_token(first)
+        if any(token.startswith(w) for w in _FOOTER_WORDS) and len(token) <= 6:
+            return True
+        if any(token.startswith(norm_token(w)) for w in _NOTE_WORDS) and len(texts) <= 2:
+            return True
+    return False

@@ -1,0 +1,251 @@
+"""The monthly run (月度校验与评级): check and grade, then write the results back into the record.
+
+The record is edited part by part (writeback/): normalized values and new IDs go into their cells,
+computed columns beside the user's, computed sheets are replaced, problem cells marked; every other
+part of the package is copied byte for byte. The file is replaced only after a backup, a temporary
+copy and a re-read all succeeded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from .api import Progress, _noop, check
+from .findings import Change, Finding, Result, sort_findings
+from .grading.model import MonthResult
+from .io.rawread import read_raw
+from .io.reader import SheetData
+from .schema import registry
+from .schema.base import CREDIT_CODE, ID, PHONE
+from .schema.computed import (
+    CHANGE_COLUMNS,
+    DUPLICATE_COLUMNS,
+    HISTORY_COLUMNS,
+    ISSUE_COLUMNS,
+    REMINDER_COLUMNS,
+)
+from .validators import Checked
+from .writeback import WorkbookEditor, safe_replace, write_new
+
+EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
+CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
+TAB_COLORS = {"客户分层": "#2E75B6", "跟进提醒": "#C00000", "疑似重复": "#ED7D31", "校验问题": "#C00000",
+              "变更记录": "#7F7F7F", "分级历史": "#548235"}
+
+
+def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = False, output: Path | None = None,
+              summary: Path | None | bool = True, password: str | None = None, rules_file: Path | None = None,
+              today: date | None = None, lang: str = "zh", backup_dir: Path | None = None,
+              progress: Progress = _noop) -> Result:
+    """Validate, normalize, grade and write back. ``summary=True`` writes one beside the file."""
+    path = Path(path)
+    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
+                            progress=progress)
+    findings = sort_findings([*checked.findings, *graded.findings])
+    editor_changes = list(checked.changes) + _computed_changes(checked, graded)
+    result = Result(file=str(path), findings=findings, changes=editor_changes)
+    result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
+                    "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
+    if dry_run:
+        return result
+
+    progress("写回工作簿")
+    editor = WorkbookEditor(checked.wb.source.data)
+    _apply_changes(editor, checked, editor_changes)
+    _write_computed_columns(editor, checked, graded)
+    _write_sheets(editor, checked, graded, findings, editor_changes, lang)
+    _mark(editor, checked, findings, lang)
+    data = editor.to_bytes()
+    progress("校验并保存")
+    if output is not None:
+        write_new(Path(output), data)
+    else:
+        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
+        result.extra["backup"] = str(backup) if backup else None
+    if summary:
+        from .reports import write_summary
+
+        progress("生成汇总")
+        out = summary if isinstance(summary, Path) else default_summary_path(path, graded.month)
+        write_summary(graded, findings, out, source_name=path.name, lang=lang,
+                      n_rows_by_sheet={n: len(s.frame) for n, s in checked.wb.sheets.items()})
+        result.extra["summary"] = str(out)
+    return result
+
+
+def default_summary_path(path: Path, month: str) -> Path:
+    return path.with_name(f"{path.stem}-汇总-{month}.xlsx")
+
+
+def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
+    """Computed 实际值 written into blank cells of 效果评估表 (实际值来源 = 计算)."""
+    sheet = checked.wb.get(registry.EVALUATION.name)
+    if sheet is None or "actual" not in sheet.columns:
+        return []
+    out = []
+    for row, value in graded.evaluation_actuals.items():
+        old = sheet.frame.at[row, "actual"] if row in sheet.frame.index else None
+        if _same(old, value):
+            continue
+        out.append(Change(sheet.tab, sheet.cell("actual", row), old, value, "计算实际值", field="实际值", row=int(row)))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-9
+    return a == b
+
+
+def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
+    """Cell edits grouped by how they are written: dates, text that looks like a number, the rest."""
+    text_headers = {f.header for s in registry.DATA_SHEETS for f in s.fields if f.kind in (PHONE, ID, CREDIT_CODE)}
+    groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    for c in changes:
+        new = c.new.date() if isinstance(c.new, (pd.Timestamp, datetime)) else c.new
+        kind = "date" if isinstance(new, date) else "text" if c.field in text_headers else "plain"
+        groups[(c.sheet, kind)][c.cell] = new
+    for (sheet, kind), cells in groups.items():
+        if kind == "date":
+            editor.set_cells(sheet, cells, number_format="yyyy-mm-dd")
+        else:
+            editor.set_cells(sheet, cells, as_text=kind == "text")
+
+
+def _extra_columns(sheet: SheetData, names: Iterable[str]) -> dict[str, int]:
+    """Column index for each computed column: ours from an earlier run, else the next free column."""
+    by_header = {h: c for c, h in sheet.headers.items()}
+    nxt = max([*sheet.headers.keys(), *sheet.columns.values(), -1]) + 1
+    out = {}
+    for name in names:
+        if name in by_header and by_header[name] not in sheet.columns.values():
+            out[name] = by_header[name]
+        else:
+            out[name] = nxt
+            nxt += 1
+    return out
+
+
+def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: MonthResult) -> None:
+    for schema, table, cols in ((registry.EVALUATION, graded.evaluation, EVAL_COLUMNS),
+                                (registry.CAMPAIGNS, graded.campaigns, CAMPAIGN_COLUMNS)):
+        sheet = checked.wb.get(schema.name)
+        if sheet is None or table is None or table.empty:
+            continue
+        where = _extra_columns(sheet, [n for n, _ in cols])
+        last_header = max(sheet.headers) if sheet.headers else 0
+        style = f"{get_column_letter(last_header + 1)}{sheet.header_row}"
+        new_headers = {f"{get_column_letter(c + 1)}{sheet.header_row}": n for n, c in where.items()
+                       if sheet.headers.get(c) != n}
+        if new_headers:
+            editor.set_cells(sheet.tab, new_headers, style_from=style)
+        for name, fmt in cols:
+            if name not in table:
+                continue
+            letter = get_column_letter(where[name] + 1)
+            cells = {f"{letter}{row}": _cell_value(v) for row, v in table[name].items() if row in sheet.frame.index}
+            cells = {k: v for k, v in cells.items() if not _same(_typed(sheet, k), v)}
+            if cells:
+                editor.set_cells(sheet.tab, cells, number_format=fmt)
+
+
+def _typed(sheet: SheetData, ref: str) -> Any:
+    """What the sheet holds now in one of our computed columns (so a re-run rewrites nothing)."""
+    col = "".join(ch for ch in ref if ch.isalpha())
+    row = int(ref[len(col):])
+    header = sheet.headers.get(_col_index(col))
+    if header is None or header not in sheet.frame.columns or row not in sheet.frame.index:
+        return object()
+    return sheet.frame.at[row, header]
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _cell_value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v.item() if hasattr(v, "item") else v
+
+
+def _rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[list[Any]]:
+    cols = list(columns)
+    if frame is None or frame.empty:
+        return []
+    frame = frame.reindex(columns=cols)
+    return [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False, name=None)]
+
+
+def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],
+                  changes: list[Change], lang: str) -> None:
+    tiers_cols = list(graded.tiers.columns)
+    editor.replace_sheet("客户分层", tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
+    editor.replace_sheet("跟进提醒", list(REMINDER_COLUMNS), _rows(graded.reminders, REMINDER_COLUMNS),
+                         tab_color=TAB_COLORS["跟进提醒"])
+    editor.replace_sheet("疑似重复", list(DUPLICATE_COLUMNS), _rows(checked.duplicates, DUPLICATE_COLUMNS),
+                         tab_color=TAB_COLORS["疑似重复"])
+    issue_rows, links = [], {}
+    for i, f in enumerate(findings):
+        issue_rows.append(["错误" if f.severity == "error" else "警告", f.code, f.sheet, f.cell, f.field,
+                           _plain(f.value), f.message(lang), f.hint(lang)])
+        if f.sheet and f.cell:
+            links[(i, 3)] = f"'{f.sheet}'!{f.cell}"
+    editor.replace_sheet("校验问题", list(ISSUE_COLUMNS), issue_rows, links=links, tab_color=TAB_COLORS["校验问题"],
+                         widths=[6, 18, 14, 8, 14, 20, 50, 40])
+    log = _existing_rows(checked, "变更记录", len(CHANGE_COLUMNS))
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule] for c in changes]
+    editor.replace_sheet("变更记录", list(CHANGE_COLUMNS), log, tab_color=TAB_COLORS["变更记录"],
+                         widths=[20, 14, 8, 24, 24, 18])
+    hist = checked.clean.get(registry.HISTORY.name)
+    kept = [] if hist is None or hist.empty else [
+        [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
+        .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
+    editor.replace_sheet("分级历史", list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
+                         tab_color=TAB_COLORS["分级历史"])
+
+
+def _existing_rows(checked: Checked, tab: str, width: int) -> list[list[Any]]:
+    """Rows already in one of our accumulating sheets (变更记录), read back as typed."""
+    if tab not in checked.wb.tabs:
+        return []
+    raw = read_raw(checked.wb.source, sheets=[tab]).sheets.get(tab)
+    if raw is None:
+        return []
+    rows = [list(r[:width]) + [None] * (width - len(r[:width])) for r in raw.rows[1:]]
+    return [r for r in rows if any(v not in (None, "") for v in r)]
+
+
+def _plain(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()[:10] if not isinstance(v, datetime) or v.time() == datetime.min.time() else v.isoformat(" ")
+    if isinstance(v, (int, float, str, bool)):
+        return v
+    return str(v)
+
+
+def _mark(editor: WorkbookEditor, checked: Checked, findings: list[Finding], lang: str) -> None:
+    """Fill + comment on every problem cell; sheets without problems lose last run's marks."""
+    by_tab: dict[str, dict[str, list[str]]] = {s.tab: {} for s in checked.wb.sheets.values() if not s.schema.computed}
+    for f in findings:
+        if f.sheet in by_tab and f.cell:
+            by_tab[f.sheet].setdefault(f.cell, []).append(f"{f.message(lang)}（{f.code}）")
+    for tab, marks in by_tab.items():
+        editor.mark_cells(tab, {cell: "\n".join(msgs) for cell, msgs in marks.items()})

@@ -1,0 +1,229 @@
+"""Text-like fields: emails, 统一社会信用代码, percents, plain numbers and company-name keys.
+
+Also the two helpers every normalizer shares: :func:`is_blank` and :func:`nfkc` (full-width → half-width,
+since WPS/Excel users in a Chinese IME type ＠, ％, １３８… without noticing).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import cn2an
+from stdnum.cn import uscc
+
+from workbook_crm.normalize import Norm
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN, NaT, pd.NA and empty/whitespace text: an empty cell, left for the 'required' check."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)   # NaN, NaT, Decimal('NaN')
+    except Exception:   # pd.NA refuses bool(); signalling NaN refuses comparison
+        return True
+
+
+@lru_cache(maxsize=65536)
+def nfkc(text: str) -> str:
+    """Full-width digits, letters and punctuation → ASCII (１３８ → 138, ＠ → @, （ → ()."""
+    return unicodedata.normalize("NFKC", text)
+
+
+# --- emails ------------------------------------------------------------------------------------
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
+
+
+def normalize_email(value: Any) -> Norm:
+    """邮箱: trim, full-width → ASCII (＠, 。), lower-case domain; needs a real suffix (seed 002)."""
+    if is_blank(value):
+        return Norm(value)
+    if not isinstance(value, str):
+        return Norm(value, "bad-email", (("value", value),))
+    s = nfkc(value).strip().replace("。", ".")
+    if s.lower().startswith("mailto:"):
+        s = s[7:].strip()
+    if s.startswith("<") and s.endswith(">"):
+        s = s[1:-1].strip()
+    local, at, domain = s.partition("@")
+    if not at or "@" in domain or not _LOCAL.match(local) or len(local) > 64 or not _DOMAIN.match(domain.lower()):
+        return Norm(value, "bad-email", (("value", value),))
+    return Norm(f"{local}@{domain.lower()}")
+
+
+def mask_email(email: str) -> str:
+    """zhang@abc.com → z***@abc.com (the summary workbook shows contacts without exposing them)."""
+    local, at, domain = str(email).partition("@")
+    if not at:
+        return str(email)
+    return f"{local[:1]}***@{domain}"
+
+
+# --- 统一社会信用代码 (GB 32100-2015) --------------------------------------------------------------
+
+# GB 32100-2015 uses digits and capitals without I, O, Z, S, V (they look like 1, 0, 2, 5, U).
+_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
+
+
+def check_credit_code(value: Any) -> Norm:
+    """统一社会信用代码: 18 characters, 3rd–8th the region digits, check digit per GB 32100-2015.
+
+    stdnum.cn.uscc computes the right check digit, but its validate() wants the first 8 characters to be
+    digits, while GB 32100 allows letters for 登记管理部门 (e.g. N 农业, Y 其他) and 机构类别 — so the
+    format is checked here and only the checksum comes from stdnum.
+    """
+    if is_blank(value):
+        return Norm(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return _bad_code(value, "字符")
+    s = re.sub(r"[\s\-]", "", nfkc(str(value))).upper()
+    if len(s) != 18:
+        return _bad_code(value, "长度")
+    if any(c not in _USCC_CHARS for c in s) or not s[2:8].isdigit():
+        return _bad_code(value, "字符")
+    if uscc.calc_check_digit(s[:17]) != s[17]:
+        return _bad_code(value, "校验位")
+    return Norm(s)
+
+
+def _bad_code(value: Any, reason: str) -> Norm:
+    return Norm(value, "bad-credit-code", (("value", value), ("reason", reason)))
+
+
+# --- numbers and percents ----------------------------------------------------------------------
+
+_PLAIN = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_CN_NUMERAL = re.compile(r"^负?[零〇一二两三四五六七八九十百千万亿点]+$")
+
+
+def _number(value: Any) -> int | float | None:
+    """A finite number from a cell, or None. Text may carry thousands separators or Chinese numerals."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        try:
+            f = float(value)
+        except (ValueError, OverflowError):
+            return None
+        if not math.isfinite(f):
+            return None
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return int(value)
+        return f
+    if not isinstance(value, str):
+        return None
+    s = re.sub(r"\s+", "", nfkc(value))
+    if _GROUPED.match(s):
+        s = s.replace(",", "")
+    if _PLAIN.match(s):
+        if "." not in s and "e" not in s.lower():
+            return int(s)
+        f = float(s)
+        return f if math.isfinite(f) else None
+    if _CN_NUMERAL.match(s):
+        try:
+            n = cn2an.cn2an(s, "strict")
+        except Exception:
+            return None
+        return n if isinstance(n, int) else float(n)
+    return None
+
+
+def normalize_number(value: Any) -> Norm:
+    """数字: int/float from numbers or text (full-width digits, 1,234,567, 三十); else bad-number."""
+    if is_blank(value):
+        return Norm(value)
+    n = _number(value)
+    return Norm(value, "bad-number", (("value", value),)) if n is None else Norm(n)
+
+
+MAX_PERCENT_FRACTION = 10.0   # 1000 %: anything larger is a typo, not a rate
+
+
+def normalize_percent(value: Any, *, assume_percent_column: bool = True) -> Norm:
+    """百分比 → fraction: ``92%``, ``0.92`` and (in a percent column) ``92`` all mean 0.92 (SPEC §3).
+
+    The fraction is always in ``extra["fraction"]``. The value becomes that float only within
+    −100 %..100 %: a cell holding 1.5 re-read next month could not be told from "1.5 %", so 150 % stays
+    as typed (idempotence). In a percent column a bare number above 1 means percent points (92 → 92 %);
+    with ``assume_percent_column=False`` a bare number is already the fraction.
+    """
+    if is_blank(value):
+        return Norm(value)
+    bad = Norm(value, "bad-percent", (("value", value),))
+    explicit = False
+    raw: Any = value
+    if isinstance(value, str):
+        s = re.sub(r"\s+", "", nfkc(value))
+        raw = s
+        for mark in ("%", "‰"):
+            if s.endswith(mark):
+                explicit, raw = True, s[: -len(mark)]
+                break
+    n = _number(raw)
+    if n is None:
+        return bad
+    if explicit:
+        frac = n / (1000 if str(value).strip().endswith("‰") else 100)
+    elif assume_percent_column and abs(n) > 1:
+        frac = n / 100
+    else:
+        frac = n
+    frac = round(float(frac), 10)
+    if abs(frac) > MAX_PERCENT_FRACTION:
+        return bad
+    extra = (("fraction", frac),)
+    return Norm(frac, None, (), extra) if abs(frac) <= 1 else Norm(value, None, (), extra)
+
+
+# --- company names (matching keys only; the name itself is never rewritten) -------------------------
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    # constructing the converter reads its dictionaries: do it once
+    from opencc import OpenCC
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(text: str) -> str:
+    """繁体 → 简体 (seed 004 is written in Traditional Chinese; headers and names may be too)."""
+    if not isinstance(text, str) or not text:
+        return text
+    if text.isascii():
+        return text
+    return _t2s().convert(text)
+
+
+# Legal-form suffixes: 有限责任公司 and 有限公司 are the same company written two ways; the key drops them
+# so `上海某某科技` typed without a suffix still matches. Bracketed words such as (中国)/(集团) are kept
+# (only the brackets go): 某某(中国)有限公司 and 某某有限公司 can be different legal entities.
+_CN_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|责任公司|公司)$")
+_LATIN_SUFFIX = re.compile(r"(?:colimited|coltd|limited|ltd|incorporated|inc|corporation|corp|company|co|llc|gmbh)$")
+
+
+@lru_cache(maxsize=65536)
+def company_key(name: Any) -> str:
+    """A key for matching company names (一客一档 duplicates), never shown or written back."""
+    if is_blank(name):
+        return ""
+    s = to_simplified(nfkc(str(name))).lower()
+    s = re.sub(r"[\W_]+", "", s)   # spaces, brackets, punctuation; CJK and latin letters are \w
+    for _ in range(2):   # "xx有限公司" and "xx co., ltd." both end in one suffix; allow one nested
+        t = _LATIN_SUFFIX.sub("", _CN_SUFFIX.sub("", s))
+        if not t or t == s:
+            break
+        s = t
+    return s

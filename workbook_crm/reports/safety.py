@@ -1,0 +1,109 @@
+"""Safe to forward: every text cell of the summary passes through :func:`safe_text`.
+
+A manager forwards the summary by mail or WeChat, so contact data is masked by default: any
+phone-like or email-like *substring* of any text (names, remarks, 内容, finding messages) becomes
+``138****8000`` / ``z***@abc.com``. Masking a single canonical value is the normalizers' job
+(``normalize.phones.mask_phone``, ``normalize.text.mask_email``); this module only finds the
+substrings in free text and hands each one over, so there is one masking rule in the project.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # the normalizers own the masking of one value; fall back while that package is incomplete
+    from ..normalize.phones import mask_phone as _mask_one_phone
+    from ..normalize.text import mask_email as _mask_one_email
+except ImportError:  # pragma: no cover - exercised only while normalize/ is being written
+    def _mask_one_phone(s: Any) -> str:
+        """13800138000 → 138****8000; landlines keep the area code and the last 4 digits."""
+        text = "" if s is None else str(s)
+        if re.fullmatch(r"1[3-9]\d{9}", text):
+            return f"{text[:3]}****{text[-4:]}"
+        area, dash, rest = text.partition("-")
+        if dash and len(rest) >= 6:
+            return f"{area}-{'*' * (len(rest) - 4)}{rest[-4:]}"
+        return text[:3] + "*" * max(len(text) - 7, 0) + text[-4:] if len(text) > 7 else text
+
+    def _mask_one_email(email: str) -> str:
+        """zhang@abc.com → z***@abc.com."""
+        local, at, domain = str(email).partition("@")
+        return f"{local[:1]}***@{domain}" if at else str(email)
+
+# Excel limit: a cell holds at most 32,767 characters.
+MAX_CELL_CHARS = 32767
+
+# A mobile with optional +86/0086/86 prefix and the separators people type (138-1234-5678,
+# 138 1234 5678); digits around it must not continue (a phone inside a longer digit run is not one).
+_MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d)[\s\-.]?(\d{4})[\s\-.]?(\d{4})(?!\d)")
+# Landline with area code (010-12345678, (0755)1234567, 0755 1234567), optional 转/ext extension.
+_LANDLINE = re.compile(r"(?<!\d)[(（]?(0\d{2,3})[)）]?[\s\-]?(\d{7,8})(?!\d)")
+# 18-digit resident ID numbers and 16–19 digit bank cards must not travel either (seed 003 §四(一)).
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{15,19}[Xx]?(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# Control characters are not allowed in XML 1.0 (xlsxwriter escapes them as _xHHHH_, which shows
+# up as garbage in Excel): drop them, keep tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Full-width digits, letters, ＠, ＋ and － are common in typed Chinese text; fold them one to one
+# (so match positions stay valid in the original) and leave every other character as typed.
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def _mask_long(digits: str) -> str:
+    return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
+
+
+# Order matters: emails first (a local part may hold digits), then mobiles, landlines, long runs.
+_RULES = (
+    (_EMAIL, lambda m: _mask_one_email(m.group(0))),
+    (_MOBILE, lambda m: _mask_one_phone(m.group(1) + m.group(2) + m.group(3))),
+    (_LANDLINE, lambda m: _mask_one_phone(f"{m.group(1)}-{m.group(2)}")),
+    (_LONG_DIGITS, lambda m: _mask_long(m.group(0))),
+)
+
+
+def mask_text(text: str) -> str:
+    """Mask every email-, phone-, ID- and card-like substring of ``text``; the rest stays as typed."""
+    if not text:
+        return text
+    folded = text.translate(_FOLD)
+    spans: list[tuple[int, int, str]] = []
+    for pattern, mask in _RULES:
+        for m in pattern.finditer(folded):
+            if not any(m.start() < e and s < m.end() for s, e, _ in spans):
+                spans.append((m.start(), m.end(), mask(m)))
+    if not spans:
+        return text
+    out, pos = [], 0
+    for s, e, masked in sorted(spans):
+        out += [text[pos:s], masked]
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def safe_text(value: Any, *, unmask: bool = False) -> str:
+    """The text a cell of the summary will hold: masked (unless ``unmask``), clean, within Excel limits."""
+    text = _CONTROL.sub("", str(value))
+    if not unmask:
+        text = mask_text(text)
+    return text[:MAX_CELL_CHARS]
+
+
+_BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+# Windows refuses these names whatever the extension (CON.xlsx cannot be created).
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_file_stem(name: str, *, fallback: str = "未分配") -> str:
+    """A file-name stem from a person's name that works on Windows, macOS and Linux."""
+    stem = _BAD_FILE_CHARS.sub("_", str(name)).strip(" ._")
+    if stem.upper() in _RESERVED:
+        stem = f"_{stem}"
+    # Keep well under the 255-byte limit of common file systems (CJK is 3 bytes in UTF-8).
+    while len(stem.encode("utf-8")) > 120:
+        stem = stem[:-1]
+    return stem or fallback

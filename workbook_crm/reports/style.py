@@ -1,0 +1,203 @@
+"""The look of the summary and the one place that writes a cell: formats, widths, print setup.
+
+Every value goes through :meth:`Book.put`, which picks the typed xlsxwriter writer itself: text is
+always ``write_string`` (never ``write``, which would turn ``=HYPERLINK(...)`` typed by a user into
+a live formula), after masking by :func:`safety.safe_text`.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from .safety import safe_text
+
+# Grade colours: fill, font, and a stronger chart colour (seed 002 (四) S/A/B/C).
+GRADES = ("S", "A", "B", "C")
+GRADE_FILL = {"S": "#FFE699", "A": "#F8CBAD", "B": "#DDEBF7", "C": "#EDEDED"}
+GRADE_FONT = {"S": "#7F6000", "A": "#843C0C", "B": "#1F4E79", "C": "#404040"}
+GRADE_CHART = {"S": "#BF9000", "A": "#ED7D31", "B": "#5B9BD5", "C": "#A5A5A5"}
+# Four-quadrant tiers (seed 004 (一)).
+TIERS = ("核心客户", "成熟客户", "潜力客户", "基础客户")
+TIER_CHART = {"核心客户": "#C00000", "成熟客户": "#ED7D31", "潜力客户": "#70AD47", "基础客户": "#A5A5A5"}
+TIER_FILL = {"核心客户": "#F4CCCC", "成熟客户": "#FCE4D6", "潜力客户": "#E2EFDA", "基础客户": "#F2F2F2"}
+
+ACCENT = "#1F4E79"
+HEADER_FILL = "#DDEBF7"
+RED, GREEN = "#C00000", "#548235"
+BAD_FILL, GOOD_FILL = "#FFC7CE", "#C6EFCE"
+
+# Number formats by column header. Money in 万元 shows the unit in the cell, like the seeds' tables.
+PERCENT = "0.0%"
+WAN = '#,##0.0"万"'
+YUAN = '#,##0"元"'
+INTEGER = "#,##0"
+DECIMAL = "0.0"
+DATE = "yyyy-mm-dd"
+COLUMN_FORMATS: dict[str, str] = {
+    "年交易额(万元)": WAN, "利润贡献": PERCENT, "潜力评分": DECIMAL, "健康度得分": DECIMAL,
+    "维护周期(天)": INTEGER, "逾期天数": INTEGER, "客户数": INTEGER, "成交客户数": INTEGER,
+    "S": INTEGER, "A": INTEGER, "B": INTEGER, "C": INTEGER, "逾期": INTEGER, "本月跟进": INTEGER,
+    "转化率": PERCENT, "跟进完成率": PERCENT, "计算差异率": PERCENT, "差异率": PERCENT,
+    "预算(元)": INTEGER, "潜在客户数量": INTEGER, "已转化客户数量": INTEGER, "获客成本": YUAN,
+    "数量": INTEGER, "错误": INTEGER, "警告": INTEGER, "行数": INTEGER, "无错误行占比": PERCENT,
+}
+
+# Excel limits: 31 characters per sheet name, 255 characters of column width.
+MAX_WIDTH = 60
+
+
+def text_width(text: str) -> int:
+    """Display width in Excel character units: CJK and full-width characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class Book:
+    """One summary workbook: the xlsxwriter Workbook, cached formats and the masking switch."""
+
+    def __init__(self, path: Path, *, unmask: bool = False) -> None:
+        # The three options keep user text as text whatever it looks like (issue #6, point 4).
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "default_date_format": DATE,
+        })
+        self.unmask = unmask
+        self._formats: dict[tuple, Format] = {}
+        self.base = {"font_name": "微软雅黑", "font_size": 10, "valign": "vcenter"}
+
+    def fmt(self, **props: Any) -> Format:
+        """A cached format; the base font applies unless overridden."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format({**self.base, **props})
+        return self._formats[key]
+
+    def sheet(self, name: str, *, tab: str, landscape: bool = True, header_row: int | None = 0) -> Worksheet:
+        """A new sheet with tab colour and print setup: A4 landscape, fit to width, repeated header."""
+        ws = self.wb.add_worksheet(name[:31])  # <= 31 characters: Excel limit.
+        ws.set_tab_color(tab)
+        if landscape:
+            ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.fit_to_pages(1, 0)
+        if header_row is not None:
+            ws.repeat_rows(header_row)
+        ws.set_footer("&C&P / &N")
+        ws.hide_gridlines(0)
+        return ws
+
+    # --- cells -----------------------------------------------------------------------------------
+    def text(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+        ws.write_string(row, col, safe_text(value, unmask=self.unmask), fmt)
+
+    def put(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None,
+            date_fmt: Format | None = None) -> None:
+        """Write one value with the writer for its type; text is masked and never a formula."""
+        if is_blank(value):
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "是" if value else "否", fmt)
+        elif isinstance(value, (datetime, date)):
+            ws.write_datetime(row, col, pd.Timestamp(value).to_pydatetime().replace(tzinfo=None),
+                              date_fmt or self.fmt(num_format=DATE))
+        elif isinstance(value, (int, float)) or _is_numpy_number(value):
+            number = float(value)
+            if math.isinf(number):
+                ws.write_string(row, col, "∞" if number > 0 else "-∞", fmt)
+            else:
+                ws.write_number(row, col, number, fmt)
+        else:
+            self.text(ws, row, col, value, fmt)
+
+    def table(self, ws: Worksheet, first_row: int, frame: pd.DataFrame, *, first_col: int = 0,
+              formats: dict[str, str] | None = None, freeze: bool = True, autofilter: bool = True,
+              widths: dict[str, float] | None = None) -> int:
+        """Write a header and rows; return the last row written (the header row when empty).
+
+        Widths follow the longest value of the first rows (CJK counts double), frozen header,
+        autofilter over the whole table.
+        """
+        columns = [str(c) for c in frame.columns]
+        header = self.fmt(bold=True, bg_color=HEADER_FILL, font_color=ACCENT, border=1, border_color="#9BC2E6",
+                          text_wrap=True, align="center")
+        for j, name in enumerate(columns):
+            self.text(ws, first_row, first_col + j, name, header)
+        col_fmts = [self._column_format(name, frame.iloc[:, j], formats) for j, name in enumerate(columns)]
+        date_fmt = self.fmt(num_format=DATE, border=1, border_color="#D9D9D9", align="center")
+        for i, values in enumerate(frame.itertuples(index=False, name=None), start=first_row + 1):
+            for j, value in enumerate(values):
+                self.put(ws, i, first_col + j, value, col_fmts[j], date_fmt)
+        last = first_row + len(frame)
+        self.fit_widths(ws, frame, first_col=first_col, widths=widths)
+        if freeze:
+            ws.freeze_panes(first_row + 1, 0)
+        if autofilter and columns:
+            ws.autofilter(first_row, first_col, max(last, first_row), first_col + len(columns) - 1)
+        return last
+
+    def _column_format(self, name: str, series: pd.Series, overrides: dict[str, str] | None) -> Format:
+        num = (overrides or {}).get(name) or COLUMN_FORMATS.get(name)
+        if num == PERCENT and name == "利润贡献":
+            # 利润贡献 is a share (seed 004: 25%) unless the workbook holds amounts.
+            numbers = pd.to_numeric(series, errors="coerce").dropna()
+            if len(numbers) and numbers.abs().max() > 1.5:
+                num = "#,##0.0"
+        props: dict[str, Any] = {"border": 1, "border_color": "#D9D9D9"}
+        if num:
+            props["num_format"] = num
+        return self.fmt(**props)
+
+    def fit_widths(self, ws: Worksheet, frame: pd.DataFrame, *, first_col: int = 0,
+                   widths: dict[str, float] | None = None, sample: int = 300) -> None:
+        """Column widths from the header and the first ``sample`` values (CJK counts double)."""
+        head = frame.head(sample)
+        for j, name in enumerate(frame.columns):
+            if widths and name in widths:
+                ws.set_column(first_col + j, first_col + j, widths[name])
+                continue
+            values: Iterable[Any] = head.iloc[:, j]
+            longest = max([text_width(str(name))] + [_shown_width(v) for v in values])
+            ws.set_column(first_col + j, first_col + j, min(max(longest + 2, 6), MAX_WIDTH))
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _is_numpy_number(value: Any) -> bool:
+    return hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iuf"
+
+
+def _shown_width(value: Any) -> int:
+    if is_blank(value):
+        return 0
+    if isinstance(value, (datetime, date)):
+        return 10
+    if isinstance(value, float) or _is_numpy_number(value):
+        return min(len(f"{float(value):,.1f}") + 1, 14)
+    return text_width(str(value))
+
+
+def frame_or_empty(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
+    """The frame, or an empty one with the contract's columns (a missing sheet writes headers only)."""
+    if frame is None or not isinstance(frame, pd.DataFrame):
+        return pd.DataFrame(columns=list(columns))
+    return frame

@@ -1,0 +1,308 @@
+"""Thresholds and intervals: the defaults, the 规则配置 sheet and an optional ``--rules`` TOML file.
+
+Rules live with the data (SPEC §6): every threshold a manager may want to change has a Chinese key
+(the 参数 column of 规则配置), a unit and a note naming its source. The sheet overrides the defaults,
+a TOML file overrides the sheet. A bad value in the sheet is a finding (``bad-rule``) and the default
+stays; a bad TOML file stops the run (it was passed on purpose, so a typo must not go unnoticed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import RulesFileError
+from .findings import Finding
+
+# seed 000 步骤二: 展=Z, 推=T; the other letters are ours (SPEC §8), editable in 规则配置.
+DEFAULT_CHANNEL_LETTERS = {
+    "展会对接": "Z", "线上推广": "T", "官网表单": "W", "客户转介绍": "R", "电话咨询": "D",
+    "第三方平台": "P", "陌拜": "B", "其他": "X",
+}
+
+
+@dataclass
+class Rules:
+    """Every editable threshold. Money in 万元, rates as fractions (0.9), intervals in days."""
+
+    id_pattern: str = "CX{yyyy}{mm}{seq:03}"  # SPEC §4 default; seed 000 also shows {yy}{mm}{channel}{seq:03}
+    channel_letters: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_LETTERS))
+    # seed 002 (四): S ≥50万/≥90%/≥4.5; A ≥20万/≥80%/≥4.0; B ≥5万/≥60%/≥3.5; else C
+    s_amount: float = 50
+    s_renewal: float = 0.90
+    s_satisfaction: float = 4.5
+    a_amount: float = 20
+    a_renewal: float = 0.80
+    a_satisfaction: float = 4.0
+    b_amount: float = 5
+    b_renewal: float = 0.60
+    b_satisfaction: float = 3.5
+    no_deal_months_c: int = 3  # seed 002 (四): C also when 连续3个月无合作
+    # seed 001 (二): 高价值 年度合作 >50万, 中价值 10–50万, 低价值 below
+    value_high: float = 50
+    value_mid: float = 10
+    # seed 004 表(一): value (年交易额) × potential (潜力评分) quadrants; C001 120万/8 → 核心
+    tier_value: float = 50
+    potential_high: float = 7
+    # seeds 004/001: 核心 月度, 潜力 双月, 成熟 季度, 基础 半年度
+    interval_core: int = 30
+    interval_potential: int = 60
+    interval_mature: int = 90
+    interval_basic: int = 180
+    # seed 000 步骤三: 高意向潜在客户 每周, 流失预警客户 每周2-3次, 长期合作客户 每月
+    interval_high_intent: int = 7
+    interval_churn_warning: int = 3
+    interval_long_term: int = 30
+    # ours (SPEC §8): per grade, echoing seed 002 (四)'s 季度回访 / 月度沟通
+    interval_s: int = 30
+    interval_a: int = 45
+    interval_b: int = 90
+    interval_c: int = 180
+    # seed 003: 需求紧急程度 高 = 1周内, 中 = 1-4周, 低 = 1个月以上 (ours: 60 days for 低)
+    interval_urgent_high: int = 7
+    interval_urgent_mid: int = 28
+    interval_urgent_low: int = 60
+    new_customer_months: int = 6  # seed 001: 新客户 合作时长<6个月
+    churn_months: int = 3  # seed 001: 流失客户 近3个月无合作
+    health_excellent: float = 4.5  # seed 001: 优秀 4.5-5, 良好 3.5-4.4, 一般 2.5-3.4, 较差 <2.5
+    health_good: float = 3.5
+    health_fair: float = 2.5
+    # seed 001: 月均沟通 ≥3次 → 5; the lower steps are ours
+    interaction_5: float = 3
+    interaction_4: float = 2
+    interaction_3: float = 1
+    interaction_2: float = 0.5
+    interaction_months: int = 3
+    stability_months: int = 6  # seed 001: 近6个月无断单得5分
+    entry_limit_workdays: int = 2  # seed 002 (二): 2个工作日内完成录入
+    dup_threshold: float = 90
+    reminder_horizon_days: int = 7
+    use_workdays: bool = False
+    rfm_months: int = 12  # seed 001: F/M over the last 12 months
+    gap_tolerance: float = 0.005  # 0.5 percentage points between typed and computed 差异率
+
+    @classmethod
+    def defaults(cls) -> Rules:
+        return cls()
+
+
+@dataclass(frozen=True)
+class Spec:
+    attr: str
+    key: str
+    unit: str
+    note: str
+    kind: str  # num, int, pct, bool, str
+    low: float | None = 0
+    high: float | None = None
+
+
+_S = Spec
+SPECS: tuple[Spec, ...] = (
+    _S("id_pattern", "客户编号规则", "", "SPEC §4；{yyyy}{yy}{mm}{channel}{seq:03}", "str"),
+    _S("s_amount", "S级年合作金额(万元)", "万元", "seed 002 (四) S级", "num"),
+    _S("s_renewal", "S级续约率", "%", "seed 002 (四) S级", "pct", 0, 1),
+    _S("s_satisfaction", "S级满意度(5分制)", "分", "seed 002 (四) S级", "num", 0, 5),
+    _S("a_amount", "A级年合作金额(万元)", "万元", "seed 002 (四) A级", "num"),
+    _S("a_renewal", "A级续约率", "%", "seed 002 (四) A级", "pct", 0, 1),
+    _S("a_satisfaction", "A级满意度(5分制)", "分", "seed 002 (四) A级", "num", 0, 5),
+    _S("b_amount", "B级年合作金额(万元)", "万元", "seed 002 (四) B级", "num"),
+    _S("b_renewal", "B级续约率", "%", "seed 002 (四) B级", "pct", 0, 1),
+    _S("b_satisfaction", "B级满意度(5分制)", "分", "seed 002 (四) B级", "num", 0, 5),
+    _S("no_deal_months_c", "C级连续无合作月数", "月", "seed 002 (四)：连续3个月无合作 → C", "int", 1),
+    _S("value_high", "高价值年合作金额(万元)", "万元", "seed 001 (二) 高价值", "num"),
+    _S("value_mid", "中价值年合作金额(万元)", "万元", "seed 001 (二) 中价值 10–50万", "num"),
+    _S("tier_value", "分层高价值年交易额(万元)", "万元", "seed 004 表(一) 四象限", "num"),
+    _S("potential_high", "高潜力评分(1-10)", "分", "seed 004 表(一) 四象限", "num", 0, 10),
+    _S("interval_core", "维护周期-核心客户", "天", "seed 004/001 月度", "int", 1),
+    _S("interval_potential", "维护周期-潜力客户", "天", "seed 004 双月", "int", 1),
+    _S("interval_mature", "维护周期-成熟客户", "天", "seed 004 季度", "int", 1),
+    _S("interval_basic", "维护周期-基础客户", "天", "seed 001 半年度", "int", 1),
+    _S("interval_high_intent", "维护周期-高意向潜在客户", "天", "seed 000 每周", "int", 1),
+    _S("interval_churn_warning", "维护周期-流失预警客户", "天", "seed 000 每周2-3次", "int", 1),
+    _S("interval_long_term", "维护周期-长期合作客户", "天", "seed 000 每月1次", "int", 1),
+    _S("interval_s", "维护周期-S级", "天", "自定（SPEC §8）", "int", 1),
+    _S("interval_a", "维护周期-A级", "天", "自定（SPEC §8）", "int", 1),
+    _S("interval_b", "维护周期-B级", "天", "自定（SPEC §8）", "int", 1),
+    _S("interval_c", "维护周期-C级", "天", "自定（SPEC §8）", "int", 1),
+    _S("interval_urgent_high", "维护周期-紧急程度高", "天", "seed 003 紧急 1周内", "int", 1),
+    _S("interval_urgent_mid", "维护周期-紧急程度中", "天", "seed 003 一般 1-4周", "int", 1),
+    _S("interval_urgent_low", "维护周期-紧急程度低", "天", "seed 003 长期 1个月以上", "int", 1),
+    _S("new_customer_months", "新客户合作时长(月)", "月", "seed 001 新客户 <6个月", "int", 1),
+    _S("churn_months", "流失客户无合作月数", "月", "seed 001 近3个月无合作", "int", 1),
+    _S("health_excellent", "健康度优秀(分)", "分", "seed 001 优秀 4.5-5", "num", 1, 5),
+    _S("health_good", "健康度良好(分)", "分", "seed 001 良好 3.5-4.4", "num", 1, 5),
+    _S("health_fair", "健康度一般(分)", "分", "seed 001 一般 2.5-3.4", "num", 1, 5),
+    _S("interaction_5", "互动频率5分(次/月)", "次/月", "seed 001 月均≥3次得5分", "num"),
+    _S("interaction_4", "互动频率4分(次/月)", "次/月", "自定", "num"),
+    _S("interaction_3", "互动频率3分(次/月)", "次/月", "自定", "num"),
+    _S("interaction_2", "互动频率2分(次/月)", "次/月", "自定；更少得1分", "num"),
+    _S("interaction_months", "互动频率统计月数", "月", "自定", "int", 1),
+    _S("stability_months", "交易稳定性统计月数", "月", "seed 001 近6个月无断单得5分", "int", 1),
+    _S("entry_limit_workdays", "录入时限(工作日)", "工作日", "seed 002 (二) 2个工作日内", "int", 0),
+    _S("dup_threshold", "疑似重复相似度(0-100)", "分", "自定", "num", 0, 100),
+    _S("reminder_horizon_days", "即将到期提醒天数", "天", "自定", "int", 0),
+    _S("use_workdays", "按工作日计算", "是/否", "维护周期按工作日（含调休）计算", "bool"),
+    _S("rfm_months", "RFM统计月数", "月", "seed 001 近12个月", "int", 1),
+    _S("gap_tolerance", "差异率容差", "%", "手填差异率与计算值相差超过此值即提示", "pct", 0, 1),
+)
+CHANNEL_PREFIX = "渠道代码-"  # one row per 信息来源: 渠道代码-展会对接 = Z
+
+
+def _norm(text: object) -> str:
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    s = re.sub(r"\s+", "", s).replace("（", "(").replace("）", ")").rstrip(":")
+    from .schema.base import to_simplified
+
+    return to_simplified(s).lower()
+
+
+_BY_KEY = {_norm(s.key): s for s in SPECS} | {s.attr: s for s in SPECS}
+
+
+def rules_rows(rules: Rules | None = None) -> list[tuple[str, Any, str, str]]:
+    """(参数, 值, 单位, 说明) rows the template writes into 规则配置; percents shown as 90%."""
+    r = rules or Rules.defaults()
+    rows: list[tuple[str, Any, str, str]] = []
+    for s in SPECS:
+        v = getattr(r, s.attr)
+        if s.kind == "pct":
+            v = f"{round(v * 100, 4):g}%"
+        elif s.kind == "bool":
+            v = "是" if v else "否"
+        rows.append((s.key, v, s.unit, s.note))
+    for source, letter in r.channel_letters.items():
+        rows.append((CHANNEL_PREFIX + source, letter, "字母", "seed 000 步骤二：展=Z、推=T；其余自定"))
+    return rows
+
+
+def parse_value(spec: Spec, value: Any) -> Any:
+    """The typed value as the rule's type; ValueError when it is not one."""
+    if isinstance(value, bool) and spec.kind != "bool":
+        raise ValueError(value)
+    if spec.kind == "str":
+        s = str(value).strip()
+        if not s:
+            raise ValueError(value)
+        return s
+    if spec.kind == "bool":
+        if isinstance(value, (bool, int, float)):
+            return bool(value)
+        s = _norm(value)
+        if s in ("是", "true", "yes", "y", "1", "开", "启用"):
+            return True
+        if s in ("否", "false", "no", "n", "0", "关", "停用"):
+            return False
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        num = float(value)
+        pct_typed = False
+    else:
+        s = _norm(value).replace(",", "")
+        pct_typed = s.endswith("%")
+        s = re.sub(r"(万元|万|元|天|月|分|次/月|次|个工作日|工作日)$", "", s.rstrip("%"))
+        num = float(s)  # raises ValueError
+    if num != num:
+        raise ValueError(value)
+    if spec.kind == "pct":
+        # 90%, 0.9 and 90 in a percent rule all mean 90% (SPEC §3 Percent)
+        if pct_typed or num > 1:
+            num /= 100
+    if (spec.low is not None and num < spec.low) or (spec.high is not None and num > spec.high):
+        raise ValueError(value)
+    if spec.kind == "int":
+        if num != int(num):
+            raise ValueError(value)
+        return int(num)
+    return num
+
+
+def _apply(rules: Rules, key: str, value: Any) -> tuple[Rules, bool] | None:
+    """Rules with one key set; None for an unknown key; (rules, False) for a bad value."""
+    k = _norm(key)
+    if k.startswith(_norm(CHANNEL_PREFIX)):
+        letter = str(value).strip().upper()
+        if not re.fullmatch(r"[A-Z]", letter):
+            return rules, False
+        letters = dict(rules.channel_letters)
+        letters[str(key).strip()[len(CHANNEL_PREFIX):].strip()] = letter
+        return replace(rules, channel_letters=letters), True
+    spec = _BY_KEY.get(k)
+    if spec is None:
+        return None
+    try:
+        return replace(rules, **{spec.attr: parse_value(spec, value)}), True
+    except (ValueError, TypeError):
+        return rules, False
+
+
+def load_rules(rows: Iterable[tuple[int, str, Any]], *, sheet: str = "规则配置", value_col: str = "B",
+               toml_path: str | Path | None = None) -> tuple[Rules, list[Finding]]:
+    """Rules from the 规则配置 rows (excel_row, 参数, 值), then the TOML file on top.
+
+    Unknown keys in the sheet are the user's notes and are ignored; a blank value keeps the default.
+    """
+    rules = Rules.defaults()
+    findings: list[Finding] = []
+    for excel_row, key, value in rows:
+        if key is None or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, float) and value != value:
+            continue
+        out = _apply(rules, str(key), value)
+        if out is None:
+            continue
+        new, ok = out
+        if ok:
+            rules = new
+        else:
+            defaults = {r[0]: r[1] for r in rules_rows()}
+            spec = _BY_KEY.get(_norm(key))
+            default = defaults.get(spec.key if spec else str(key).strip(), "—")
+            findings.append(Finding("bad-rule", sheet, f"{value_col}{excel_row}", excel_row, value_col,
+                                    str(key).strip(), value, {"default": default}))
+    if toml_path is not None:
+        rules = _load_toml(rules, Path(toml_path))
+    return rules, findings
+
+
+def _load_toml(rules: Rules, path: Path) -> Rules:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError as exc:
+            raise RulesFileError(path, "Python 3.10 需要安装 tomli 才能读取 TOML（pip install tomli）") from exc
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesFileError(path, "文件不存在 / file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulesFileError(path, f"TOML 语法错误 / syntax error: {exc}") from exc
+    flat: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict) and key in ("channel_letters", "渠道代码"):
+            flat.extend((CHANNEL_PREFIX + str(k), v) for k, v in value.items())
+        else:
+            flat.append((key, value))
+    for key, value in flat:
+        out = _apply(rules, key, value)
+        if out is None:
+            raise RulesFileError(path, f"未知参数 / unknown rule「{key}」")
+        if not out[1]:
+            raise RulesFileError(path, f"参数「{key}」的值「{value}」无效 / invalid value")
+        rules = out[0]
+    return rules
+
+
+def rule_names() -> list[str]:
+    """The Chinese keys, in sheet order (docs and the template's dropdown)."""
+    return [s.key for s in SPECS] + [CHANNEL_PREFIX + k for k in DEFAULT_CHANNEL_LETTERS]
+
+
+assert {f.name for f in fields(Rules)} == {s.attr for s in SPECS} | {"channel_letters"}

@@ -1,0 +1,101 @@
+"""Checks over the whole workbook: parse every sheet, then the rules that need more than one value.
+
+``check_workbook`` is the read → normalize → validate half of the monthly run; it never writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from ..findings import Change, Finding, sort_findings
+from ..io.reader import WorkbookData
+from ..rules import Rules, load_rules
+from ..schema import registry
+from ..schema.computed import DUPLICATE_COLUMNS
+from . import content, duplicates
+from .ids import check_ids
+from .schema_checks import schema_findings
+from .values import parse_sheet
+
+
+@dataclass
+class Checked:
+    wb: WorkbookData
+    rules: Rules
+    asof: date
+    clean: dict[str, pd.DataFrame] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    duplicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DUPLICATE_COLUMNS)))
+
+
+def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None) -> Checked:
+    findings: list[Finding] = list(wb.findings)
+    rules, rule_findings = _rules(wb, rules_file)
+    findings += rule_findings
+    out = Checked(wb=wb, rules=rules, asof=asof)
+    row_errors: dict[str, set[int]] = {}
+    for name, sheet in wb.sheets.items():
+        if name == registry.SETTINGS.name:
+            continue
+        clean, f, c = parse_sheet(sheet, context_year=asof.year, date1904=wb.date1904)
+        if not sheet.schema.computed:
+            f += schema_findings(sheet, clean)
+            f += content.personal_data(sheet)
+            f += content.vague_text(sheet)
+            f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
+        out.clean[name] = clean
+        findings += f
+        out.changes += c
+        row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
+
+    archive = wb.get(registry.ARCHIVE.name)
+    reg = wb.get(registry.REGISTRATION.name)
+    history = out.clean.get(registry.HISTORY.name)
+    history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
+    ido = check_ids(archive, out.clean.get(registry.ARCHIVE.name), reg, out.clean.get(registry.REGISTRATION.name),
+                    pattern=rules.id_pattern, channel_letters=dict(rules.channel_letters), history_ids=history_ids,
+                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()))
+    findings += ido.findings
+    out.changes += ido.changes
+    if archive is not None and registry.ARCHIVE.name in out.clean:
+        clean_archive = out.clean[registry.ARCHIVE.name]
+        assigned = {c.row: c.new for c in ido.changes if c.sheet == archive.tab and c.field == "客户编号"}
+        if assigned and "customer_id" in clean_archive:
+            clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
+        exact = duplicates.exact_duplicates(archive, clean_archive)
+        findings += exact
+        table, fuzzy = duplicates.fuzzy_duplicates(
+            archive, clean_archive, threshold=float(rules.dup_threshold),
+            decisions=duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
+            exact={x.row for x in exact if x.row})
+        findings += fuzzy
+        out.duplicates = table
+        if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:
+            clean_archive = pd.concat([clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)])
+        out.clean[registry.ARCHIVE.name] = clean_archive
+        known = set(clean_archive["customer_id"].dropna()) if "customer_id" in clean_archive else set()
+        for ref in (registry.FOLLOWUPS.name, registry.DEALS.name):
+            sheet = wb.get(ref)
+            if sheet is not None and ref in out.clean:
+                findings += content.unknown_customers(sheet, out.clean[ref], known)
+    out.findings = sort_findings(findings)
+    return out
+
+
+def _rules(wb: WorkbookData, rules_file: Path | None) -> tuple[Rules, list[Finding]]:
+    sheet = wb.get(registry.SETTINGS.name)
+    rows: list[tuple[int, str, object]] = []
+    value_col = "B"
+    sheet_name = registry.SETTINGS.name
+    if sheet is not None and "key" in sheet.columns and "value" in sheet.columns:
+        value_col = sheet.letter("value")
+        sheet_name = sheet.tab
+        for row, key, value in zip(sheet.frame.index, sheet.frame["key"], sheet.frame["value"]):
+            if key:
+                rows.append((int(row), str(key), value))
+    return load_rules(rows, sheet=sheet_name, value_col=value_col, toml_path=rules_file)

@@ -1,0 +1,118 @@
+"""Content rules the source documents insist on (SPEC §5), and references between sheets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..findings import Finding
+from ..io.reader import SheetData
+from ..normalize import Norm, apply_unique, find_personal_data, is_vague_need, is_vague_next_step, workdays_between
+
+_LONG_DIGITS = r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
+
+
+def personal_data(sheet: SheetData) -> list[Finding]:
+    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's columns too."""
+    out: list[Finding] = []
+    frame = sheet.frame
+    for name in frame.columns:
+        col = frame[name]
+        texts = col[col.map(lambda v: isinstance(v, str))]
+        if texts.empty:
+            continue
+        hits = texts[texts.astype(str).str.contains(_LONG_DIGITS, regex=True)]
+        if hits.empty:
+            continue
+
+        def first(v: object) -> Norm:
+            found = find_personal_data(v)
+            return found[0] if found else Norm(v)
+
+        _, norms = apply_unique(hits, first)
+        letter, header = _where(sheet, name)
+        for row, n in norms.items():
+            if n.code:
+                out.append(Finding(n.code, sheet=sheet.tab, cell=f"{letter}{row}", row=row, column=letter,
+                                   field=header, value=_masked(hits.at[row])))
+    return out
+
+
+def vague_text(sheet: SheetData) -> list[Finding]:
+    """seed 003: `继续跟进` is no plan; seed 000: `有需求` is no need."""
+    out: list[Finding] = []
+    for fname, test, code in (("next_step", is_vague_next_step, "vague-next-step"), ("core_need", is_vague_need, "vague-need")):
+        if fname not in sheet.columns:
+            continue
+        col = sheet.frame[fname]
+        col = col[col.notna()]
+        if col.empty:
+            continue
+        verdict = {v: bool(test(v)) for v in pd.unique(col.astype(str))}
+        for row, v in col.items():
+            if verdict.get(str(v)):
+                out.append(Finding(code, sheet=sheet.tab, cell=sheet.cell(fname, row), row=row,
+                                   column=sheet.letter(fname), field=sheet.schema.field(fname).header, value=v))
+    return out
+
+
+def date_rules(sheet: SheetData, clean: pd.DataFrame, *, asof: date, entry_limit: int) -> list[Finding]:
+    """Date order, contact dates in the future, late entry (seed 002: within 2 working days)."""
+    out: list[Finding] = []
+    pairs = (("first_contact", "last_follow_up"), ("first_contact", "last_deal"), ("first_deal", "last_deal"))
+    for early, late in pairs:
+        if early in clean and late in clean:
+            bad = clean[(clean[late] < clean[early])]
+            for row in bad.index:
+                out.append(_f("date-order", sheet, late, row, clean.at[row, late],
+                              other_field=sheet.schema.field(early).header, other=_d(clean.at[row, early])))
+    limit = pd.Timestamp(asof)
+    for fname in ("follow_date", "first_contact", "last_follow_up", "last_deal", "first_deal", "deal_date"):
+        if fname in clean:
+            for row in clean.index[clean[fname] > limit]:
+                out.append(_f("future-date", sheet, fname, row, clean.at[row, fname], asof=asof.isoformat()))
+    if "entry_date" in clean and "first_contact" in clean:
+        both = clean[clean["entry_date"].notna() & clean["first_contact"].notna()]
+        for row in both.index:
+            days = workdays_between(both.at[row, "first_contact"].date(), both.at[row, "entry_date"].date())
+            if days > entry_limit:
+                out.append(_f("late-entry", sheet, "entry_date", row, both.at[row, "entry_date"], days=days,
+                              limit=entry_limit))
+    return out
+
+
+def unknown_customers(sheet: SheetData, clean: pd.DataFrame, known: set[str]) -> list[Finding]:
+    """Follow-ups and deals must point at a filed customer."""
+    if "customer_id" not in clean:
+        return []
+    ids = clean["customer_id"]
+    bad = ids[ids.notna() & ~ids.isin(known)]
+    return [_f("unknown-customer", sheet, "customer_id", row, v) for row, v in bad.items()]
+
+
+def _f(code: str, sheet: SheetData, fname: str, row: int, value: object, **params: object) -> Finding:
+    return Finding(code, sheet=sheet.tab, cell=sheet.cell(fname, row), row=row, column=sheet.letter(fname),
+                   field=sheet.schema.field(fname).header, value=_d(value), params=dict(params))
+
+
+def _d(v: object) -> object:
+    return v.date().isoformat() if isinstance(v, pd.Timestamp) else v
+
+
+def _where(sheet: SheetData, name: str) -> tuple[str, str]:
+    from openpyxl.utils import get_column_letter
+
+    if name in sheet.columns:
+        return sheet.letter(name), sheet.schema.field(name).header
+    for col, header in sheet.headers.items():
+        if header == name.split("#")[0]:
+            return get_column_letter(col + 1), header
+    return "", name
+
+
+def _masked(text: str) -> str:
+    """Never repeat a found ID or card number in full in a report."""
+    import re
+
+    return re.sub(r"(\d{4})[\d\s\-]{7,}(\d{3}[\dXx])", r"\1****\2", text)

@@ -1,0 +1,103 @@
+"""一客一档: the same customer filed twice — exact keys are errors, similar names a 疑似重复 table.
+
+seed 003 §四(二): one customer, one record. Fuzzy pairs carry a 处理意见 (合并 / 保留 / 不是重复) that
+the next run reads back from the 疑似重复 sheet: a pair marked 不是重复 is never reported again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from ..findings import Finding
+from ..io.reader import SheetData
+from ..schema.computed import DUPLICATE_COLUMNS
+from .ids import customer_keys
+
+KEY_LABELS = {"credit_code": "统一社会信用代码", "name": "客户名称", "mobile": "手机号码", "email": "电子邮箱"}
+WINDOW = 8  # sorted-neighbourhood window: fuzzy matching stays linear at 100k customers
+
+
+def exact_duplicates(archive: SheetData, clean: pd.DataFrame) -> list[Finding]:
+    """Rows sharing a credit code, a normalized name, a mobile or an email with an earlier row."""
+    out: list[Finding] = []
+    if clean.empty:
+        return out
+    keys = customer_keys(clean)
+    ids = clean["customer_id"] if "customer_id" in clean else pd.Series(None, index=clean.index)
+    reported: set[int] = set()
+    for key in ("credit_code", "name", "mobile", "email"):
+        col = keys[key]
+        present = col[col.notna() & (col != "")]
+        if present.empty:
+            continue
+        firsts = present[~present.duplicated(keep="first")]
+        first_row = {v: r for r, v in firsts.items()}
+        for row, v in present[present.duplicated(keep="first")].items():
+            if row in reported:
+                continue
+            field = key if key in archive.columns else "name"
+            other_row = first_row[v]
+            other = ids.get(other_row) or archive.cell(field, other_row)
+            if ids.get(row) and ids.get(row) == ids.get(other_row):
+                continue  # a duplicated ID is reported as duplicate-id
+            reported.add(row)
+            out.append(Finding("duplicate-customer", sheet=archive.tab, cell=archive.cell(field, row), row=row,
+                               column=archive.letter(field), field=KEY_LABELS[key], value=clean.at[row, field],
+                               params={"other": f"{other}（{archive.cell(field, other_row)}）", "key": KEY_LABELS[key]}))
+    return out
+
+
+def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: float,
+                     decisions: dict[frozenset[str], str], exact: set[int]) -> tuple[pd.DataFrame, list[Finding]]:
+    """Pairs of similar names (score ≥ threshold) not already exact duplicates or judged 不是重复."""
+    empty = pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+    if clean.empty or "name" not in clean or "customer_id" not in clean:
+        return empty, []
+    names = clean["name"]
+    keys = customer_keys(clean)["name"]
+    frame = pd.DataFrame({"key": keys, "id": clean["customer_id"], "name": names}).dropna(subset=["key"])
+    frame = frame[frame["key"] != ""]
+    pairs: dict[frozenset[int], tuple[int, int, float]] = {}
+    for order in (frame["key"], frame["key"].map(lambda s: s[::-1])):
+        rows = order.sort_values().index.tolist()
+        k = frame["key"]
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:i + 1 + WINDOW]:
+                pair = frozenset((a, b))
+                if pair in pairs or k[a] == k[b]:
+                    continue
+                score = fuzz.ratio(k[a], k[b])
+                if score >= threshold:
+                    lo, hi = sorted((a, b))
+                    pairs[pair] = (lo, hi, score)
+    records: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for lo, hi, score in sorted(pairs.values()):
+        if lo in exact or hi in exact:
+            continue
+        id_a, id_b = frame.at[lo, "id"], frame.at[hi, "id"]
+        decision = decisions.get(frozenset((str(id_a), str(id_b))), "")
+        if decision == "不是重复":
+            continue
+        matched = ["客户名称"] + [KEY_LABELS[k] for k in ("mobile", "email", "credit_code")
+                                  if k in clean and clean.at[lo, k] and clean.at[lo, k] == clean.at[hi, k]]
+        records.append({"客户A": id_a, "名称A": frame.at[lo, "name"], "客户B": id_b, "名称B": frame.at[hi, "name"],
+                        "相似度": round(score, 1), "匹配字段": "、".join(matched), "处理意见": decision})
+        findings.append(Finding("possible-duplicate", sheet=archive.tab, cell=archive.cell("name", hi), row=hi,
+                                column=archive.letter("name"), field="客户名称", value=frame.at[hi, "name"],
+                                params={"other": f"{id_a} {frame.at[lo, 'name']}", "score": round(score, 1)}))
+    return (pd.DataFrame(records, columns=list(DUPLICATE_COLUMNS)) if records else empty), findings
+
+
+def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:
+    """处理意见 typed into last run's 疑似重复 sheet, by unordered pair of IDs."""
+    if clean_dups is None or clean_dups.empty or "decision" not in clean_dups:
+        return {}
+    out = {}
+    for a, b, d in zip(clean_dups["id_a"], clean_dups["id_b"], clean_dups["decision"]):
+        if a and b and d:
+            out[frozenset((str(a), str(b)))] = str(d).strip()
+    return out

@@ -1,0 +1,193 @@
+"""Customer IDs and intake (一客一档): check IDs, assign missing ones, file new leads into 客户档案.
+
+seed 000 步骤二 / seed 003 模板说明: every customer has one number; existing valid numbers never change;
+a registration that matches a filed customer is linked to it, never filed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from ..findings import Change, Finding
+from ..io.reader import SheetData
+from ..normalize import IdPattern, assign_ids, company_key
+
+RULE_ASSIGN = "分配客户编号"
+RULE_LINK = "关联已建档客户"
+RULE_INTAKE = "登记表建档"
+
+# Registration field -> archive field for a newly filed customer.
+INTAKE_FIELDS = (
+    ("customer_id", "customer_id"), ("name", "name"), ("credit_code", "credit_code"), ("industry", "industry"),
+    ("company_size", "company_size"), ("address", "reg_address"), ("contact", "contact"), ("title", "title"),
+    ("mobile", "mobile"), ("email", "email"), ("decision_chain", "decision_chain"), ("customer_type", "customer_type"),
+    ("source", "source"), ("follower", "owner"), ("first_contact", "first_contact"), ("urgency", "urgency"),
+)
+
+
+@dataclass
+class IdOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    new_archive_rows: pd.DataFrame | None = None  # clean rows appended to 客户档案 (index = new Excel rows)
+
+
+def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
+    """Exact matching keys of each row: credit code, company-name key, mobile, email."""
+    keys = pd.DataFrame(index=clean.index)
+    for col in ("credit_code", "mobile", "email"):
+        keys[col] = clean[col] if col in clean else None
+    keys["name"] = clean["name"].map(lambda v: company_key(v) if v else None) if "name" in clean else None
+    return keys
+
+
+def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
+              registration: SheetData | None, clean_reg: pd.DataFrame | None,
+              *, pattern: str, channel_letters: dict[str, str], history_ids: list[str], today: date,
+              reg_errors: set[int]) -> IdOutcome:
+    out = IdOutcome()
+    if archive is None or clean_archive is None or "customer_id" not in archive.columns:
+        return out
+    ids = clean_archive["customer_id"]
+    _duplicate_ids(archive, ids, out)
+
+    # Registrations not yet filed: link to an existing customer or file them anew.
+    new_regs: list[int] = []
+    links: dict[int, str] = {}
+    if registration is not None and clean_reg is not None and not clean_reg.empty:
+        new_regs, links = _match_registrations(clean_archive, clean_reg, reg_errors)
+        if "customer_id" in registration.columns:
+            for row, cid in links.items():
+                if clean_reg.at[row, "customer_id"] != cid:
+                    out.changes.append(Change(registration.tab, registration.cell("customer_id", row),
+                                              registration.frame.at[row, "customer_id"], cid, RULE_LINK,
+                                              field="客户编号", row=row))
+
+    existing = [v if v else None for v in ids.tolist()] + [None] * len(new_regs)
+    firsts = _dates(clean_archive, "first_contact") + (_dates(clean_reg, "first_contact", new_regs) if new_regs else [])
+    sources = _col(clean_archive, "source") + (_col(clean_reg, "source", new_regs) if new_regs else [])
+    assigned, norms = assign_ids(existing, firsts, sources, pattern=pattern, channel_letters=channel_letters,
+                                 history_ids=history_ids, default_date=today)
+    arch_rows = list(clean_archive.index)
+    pat = IdPattern.parse(pattern)
+    for i, n in norms:
+        if i < len(arch_rows):
+            row = arch_rows[i]
+            out.findings.append(Finding(n.code or "bad-id", sheet=archive.tab, cell=archive.cell("customer_id", row),
+                                        row=row, column=archive.letter("customer_id"), field="客户编号",
+                                        value=ids.iat[i], params={"pattern": pattern, **dict(n.params)}))
+        elif registration is not None:
+            row = new_regs[i - len(arch_rows)]
+            out.findings.append(Finding(n.code or "id-overflow", sheet=registration.tab,
+                                        cell=registration.cell("name", row), row=row, field="客户编号",
+                                        value=None, params=dict(n.params)))
+    for i, row in enumerate(arch_rows):
+        if not existing[i] and assigned[i]:
+            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), archive.frame.at[row, "customer_id"],
+                                      assigned[i], RULE_ASSIGN, field="客户编号", row=row))
+    if new_regs and registration is not None and clean_reg is not None:
+        out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs,
+                                         assigned[len(arch_rows):], out)
+    del pat
+    return out
+
+
+def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
+    present = ids[ids.notna()]
+    dup = present[present.duplicated(keep="first")]
+    first_row = present[~present.duplicated(keep="first")]
+    first_cell = {v: archive.cell("customer_id", r) for r, v in first_row.items()}
+    for row, v in dup.items():
+        out.findings.append(Finding("duplicate-id", sheet=archive.tab, cell=archive.cell("customer_id", row), row=row,
+                                    column=archive.letter("customer_id"), field="客户编号", value=v,
+                                    params={"other": first_cell.get(v, "")}))
+
+
+def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame,
+                         reg_errors: set[int]) -> tuple[list[int], dict[int, str]]:
+    """Rows to file anew, and rows linked to a filed customer (row -> ID)."""
+    index: dict[tuple[str, Any], str] = {}
+    akeys = customer_keys(clean_archive)
+    for row, cid in clean_archive["customer_id"].items():
+        if not cid:
+            continue
+        for k in ("credit_code", "name", "mobile"):
+            v = akeys.at[row, k]
+            if v:
+                index.setdefault((k, v), cid)
+    filed = set(clean_archive["customer_id"].dropna())
+    rkeys = customer_keys(clean_reg)
+    new: list[int] = []
+    links: dict[int, str] = {}
+    seen: dict[tuple[str, Any], int] = {}
+    for row in clean_reg.index:
+        cid = clean_reg.at[row, "customer_id"] if "customer_id" in clean_reg else None
+        if cid and cid in filed:
+            continue
+        hit = next((index[(k, rkeys.at[row, k])] for k in ("credit_code", "name", "mobile")
+                    if rkeys.at[row, k] and (k, rkeys.at[row, k]) in index), None)
+        if hit:
+            links[row] = hit
+            continue
+        if row in reg_errors:
+            continue  # a registration must pass the required checks before it is filed
+        twin = next((seen[(k, rkeys.at[row, k])] for k in ("credit_code", "name", "mobile")
+                     if rkeys.at[row, k] and (k, rkeys.at[row, k]) in seen), None)
+        if twin is not None:
+            continue  # the same lead registered twice: filed once (the first row)
+        for k in ("credit_code", "name", "mobile"):
+            if rkeys.at[row, k]:
+                seen[(k, rkeys.at[row, k])] = row
+        new.append(row)
+    return new, links
+
+
+def _file_new(archive: SheetData, registration: SheetData, clean_reg: pd.DataFrame, rows: list[int],
+              ids: list[str | None], out: IdOutcome) -> pd.DataFrame:
+    """New 客户档案 rows below the last one, and the registration rows record their new IDs."""
+    records = []
+    new_index = []
+    next_row = archive.last_row + 1
+    for row, cid in zip(rows, ids):
+        if not cid:
+            continue
+        rec: dict[str, Any] = {}
+        for reg_f, arch_f in INTAKE_FIELDS:
+            value = cid if reg_f == "customer_id" else (clean_reg.at[row, reg_f] if reg_f in clean_reg else None)
+            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+                continue
+            rec[arch_f] = value
+            if arch_f in archive.columns:
+                out.changes.append(Change(archive.tab, archive.cell(arch_f, next_row), None, _plain(value),
+                                          RULE_INTAKE, field=archive.schema.field(arch_f).header, row=next_row))
+        if "customer_id" in registration.columns:
+            out.changes.append(Change(registration.tab, registration.cell("customer_id", row),
+                                      registration.frame.at[row, "customer_id"], cid, RULE_ASSIGN, field="客户编号", row=row))
+        records.append(rec)
+        new_index.append(next_row)
+        next_row += 1
+    return pd.DataFrame(records, index=pd.Index(new_index, name="row"))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v
+
+
+def _dates(frame: pd.DataFrame, col: str, rows: list[int] | None = None) -> list[date | None]:
+    if col not in frame:
+        return [None] * (len(rows) if rows is not None else len(frame))
+    s = frame[col] if rows is None else frame.loc[rows, col]
+    return [None if pd.isna(v) else v.date() for v in s]
+
+
+def _col(frame: pd.DataFrame, col: str, rows: list[int] | None = None) -> list[Any]:
+    if col not in frame:
+        return [None] * (len(rows) if rows is not None else len(frame))
+    s = frame[col] if rows is None else frame.loc[rows, col]
+    return [v if isinstance(v, str) else None for v in s]
