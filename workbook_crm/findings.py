@@ -154,7 +154,9 @@ class Finding:
     def message(self, lang: str = "zh") -> str:
         c = self.check
         template = c.zh if lang == "zh" else c.en
-        return template.format_map(_Default(value=_show(self.value), field=self.field, **self.params))
+        mapping = _Default(self.params)
+        mapping.update(value=_show(self.value), field=self.field)
+        return template.format_map(mapping)
 
     def hint(self, lang: str = "zh") -> str:
         return self.check.hint_zh if lang == "zh" else self.check.hint_en

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import DEALS, dates, ids, months_back, nums
+from .common import DEALS, dates, ids, months_back
 
 
 def contacts(followups: pd.DataFrame | None, asof: date) -> pd.DataFrame:
@@ -80,4 +80,4 @@ def health(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFram
     return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object))
 
 
-__all__ = ["contacts", "health", "interaction_score", "stability_score", "nums"]
+

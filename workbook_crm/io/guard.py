@@ -23,7 +23,6 @@ from workbook_crm.errors import (
     MaliciousWorkbook,
     TooLarge,
     UnreadableWorkbook,
-    UnsupportedFormat,
     WorkbookCrmError,
 )
 from workbook_crm.io import sniff

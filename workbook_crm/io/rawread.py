@@ -65,7 +65,6 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None) -> RawWorkb
         if name not in source.sheet_names:
             raise SheetNotFound(source.path, name)
     data = source.data
-    trims: dict[str, tuple[int, int]] = {}
     replaced: dict[str, bytes] = {}
     dropped: dict[str, tuple[list[str], int]] = {}
     for name in wanted:

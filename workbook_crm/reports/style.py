@@ -105,6 +105,11 @@ class Book:
         ws.hide_gridlines(0)
         return ws
 
+    def title(self, ws: Worksheet, row: int, text: str, *, size: int = 14) -> None:
+        """A sheet or section title above a table (row height fits the font)."""
+        ws.set_row(row, size * 2)
+        self.text(ws, row, 0, text, self.fmt(bold=True, font_size=size, font_color=ACCENT))
+
     # --- cells -----------------------------------------------------------------------------------
     def text(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
         ws.write_string(row, col, safe_text(value, unmask=self.unmask), fmt)

@@ -151,19 +151,37 @@ class Styles:
                 xf.set("numFmtId", fid)
                 xf.set("applyNumberFormat", "1")
         if mark:
-            xf.set("fillId", str(self.mark_fill()))
+            xf.set("fillId", str(self.mark_fill(self._fill_color(xf.get("fillId", "0")))))
             xf.set("applyFill", "1")
         result = base if _key(xf) == _key(self._xf(base)) else self._find_or_append_xf(xf)
         self._clone_cache[key] = result
         return result
 
-    def mark_fill(self) -> int:
+    def _fill_color(self, fill_id: str) -> etree._Element | None:
+        """The colour of a solid fill (the usual user fill), else None."""
+        fills = self.root.find(_q("fills"))
+        if fills is None or not fill_id.isdigit() or int(fill_id) >= len(fills):
+            return None
+        pf = fills[int(fill_id)].find(_q("patternFill"))
+        if pf is None or pf.get("patternType") != "solid":
+            return None
+        return pf.find(_q("fgColor"))
+
+    def mark_fill(self, under: etree._Element | None = None) -> int:
+        """Our solid light-red fill. A solid fill hides its bgColor, so the bgColor carries the colour
+        of the user's fill underneath (indexed 64 = none): unmarking restores exactly that fill."""
         fills = self._container("fills", ["numFmts", "fonts"])
         fill = self._el("fill")
         pf = etree.SubElement(fill, _q("patternFill"), patternType="solid")
         etree.SubElement(pf, _q("fgColor"), rgb=MARK_RGB)
-        etree.SubElement(pf, _q("bgColor"), indexed="64")
+        bg = etree.SubElement(pf, _q("bgColor"), indexed="64")
+        if under is not None:
+            bg.attrib.clear()
+            bg.attrib.update(dict(under.attrib))
         return self._find_or_append(fills, fill)
+
+    def _color_key(self, color: etree._Element | None) -> tuple:
+        return tuple(sorted(color.attrib.items())) if color is not None else (("indexed", "64"),)
 
     def mark_xfs(self) -> set[int]:
         """cellXfs indexes that carry our problem fill (this run's or an earlier run's)."""
@@ -178,9 +196,16 @@ class Styles:
         """The user's xf under one of our marked xfs: same attributes and children but the fill."""
         xf = self._xf(index)
         want = self._stripped(xf)
-        for i, other in enumerate(self.cell_xfs):
-            if i not in marks and self._stripped(other) == want:
+        fills = self.root.find(_q("fills"))
+        bg = fills[int(xf.get("fillId", "0"))].find(f".//{_q('bgColor')}")
+        under = self._color_key(bg)
+        candidates = [i for i, other in enumerate(self.cell_xfs)
+                      if i not in marks and self._stripped(other) == want]
+        for i in candidates:
+            if self._color_key(self._fill_color(self.cell_xfs[i].get("fillId", "0"))) == under:
                 return i
+        if candidates:
+            return candidates[0]
         plain = deepcopy(xf)
         plain.set("fillId", "0")
         plain.attrib.pop("applyFill", None)

@@ -1,0 +1,67 @@
+"""Shared test helpers: build real .xlsx files, run the real CLI, read results back with two readers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from workbook_crm.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE = Path(__file__).parent.parent / "sample_data" / "示例台账.xlsx"
+CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus"
+
+
+def build_workbook(path: Path, sheets: dict[str, Sequence[Sequence[Any]]], *, merge_title: bool = False) -> Path:
+    """One sheet per entry, rows as given (row 1 first). ``merge_title`` merges row 1 across the header."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+        if merge_title and len(rows) > 1:
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(2, len(rows[1])))
+    wb.save(path)
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run the real click command; (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def cli_json(*args: str) -> tuple[int, dict]:
+    code, out, err = cli(*args, "--format", "json")
+    assert out.strip(), err
+    return code, json.loads(out)
+
+
+def keys(obj: dict) -> set[tuple[str, str, str]]:
+    return {(f["sheet"], f["cell"], f["code"]) for f in obj["findings"]}
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    if not SAMPLE.exists():
+        pytest.skip("sample workbook not generated yet")
+    dst = tmp_path / "台账.xlsx"
+    shutil.copy(SAMPLE, dst)
+    return dst
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")

@@ -1,0 +1,94 @@
+"""Sweep every real-world file in the shared corpus through the front door.
+
+Each file must either read or raise a ``WorkbookCrmError`` (never another exception, never a
+crash), in bounded time, and be byte-identical afterwards. ``sweep_one`` is the per-file unit:
+extend it (e.g. with the CLI ``validate`` exit code) and every corpus file is covered.
+Run ``pytest tests/test_corpus.py -s`` to see the outcome table.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from workbook_crm.errors import WorkbookCrmError
+from workbook_crm.io.guard import open_source
+from workbook_crm.io.rawread import read_raw
+
+CORPUS = Path("/work/shared/corpus")
+PER_FILE_SECONDS = 30.0  # generous: the slowest corpus file takes well under a second
+
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason="shared corpus absent"),
+]
+
+# Passwords the MANIFEST states for encrypted files (the others stay refused as encrypted).
+PASSWORDS = {"poi__protected_passtika.xlsx": "tika", "poi__extenxls_pwd123.xlsx": "pwd123"}
+
+
+def corpus_files() -> list[str]:
+    if not (CORPUS / "MANIFEST.tsv").exists():
+        return []
+    with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8") as f:
+        return [row["filename"] for row in csv.DictReader(f, delimiter="\t")]
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # "read" | "read-decrypted" | the WorkbookCrmError class name
+    detail: str
+    seconds: float
+    cells: int = 0
+
+
+def sweep_one(path: Path) -> Outcome:
+    """Open and read one file; only ``WorkbookCrmError`` may escape as a refusal."""
+    t0 = time.perf_counter()
+    password = PASSWORDS.get(path.name)
+    try:
+        src = open_source(path, password=password)
+        status = "read-decrypted" if src.encrypted else "read"
+        raw = read_raw(src)
+    except WorkbookCrmError as exc:
+        return Outcome(path.name, type(exc).__name__, exc.message("en"), time.perf_counter() - t0)
+    cells = sum(1 for s in raw.sheets.values() for row in s.rows for v in row if v is not None)
+    return Outcome(path.name, status, "", time.perf_counter() - t0, cells)
+
+
+OUTCOMES: dict[str, Outcome] = {}
+
+
+@pytest.mark.parametrize("name", corpus_files())
+def test_corpus_file(name: str) -> None:
+    path = CORPUS / name
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    outcome = sweep_one(path)  # any non-WorkbookCrmError propagates and fails the test
+    OUTCOMES[name] = outcome
+    assert outcome.seconds < PER_FILE_SECONDS
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    if outcome.status.startswith("read"):
+        assert outcome.cells >= 0
+    else:
+        assert str(path) in outcome.detail  # every refusal names the file
+
+
+def test_outcome_table() -> None:
+    """Summary of the sweep (printed with -s); guards against the sweep silently reading nothing."""
+    if not OUTCOMES:
+        pytest.skip("per-file sweep did not run in this session")
+    table = Counter(o.status for o in OUTCOMES.values())
+    print("\ncorpus outcomes:", dict(table.most_common()))
+    for o in sorted(OUTCOMES.values(), key=lambda o: o.status):
+        if not o.status.startswith("read"):
+            print(f"  {o.status:20} {o.name}: {o.detail[len(str(CORPUS / o.name)) + 2:][:140]}")
+    slowest = max(OUTCOMES.values(), key=lambda o: o.seconds)
+    print(f"  slowest: {slowest.name} {slowest.seconds:.2f} s")
+    assert table["read"] + table["read-decrypted"] > len(OUTCOMES) // 2

@@ -1,0 +1,157 @@
+"""``grade_month``: the whole compute step for one month, from the normalized frames to a MonthResult."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..rules import Rules
+from ..schema.computed import HISTORY_COLUMNS, TIERS_COLUMNS
+from .campaigns import campaign_table, channel_table
+from .common import DEALS, FOLLOWUPS, col, customer_frame, dates, ids, month_bounds, months_back, nums
+from .gaps import Target, gap_analysis
+from .grades import grade_customers
+from .health import contacts, health
+from .migration import migration, previous
+from .model import MonthResult
+from .reminders import NEVER, OVERDUE, reminders
+from .rfm import rfm
+from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_tier
+
+
+def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
+                today: date | None = None, cells=None) -> MonthResult:
+    """Grade every 客户档案 customer for ``month`` ("YYYY-MM", default today's) and analyse the month.
+
+    asof = the month's last day, or today when earlier; every "last N months" counts back from it.
+    """
+    rules = rules or Rules.defaults()
+    month, first_day, asof = month_bounds(month, today)
+    cust = customer_frame(clean, asof, rules)
+    done = contacts(clean.get(FOLLOWUPS), asof)
+    g = grade_customers(cust, rules, asof)
+    tier = quadrant(cust, rules)
+    interval = interval_days(cust, tier, g["grade"], rules)
+    h = health(cust, clean, done, rules, asof)
+    rem, last, findings = reminders(cust, interval, clean, done, rules, asof, cells)
+    r = rfm(cust, clean, rules, asof)
+    why_tier = tier_reason(cust, tier, rules)
+    reason = g["reason"].where(why_tier == "", g["reason"] + "；" + why_tier)
+    late_ids = set(rem.loc[rem["提醒类型"].isin((OVERDUE, NEVER)), "客户编号"])
+    status = np.where(cust["customer_id"].isin(late_ids), "逾期", np.where(last.isna(), "未跟进", "正常"))
+    tiers = pd.DataFrame({
+        "客户编号": cust["customer_id"], "客户名称": cust["name"], "所属行业": cust["industry"],
+        "负责人": cust["owner"], "年交易额(万元)": (cust["amount"] / 10_000).round(4),
+        "利润贡献": (cust["profit"] / 10_000).round(4), "潜力评分": cust["potential"], "客户等级": g["grade"],
+        "客户分层": tier, "价值层级": value_tier(cust, rules), "生命周期阶段": lifecycle(cust, rules, asof),
+        "健康度得分": h["score"], "健康度等级": h["band"],
+        "RFM分群": r["RFM分群"] if r is not None else None,
+        "维护频率": tier.map({k: v[0] for k, v in TIER_PLAYBOOK.items()}), "维护周期(天)": interval,
+        "关键维护动作": tier.map({k: v[1] for k, v in TIER_PLAYBOOK.items()}),
+        "最近跟进日期": last.dt.date.where(last.notna(), None), "跟进状态": status, "评级依据": reason,
+    }, index=cust.index)[list(TIERS_COLUMNS)]
+    if r is not None:
+        tiers = tiers.join(r[["R分", "F分", "M分"]])
+
+    prev = previous(clean, month)
+    mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
+                                          "grade": g["grade"]}), prev)
+    camp = campaign_table(clean)
+    deal_ids = set(ids(clean[DEALS]).dropna()) if DEALS in clean else set()
+    channels = channel_table(cust, deal_ids)
+
+    def measure(indicator: str, target: Target) -> float | None:
+        return _measure(indicator, target, clean, cust, tier, prev, camp, channels, asof, first_day)
+
+    evaluation, actuals, gap_findings = gap_analysis(clean, measure, rules, cells)
+    findings.extend(gap_findings)
+    owners = _owners(tiers, clean, late_ids, first_day, asof)
+    history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
+                            "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],
+                            "健康度得分": h["score"].map(lambda v: f"{v:g}", na_action="ignore")},
+                           index=cust.index)[list(HISTORY_COLUMNS)].reset_index(drop=True)
+    counts = tiers["客户等级"].value_counts()
+    kpis: dict[str, float | int] = {
+        "客户总数": len(cust),
+        "本月新增": int(((cust["first_contact"] >= pd.Timestamp(first_day))
+                         & (cust["first_contact"] <= pd.Timestamp(asof))).sum()),
+        **{k: int(counts.get(k, 0)) for k in ("S", "A", "B", "C")},
+        "逾期跟进": len(late_ids),
+        "KPI达标": int((evaluation["达标情况"] == "达标").sum()) if evaluation is not None else 0,
+        "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
+    }
+    return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
+                       evaluation_actuals=actuals, campaigns=camp, channels=channels, migration=mig,
+                       migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
+                       findings=findings)
+
+
+def _measure(indicator: str, target: Target, clean, cust, tier, prev, camp, channels, asof: date,
+             first_day: date) -> float | None:
+    """实际值 the workbook itself can tell (issue #4 item 5); None when it cannot."""
+    asof_ts = pd.Timestamp(asof)
+    if "留存率" in indicator:
+        # 核心客户留存率: share of last month's 核心客户 (分级历史) still 核心客户 now
+        was = set(prev.loc[prev["tier"] == "核心客户", "customer_id"])
+        if not was:
+            return None
+        still = set(cust.loc[tier == "核心客户", "customer_id"])
+        return len(was & still) / len(was)
+    if "新客户" in indicator or "新增客户" in indicator:
+        start = months_back(asof, target.months) if target.months else pd.Timestamp(first_day) - pd.Timedelta(days=1)
+        fd = cust["first_deal"]
+        if fd.isna().all():
+            return None
+        return float(((fd > start) & (fd <= asof_ts)).sum())
+    if "转化率" in indicator:
+        if camp is not None and camp["潜在客户数量"].sum() > 0:
+            return float(camp["已转化客户数量"].sum() / camp["潜在客户数量"].sum())
+        if len(channels):
+            return float(channels["成交客户数"].sum() / channels["客户数"].sum())
+        return None
+    if "获客成本" in indicator and camp is not None and camp["已转化客户数量"].sum() > 0:
+        return float(camp["预算(元)"].sum() / camp["已转化客户数量"].sum())
+    if "跟进完成率" in indicator:
+        f = clean.get(FOLLOWUPS)
+        if f is None:
+            return None
+        d, st = dates(f, "follow_date"), col(f, "status")
+        inside = (d >= pd.Timestamp(first_day)) & (d <= asof_ts) & (st != "已取消")
+        if not inside.any():
+            return None
+        return float((st[inside] == "已完成").mean())
+    if "满意度" in indicator and not target.percent:
+        s = cust["satisfaction"].dropna()
+        return float(round(s.mean(), 4)) if len(s) else None
+    if "复购率" in indicator and DEALS in clean:
+        deals = clean[DEALS]
+        d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date"), "amt": nums(deals, "amount_yuan")})
+        n = d[(d["date"] > months_back(asof, 12)) & (d["date"] <= asof_ts)].groupby("cid").size()
+        return float((n >= 2).mean()) if len(n) else None
+    return None
+
+
+def _owners(tiers: pd.DataFrame, clean, late_ids: set, first_day: date, asof: date) -> pd.DataFrame:
+    """负责人, 客户数, S, A, B, C, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
+    t = tiers.assign(负责人=tiers["负责人"].fillna("未分配"), 逾期=tiers["客户编号"].isin(late_ids))
+    out = pd.crosstab(t["负责人"], t["客户等级"]).reindex(columns=["S", "A", "B", "C"], fill_value=0)
+    out.insert(0, "客户数", out.sum(axis=1))
+    out["逾期"] = t.groupby("负责人")["逾期"].sum()
+    f = clean.get(FOLLOWUPS)
+    out["本月跟进"] = 0
+    out["跟进完成率"] = np.nan
+    if f is not None and len(f):
+        d, st = dates(f, "follow_date"), col(f, "status")
+        inside = (d >= pd.Timestamp(first_day)) & (d <= pd.Timestamp(asof)) & (st != "已取消")
+        owner_of = t.drop_duplicates("客户编号").set_index("客户编号")["负责人"]
+        who = ids(f).map(owner_of).fillna(col(f, "follower")).fillna("未分配")
+        m = pd.DataFrame({"who": who[inside], "done": (st[inside] == "已完成")})
+        g = m.groupby("who")["done"]
+        out["本月跟进"] = g.size().reindex(out.index).fillna(0).astype(int)
+        out["跟进完成率"] = g.mean().reindex(out.index).round(4)
+    return out.rename_axis("负责人").reset_index().rename_axis(None, axis=1)
+
+
+

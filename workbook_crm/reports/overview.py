@@ -1,0 +1,206 @@
+"""概览: the page a manager reads at a glance — KPI tiles on top, native Excel charts below.
+
+Chart data lives in cells of the hidden sheet 图表数据, so the charts are real Excel charts that
+follow the numbers (and a curious manager can unhide the sheet to see them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from .data import SummaryData, grade_counts
+from .style import ACCENT, GRADE_CHART, GRADE_FILL, GRADE_FONT, GRADES, PERCENT, RED, TIER_CHART, TIERS, Book
+
+SHEET = "概览"
+DATA_SHEET = "图表数据"
+COLS = 15            # the page is columns B..P
+COL_WIDTH = 9.0      # Excel character units; about 68 px
+CHART_W, CHART_H = 470, 290
+NAV = ("客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "数据质量")
+
+
+class _ChartData:
+    """Appends small tables to the hidden data sheet and hands back their ranges."""
+
+    def __init__(self, book: Book, ws: Worksheet) -> None:
+        self.book, self.ws, self.row = book, ws, 0
+
+    def add(self, title: str, frame: pd.DataFrame) -> tuple[int, int]:
+        """Write ``frame`` (first column = categories) under a title; return (first data row, last)."""
+        self.book.text(self.ws, self.row, 0, title, self.book.fmt(bold=True))
+        self.book.table(self.ws, self.row + 1, frame, freeze=False, autofilter=False)
+        first, last = self.row + 2, self.row + 1 + len(frame)
+        self.row = last + 2
+        return first, last
+
+
+def write(book: Book, data: SummaryData) -> Worksheet:
+    ws = book.sheet(SHEET, tab=ACCENT, header_row=None)
+    ws.fit_to_pages(1, 1)  # the overview prints on one page
+    ws.hide_gridlines(2)
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, COLS, COL_WIDTH)
+    _header(book, ws, data)
+    _tiles(book, ws, data)
+    helper = book.sheet(DATA_SHEET, tab="#A5A5A5", header_row=None)
+    _charts(book, ws, _ChartData(book, helper), data)
+    helper.hide()
+    ws.activate()
+    return ws
+
+
+def _header(book: Book, ws: Worksheet, data: SummaryData) -> None:
+    ws.set_row(0, 8)
+    ws.set_row(1, 34)
+    title = f"客户月度汇总 · {data.month}" + (f" · 负责人 {data.owner}" if data.owner else "")
+    _merged(book, ws, 1, 1, 1, COLS, title,
+            book.fmt(bold=True, font_size=18, font_color="#FFFFFF", bg_color=ACCENT, indent=1))
+    parts = [f"截至 {data.asof:%Y-%m-%d}"]
+    if data.source_name:
+        parts.append(f"来源 {data.source_name}")
+    parts.append("联系方式已打码" if not book.unmask else "含完整联系方式，请勿外传")
+    _merged(book, ws, 2, 1, 2, COLS, " · ".join(parts), book.fmt(font_color="#595959", indent=1))
+    link = book.fmt(font_color="#0563C1", underline=1, align="center")
+    for i, name in enumerate(NAV):
+        # Internal links only: nothing in the summary points outside the file.
+        ws.merge_range(3, 1 + 2 * i, 3, 2 + 2 * i, "", link)
+        ws.write_url(3, 1 + 2 * i, f"internal:'{name}'!A1", link, string=f"→ {name}")
+
+
+def _merged(book: Book, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value: Any, fmt: Any) -> None:
+    ws.merge_range(r1, c1, r2, c2, "", fmt)
+    book.put(ws, r1, c1, value, fmt)
+
+
+def _tile(book: Book, ws: Worksheet, row: int, col: int, label: str, value: Any, note: str, *,
+          num_format: str = "#,##0", fill: str = "#F2F2F2", color: str = ACCENT) -> None:
+    """A tile: label, big number, small note — three merged rows three columns wide."""
+    edge = {"left": 5, "right": 5, "left_color": "#FFFFFF", "right_color": "#FFFFFF", "bg_color": fill,
+            "align": "center"}
+    _merged(book, ws, row, col, row, col + 2, label, book.fmt(font_color="#404040", bold=True, **edge))
+    _merged(book, ws, row + 1, col, row + 1, col + 2, value,
+            book.fmt(font_size=24, bold=True, font_color=color, num_format=num_format, **edge))
+    _merged(book, ws, row + 2, col, row + 2, col + 2, note, book.fmt(font_size=9, font_color="#595959", **edge))
+
+
+def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
+    k, q = data.kpis, data.quality
+    total = int(k.get("客户总数", 0))
+    for r, h in ((5, 20), (6, 40), (7, 18), (9, 20), (10, 40), (11, 18)):
+        ws.set_row(r, h)
+    ws.set_row(4, 8)
+    ws.set_row(8, 8)
+    overdue = int(k.get("逾期跟进", 0))
+    share = q.share
+    met, kpi_total = int(k.get("KPI达标", 0)), int(k.get("KPI总数", 0))
+    first = [
+        ("客户总数", total, f"{data.month} 月末在册", "#,##0", "#DDEBF7", ACCENT),
+        ("本月新增", int(k.get("本月新增", 0)), "本月首次建档", "#,##0", "#E2EFDA", "#375623"),
+        ("逾期跟进", overdue, "超过维护周期未跟进", "#,##0", "#FCE4D6" if overdue else "#E2EFDA",
+         RED if overdue else "#375623"),
+        ("数据质量" if data.owner is None else "数据质量(全表)", share if share is not None else "—",
+         f"无错误行 {q.rows - q.rows_with_errors:,}/{q.rows:,}", PERCENT, "#FFF2CC", "#7F6000"),
+        # The cell holds the number of KPIs met; the format shows "3 / 5" (达标 x of y).
+        ("KPI 达标", met, f"共 {kpi_total} 项评估指标", f'0" / {kpi_total}"', "#F2F2F2",
+         "#375623" if met == kpi_total else RED),
+    ]
+    for i, (label, value, note, num, fill, color) in enumerate(first):
+        _tile(book, ws, 5, 1 + 3 * i, label, value, note, num_format=num, fill=fill, color=color)
+    for i, g in enumerate(GRADES):
+        n = int(k.get(g, 0))
+        note = f"占 {n / total:.0%}" if total else ""
+        _tile(book, ws, 9, 1 + 3 * i, f"{g} 级客户", n, note, fill=GRADE_FILL[g], color=GRADE_FONT[g])
+    moved = f"↑{int(k.get('升级', 0))}  ↓{int(k.get('降级', 0))}"
+    _tile(book, ws, 9, 13, "等级变化(较上月)", moved, f"流失 {int(k.get('流失', 0))} · 新增 {int(k.get('本月新增', 0))}",
+          fill="#EDEDED", color="#404040")
+
+
+def _chart(book: Book, kind: str, subtype: str | None = None):
+    opts: dict[str, Any] = {"type": kind}
+    if subtype:
+        opts["subtype"] = subtype
+    chart = book.wb.add_chart(opts)
+    chart.set_size({"width": CHART_W, "height": CHART_H})
+    chart.set_chartarea({"border": {"none": True}})
+    chart.set_legend({"position": "bottom", "font": {"name": "微软雅黑", "size": 9}})
+    return chart
+
+
+def _title(chart: Any, text: str) -> None:
+    chart.set_title({"name": text, "name_font": {"name": "微软雅黑", "size": 11, "bold": True}})
+
+
+def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> None:
+    slots = [(13, 1), (13, 8), (29, 1), (29, 8), (45, 1)]
+    placed: list[Any] = []
+    name = cd.ws.get_name()
+
+    # 1. Grade distribution (seed 002 (四)).
+    grades = grade_counts(data.tiers)
+    f, la = cd.add("客户等级分布", pd.DataFrame({"客户等级": list(grades), "客户数": list(grades.values())}))
+    c = _chart(book, "column")
+    c.add_series({"name": "客户数", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
+                  "points": [{"fill": {"color": GRADE_CHART[g]}} for g in GRADES], "data_labels": {"value": True},
+                  "gap": 60})
+    _title(c, "客户等级分布 (S/A/B/C)")
+    c.set_legend({"none": True})
+    placed.append(c)
+
+    # 2. Four-quadrant tiers (seed 004 (一)).
+    tiers = data.tiers["客户分层"].astype(str).value_counts() if "客户分层" in data.tiers.columns else pd.Series()
+    counts = [int(tiers.get(t, 0)) for t in TIERS]
+    f, la = cd.add("四象限分层", pd.DataFrame({"客户分层": list(TIERS), "客户数": counts}))
+    c = _chart(book, "pie")
+    c.add_series({"name": "客户分层", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
+                  "points": [{"fill": {"color": TIER_CHART[t]}} for t in TIERS],
+                  "data_labels": {"value": True, "percentage": True, "separator": "\n", "position": "best_fit"}})
+    _title(c, "四象限分层")
+    c.set_legend({"position": "right", "font": {"name": "微软雅黑", "size": 9}})
+    placed.append(c)
+
+    # 3. Tier migration against last month: stacked columns, one per 上月等级.
+    m = data.migration_matrix
+    if isinstance(m, pd.DataFrame) and not m.empty:
+        frame = m.reset_index()
+        frame.columns = ["上月等级", *[str(x) for x in m.columns]]
+        f, la = cd.add("等级迁移", frame)
+        c = _chart(book, "column", "stacked")
+        for j, col in enumerate(frame.columns[1:], start=1):
+            c.add_series({"name": [name, f - 1, j], "categories": [name, f, 0, la, 0], "values": [name, f, j, la, j],
+                          "fill": {"color": GRADE_CHART.get(col, "#7F7F7F")}, "gap": 60})
+        _title(c, "等级迁移（横轴上月，色块本月）")
+        c.set_x_axis({"name": "上月等级"})
+        placed.append(c)
+
+    # 4. Conversion by 信息来源.
+    ch = data.channels
+    if not ch.empty and {"信息来源", "转化率"} <= set(ch.columns):
+        frame = ch[["信息来源", "转化率"]].sort_values("转化率", kind="stable")
+        f, la = cd.add("按信息来源转化率", frame)
+        c = _chart(book, "bar")
+        c.add_series({"name": "转化率", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
+                      "fill": {"color": "#5B9BD5"}, "data_labels": {"value": True, "num_format": "0%"}, "gap": 50})
+        c.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        c.set_legend({"none": True})
+        _title(c, "按信息来源的转化率")
+        placed.append(c)
+
+    # 5. Follow-ups per owner this month, next to the overdue count.
+    ow = data.owners
+    if not ow.empty and {"负责人", "本月跟进"} <= set(ow.columns):
+        cols = ["负责人", "本月跟进"] + (["逾期"] if "逾期" in ow.columns else [])
+        f, la = cd.add("负责人跟进", ow[cols])
+        c = _chart(book, "column")
+        for j, (col, colour) in enumerate(zip(cols[1:], ("#4472C4", RED), strict=False), start=1):
+            c.add_series({"name": col, "categories": [name, f, 0, la, 0], "values": [name, f, j, la, j],
+                          "fill": {"color": colour}, "data_labels": {"value": True}, "gap": 80})
+        _title(c, "各负责人本月跟进与逾期")
+        placed.append(c)
+
+    if len(placed) % 2:   # the last chart alone on its row: give it the full width
+        placed[-1].set_size({"width": 2 * CHART_W + 10, "height": CHART_H})
+    for chart, (row, col) in zip(placed, slots, strict=False):
+        ws.insert_chart(row, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
