@@ -21,7 +21,7 @@ from workbook_crm.errors import WorkbookCrmError
 from workbook_crm.io.guard import open_source
 from workbook_crm.io.rawread import read_raw
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # ../shared beside the clone
 PER_FILE_SECONDS = 30.0  # generous: the slowest corpus file takes well under a second
 
 pytestmark = [

@@ -25,7 +25,7 @@ from workbook_crm.errors import (
 from workbook_crm.io import guard, zipscan
 from workbook_crm.io.guard import open_source
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # ../shared beside the clone
 
 
 def corpus_file(name: str) -> Path:

@@ -16,7 +16,7 @@ from workbook_crm.errors import SheetNotFound
 from workbook_crm.io.guard import open_source
 from workbook_crm.io.rawread import STRAY_CHECK_CELLS, read_raw
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # ../shared beside the clone
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

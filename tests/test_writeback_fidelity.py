@@ -1,7 +1,8 @@
-"""Shared builders for the writeback tests (fixture workbooks built with XlsxWriter in tmp_path)."""
+"""Fidelity of the package editor: every part we did not need to change keeps its bytes; changed parts differ only where edited."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import struct
@@ -9,9 +10,15 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import openpyxl
+import pytest
+import python_calamine
 import xlsxwriter
+from lxml import etree
 
-CORPUS = Path("/work/shared/corpus")
+from workbook_crm.writeback import COMMENT_PREFIX, MARK_RGB, WorkbookEditor
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # ../shared beside the clone
 
 
 def tiny_png() -> bytes:
@@ -102,15 +109,6 @@ def strip_cells(xml: bytes, refs: set[str]) -> bytes:
 
 
 # --- the tests ----------------------------------------------------------------------------------
-import datetime as dt  # noqa: E402
-
-import openpyxl  # noqa: E402
-import pytest  # noqa: E402
-import python_calamine  # noqa: E402
-from lxml import etree  # noqa: E402
-
-from workbook_crm.writeback import COMMENT_PREFIX, MARK_RGB, WorkbookEditor  # noqa: E402
-
 FIXTURES = Path(__file__).parent / "fixtures" / "fidelity"
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 SET = {"C3": dt.date(2024, 5, 1), "C4": dt.date(2024, 5, 2), "F3": 42, "B5": "新名称", "Z40": "新行新列"}
@@ -225,7 +223,8 @@ def test_replace_sheet_in_place_keeps_position_and_id(tmp_path):
     assert ed.sheet_names == ["客户档案", "备忘", "客户分层", "备忘2"]
     ids = re.findall(rb'<sheet name="([^"]+)" sheetId="(\d+)"', members(twice)["xl/workbook.xml"])
     assert ids == re.findall(rb'<sheet name="([^"]+)" sheetId="(\d+)"', members(once)["xl/workbook.xml"])
-    ws = openpyxl.load_workbook(tmp_path.joinpath("t.xlsx") if tmp_path.joinpath("t.xlsx").write_bytes(twice) else None)["客户分层"]
+    (tmp_path / "t.xlsx").write_bytes(twice)
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["客户分层"]
     assert [c.value for c in ws[2]] == ["CX2", "潜力客户", 3.5] and ws["C2"].number_format == "0.0%"
     assert ws.max_row == 2
 

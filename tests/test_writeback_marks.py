@@ -7,8 +7,8 @@ import re
 import zipfile
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 import xlsxwriter
 
 from workbook_crm.writeback import COMMENT_PREFIX, MARK_RGB, WorkbookEditor

@@ -208,10 +208,9 @@ def parse_value(spec: Spec, value: Any) -> Any:
         num = float(s)  # raises ValueError
     if num != num:
         raise ValueError(value)
-    if spec.kind == "pct":
-        # 90%, 0.9 and 90 in a percent rule all mean 90% (SPEC §3 Percent)
-        if pct_typed or num > 1:
-            num /= 100
+    # 90%, 0.9 and 90 in a percent rule all mean 90% (SPEC §3 Percent)
+    if spec.kind == "pct" and (pct_typed or num > 1):
+        num /= 100
     if (spec.low is not None and num < spec.low) or (spec.high is not None and num > spec.high):
         raise ValueError(value)
     if spec.kind == "int":

@@ -63,7 +63,8 @@ def nums(df: pd.DataFrame | None, name: str) -> pd.Series:
 def ids(df: pd.DataFrame | None) -> pd.Series:
     """客户编号 as stripped strings (None stays None)."""
     s = col(df, "customer_id")
-    return s.where(s.isna(), s.astype(str).str.strip())
+    # object dtype: pandas 3's Arrow strings make isin/map over 100k ids several times slower
+    return s.where(s.isna(), s.astype(str).str.strip()).astype(object)
 
 
 def _fmt_num(v: float, digits: int = 2) -> str:

@@ -38,15 +38,19 @@ def apply_unique(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[pd.Serie
     code, keyed by index label.
     """
     arr = values.to_numpy(dtype=object)
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        uniques = np.asarray(uniques, dtype=object)
-        types = {type(u) for u in uniques}
-        mixed = len(types & set(_NUMERIC)) > 1 or (datetime in types or pd.Timestamp in types) and date in types
-    except TypeError:   # unhashable cells
-        mixed = True
+    if values.dtype == object:
+        types = set(map(type, arr))   # one C-level pass; cheap next to normalizing
+        mixed = len(types & set(_NUMERIC)) > 1 or bool(types & {datetime, pd.Timestamp}) and date in types
+    else:
+        mixed = False
+    if not mixed:
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:   # unhashable cells
+            mixed = True
     if mixed:
         return _apply_dict(values, arr, fn)
+    uniques = np.asarray(uniques, dtype=object)
     norms = [Norm(u) if is_blank(u) else fn(u) for u in uniques]
     out_u = np.empty(len(norms) + 1, dtype=object)
     out_u[:-1] = [n.value for n in norms]

@@ -30,7 +30,7 @@ def _is_resident_id(s: str, today: date) -> bool:
     if len(s) != 18 or not s[:17].isdigit() or int(s[:2]) not in _PROVINCES:
         return False
     try:
-        if ric.calc_check_digit(s[:17]) != s[17].upper():
+        if ric.calc_check_digit(s) != s[17].upper():   # stdnum wants the full 18 characters here
             return False
         born = ric.get_birth_date(s)
     except Exception:

@@ -16,9 +16,9 @@ from .style import ACCENT, GRADE_CHART, GRADE_FILL, GRADE_FONT, GRADES, PERCENT,
 
 SHEET = "概览"
 DATA_SHEET = "图表数据"
-COLS = 15            # the page is columns B..P
+COLS = 21            # the page is columns B..V: three charts side by side
 COL_WIDTH = 9.0      # Excel character units; about 68 px
-CHART_W, CHART_H = 470, 290
+CHART_W, CHART_H = 470, 340
 NAV = ("客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "数据质量")
 
 
@@ -66,8 +66,8 @@ def _header(book: Book, ws: Worksheet, data: SummaryData) -> None:
     link = book.fmt(font_color="#0563C1", underline=1, align="center")
     for i, name in enumerate(NAV):
         # Internal links only: nothing in the summary points outside the file.
-        ws.merge_range(3, 1 + 2 * i, 3, 2 + 2 * i, "", link)
-        ws.write_url(3, 1 + 2 * i, f"internal:'{name}'!A1", link, string=f"→ {name}")
+        ws.merge_range(3, 1 + 3 * i, 3, 3 + 3 * i, "", link)
+        ws.write_url(3, 1 + 3 * i, f"internal:'{name}'!A1", link, string=f"→ {name}")
 
 
 def _merged(book: Book, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value: Any, fmt: Any) -> None:
@@ -96,26 +96,30 @@ def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
     overdue = int(k.get("逾期跟进", 0))
     share = q.share
     met, kpi_total = int(k.get("KPI达标", 0)), int(k.get("KPI总数", 0))
+    follow = pd.to_numeric(data.owners.get("本月跟进", pd.Series(dtype=float)), errors="coerce").sum()
+    core = int((data.tiers["客户分层"] == "核心客户").sum()) if "客户分层" in data.tiers.columns else 0
+    good, bad = ("#E2EFDA", "#375623"), ("#FCE4D6", RED)
     first = [
-        ("客户总数", total, f"{data.month} 月末在册", "#,##0", "#DDEBF7", ACCENT),
-        ("本月新增", int(k.get("本月新增", 0)), "本月首次建档", "#,##0", "#E2EFDA", "#375623"),
-        ("逾期跟进", overdue, "超过维护周期未跟进", "#,##0", "#FCE4D6" if overdue else "#E2EFDA",
-         RED if overdue else "#375623"),
+        ("客户总数", total, f"{data.month} 月末在册", "#,##0", ("#DDEBF7", ACCENT)),
+        ("本月新增", int(k.get("本月新增", 0)), "本月首次建档", "#,##0", good),
+        ("核心客户", core, "高价值 × 高潜力", "#,##0", ("#F4CCCC", "#C00000")),
+        ("逾期跟进", overdue, "超过维护周期未跟进", "#,##0", bad if overdue else good),
+        ("本月跟进", int(follow), "各负责人合计", "#,##0", ("#DDEBF7", ACCENT)),
         ("数据质量" if data.owner is None else "数据质量(全表)", share if share is not None else "—",
-         f"无错误行 {q.rows - q.rows_with_errors:,}/{q.rows:,}", PERCENT, "#FFF2CC", "#7F6000"),
+         f"无错误行 {q.rows - q.rows_with_errors:,} / {q.rows:,}", PERCENT, ("#FFF2CC", "#7F6000")),
         # The cell holds the number of KPIs met; the format shows "3 / 5" (达标 x of y).
-        ("KPI 达标", met, f"共 {kpi_total} 项评估指标", f'0" / {kpi_total}"', "#F2F2F2",
-         "#375623" if met == kpi_total else RED),
+        ("KPI 达标", met, f"共 {kpi_total} 项评估指标", f'0" / {kpi_total}"', good if met == kpi_total else bad),
     ]
-    for i, (label, value, note, num, fill, color) in enumerate(first):
+    for i, (label, value, note, num, (fill, color)) in enumerate(first):
         _tile(book, ws, 5, 1 + 3 * i, label, value, note, num_format=num, fill=fill, color=color)
     for i, g in enumerate(GRADES):
         n = int(k.get(g, 0))
         note = f"占 {n / total:.0%}" if total else ""
         _tile(book, ws, 9, 1 + 3 * i, f"{g} 级客户", n, note, fill=GRADE_FILL[g], color=GRADE_FONT[g])
-    moved = f"↑{int(k.get('升级', 0))}  ↓{int(k.get('降级', 0))}"
-    _tile(book, ws, 9, 13, "等级变化(较上月)", moved, f"流失 {int(k.get('流失', 0))} · 新增 {int(k.get('本月新增', 0))}",
-          fill="#EDEDED", color="#404040")
+    for i, (label, key, note, color) in enumerate((("较上月升级", "升级", "等级提高的客户", "#375623"),
+                                                  ("较上月降级", "降级", "等级下降的客户", RED),
+                                                  ("流失客户", "流失", "上月在册、本月不在", "#404040"))):
+        _tile(book, ws, 9, 13 + 3 * i, label, int(k.get(key, 0)), note, fill="#EDEDED", color=color)
 
 
 def _chart(book: Book, kind: str, subtype: str | None = None):
@@ -134,7 +138,7 @@ def _title(chart: Any, text: str) -> None:
 
 
 def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> None:
-    slots = [(13, 1), (13, 8), (29, 1), (29, 8), (45, 1)]
+    slots = [(13, 1), (13, 8), (13, 15), (31, 1), (31, 8)]
     placed: list[Any] = []
     name = cd.ws.get_name()
 
@@ -164,6 +168,7 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
     # 3. Tier migration against last month: stacked columns, one per 上月等级.
     m = data.migration_matrix
     if isinstance(m, pd.DataFrame) and not m.empty:
+        m = m.reindex(index=_grade_order(m.index), columns=_grade_order(m.columns), fill_value=0)
         frame = m.reset_index()
         frame.columns = ["上月等级", *[str(x) for x in m.columns]]
         f, la = cd.add("等级迁移", frame)
@@ -200,7 +205,13 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
         _title(c, "各负责人本月跟进与逾期")
         placed.append(c)
 
-    if len(placed) % 2:   # the last chart alone on its row: give it the full width
+    if len(placed) in (2, 4, 5):   # the last chart has free slots to its right: widen it
         placed[-1].set_size({"width": 2 * CHART_W + 10, "height": CHART_H})
     for chart, (row, col) in zip(placed, slots, strict=False):
         ws.insert_chart(row, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})
+
+
+def _grade_order(labels: Any) -> list[Any]:
+    """S, A, B, C first, then anything else (无 = not graded last month) in its own order."""
+    rank = {g: i for i, g in enumerate(GRADES)}
+    return sorted(labels, key=lambda x: (rank.get(str(x), len(rank)), str(x)))

@@ -137,7 +137,7 @@ class RowMaker:
             row["customer_type"] = m.synonym(c.ctype, CUSTOMER_TYPE_SYNONYMS)
         if m.pick("remark", tags):
             # seed 003 §四(一): an ID number must never be collected — yet someone pasted one
-            row["remark"] = f"法人{c.person.name}，身份证{codes.id_card(rng, comp.division)}，已核实"
+            row["remark"] = f"法人{c.person.name}，身份证{codes.id_card(rng)}，已核实"
         return row
 
     # --- follow-ups and deals ----------------------------------------------------------------

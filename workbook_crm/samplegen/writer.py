@@ -28,6 +28,7 @@ from ..template import (
     write_settings,
     write_value,
 )
+from . import codes
 from .leads import campaign_rows, evaluation_rows, lead_row
 from .messes import Plan
 from .rows import EXTRA_COLUMN, Customer, RowMaker
@@ -115,10 +116,14 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
     wb = xlsxwriter.Workbook(str(path), {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
     layout = Layout(wb)
     last_row = max(LAST_VALIDATED_ROW, FIRST_DATA_ROW + 4 * customers)
-    sheets = {s.name: SheetWriter(wb, s, layout, messy, last_row) for s in DATA_SHEETS if s is not SETTINGS}
-    settings = wb.add_worksheet(SETTINGS.name)  # DATA_SHEETS order: 规则配置 is last
-    setup_sheet(settings, SETTINGS, layout)
-    write_settings(settings, layout)
+    sheets: dict[str, SheetWriter] = {}
+    for s in DATA_SHEETS:  # tabs in the template's order
+        if s is SETTINGS:
+            settings = wb.add_worksheet(s.name)
+            setup_sheet(settings, s, layout)
+            write_settings(settings, layout)
+        else:
+            sheets[s.name] = SheetWriter(wb, s, layout, messy, last_row)
     reg, arc, fol, dea = (sheets[s.name] for s in (REGISTRATION, ARCHIVE, FOLLOWUPS, DEALS))
 
     n_existing_leads = max(4, customers // 400)
@@ -143,7 +148,7 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
                 # same company under a new ID: name typed 有限责任公司 vs 有限公司, same credit code
                 seq += 1
                 dup = dict(row, customer_id=f"CX{y:04d}{m:02d}{seq:03d}", name=rm.namer.variant(c.company.name),
-                           credit_code=c.company.credit, mobile=codes_mobile(rng), email=None)
+                           credit_code=c.company.credit, mobile=codes.mobile(rng), email=None)
                 arc.write(dup)
             if "duplicate_customer" in tags and prev is not None:
                 seq += 1
@@ -177,12 +182,6 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
         sheets[CAMPAIGNS.name].write(r)
     wb.close()
     return path
-
-
-def codes_mobile(rng: random.Random) -> str:
-    from .codes import mobile
-
-    return mobile(rng)
 
 
 def _add(sums: dict[str, float], row: dict[str, Any]) -> None:

@@ -54,14 +54,15 @@ def _verify(tmp: Path, verify: Verify | None) -> None:
     import openpyxl
     import python_calamine
 
-    wb = openpyxl.load_workbook(tmp, read_only=True)
-    try:
-        for ws in wb.worksheets:
-            for _ in ws.iter_rows(max_row=2):
-                pass
-    finally:
-        wb.close()
-    with open(tmp, "rb") as fh:
+    with open(tmp, "rb") as fh:   # a file object: openpyxl judges a path by its extension (.tmp)
+        wb = openpyxl.load_workbook(fh, read_only=True)
+        try:
+            for ws in wb.worksheets:
+                for _ in ws.iter_rows(max_row=2):
+                    pass
+        finally:
+            wb.close()
+        fh.seek(0)
         cal = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     for name in cal.sheet_names:
         cal.get_sheet_by_name(name)
