@@ -194,3 +194,15 @@ def test_money_column_read_back_from_xlsx(tmp_path):
     ya = [money_yuan(v, 10_000) for v in a]
     assert ya == [money_yuan(v, 10_000) for v in b]
     assert ya == [620_000, 125_000, 500_000, None, 300_000]
+
+
+@pytest.mark.parametrize(("typed", "low", "high"), [
+    ("五十-八十万", 50 * W, 80 * W), ("50万-80", 50 * W, 80 * W), ("一万五", 15_000, 15_000), ("五千万", 5e7, 5e7),
+])
+def test_money_units_across_a_range_and_in_numerals(typed, low, high):
+    n = parse_money(typed)
+    assert (n.code, n.get("low"), n.get("high")) == (None, low, high)
+
+
+def test_latin_suffixes_only_strip_whole_words():
+    assert company_key("Zinc") != company_key("Z Inc.") and company_key("Costco") == "costco"

@@ -3,6 +3,7 @@ apply_unique equals an element-wise map."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from functools import partial
 
@@ -112,3 +113,34 @@ def test_assign_ids_properties(rows, history):
     again, findings2 = assign_ids(ids, dates, sources, **kw)
     assert again == ids
     assert {i for i, n in findings2 if n.code == "bad-id"} == {i for i, n in findings if n.code == "bad-id"}
+
+
+def test_apply_unique_on_typed_columns_read_from_xlsx(tmp_path):
+    """Columns as a reader hands them over: str dtype with missing cells, datetimes, floats with NaN."""
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "c.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["手机号码", "首次接触时间", "年合作金额(万元)"])
+    rows = [("138 0013 8000", "2024/5/10", 62), (None, None, None), ("138****5678", "2024-05-10", 12.5),
+            ("138 0013 8000", "坏日期", None)]
+    for r in rows:
+        ws.append(list(r))
+    wb.save(path)
+    data = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    frame = pd.DataFrame(data[1:], columns=data[0]).replace("", None)
+    phones = frame["手机号码"].astype("string")
+    out, flagged = apply_unique(phones, normalize_phone)
+    assert out[2] == "138****5678"
+    assert out[0] == out[3] == "13800138000" and pd.isna(out[1])
+    assert {k: n.code for k, n in flagged.items()} == {2: "masked-phone"}
+    dates, flagged = apply_unique(frame["首次接触时间"], normalize_date)
+    assert dates[0] == dates[2] == date(2024, 5, 10) and {k: n.code for k, n in flagged.items()} == {3: "bad-date"}
+    money = pd.to_numeric(frame["年合作金额(万元)"])
+    out, flagged = apply_unique(money, partial(parse_money, scale=10_000))
+    assert out[0] == 62 and math.isnan(out[1]) and flagged == {}
+    stamps = pd.Series(pd.to_datetime(["2024-05-10", None, "2024-05-10 08:00"], format="ISO8601"))
+    out, flagged = apply_unique(stamps, normalize_date)
+    assert out[0] == out[2] == date(2024, 5, 10) and pd.isna(out[1]) and flagged == {}

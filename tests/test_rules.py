@@ -15,7 +15,7 @@ def test_rules_rows_round_trip_to_defaults() -> None:
     rows = rules_rows()
     keys = [r[0] for r in rows]
     assert len(keys) == len(set(keys))
-    assert ("S级年合作金额(万元)", 50, "万元") == rows[keys.index("S级年合作金额(万元)")][:3]
+    assert rows[keys.index("S级年合作金额(万元)")][:3] == ("S级年合作金额(万元)", 50, "万元")
     rules, findings = load_rules((i + 2, k, v) for i, (k, v, _u, _n) in enumerate(rows))
     assert findings == []
     assert rules == Rules.defaults()
@@ -48,7 +48,7 @@ def test_percent_rule_accepts_all_three_spellings() -> None:
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
 def test_toml_overrides_sheet(tmp_path) -> None:
     p = tmp_path / "rules.toml"
-    p.write_text('"S级年合作金额(万元)" = 80\ninterval_core = 14\n[渠道代码]\n官网表单 = "G"\n', encoding="utf-8")
+    p.write_text('"S级年合作金额(万元)" = 80\ninterval_core = 14\n["渠道代码"]\n"官网表单" = "G"\n', encoding="utf-8")
     rules, _ = load_rules([(2, "S级年合作金额(万元)", 60), (3, "B级满意度(5分制)", 3.0)], toml_path=p)
     assert (rules.s_amount, rules.interval_core, rules.b_satisfaction) == (80.0, 14, 3.0)
     assert rules.channel_letters["官网表单"] == "G"

@@ -74,8 +74,9 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
               rules: Rules, asof: date, cells=None) -> tuple[pd.DataFrame, pd.Series, list[Finding]]:
     """(跟进提醒 rows, 最近跟进日期 per customer row, overdue-follow-up findings)."""
     asof_ts = pd.Timestamp(asof)
-    last = cust["customer_id"].map(last_contacts(clean, done))
-    last = pd.to_datetime(last)
+    known = last_contacts(clean, done)
+    last = (pd.to_datetime(cust["customer_id"].map(known)) if len(known)
+            else pd.Series(pd.NaT, index=cust.index, dtype="datetime64[ns]"))
     lo = pd.concat([last, cust["first_contact"]]).min()
     days = _Days(rules.use_workdays, lo if pd.notna(lo) else asof_ts, asof_ts)
     base = cust["first_contact"].where(last.isna(), last)

@@ -108,18 +108,30 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
         sheet = raw.sheets.get(tab)
         if sheet is None:
             continue
-        for schema in registry.DATA_SHEETS:
-            if schema.name in wb.sheets:
-                continue
-            found = _find_header(schema, sheet.rows)
-            if found and found[1] >= max(3, len(schema.required) + 1):
-                data = _map_sheet(schema, tab, sheet.rows, wb.findings)
-                if data is not None:
-                    wb.sheets[schema.name] = data
-                    break
+        best = _best_schema(sheet.rows, exclude=set(wb.sheets))
+        if best is not None:
+            data = _map_sheet(best, tab, sheet.rows, wb.findings)
+            if data is not None:
+                wb.sheets[best.name] = data
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail="、".join(tabs) or "（无）")
     return wb
+
+
+def _best_schema(rows: list[list[Any]], exclude: set[str]) -> SheetSchema | None:
+    """The data sheet an unnamed tab holds: most headers matched, then most required fields present."""
+    scored = []
+    for schema in registry.DATA_SHEETS:
+        if schema.name in exclude:
+            continue
+        found = _find_header(schema, rows)
+        if not found or found[1] < max(3, len(schema.required) + 1):
+            continue
+        index = registry.header_index(schema.name)
+        names = {index.match(v)[0] for v in rows[found[0]] if isinstance(v, str)}
+        required = sum(f.name in names for f in schema.required) / max(1, len(schema.required))
+        scored.append(((found[1], required), schema))
+    return max(scored, key=lambda t: t[0])[1] if scored else None
 
 
 def _find_header(schema: SheetSchema, rows: list[list[Any]]) -> tuple[int, int] | None:

@@ -101,6 +101,8 @@ class IdPattern:
 
 
 def _clean_id(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)   # 24050001 typed into a number cell comes back as 24050001.0
     return nfkc(str(v)).strip().upper()
 
 

@@ -35,8 +35,8 @@ def _bad(value: Any) -> Norm:
     return Norm(value, "bad-money", (("value", value),))
 
 
-def _amount(text: str, scale: float) -> tuple[float, bool] | None:
-    """'50万' → (500000, True): yuan and whether the text carried its own unit."""
+def _amount(text: str) -> tuple[float, float | None] | None:
+    """'50万' → (50, 10000); '50' → (50, None) (the unit comes from elsewhere); '一万五' → (15000, 1)."""
     m = _AMOUNT.match(text)
     if not m:
         return None
@@ -44,15 +44,15 @@ def _amount(text: str, scale: float) -> tuple[float, bool] | None:
     if num[0].isdigit():
         n = float(num)
     else:
+        if unit is None and len(num) > 1 and num[-1] in "万亿":   # 八十万 → 八十 × 万
+            num, unit = num[:-1], num[-1]
         try:
-            n = float(cn2an.cn2an(num + (unit if unit in ("万", "亿") else ""), "normal"))
+            n = float(cn2an.cn2an(num, "normal"))
         except Exception:
             return None
-        if unit in ("万", "亿"):
-            return n, True
-    if unit:
-        return n * _UNITS[unit], True
-    return n * scale, False
+        if unit is None and re.search("[万亿]", num):
+            return n, 1.0   # 一万五: the numeral carries its own magnitude
+    return n, (float(_UNITS[unit]) if unit else None)
 
 
 def parse_money(value: Any, *, scale: float = 1) -> Norm:
@@ -94,25 +94,20 @@ def _parse_money(value: Any, scale: float) -> Norm:
     if below and above or not s:
         return _bad(value)
     if m := _RANGE.match(s):
-        if below or above:
+        lo, hi = _amount(m[1]), _amount(m[2])
+        if below or above or lo is None or hi is None:
             return _bad(value)
-        hi = _amount(m[2], scale)
-        lo = _amount(m[1], scale)
-        if lo is None or hi is None:
-            return _bad(value)
-        low, high = lo[0], hi[0]
-        if not lo[1] and hi[1]:   # 50-80万: the unit at the end applies to both ends
-            unit_yuan = hi[0] / float(re.match(r"[\d.]+", m[2])[0]) if re.match(r"[\d.]+", m[2]) else None
-            if unit_yuan is None:
-                return _bad(value)
-            low = lo[0] / scale * unit_yuan
+        # 50-80万: a unit at one end applies to the other (the end's unit wins, as Chinese is written)
+        lo_unit = lo[1] or hi[1] or scale
+        hi_unit = hi[1] or lo[1] or scale
+        low, high = lo[0] * lo_unit, hi[0] * hi_unit
         if low > high:
             return _bad(value)
         return Norm(value, None, (), (("low", low), ("high", high), ("approx", approx)))
-    one = _amount(s, scale)
+    one = _amount(s)
     if one is None:
         return _bad(value)
-    y = one[0]
+    y = one[0] * (one[1] or scale)
     low, high = (None, y) if below else (y, None) if above else (y, y)
     return Norm(value, None, (), (("low", low), ("high", high), ("approx", approx)))
 

@@ -211,7 +211,7 @@ def to_simplified(text: str) -> str:
 # so `上海某某科技` typed without a suffix still matches. Bracketed words such as (中国)/(集团) are kept
 # (only the brackets go): 某某(中国)有限公司 and 某某有限公司 can be different legal entities.
 _CN_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|责任公司|公司)$")
-_LATIN_SUFFIX = re.compile(r"(?:colimited|coltd|limited|ltd|incorporated|inc|corporation|corp|company|co|llc|gmbh)$")
+_LATIN_SUFFIX = re.compile(r"(?:^|[\s,.(])(?:co|ltd|limited|inc|incorporated|corp|corporation|company|llc|gmbh)[\s,.)]*$")
 
 
 @lru_cache(maxsize=65536)
@@ -219,11 +219,9 @@ def company_key(name: Any) -> str:
     """A key for matching company names (一客一档 duplicates), never shown or written back."""
     if is_blank(name):
         return ""
-    s = to_simplified(nfkc(str(name))).lower()
-    s = re.sub(r"[\W_]+", "", s)   # spaces, brackets, punctuation; CJK and latin letters are \w
-    for _ in range(2):   # "xx有限公司" and "xx co., ltd." both end in one suffix; allow one nested
-        t = _LATIN_SUFFIX.sub("", _CN_SUFFIX.sub("", s))
-        if not t or t == s:
-            break
+    s = to_simplified(nfkc(str(name))).lower().strip()
+    while (t := _LATIN_SUFFIX.sub("", s)) != s and t:   # "abc trading co., ltd." → "abc trading"
         s = t
-    return s
+    s = re.sub(r"[\W_]+", "", s)   # spaces, brackets, punctuation; CJK and latin letters are \w
+    t = _CN_SUFFIX.sub("", s)
+    return t or s

@@ -18,7 +18,7 @@ SHEET = "概览"
 DATA_SHEET = "图表数据"
 COLS = 21            # the page is columns B..V: three charts side by side
 COL_WIDTH = 9.0      # Excel character units; about 68 px
-CHART_W, CHART_H = 470, 340
+CHART_W, CHART_H = 470, 380
 NAV = ("客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "数据质量")
 
 
@@ -138,7 +138,7 @@ def _title(chart: Any, text: str) -> None:
 
 
 def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> None:
-    slots = [(13, 1), (13, 8), (13, 15), (31, 1), (31, 8)]
+    slots = [(13, 1), (13, 8), (13, 15), (33, 1), (33, 8)]
     placed: list[Any] = []
     name = cd.ws.get_name()
 

@@ -16,7 +16,7 @@ from ..schema.common import CUSTOMER_TYPE_SYNONYMS, SOURCE_SYNONYMS, SOURCES
 from ..schema.followups import SCHEMA as FOLLOWUPS
 from . import codes
 from . import vocab as v
-from .messes import Messer
+from .messes import FAMILIES, Messer
 from .people import Company, Namer, Person
 
 EXTRA_COLUMN = "内部评级"  # the user's own column: the tool must keep it untouched
@@ -123,13 +123,12 @@ class RowMaker:
             row["email"] = m.email(tag, c.email)
         if (tag := m.pick("credit_code", tags)) and row["credit_code"]:
             row["credit_code"] = m.credit(tag, row["credit_code"])
-        if "annual_amount" in row:
-            if tag := m.pick("annual_amount", tags):
-                row["annual_amount"] = m.annual(tag, row["annual_amount"])
-            if tag := m.pick("total_amount", tags):
-                row["total_amount"] = m.total(tag, row["total_amount"])
-            if tag := m.pick("renewal_rate", tags):
-                row["renewal_rate"] = m.percent(tag, row["renewal_rate"])
+        for fam, rewrite in (("annual_amount", m.annual), ("total_amount", m.total), ("renewal_rate", m.percent)):
+            # only customers with deals carry these, unless a mess is planted here (someone typed a guess)
+            if fam in row or tags.intersection(FAMILIES[fam]):
+                if tag := m.pick(fam, tags):
+                    guess = {"annual_amount": 30.0, "total_amount": 300_000.0, "renewal_rate": 0.8}[fam]
+                    row[fam] = rewrite(tag, row.get(fam) or guess)
         if tag := m.pick("source", tags):
             # planted: exactly `展会` / `转介绍`; random: any synonym of the true source
             row["source"] = tag.removeprefix("source_") if tag in tags else m.synonym(c.source, SOURCE_SYNONYMS)

@@ -55,6 +55,8 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
 
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
+    rules = _id_pattern_in_use(rules, out.clean.get(registry.ARCHIVE.name), settings_has_pattern=_sets_pattern(wb))
+    out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
     ido = check_ids(archive, out.clean.get(registry.ARCHIVE.name), reg, out.clean.get(registry.REGISTRATION.name),
@@ -62,6 +64,8 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
                     today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()))
     findings += ido.findings
     out.changes += ido.changes
+    assigned_cells = {(c.sheet, c.cell) for c in ido.changes if c.field == "客户编号"}
+    findings = [x for x in findings if not (x.code == "required" and (x.sheet, x.cell) in assigned_cells)]
     if archive is not None and registry.ARCHIVE.name in out.clean:
         clean_archive = out.clean[registry.ARCHIVE.name]
         assigned = {c.row: c.new for c in ido.changes if c.sheet == archive.tab and c.field == "客户编号"}
@@ -85,6 +89,37 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
                 findings += content.unknown_customers(sheet, out.clean[ref], known)
     out.findings = sort_findings(findings)
     return out
+
+
+ID_PATTERNS = ("CX{yyyy}{mm}{seq:03}", "C{seq:03}", "{yy}{mm}{channel}{seq:03}")
+
+
+def _sets_pattern(wb: WorkbookData) -> bool:
+    sheet = wb.get(registry.SETTINGS.name)
+    if sheet is None or "key" not in sheet.columns:
+        return False
+    return any(isinstance(k, str) and "编号规则" in k for k in sheet.frame["key"])
+
+
+def _id_pattern_in_use(rules: Rules, archive: pd.DataFrame | None, *, settings_has_pattern: bool) -> Rules:
+    """Without a 客户编号规则 in 规则配置, follow the pattern the workbook's IDs already use (seed 004: C001).
+
+    A workbook numbered C001, C002 … would otherwise see every ID reported as malformed.
+    """
+    if settings_has_pattern or archive is None or "customer_id" not in archive:
+        return rules
+    ids = [v for v in archive["customer_id"] if isinstance(v, str) and v]
+    if not ids:
+        return rules
+    from dataclasses import replace
+
+    from ..normalize import IdPattern
+
+    share = {p: sum(IdPattern.parse(p).matches(v) for v in ids) / len(ids) for p in ID_PATTERNS}
+    if share.get(rules.id_pattern, 0) >= 0.5:
+        return rules
+    best = max(share, key=lambda p: share[p])
+    return replace(rules, id_pattern=best) if share[best] >= 0.8 else rules
 
 
 def _rules(wb: WorkbookData, rules_file: Path | None) -> tuple[Rules, list[Finding]]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..findings import Change, Finding
 from ..io.reader import SheetData
-from ..normalize import IdPattern, assign_ids, company_key
+from ..normalize import assign_ids, company_key
 
 RULE_ASSIGN = "分配客户编号"
 RULE_LINK = "关联已建档客户"
@@ -67,13 +67,12 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
                                               registration.frame.at[row, "customer_id"], cid, RULE_LINK,
                                               field="客户编号", row=row))
 
-    existing = [v if v else None for v in ids.tolist()] + [None] * len(new_regs)
+    existing = [v if isinstance(v, str) and v else None for v in ids.tolist()] + [None] * len(new_regs)
     firsts = _dates(clean_archive, "first_contact") + (_dates(clean_reg, "first_contact", new_regs) if new_regs else [])
     sources = _col(clean_archive, "source") + (_col(clean_reg, "source", new_regs) if new_regs else [])
     assigned, norms = assign_ids(existing, firsts, sources, pattern=pattern, channel_letters=channel_letters,
                                  history_ids=history_ids, default_date=today)
     arch_rows = list(clean_archive.index)
-    pat = IdPattern.parse(pattern)
     for i, n in norms:
         if i < len(arch_rows):
             row = arch_rows[i]
@@ -92,7 +91,6 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
     if new_regs and registration is not None and clean_reg is not None:
         out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs,
                                          assigned[len(arch_rows):], out)
-    del pat
     return out
 
 

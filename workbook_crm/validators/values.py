@@ -60,7 +60,7 @@ def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
         col = raw[f.name]
         fn = _normalizer(f, sheet, context_year, date1904)
         if fn is None:
-            clean[f.name] = col.where(col.notna(), None).map(_text) if f.kind != "id" else col.map(_text)
+            clean[f.name] = _obj(col.map(_text))
             continue
         values, norms = apply_unique(col, fn)
         for row, n in norms.items():
@@ -74,7 +74,7 @@ def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
     # the user's own columns travel along untouched (content checks read them)
     for name in raw.columns:
         if name not in clean.columns:
-            clean[name] = raw[name]
+            clean[name] = _obj(raw[name])
     return clean, findings, changes
 
 
@@ -116,7 +116,13 @@ def _store(clean: pd.DataFrame, f: Field, values: pd.Series, raw: pd.Series, nor
     elif f.kind in (PERCENT, NUMBER, INTEGER, SCORE):
         clean[f.name] = pd.to_numeric(values.map(_as_number), errors="coerce").astype(float)
     else:
-        clean[f.name] = values.map(_text)
+        clean[f.name] = _obj(values.map(_text))
+
+
+def _obj(s: pd.Series) -> pd.Series:
+    """Text columns as object dtype with None for blanks (pandas 3 would infer str with NaN)."""
+    out = s.astype(object)
+    return out.where(out.notna(), None)
 
 
 _MONEY_CACHE: dict[tuple[Any, int], float] = {}
