@@ -92,3 +92,34 @@ def test_outcome_table() -> None:
     slowest = max(OUTCOMES.values(), key=lambda o: o.seconds)
     print(f"  slowest: {slowest.name} {slowest.seconds:.2f} s")
     assert table["read"] + table["read-decrypted"] > len(OUTCOMES) // 2
+
+
+@pytest.mark.parametrize("name", corpus_files())
+def test_corpus_file_through_the_cli(name: str, tmp_path: Path) -> None:
+    """`validate` and `run` (on a copy): exit 0, 1 or 2, no traceback, the original untouched."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from workbook_crm.cli import main
+
+    path = CORPUS / name
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    runner = CliRunner()
+    password = ["--password", PASSWORDS[name]] if name in PASSWORDS else []
+    t0 = time.perf_counter()
+    res = runner.invoke(main, ["validate", str(path), "--format", "json", *password])
+    assert res.exit_code in (0, 1, 2), (res.exit_code, res.output, res.exception)
+    assert "Traceback" not in res.output + res.stderr
+    assert not isinstance(res.exception, Exception) or isinstance(res.exception, SystemExit)
+    assert "内部错误" not in res.stderr, res.stderr  # a crash of ours, even if caught, is a bug
+    copy = tmp_path / ("copy" + path.suffix)
+    shutil.copy(path, copy)
+    res2 = runner.invoke(main, ["run", str(copy), "--no-summary", "--format", "json", *password])
+    assert res2.exit_code in (0, 1, 2), (res2.exit_code, res2.output, res2.exception)
+    assert "Traceback" not in res2.output + res2.stderr
+    assert "内部错误" not in res2.stderr, res2.stderr
+    if res2.exit_code == 2:
+        assert copy.read_bytes() == path.read_bytes()  # nothing written
+    assert time.perf_counter() - t0 < 2 * PER_FILE_SECONDS
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

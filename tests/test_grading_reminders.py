@@ -76,3 +76,8 @@ def test_workdays() -> None:
     assert r.loc[("C4", "即将到期"), "应跟进日期"] == date(2024, 4, 22)
     # working days after 04-10 up to 04-20 (Sat): 04-11, 12, 15, 16, 17, 18, 19
     assert r.loc[("C2", "下一步逾期"), "逾期天数"] == 7
+
+
+def test_no_follow_up_record_no_maintenance_reminders() -> None:
+    res = grade_month({"客户档案": arch()}, Rules(), month="2024-04", today=TODAY)
+    assert res.reminders.empty and res.findings == []

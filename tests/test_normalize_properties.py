@@ -144,3 +144,13 @@ def test_apply_unique_on_typed_columns_read_from_xlsx(tmp_path):
     stamps = pd.Series(pd.to_datetime(["2024-05-10", None, "2024-05-10 08:00"], format="ISO8601"))
     out, flagged = apply_unique(stamps, normalize_date)
     assert out[0] == out[2] == date(2024, 5, 10) and pd.isna(out[1]) and flagged == {}
+
+
+def test_numpy_scalars_are_plain_values():
+    import numpy as np
+
+    assert normalize_date(np.datetime64("2024-05-10T08:00")).value == date(2024, 5, 10)
+    assert normalize_date(np.int64(45422)).value == date(2024, 5, 10)
+    assert normalize_phone(np.int64(13800138000)).value == "13800138000"
+    assert parse_money(np.float64(62.0), scale=10_000).get("low") == 620_000
+    assert normalize_number(np.int32(7)).value == 7 and normalize_percent(np.int64(92)).value == 0.92

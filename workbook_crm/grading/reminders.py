@@ -8,6 +8,7 @@
   C001 is 已完成 while its 后续行动 is still ahead), so a next step is cleared only by a later completed
   (or status-less) contact of the same customer.
 - 逾期天数 > 0 is overdue, ≤ 0 falls due within ``reminder_horizon_days`` (−2 = due in 2 days).
+- No follow-up record at all (no 跟进记录表, no 最近跟进时间 column): no maintenance reminders.
 - ``use_workdays``: intervals and day counts in Chinese working days (holidays and 调休 counted).
 """
 
@@ -87,6 +88,11 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     overdue = ~never & (late > 0)
     soon = due.notna() & (late <= 0) & (late >= -horizon)
     never_listed = never & (due.isna() | (late > 0))
+    # without any follow-up record (no 跟进记录表, no 最近跟进时间) there is nothing to judge
+    fu, reg = clean.get(FOLLOWUPS), clean.get(REGISTRATION)
+    has_log = (fu is not None and "follow_date" in fu.columns) or (reg is not None and "last_follow_up" in reg.columns)
+    if not has_log:
+        overdue = never_listed = soon = pd.Series(False, index=cust.index)
     kind = np.select([overdue, never_listed, soon & ~never], [OVERDUE, NEVER, DUE_SOON], "")
     content = ("上次跟进 " + last.dt.strftime("%Y-%m-%d").fillna("") + "，维护周期 " + interval.astype(str) + " 天")
     content = content.where(~never, "从未跟进（首次接触 " + cust["first_contact"].dt.strftime("%Y-%m-%d").fillna("未填")

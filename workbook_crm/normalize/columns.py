@@ -63,9 +63,8 @@ def apply_unique(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[pd.Serie
     found: dict[Any, Norm] = {}
     if flagged.any():
         hit = np.flatnonzero(flagged[codes])
-        labels = values.index
-        for i in hit:
-            found[labels[i]] = norms[codes[i]]
+        for label, c in zip(values.index[hit].tolist(), codes[hit].tolist(), strict=True):
+            found[label] = norms[c]
     return pd.Series(out, index=values.index, name=values.name, dtype=object), found
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from workbook_crm.normalize import Norm
-from workbook_crm.normalize.text import is_blank, nfkc
+from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 from workbook_crm.normalize.workdays import add_workdays
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -94,6 +94,7 @@ def normalize_date(value: Any, *, date1904: bool = False, context_year: int | No
 
 
 def _normalize_date(value: Any, date1904: bool, context_year: int | None) -> Norm:
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     if isinstance(value, (bool, time)):

@@ -14,7 +14,7 @@ from typing import Any
 import cn2an
 
 from workbook_crm.normalize import Norm
-from workbook_crm.normalize.text import is_blank, nfkc
+from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 
 PENDING = ("待确认", "待定", "未知", "未定", "不详", "不确定", "待评估", "待沟通", "暂无", "暂未确定", "tbd", "n/a")
 # Units a rep types after a figure. k/K and w/W (网络用语 for 万) are accepted: `3k`, `50w` are common.
@@ -68,6 +68,7 @@ def parse_money(value: Any, *, scale: float = 1) -> Norm:
 
 
 def _parse_money(value: Any, scale: float) -> Norm:
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     if isinstance(value, bool):

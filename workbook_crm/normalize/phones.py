@@ -15,7 +15,7 @@ from typing import Any
 import phonenumbers
 
 from workbook_crm.normalize import Norm
-from workbook_crm.normalize.text import is_blank, nfkc
+from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 
 # Mobile prefixes are a local rule, not phonenumbers': new ranges (16x, 19x, 192 of China Broadnet)
 # reached its metadata months after carriers issued them, and seed 002 defines a valid mobile simply
@@ -29,6 +29,9 @@ _DASH_EXT = re.compile(r"^(0\d{2,3})[\s-]+(\d{7,8})[\s-]+(\d{1,6})$")
 _LABEL = re.compile(r"[^\d+\-()\s.转#xX*●•×]")     # names, 手机:, (微信同号) … around a number
 _SCI = re.compile(r"^(\d)\.(\d+)[eE]\+?(\d+)$")
 _FLOAT_TEXT = re.compile(r"^(\d+)\.0+$")
+_HAS_DIGIT = re.compile(r"\d")
+_INTL = re.compile(r"^\(?(?:\+|00)\s*86\)?")   # +86, 0086, (+86)
+_SEPARATORS = re.compile(r"[\s\-().]")
 _SERVICE = re.compile(r"^(400|800)(\d{3})(\d{4})$")   # 400/800 company hotlines, common in B2B
 
 
@@ -65,6 +68,9 @@ def normalize_phone(value: Any) -> Norm:
 
 
 def _normalize_phone(value: Any) -> Norm:
+    if isinstance(value, str) and _MOBILE.match(value):
+        return Norm(value)   # fast path: most cells are already canonical mobiles
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     if isinstance(value, bool):
@@ -115,7 +121,7 @@ def _one(value: Any, text: str) -> Norm:
     """One number (no separators between numbers any more)."""
     s = text.replace("分机", "转").strip()
     s = _LABEL.sub("", s).strip(" -.:")
-    if not s or not re.search(r"\d", s):
+    if not s or not _HAS_DIGIT.search(s):
         return _bad(value)
     if _MASK.search(s):
         return _masked(value)
@@ -124,9 +130,8 @@ def _one(value: Any, text: str) -> Norm:
         s, ext = m[1], m[2]
     elif m := _DASH_EXT.match(s.replace("(", "").replace(")", "")):
         s, ext = f"{m[1]}-{m[2]}", m[3]
-    intl = bool(re.match(r"^\(?(?:\+|00)\s*86\)?", s))
-    s = re.sub(r"^\(?(?:\+|00)\s*86\)?", "", s)
-    digits = re.sub(r"[\s\-().]", "", s)
+    s, intl = _INTL.subn("", s)
+    digits = _SEPARATORS.sub("", s)
     if not digits.isdigit():
         return _bad(value)
     if len(digits) == 13 and digits.startswith("86") and _MOBILE.match(digits[2:]):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 import cn2an
+import numpy as np
 from stdnum.cn import uscc
 
 from workbook_crm.normalize import Norm
@@ -31,6 +32,15 @@ def is_blank(value: Any) -> bool:
         return True
 
 
+def unwrap(value: Any) -> Any:
+    """numpy scalars (np.int64, np.datetime64 …, as pandas hands them over) → plain Python values."""
+    if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64):
+            return None if np.isnat(value) else value.astype("datetime64[us]").item()
+        return value.item()
+    return value
+
+
 @lru_cache(maxsize=65536)
 def nfkc(text: str) -> str:
     """Full-width digits, letters and punctuation → ASCII (１３８ → 138, ＠ → @, （ → ()."""
@@ -45,6 +55,7 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
 
 def normalize_email(value: Any) -> Norm:
     """邮箱: trim, full-width → ASCII (＠, 。), lower-case domain; needs a real suffix (seed 002)."""
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     if not isinstance(value, str):
@@ -81,6 +92,7 @@ def check_credit_code(value: Any) -> Norm:
     digits, while GB 32100 allows letters for 登记管理部门 (e.g. N 农业, Y 其他) and 机构类别 — so the
     format is checked here and only the checksum comes from stdnum.
     """
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -108,6 +120,7 @@ _CN_NUMERAL = re.compile(r"^负?[零〇一二两三四五六七八九十百千�
 
 def _number(value: Any) -> int | float | None:
     """A finite number from a cell, or None. Text may carry thousands separators or Chinese numerals."""
+    value = unwrap(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -143,6 +156,7 @@ def _number(value: Any) -> int | float | None:
 
 def normalize_number(value: Any) -> Norm:
     """数字: int/float from numbers or text (full-width digits, 1,234,567, 三十); else bad-number."""
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     n = _number(value)
@@ -160,6 +174,7 @@ def normalize_percent(value: Any, *, assume_percent_column: bool = True) -> Norm
     as typed (idempotence). In a percent column a bare number above 1 means percent points (92 → 92 %);
     with ``assume_percent_column=False`` a bare number is already the fraction.
     """
+    value = unwrap(value)
     if is_blank(value):
         return Norm(value)
     bad = Norm(value, "bad-percent", (("value", value),))

@@ -46,8 +46,7 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         overview_ws = overview.write(book, data)
         for module in _SHEETS:
             module.write(book, data)
-        # 图表数据 was added right after 概览; keep it last in the tab bar.
-        book.wb.worksheets_objs.sort(key=lambda ws: ws.get_name() == overview.DATA_SHEET)
+        overview.add_charts(book, overview_ws, data)
         overview_ws.activate()
         book.close()
         os.replace(tmp, out)

@@ -45,11 +45,15 @@ def write(book: Book, data: SummaryData) -> Worksheet:
     ws.set_column(1, COLS, COL_WIDTH)
     _header(book, ws, data)
     _tiles(book, ws, data)
+    return ws
+
+
+def add_charts(book: Book, ws: Worksheet, data: SummaryData) -> None:
+    """Charts go in last: their data sheet must be the last tab, and xlsxwriter numbers the
+    sheets' defined names (print titles, filters) by creation order, so sheets are never reordered."""
     helper = book.sheet(DATA_SHEET, tab="#A5A5A5", header_row=None)
     _charts(book, ws, _ChartData(book, helper), data)
     helper.hide()
-    ws.activate()
-    return ws
 
 
 def _header(book: Book, ws: Worksheet, data: SummaryData) -> None:

@@ -41,6 +41,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "struct": ("duplicate_customer", "dup_id", "orphan_followup", "blank_row", "same_name"),
 }
 # planted only, never drawn at random: each is one story in the sample, not a rate
+NEEDS_PREVIOUS = {"dup_id", "dup_mobile"}  # they copy from the customer before
 ONE_OFF = {"dup_mobile", "personal_id", "duplicate_customer", "dup_id", "orphan_followup", "blank_row", "same_name"}
 
 
@@ -55,7 +56,7 @@ class Plan:
             k = len(tags)
             for j, tag in enumerate(tags):
                 pos = (int((j + 0.5) * customers / k) + 3 * f_index) % customers
-                if tag == "dup_id" and pos == 0:
+                if tag in NEEDS_PREVIOUS and pos == 0:
                     pos = min(1, customers - 1)
                 self.by_customer.setdefault(pos, set()).add(tag)
 
@@ -176,5 +177,5 @@ class Messer:
         """A synonym people type for a canonical choice (`展会` for 展会对接)."""
         if prefer is not None:
             return prefer
-        options = [typed for typed, canon in pairs if canon == value]
-        return self.rng.choice(options) if options else value
+        options = [typed for typed, canon in pairs if canon == value] or [typed for typed, _ in pairs]
+        return self.rng.choice(options)

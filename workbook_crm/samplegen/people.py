@@ -50,14 +50,15 @@ class Namer:
         local = v.SURNAMES[surname] + "".join(v.GIVEN[ch][0] for ch in given)
         return Person(surname + given, local)
 
-    def company(self) -> Company:
+    def company(self, *, plain_suffix: bool = False) -> Company:
+        """``plain_suffix``: end in 有限公司, so that a 有限责任公司 variant can be planted."""
         rng = self.rng
         for _attempt in range(50):
             region = rng.choice(self._regions)
             industry = rng.choices(self._industries, weights=v.INDUSTRY_WEIGHTS)[0]
             b1, b2 = rng.sample(self._brands, 2)
             word = rng.choice(v.INDUSTRIES[industry][0])
-            suffix = rng.choices(v.SUFFIXES, weights=v.SUFFIX_WEIGHTS)[0]
+            suffix = v.SUFFIXES[0] if plain_suffix else rng.choices(v.SUFFIXES, weights=v.SUFFIX_WEIGHTS)[0]
             if rng.random() < 0.06:
                 # a branch written the licence way: 恒达精密机械（苏州）有限公司 (full-width brackets)
                 name = f"{b1}{b2}{word}（{region}）{suffix}"

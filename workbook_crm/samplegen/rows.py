@@ -24,6 +24,7 @@ TYPES = ("潜在客户", "意向客户", "成交客户", "长期合作客户", "
 TYPE_WEIGHTS = (15, 15, 40, 12, 8, 5, 3, 2)
 SOURCE_WEIGHTS = (18, 22, 16, 12, 10, 14, 8)
 METHOD_WEIGHTS = {"电话": 30, "上门拜访": 18, "线上会议": 14, "邮件": 8, "微信": 26, "展会": 4}
+_NEEDS_CODE = {"credit_badcheck", "duplicate_customer", "same_name"}  # planted stories about the code
 _METHOD_PAIRS = FOLLOWUPS.field("method").choice_synonyms
 _STATUS_PAIRS = FOLLOWUPS.field("status").choice_synonyms
 
@@ -60,9 +61,9 @@ class RowMaker:
         self.owners = [self.namer.person().name for _ in range(n_owners)]
 
     # --- customers ---------------------------------------------------------------------------
-    def customer(self, index: int, cid: str, first_contact: date) -> Customer:
+    def customer(self, index: int, cid: str, first_contact: date, *, plain_suffix: bool = False) -> Customer:
         rng, today = self.rng, self.today
-        company = self.namer.company()
+        company = self.namer.company(plain_suffix=plain_suffix)
         person = self.namer.person()
         ctype = rng.choices(TYPES, weights=TYPE_WEIGHTS)[0]
         c = Customer(index, cid, company, person, codes.mobile(rng), self.namer.email(person, company), ctype,
@@ -89,7 +90,7 @@ class RowMaker:
         comp = c.company
         row: dict[str, Any] = {
             "customer_id": c.cid, "name": comp.name, "short_name": comp.short,
-            "credit_code": comp.credit if rng.random() < 0.9 else None, "industry": comp.industry,
+            "credit_code": comp.credit if rng.random() < 0.9 or tags & _NEEDS_CODE else None, "industry": comp.industry,
             "company_size": comp.size, "reg_address": comp.address, "founded": comp.founded,
             "main_business": comp.main_business, "contact": c.person.name, "title": rng.choice(v.TITLES),
             "email": c.email, "decision_chain": rng.choice(v.DECISION) if rng.random() < 0.4 else None,

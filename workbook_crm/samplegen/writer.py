@@ -140,17 +140,17 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
             cid = f"CX{y:04d}{m:02d}{seq:03d}"
             if "dup_id" in tags and prev is not None:
                 cid = prev.cid  # a second customer typed with an existing 客户编号
-            c = rm.customer(index, cid, date(y, m, day))
+            c = rm.customer(index, cid, date(y, m, day), plain_suffix="same_name" in tags)
             row = rm.archive_row(c, tags, prev)
             arc.write(row)
             _add(sums, row)
-            if "same_name" in tags and prev is not None:
+            if "same_name" in tags:
                 # same company under a new ID: name typed 有限责任公司 vs 有限公司, same credit code
                 seq += 1
                 dup = dict(row, customer_id=f"CX{y:04d}{m:02d}{seq:03d}", name=rm.namer.variant(c.company.name),
-                           credit_code=c.company.credit, mobile=codes.mobile(rng), email=None)
+                           mobile=codes.mobile(rng), email=None)
                 arc.write(dup)
-            if "duplicate_customer" in tags and prev is not None:
+            if "duplicate_customer" in tags:
                 seq += 1
                 again = dict(row, customer_id=f"CX{y:04d}{m:02d}{seq:03d}")  # 一客一档 broken: entered twice
                 arc.write(again)

@@ -68,7 +68,8 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     findings = [x for x in findings if not (x.code == "required" and (x.sheet, x.cell) in assigned_cells)]
     if archive is not None and registry.ARCHIVE.name in out.clean:
         clean_archive = out.clean[registry.ARCHIVE.name]
-        assigned = {c.row: c.new for c in ido.changes if c.sheet == archive.tab and c.field == "客户编号"}
+        assigned = {c.row: c.new for c in ido.changes
+                    if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index}
         if assigned and "customer_id" in clean_archive:
             clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
         exact = duplicates.exact_duplicates(archive, clean_archive)

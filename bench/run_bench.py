@@ -1,0 +1,189 @@
+"""The benchmark harness (issue #7): the monthly run at Excel scale, stage by stage, against a floor
+and against the naive pipeline. Prints a table; it is not a test and asserts nothing about speed.
+
+    python bench/run_bench.py                      # 10k and 100k customers (make bench)
+    python bench/run_bench.py --sizes 10000 100000 300000
+
+Each measurement runs in its own process so its peak memory (max RSS) is its own.
+  stages  read → normalize+validate → grade → write-back → summary, timed inside one process
+  run     the whole `workbook-crm run` command
+  floor   (a) reading every sheet with the fastest reader (fastexcel) + writing the 客户分层 table
+          with XlsxWriter's constant-memory mode
+  naive   (b) pandas.read_excel(sheet_name=None) + openpyxl.load_workbook + save
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+PY = sys.executable
+
+
+def child(kind: str, path: Path) -> dict:
+    """Run one measurement in a fresh interpreter; returns its JSON figures plus max RSS."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([PY, __file__, "--child", kind, str(path)], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{kind} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    out = json.loads(lines[-1]) if lines else {}
+    out["wall"] = wall
+    return out
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def do_stages(path: Path) -> dict:
+    from datetime import date
+
+    from workbook_crm import monthly
+    from workbook_crm.grading import grade_month
+    from workbook_crm.io.reader import read_workbook
+    from workbook_crm.period import parse_month
+    from workbook_crm.reports import write_summary
+    from workbook_crm.validators import check_workbook
+    from workbook_crm.writeback import WorkbookEditor, safe_replace
+
+    month, asof = parse_month("2026-11", date(2026, 11, 30))
+    t = {}
+    s = time.perf_counter()
+    wb = read_workbook(path)
+    t["read"] = time.perf_counter() - s
+    s = time.perf_counter()
+    checked = check_workbook(wb, asof=asof)
+    t["normalize+validate"] = time.perf_counter() - s
+    s = time.perf_counter()
+    graded = grade_month(checked.clean, checked.rules, month=month, today=asof)
+    t["grade"] = time.perf_counter() - s
+    s = time.perf_counter()
+    findings = [*checked.findings, *graded.findings]
+    changes = list(checked.changes) + monthly._computed_changes(checked, graded)
+    editor = WorkbookEditor(wb.source.data)
+    monthly._apply_changes(editor, checked, changes)
+    monthly._write_computed_columns(editor, checked, graded)
+    monthly._write_sheets(editor, checked, graded, findings, changes, "zh")
+    monthly._mark(editor, checked, findings, "zh")
+    data = editor.to_bytes()
+    safe_replace(path, data, expected_sha256=wb.source.sha256, backup_dir=path.parent / "backups", keep_backups=1)
+    t["write-back"] = time.perf_counter() - s
+    s = time.perf_counter()
+    write_summary(graded, findings, path.with_name(path.stem + "-summary.xlsx"))
+    t["summary"] = time.perf_counter() - s
+    t["customers"] = len(checked.clean.get("客户档案", []))
+    t["findings"] = len(findings)
+    t["changes"] = len(changes)
+    return t
+
+
+def do_run(path: Path) -> dict:
+    s = time.perf_counter()
+    proc = subprocess.run([str(Path(PY).parent / "workbook-crm"), "run", str(path), "--month", "2026-11",
+                           "--format", "json", "--summary", str(path.with_name(path.stem + "-summary.xlsx"))],
+                          capture_output=True, text=True)
+    took = time.perf_counter() - s
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stderr[-3000:])
+    return {"run": took, "run_rss_mb": child_rss}
+
+
+def do_floor(path: Path) -> dict:
+    import fastexcel
+    import xlsxwriter
+
+    s = time.perf_counter()
+    reader = fastexcel.read_excel(str(path))
+    frames = {}
+    for name in reader.sheet_names:
+        frames[name] = reader.load_sheet_by_name(name, header_row=1).to_pandas()
+    read = time.perf_counter() - s
+    n = max(len(f) for f in frames.values())
+    s = time.perf_counter()
+    out = path.with_name(path.stem + "-floor.xlsx")
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    ws = wb.add_worksheet("客户分层")
+    ws.write_row(0, 0, [f"列{i}" for i in range(20)])
+    row = ["CX202401001", "上海某某科技有限公司", "制造业", "王五", 62.5, 12.0, 8.0, "A", "核心客户", "高价值", "老客户",
+           4.2, "良好", "重要价值客户", "每月", 30, "季度拜访", "2026-10-01", "正常", "年合作金额 62万 ≥ 50万"]
+    for r in range(1, n + 1):
+        ws.write_row(r, 0, row)
+    wb.close()
+    return {"floor_read": read, "floor_write": time.perf_counter() - s, "floor_rows": n}
+
+
+def do_naive(path: Path) -> dict:
+    import openpyxl
+    import pandas as pd
+
+    s = time.perf_counter()
+    pd.read_excel(path, sheet_name=None)
+    wb = openpyxl.load_workbook(path)
+    wb.save(path.with_name(path.stem + "-naive.xlsx"))
+    return {"naive": time.perf_counter() - s}
+
+
+CHILDREN = {"stages": do_stages, "run": do_run, "floor": do_floor, "naive": do_naive}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--skip-naive", action="store_true", help="the naive pipeline takes minutes at 100k")
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        kind, path = args.child
+        figures = CHILDREN[kind](Path(path))
+        figures["rss_mb"] = _rss_mb()
+        print(json.dumps(figures))
+        return
+    OUT.mkdir(exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        src = OUT / f"wb-{n // 1000}k.xlsx"
+        if not src.exists():
+            print(f"generating {src.name} …", flush=True)
+            subprocess.run([PY, str(HERE / "make_workbook.py"), "--customers", str(n), "--out", str(src)], check=True)
+        size_mb = src.stat().st_size / 1e6
+        work = OUT / f"work-{n // 1000}k.xlsx"
+        res = {"customers": n, "file_mb": size_mb}
+        for kind in ("stages", "run", "floor") + (() if args.skip_naive else ("naive",)):
+            shutil.copy(src, work)
+            shutil.rmtree(OUT / "backups", ignore_errors=True)
+            shutil.rmtree(OUT / ".workbook-crm", ignore_errors=True)
+            figures = child(kind, work)
+            res[kind] = figures
+            print(f"  {n:>7} {kind:7} {figures['wall']:7.1f} s  peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB",
+                  flush=True)
+        rows.append(res)
+    print()
+    print("| customers | file MB | read | norm+valid | grade | write-back | summary | whole run | run peak MB |"
+          " floor (a) | run/floor | naive (b) | naive/run |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        st, rn, fl = r["stages"], r["run"], r["floor"]
+        run_s = rn["run"]
+        floor = fl["floor_read"] + fl["floor_write"]
+        naive = r.get("naive", {}).get("naive")
+        print(f"| {r['customers']:,} | {r['file_mb']:.1f} | {st['read']:.1f} | {st['normalize+validate']:.1f} | "
+              f"{st['grade']:.1f} | {st['write-back']:.1f} | {st['summary']:.1f} | {run_s:.1f} | {rn['run_rss_mb']:.0f} | "
+              f"{floor:.1f} | {run_s / floor:.2f}× | {naive if naive is None else f'{naive:.1f}'} | "
+              f"{'-' if naive is None else f'{naive / run_s:.1f}×'} |")
+    print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    main()
