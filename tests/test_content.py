@@ -90,3 +90,7 @@ def test_vague_needs(text):
                                   "ERP系统升级", "", None])
 def test_concrete_needs(text):
     assert not is_vague_need(text)
+
+
+def test_traditional_chinese_is_judged_the_same():
+    assert is_vague_next_step("繼續跟進") and is_vague_need("有意向") and not is_vague_next_step("5月20日前聯繫客戶確認試用反饋")

@@ -174,8 +174,9 @@ def test_evaluation_and_channels(summary, month):
     assert ev["原表行"].astype(int).tolist() == list(month[0].evaluation.index)
     assert ev["计算差异率"].tolist() == pytest.approx(month[0].evaluation["计算差异率"].tolist())
     ws = openpyxl.load_workbook(summary)["效果评估"]
-    assert any("未达标" in str(r.formula) for r in ws.conditional_formatting for r in r.rules) or \
-        any(rule.type == "cellIs" for cf in ws.conditional_formatting for rule in cf.rules)
+    rules = [rule for cf in ws.conditional_formatting for rule in cf.rules]
+    assert any(rule.type == "cellIs" and rule.formula == ['"未达标"'] and rule.dxf.font.color.rgb.endswith("C00000")
+               for rule in rules)
     ch = _table(summary, "渠道分析", "信息来源")
     assert set(ch["信息来源"]) == set(month[0].channels["信息来源"])
     camp = _table(summary, "渠道分析", "原表行")

@@ -114,7 +114,7 @@ def test_settings_sheet_holds_the_rule_defaults(template: Path) -> None:
     ws = openpyxl.load_workbook(template)[SETTINGS.name]
     xl_rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3, max_col=4)]
     assert len(cal_rows) == len(xl_rows) == len(expected)
-    for want, got_cal, got_xl in zip(expected, cal_rows, xl_rows):
+    for want, got_cal, got_xl in zip(expected, cal_rows, xl_rows, strict=True):
         assert got_cal[0] == got_xl[0] == want[0]
         value = want[1]
         if isinstance(value, (int, float)) and not isinstance(value, bool):

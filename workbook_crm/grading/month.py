@@ -35,7 +35,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     tier = quadrant(cust, rules)
     interval = interval_days(cust, tier, g["grade"], rules)
     h = health(cust, clean, done, rules, asof)
-    rem, last, findings = reminders(cust, interval, clean, done, rules, asof, cells)
+    rem, last = reminders(cust, interval, clean, done, rules, asof)
     r = rfm(cust, clean, rules, asof)
     why_tier = tier_reason(cust, tier, rules)
     reason = g["reason"].where(why_tier == "", g["reason"] + "；" + why_tier)
@@ -66,7 +66,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         return _measure(indicator, target, clean, cust, tier, prev, camp, channels, asof, first_day)
 
     evaluation, actuals, gap_findings = gap_analysis(clean, measure, rules, cells)
-    findings.extend(gap_findings)
+    findings = list(gap_findings)
     owners = _owners(tiers, clean, late_ids, first_day, asof)
     history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
                             "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],

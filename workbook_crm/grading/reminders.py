@@ -19,9 +19,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..findings import Finding
 from ..rules import Rules
-from .common import ARCHIVE, FOLLOWUPS, REGISTRATION, col, dates, ids
+from .common import FOLLOWUPS, REGISTRATION, col, dates, ids
 
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
 OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = "逾期未跟进", "从未跟进", "下一步逾期", "即将到期", "下一步即将到期"
@@ -72,8 +71,12 @@ def last_contacts(clean: dict[str, pd.DataFrame], done: pd.DataFrame) -> pd.Seri
 
 
 def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataFrame], done: pd.DataFrame,
-              rules: Rules, asof: date, cells=None) -> tuple[pd.DataFrame, pd.Series, list[Finding]]:
-    """(跟进提醒 rows, 最近跟进日期 per customer row, overdue-follow-up findings)."""
+              rules: Rules, asof: date) -> tuple[pd.DataFrame, pd.Series]:
+    """(跟进提醒 rows, 最近跟进日期 per customer row).
+
+    Overdue customers are reminders, not data problems: they go to 跟进提醒, never to 校验问题 or a
+    cell mark (at 100k customers that would be tens of thousands of marks on correct data).
+    """
     asof_ts = pd.Timestamp(asof)
     known = last_contacts(clean, done)
     last = (pd.to_datetime(cust["customer_id"].map(known)) if len(known)
@@ -100,22 +103,12 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     m = kind != ""
     rows = pd.DataFrame({"客户编号": cust["customer_id"], "客户名称": cust["name"], "负责人": cust["owner"],
                          "提醒类型": kind, "应跟进日期": due, "逾期天数": late, "内容": content})[m]
-    findings = _findings(cust[overdue | (never_listed & late.notna())], late, interval, cells)
     steps = next_steps(cust, clean, done, days, asof_ts, horizon)
     out = pd.concat([rows, steps], ignore_index=True) if len(steps) else rows.reset_index(drop=True)
     out["应跟进日期"] = pd.to_datetime(out["应跟进日期"]).dt.date
     out["逾期天数"] = pd.to_numeric(out["逾期天数"]).astype("Int64")
     out = out.sort_values("逾期天数", ascending=False, kind="stable", na_position="first").reset_index(drop=True)
-    return out[list(REMINDER_COLUMNS)], last, findings
-
-
-def _findings(over: pd.DataFrame, late: pd.Series, interval: pd.Series, cells) -> list[Finding]:
-    out = []
-    for row, cid, n, iv in zip(over.index, over["customer_id"], late[over.index], interval[over.index], strict=True):
-        cell = cells(ARCHIVE, "customer_id", int(row)) if cells else ""
-        out.append(Finding("overdue-follow-up", ARCHIVE, cell, int(row), "".join(c for c in cell if c.isalpha()),
-                           "客户编号", cid, {"days": int(n) + int(iv), "interval": int(iv)}))
-    return out
+    return out[list(REMINDER_COLUMNS)], last
 
 
 def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, days: _Days,

@@ -15,7 +15,7 @@ from stdnum import luhn
 from stdnum.cn import ric, uscc
 
 from workbook_crm.normalize import Norm
-from workbook_crm.normalize.text import is_blank, nfkc
+from workbook_crm.normalize.text import is_blank, nfkc, to_simplified
 
 # Runs of digits that may be grouped by single spaces or dashes ("6222 0212 3456 7890 128").
 _RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ \-]\d+)*(?:[ \-]?[Xx])?(?![0-9A-Za-z])")
@@ -106,7 +106,7 @@ _PUNCT = re.compile(r"[\W_]+")
 def _blank_text(text: Any) -> str | None:
     if is_blank(text) or not isinstance(text, str):
         return None
-    return _PUNCT.sub("", nfkc(text))
+    return _PUNCT.sub("", to_simplified(nfkc(text)))   # 繼續跟進 is as vague as 继续跟进
 
 
 def is_vague_next_step(text: Any) -> bool:

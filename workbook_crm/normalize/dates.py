@@ -52,8 +52,12 @@ def _cn_number(run: str) -> str:
     return "".join(str(_CN_DIGITS[c]) for c in run if c in _CN_DIGITS)
 
 
+# Traditional spellings (seed 004 is written in 繁體): 號 = 号, 週 = 周, 禮拜 = 礼拜.
+_TRAD = str.maketrans({"號": "号", "週": "周", "禮": "礼"})
+
+
 def _clean(text: str) -> str:
-    s = nfkc(text).strip()
+    s = nfkc(text).translate(_TRAD).strip()
     s = _CN_RUN.sub(lambda m: _cn_number(m.group(0)), s)
     s = _WEEKDAY_NOTE.sub("", s)
     s = _CN_TIME_TAIL.sub("", s)
@@ -188,7 +192,7 @@ def extract_dates(text: Any, *, asof: date) -> list[date]:
     """Dates named in free text, in order of appearance (duplicates dropped); relative ones from asof."""
     if not isinstance(text, str) or not text.strip():
         return []
-    s = _CN_RUN.sub(lambda m: _cn_number(m.group(0)), nfkc(text))
+    s = _CN_RUN.sub(lambda m: _cn_number(m.group(0)), nfkc(text).translate(_TRAD))
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
 

@@ -119,7 +119,7 @@ def _normalize_phone(value: Any) -> Norm:
 
 def _one(value: Any, text: str) -> Norm:
     """One number (no separators between numbers any more)."""
-    s = text.replace("分机", "转").strip()
+    s = text.replace("分机", "转").replace("分機", "转").replace("轉", "转").strip()   # 繁體 too
     s = _LABEL.sub("", s).strip(" -.:")
     if not s or not _HAS_DIGIT.search(s):
         return _bad(value)

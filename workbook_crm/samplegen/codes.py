@@ -19,13 +19,13 @@ MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150"
 
 def uscc_check(body17: str) -> str:
     """The 18th character of a 统一社会信用代码 (GB 32100-2015 §4 / 附录B)."""
-    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(body17, _USCC_WEIGHTS))
+    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(body17, _USCC_WEIGHTS, strict=True))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
 def _org_code(rng: random.Random) -> str:
     body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
-    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(body, _ORG_WEIGHTS))
+    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True))
     c = 11 - total % 11
     return body + ("X" if c == 10 else "0" if c == 11 else str(c))
 
@@ -52,7 +52,7 @@ def id_card(rng: random.Random) -> str:
     division = rng.choice(ID_DIVISIONS)
     born = date(1965, 1, 1).toordinal() + rng.randrange(0, 35 * 365)
     body = division + date.fromordinal(born).strftime("%Y%m%d") + f"{rng.randrange(0, 1000):03d}"
-    total = sum(int(d) * w for d, w in zip(body, _RIC_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(body, _RIC_WEIGHTS, strict=True))
     return body + _RIC_CHECK[total % 11]
 
 

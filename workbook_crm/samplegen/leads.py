@@ -96,7 +96,7 @@ def evaluation_rows(owners: list[str], today: date) -> list[dict[str, Any]]:
         ("客户维护", "客户投诉解决及时率", "≥98%", "96%", None, None, "3个工作日内解决并反馈", o[2], month_end),
     ]
     keys = ("dimension", "indicator", "target", "actual", "gap_rate", "reason", "action", "owner", "deadline")
-    return [{k: val for k, val in zip(keys, r) if val is not None} for r in rows]
+    return [{k: val for k, val in zip(keys, r, strict=True) if val is not None} for r in rows]
 
 
 def campaign_rows(owners: list[str], today: date, messy: bool) -> list[dict[str, Any]]:
@@ -117,4 +117,4 @@ def campaign_rows(owners: list[str], today: date, messy: bool) -> list[dict[str,
          "尚无成交", "调整报价策略"),
     ]
     keys = ("channel", "persona", "campaign", "period", "owner", "budget", "leads", "converted", "issue", "action")
-    return [{k: val for k, val in zip(keys, r) if val is not None} for r in rows]
+    return [{k: val for k, val in zip(keys, r, strict=True) if val is not None} for r in rows]

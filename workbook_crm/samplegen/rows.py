@@ -126,10 +126,9 @@ class RowMaker:
             row["credit_code"] = m.credit(tag, row["credit_code"])
         for fam, rewrite in (("annual_amount", m.annual), ("total_amount", m.total), ("renewal_rate", m.percent)):
             # only customers with deals carry these, unless a mess is planted here (someone typed a guess)
-            if fam in row or tags.intersection(FAMILIES[fam]):
-                if tag := m.pick(fam, tags):
-                    guess = {"annual_amount": 30.0, "total_amount": 300_000.0, "renewal_rate": 0.8}[fam]
-                    row[fam] = rewrite(tag, row.get(fam) or guess)
+            if (fam in row or tags.intersection(FAMILIES[fam])) and (tag := m.pick(fam, tags)):
+                guess = {"annual_amount": 30.0, "total_amount": 300_000.0, "renewal_rate": 0.8}[fam]
+                row[fam] = rewrite(tag, row.get(fam) or guess)
         if tag := m.pick("source", tags):
             # planted: exactly `展会` / `转介绍`; random: any synonym of the true source
             row["source"] = tag.removeprefix("source_") if tag in tags else m.synonym(c.source, SOURCE_SYNONYMS)

@@ -17,7 +17,16 @@ from typing import Any
 import xlsxwriter
 
 from ..schema.base import Field, SheetSchema
-from ..schema.registry import ARCHIVE, CAMPAIGNS, DATA_SHEETS, DEALS, EVALUATION, FOLLOWUPS, REGISTRATION, SETTINGS
+from ..schema.registry import (
+    ARCHIVE,
+    CAMPAIGNS,
+    DATA_SHEETS,
+    DEALS,
+    EVALUATION,
+    FOLLOWUPS,
+    REGISTRATION,
+    SETTINGS,
+)
 from ..template import (
     FIRST_DATA_ROW,
     LAST_VALIDATED_ROW,
@@ -102,7 +111,7 @@ def month_counts(customers: int, today: date, rng: random.Random) -> list[tuple[
         take = min(carry, SEQ_BUDGET - counts[i])
         counts[i] += take
         carry -= take
-    return [(y, m, k) for (y, m), k in zip(months, counts)]
+    return [(y, m, k) for (y, m), k in zip(months, counts, strict=True)]
 
 
 def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today: date,
