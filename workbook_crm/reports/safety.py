@@ -10,6 +10,7 @@ substrings in free text and hands each one over, so there is one masking rule in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 try:  # the normalizers own the masking of one value; fall back while that package is incomplete
@@ -85,10 +86,20 @@ def mask_text(text: str) -> str:
     return "".join(out)
 
 
+# Text without a digit or an @ cannot hold contact data: skip the masking rules for it.
+_MAYBE_CONTACT = re.compile(r"[0-9０-９@＠]")
+
+
 def safe_text(value: Any, *, unmask: bool = False) -> str:
     """The text a cell of the summary will hold: masked (unless ``unmask``), clean, within Excel limits."""
-    text = _CONTROL.sub("", str(value))
-    if not unmask:
+    return _safe_text(str(value), unmask)
+
+
+@lru_cache(maxsize=65536)
+def _safe_text(text: str, unmask: bool) -> str:
+    # Columns repeat their values (行业, 负责人, 等级): a cache makes each distinct text cost once.
+    text = _CONTROL.sub("", text)
+    if not unmask and _MAYBE_CONTACT.search(text):
         text = mask_text(text)
     return text[:MAX_CELL_CHARS]
 
