@@ -17,7 +17,7 @@ def _uscc(body17: str) -> str:
     """GB 32100-2015 check character, written independently of the code under test."""
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    total = sum(alphabet.index(ch) * w for ch, w in zip(body17, weights))
+    total = sum(alphabet.index(ch) * w for ch, w in zip(body17, weights, strict=False))
     return body17 + alphabet[(31 - total % 31) % 31]
 
 

@@ -79,7 +79,7 @@ def test_bad_month_is_a_usage_error(tmp_path: Path):
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name, cmd in main.commands.items():
+    for name, _cmd in main.commands.items():
         code, out, _ = cli(name, "--help")
         assert code == 0
         assert "Example" in out, name

@@ -135,17 +135,17 @@ def test_run_writes_values_ids_and_computed_sheets(record: Path):
     cw = CalamineWorkbook.from_path(str(record))
     tiers = cw.get_sheet_by_name("客户分层").to_python()
     header = tiers[0]
-    by_id = {r[0]: dict(zip(header, r)) for r in tiers[1:]}
+    by_id = {r[0]: dict(zip(header, r, strict=False)) for r in tiers[1:]}
     assert by_id["C001"]["客户分层"] == "核心客户"
     assert by_id["C002"]["客户分层"] == "成熟客户"
     assert by_id["C003"]["客户分层"] == "潜力客户"
     ev = cw.get_sheet_by_name("效果评估表").to_python()
     head = ev[0]
     assert "计算差异率" in head and "达标情况" in head
-    row = dict(zip(head, ev[1]))
+    row = dict(zip(head, ev[1], strict=False))
     assert round(row["计算差异率"], 3) == -0.032 and row["达标情况"] == "未达标"
     mk = cw.get_sheet_by_name("市场开拓跟踪表").to_python()
-    row = dict(zip(mk[0], mk[1]))
+    row = dict(zip(mk[0], mk[1], strict=False))
     assert row["转化率"] == pytest.approx(0.05) and row["获客成本"] == pytest.approx(3000)
     log = cw.get_sheet_by_name("变更记录").to_python()
     assert len(log) - 1 == len(obj["changes"])

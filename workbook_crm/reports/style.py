@@ -153,7 +153,7 @@ class Book:
         # Column-wise conversion (NA → None, numpy → Python) is ~5× faster than testing each cell.
         columns_values = [_python_values(frame.iloc[:, j]) for j in range(len(columns))]
         put = self.put
-        for i, values in enumerate(zip(*columns_values), start=first_row + 1):
+        for i, values in enumerate(zip(*columns_values, strict=True), start=first_row + 1):
             for j, value in enumerate(values):
                 if value is None:
                     ws.write_blank(i, first_col + j, None, col_fmts[j])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from . import archive, campaigns, computed, deals, evaluation, followups, registration, settings
 from .base import HeaderIndex, SheetSchema, norm_token
@@ -26,7 +26,7 @@ ALL: dict[str, SheetSchema] = {s.name: s for s in (*DATA_SHEETS, *READ_BACK)}
 COMPUTED_SHEETS = ("客户分层", "跟进提醒", "疑似重复", "校验问题", "变更记录", "分级历史")
 
 
-@lru_cache(maxsize=None)
+@cache
 def header_index(sheet: str) -> HeaderIndex:
     return HeaderIndex.build(ALL[sheet])
 

@@ -131,7 +131,7 @@ def _rules(wb: WorkbookData, rules_file: Path | None) -> tuple[Rules, list[Findi
     if sheet is not None and "key" in sheet.columns and "value" in sheet.columns:
         value_col = sheet.letter("value")
         sheet_name = sheet.tab
-        for row, key, value in zip(sheet.frame.index, sheet.frame["key"], sheet.frame["value"]):
+        for row, key, value in zip(sheet.frame.index, sheet.frame["key"], sheet.frame["value"], strict=False):
             if key:
                 rows.append((int(row), str(key), value))
     return load_rules(rows, sheet=sheet_name, value_col=value_col, toml_path=rules_file)

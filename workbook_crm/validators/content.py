@@ -8,7 +8,14 @@ import pandas as pd
 
 from ..findings import Finding
 from ..io.reader import SheetData
-from ..normalize import Norm, apply_unique, find_personal_data, is_vague_need, is_vague_next_step, workdays_between
+from ..normalize import (
+    Norm,
+    apply_unique,
+    find_personal_data,
+    is_vague_need,
+    is_vague_next_step,
+    workdays_between,
+)
 
 _LONG_DIGITS = r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
 

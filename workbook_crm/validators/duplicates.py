@@ -97,7 +97,7 @@ def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]
     if clean_dups is None or clean_dups.empty or "decision" not in clean_dups:
         return {}
     out = {}
-    for a, b, d in zip(clean_dups["id_a"], clean_dups["id_b"], clean_dups["decision"]):
+    for a, b, d in zip(clean_dups["id_a"], clean_dups["id_b"], clean_dups["decision"], strict=False):
         if a and b and d:
             out[frozenset((str(a), str(b)))] = str(d).strip()
     return out

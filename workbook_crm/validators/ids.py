@@ -40,7 +40,7 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
     """Exact matching keys of each row: credit code, company-name key, mobile, email."""
     keys = pd.DataFrame(index=clean.index)
     for col in ("credit_code", "mobile", "email"):
-        keys[col] = clean[col] if col in clean else None
+        keys[col] = clean.get(col, None)
     keys["name"] = clean["name"].map(lambda v: company_key(v) if v else None) if "name" in clean else None
     return keys
 
@@ -150,7 +150,7 @@ def _file_new(archive: SheetData, registration: SheetData, clean_reg: pd.DataFra
     records = []
     new_index = []
     next_row = archive.last_row + 1
-    for row, cid in zip(rows, ids):
+    for row, cid in zip(rows, ids, strict=False):
         if not cid:
             continue
         rec: dict[str, Any] = {}

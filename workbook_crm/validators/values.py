@@ -20,6 +20,7 @@ from ..normalize import (
     Norm,
     apply_unique,
     check_credit_code,
+    money_yuan,
     normalize_date,
     normalize_email,
     normalize_number,
@@ -129,15 +130,14 @@ _MONEY_CACHE: dict[tuple[Any, int], float] = {}
 
 
 def _money_yuan(raw: pd.Series, scale: int) -> pd.Series:
-    """The amount in yuan (lower bound of a range), NaN when unknown — parsed once per distinct value."""
+    """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown or 待确认."""
     def one(v: Any) -> float:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return np.nan
         key = (v if not isinstance(v, (list, dict)) else str(v), scale)
         if key not in _MONEY_CACHE:
-            n = parse_money(v, scale=scale)
-            low = n.get("low")
-            _MONEY_CACHE[key] = float(low) if isinstance(low, (int, float)) and n.code is None else np.nan
+            yuan = money_yuan(v, scale)
+            _MONEY_CACHE[key] = float(yuan) if yuan is not None else np.nan
             if len(_MONEY_CACHE) > 200_000:
                 _MONEY_CACHE.clear()
         return _MONEY_CACHE[key]
@@ -156,8 +156,8 @@ def _changes(sheet: SheetData, f: Field, raw: pd.Series, values: pd.Series, norm
         n = norms.get(row)
         if n is not None and n.code and not n.ok:
             continue  # an error: the value was left as typed
-        if n is not None and n.code in ("ambiguous-date", "yearless-date"):
-            continue  # never guess silently: a human decides
+        if n is not None and n.code in ("ambiguous-date", "yearless-date", "date-range"):
+            continue  # never guess silently, never drop a range's end: a human decides
         new = values.at[row]
         if new is None or (isinstance(new, float) and np.isnan(new)):
             continue
@@ -178,7 +178,7 @@ def _differs_mask(raw: pd.Series, values: pd.Series, kind: str) -> np.ndarray:
             cache[key] = _differs(r, v, kind)
         return cache[key]
 
-    flags = {idx: differs(r, v) for idx, r, v in zip(pairs.index, pairs["r"], pairs["v"])}
+    flags = {idx: differs(r, v) for idx, r, v in zip(pairs.index, pairs["r"], pairs["v"], strict=False)}
     return np.array([flags.get(i, False) for i in raw.index], dtype=bool)
 
 
