@@ -296,3 +296,14 @@ def test_empty_month_still_writes(tmp_path):
     out = write_summary(empty, [], tmp_path / "empty.xlsx")
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
     assert _tiles_calamine(out)["客户总数"] == 0
+
+
+def test_english_messages_and_shared_column_widths(month, tmp_path):
+    result, findings = month
+    out = write_summary(result, findings, tmp_path / "en.xlsx", lang="en")
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("数据质量").to_python()
+    messages = [r[4] for r in rows if len(r) > 4 and r[0] == "错误" and r[3] == "bad-phone"]
+    assert messages and all(m.startswith("'手机号码' is not a valid phone number") for m in messages)
+    ws = openpyxl.load_workbook(out)["数据质量"]
+    # 客户跟进记录表 (7 CJK characters) fits in column A though later tables there hold short values.
+    assert ws.column_dimensions["A"].width >= 14

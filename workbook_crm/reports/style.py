@@ -81,6 +81,7 @@ class Book:
         })
         self.unmask = unmask
         self._formats: dict[tuple, Format] = {}
+        self._widths: dict[tuple[str, int], float] = {}
         self.base = {"font_name": "微软雅黑", "font_size": 10, "valign": "vcenter"}
 
     def fmt(self, **props: Any) -> Format:
@@ -102,7 +103,6 @@ class Book:
         if header_row is not None:
             ws.repeat_rows(header_row)
         ws.set_footer("&C&P / &N")
-        ws.hide_gridlines(0)
         return ws
 
     def title(self, ws: Worksheet, row: int, text: str, *, size: int = 14) -> None:
@@ -185,11 +185,15 @@ class Book:
         head = frame.head(sample)
         for j, name in enumerate(frame.columns):
             if widths and name in widths:
-                ws.set_column(first_col + j, first_col + j, widths[name])
-                continue
-            values: Iterable[Any] = head.iloc[:, j]
-            longest = max([text_width(str(name))] + [_shown_width(v) for v in values])
-            ws.set_column(first_col + j, first_col + j, min(max(longest + 2, 6), MAX_WIDTH))
+                width = float(widths[name])
+            else:
+                values: Iterable[Any] = head.iloc[:, j]
+                longest = max([text_width(str(name))] + [_shown_width(v) for v in values])
+                width = float(min(max(longest + 2, 6), MAX_WIDTH))
+            # Several tables on one sheet share columns: the widest need wins.
+            key = (ws.get_name(), first_col + j)
+            self._widths[key] = max(width, self._widths.get(key, 0.0))
+            ws.set_column(first_col + j, first_col + j, self._widths[key])
 
     def close(self) -> None:
         self.wb.close()

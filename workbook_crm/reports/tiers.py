@@ -18,7 +18,7 @@ def write(book: Book, data: SummaryData) -> Worksheet:
     ordered = [c for c in TIERS_COLUMNS if c in frame.columns] + [c for c in frame.columns if c not in TIERS_COLUMNS]
     frame = frame[ordered]
     book.title(ws, 0, f"客户分层 · {data.month} · {len(frame):,} 位客户")
-    last = book.table(ws, 1, frame, widths={"评级依据": 60, "关键维护动作": 30})
+    last = book.table(ws, 1, frame, widths={"评级依据": 48, "关键维护动作": 24})
     if frame.empty:
         return ws
     cols = list(frame.columns)
