@@ -206,3 +206,16 @@ def test_money_units_across_a_range_and_in_numerals(typed, low, high):
 
 def test_latin_suffixes_only_strip_whole_words():
     assert company_key("Zinc") != company_key("Z Inc.") and company_key("Costco") == "costco"
+
+
+def test_local_credit_code_check_matches_stdnum():
+    import random
+
+    from stdnum.cn import uscc
+
+    from workbook_crm.normalize.text import _USCC_ALPHABET, _uscc_check
+
+    rnd = random.Random(3)
+    for _ in range(2000):
+        body = "".join(rnd.choice(_USCC_ALPHABET) for _ in range(17))
+        assert _uscc_check(body) == uscc.calc_check_digit(body)

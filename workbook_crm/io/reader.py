@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
@@ -185,33 +186,43 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
            n_cols: int) -> tuple[pd.DataFrame, int]:
-    """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row."""
+    """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row.
+
+    Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
+    strings become None, then rows are kept by a boolean mask.
+    """
     order = list(columns.items())
     ours = set(columns.values())
     extra = [(h, c) for c, h in headers.items() if c not in ours]
-    keep_rows: list[int] = []
-    data: list[list[Any]] = []
-    last_row = first_row - 1
-    for i, row in enumerate(body):
-        if not row or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        if _is_footer_or_note(row):
-            continue
-        excel_row = first_row + i
-        last_row = excel_row
-        width = len(row)
-        keep_rows.append(excel_row)
-        data.append([_clean(row[c]) if c < width else None for _, c in order]
-                    + [_clean(row[c]) if c < width else None for _, c in extra])
     names = [n for n, _ in order] + _unique_labels([h for h, _ in extra], {n for n, _ in order})
-    frame = pd.DataFrame(data, columns=names, index=pd.Index(keep_rows, name="row"), dtype=object)
-    return frame, last_row
+    picks = [c for _, c in order] + [c for _, c in extra]
+    n = len(body)
+    if n == 0:
+        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1
+    cols = [[_cell(r, c) for r in body] for c in picks]
+    # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
+    # without a header is not data)
+    keep = np.zeros(n, dtype=bool)
+    for col in cols:
+        keep |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+    # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
+    for i in np.flatnonzero(keep):
+        first = next((col[i] for col in cols if col[i] is not None), None)
+        if isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols)):
+            keep[i] = False
+    rows = (np.flatnonzero(keep) + first_row).tolist()
+    data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
+    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
+    return frame, (rows[-1] if rows else first_row - 1)
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, str):
-        s = v.strip()
-        return s or None
+def _cell(row: list[Any], c: int) -> Any:
+    if c >= len(row):
+        return None
+    v = row[c]
+    if type(v) is str:
+        v = v.strip()
+        return v or None
     return v
 
 
@@ -228,15 +239,13 @@ def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-def _is_footer_or_note(row: list[Any]) -> bool:
-    texts = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
-    if not texts:
+_LEADS = frozenset("合小总總汇匯tTｔＴ填说說注备備示")  # first characters of the words above (any width/script)
+
+
+def _is_footer_or_note(first: str, filled: int) -> bool:
+    if first[:1] not in _LEADS:
+        return False  # the common case, decided without normalizing the text
+    token = norm_token(first)
+    if any(token.startswith(w) for w in _FOOTER_WORDS) and len(token) <= 6:
         return True
-    first = texts[0]
-    if isinstance(first, str):
-        token = norm_token(first)
-        if any(token.startswith(w) for w in _FOOTER_WORDS) and len(token) <= 6:
-            return True
-        if any(token.startswith(norm_token(w)) for w in _NOTE_WORDS) and len(texts) <= 2:
-            return True
-    return False
+    return any(token.startswith(norm_token(w)) for w in _NOTE_WORDS) and filled <= 2

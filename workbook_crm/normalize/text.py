@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import cn2an
 import numpy as np
-from stdnum.cn import uscc
 
 from workbook_crm.normalize import Norm
+from workbook_crm.textutil import nfkc, to_simplified
 
 
 def is_blank(value: Any) -> bool:
@@ -39,12 +38,6 @@ def unwrap(value: Any) -> Any:
             return None if np.isnat(value) else value.astype("datetime64[us]").item()
         return value.item()
     return value
-
-
-@lru_cache(maxsize=65536)
-def nfkc(text: str) -> str:
-    """Full-width digits, letters and punctuation → ASCII (１３８ → 138, ＠ → @, （ → ()."""
-    return unicodedata.normalize("NFKC", text)
 
 
 # --- emails ------------------------------------------------------------------------------------
@@ -88,9 +81,9 @@ _USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
 def check_credit_code(value: Any) -> Norm:
     """统一社会信用代码: 18 characters, 3rd–8th the region digits, check digit per GB 32100-2015.
 
-    stdnum.cn.uscc computes the right check digit, but its validate() wants the first 8 characters to be
-    digits, while GB 32100 allows letters for 登记管理部门 (e.g. N 农业, Y 其他) and 机构类别 — so the
-    format is checked here and only the checksum comes from stdnum.
+    stdnum.cn.uscc's validate() wants the first 8 characters to be digits, while GB 32100 allows letters
+    for 登记管理部门 (e.g. N 农业, Y 其他) and 机构类别 — so the format is checked here; the check
+    character is computed locally (``_uscc_check``, tested against stdnum's).
     """
     value = unwrap(value)
     if is_blank(value):
@@ -102,9 +95,21 @@ def check_credit_code(value: Any) -> Norm:
         return _bad_code(value, "长度")
     if any(c not in _USCC_CHARS for c in s) or not s[2:8].isdigit():
         return _bad_code(value, "字符")
-    if uscc.calc_check_digit(s[:17]) != s[17]:
+    if _uscc_check(s[:17]) != s[17]:
         return _bad_code(value, "校验位")
     return Norm(s)
+
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def _uscc_check(body: str) -> str:
+    """GB 32100-2015 check character (weights 3^i mod 31). Same result as stdnum.cn.uscc.calc_check_digit,
+    ~20× faster — a 100k-customer archive has 100k distinct codes (tests compare the two)."""
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def _bad_code(value: Any, reason: str) -> Norm:
@@ -204,23 +209,6 @@ def normalize_percent(value: Any, *, assume_percent_column: bool = True) -> Norm
 
 
 # --- company names (matching keys only; the name itself is never rewritten) -------------------------
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    # constructing the converter reads its dictionaries: do it once
-    from opencc import OpenCC
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def to_simplified(text: str) -> str:
-    """繁体 → 简体 (seed 004 is written in Traditional Chinese; headers and names may be too)."""
-    if not isinstance(text, str) or not text:
-        return text
-    if text.isascii():
-        return text
-    return _t2s().convert(text)
-
 
 # Legal-form suffixes: 有限责任公司 and 有限公司 are the same company written two ways; the key drops them
 # so `上海某某科技` typed without a suffix still matches. Bracketed words such as (中国)/(集团) are kept

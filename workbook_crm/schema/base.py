@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import pandera.pandas as pa
 
+from ..textutil import to_simplified
+
 # Value kinds. The normalizer and the checks are chosen by kind.
 TEXT = "text"
 NAME = "name"  # company or person name: text, also a duplicate key
@@ -115,21 +117,6 @@ def _bounded(low: float | None, high: float | None):
 _STARS = re.compile(r"[*＊※]")
 _SPACES = re.compile(r"\s+")
 _UNIT = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=20000)
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified (seed 004 is written in Traditional)."""
-    if not text or text.isascii():
-        return text
-    return _t2s().convert(text)
 
 
 @lru_cache(maxsize=20000)

@@ -17,7 +17,7 @@ from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
 from . import content, duplicates
-from .ids import check_ids
+from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
 from .values import parse_sheet
 
@@ -59,9 +59,11 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
-    ido = check_ids(archive, out.clean.get(registry.ARCHIVE.name), reg, out.clean.get(registry.REGISTRATION.name),
+    clean_archive = out.clean.get(registry.ARCHIVE.name)
+    archive_keys = customer_keys(clean_archive) if clean_archive is not None else None
+    ido = check_ids(archive, clean_archive, reg, out.clean.get(registry.REGISTRATION.name),
                     pattern=rules.id_pattern, channel_letters=dict(rules.channel_letters), history_ids=history_ids,
-                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()))
+                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()), archive_keys=archive_keys)
     findings += ido.findings
     out.changes += ido.changes
     assigned_cells = {(c.sheet, c.cell) for c in ido.changes if c.field == "客户编号"}
@@ -72,12 +74,12 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
                     if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index}
         if assigned and "customer_id" in clean_archive:
             clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
-        exact = duplicates.exact_duplicates(archive, clean_archive)
+        exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
         table, fuzzy = duplicates.fuzzy_duplicates(
             archive, clean_archive, threshold=float(rules.dup_threshold),
             decisions=duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
-            exact={x.row for x in exact if x.row})
+            exact={x.row for x in exact if x.row}, keys=archive_keys)
         findings += fuzzy
         out.duplicates = table
         if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:

@@ -16,20 +16,29 @@ from ..normalize import (
     is_vague_next_step,
     workdays_between,
 )
+from ..schema.base import NAME, TEXT
 
 _LONG_DIGITS = r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
 
 
 def personal_data(sheet: SheetData) -> list[Finding]:
-    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's columns too."""
+    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's columns too.
+
+    Columns of a typed kind (dates, phones, money …) cannot hold one without also failing their own
+    check, so only free-text fields and the user's columns are searched.
+    """
     out: list[Finding] = []
     frame = sheet.frame
+    typed = {f.name for f in sheet.schema.fields if f.kind not in (TEXT, NAME)}
     for name in frame.columns:
-        col = frame[name]
-        texts = col[col.map(lambda v: isinstance(v, str))]
-        if texts.empty:
+        if name in typed:
             continue
-        hits = texts[texts.astype(str).str.contains(_LONG_DIGITS, regex=True)]
+        values = frame[name].to_list()
+        rows = [r for r, v in zip(frame.index.to_list(), values, strict=True) if isinstance(v, str) and len(v) >= 15]
+        if not rows:
+            continue
+        hits = frame.loc[rows, name]
+        hits = hits[hits.astype(str).str.contains(_LONG_DIGITS, regex=True)]
         if hits.empty:
             continue
 

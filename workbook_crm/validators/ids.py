@@ -48,7 +48,7 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
 def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
               registration: SheetData | None, clean_reg: pd.DataFrame | None,
               *, pattern: str, channel_letters: dict[str, str], history_ids: list[str], today: date,
-              reg_errors: set[int]) -> IdOutcome:
+              reg_errors: set[int], archive_keys: pd.DataFrame | None = None) -> IdOutcome:
     out = IdOutcome()
     if archive is None or clean_archive is None or "customer_id" not in archive.columns:
         return out
@@ -59,7 +59,7 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
     new_regs: list[int] = []
     links: dict[int, str] = {}
     if registration is not None and clean_reg is not None and not clean_reg.empty:
-        new_regs, links = _match_registrations(clean_archive, clean_reg, reg_errors)
+        new_regs, links = _match_registrations(clean_archive, clean_reg, reg_errors, archive_keys)
         if "customer_id" in registration.columns:
             for row, cid in links.items():
                 if clean_reg.at[row, "customer_id"] != cid:
@@ -105,41 +105,38 @@ def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
                                     params={"other": first_cell.get(v, "")}))
 
 
-def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame,
-                         reg_errors: set[int]) -> tuple[list[int], dict[int, str]]:
+def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame, reg_errors: set[int],
+                         akeys: pd.DataFrame | None = None) -> tuple[list[int], dict[int, str]]:
     """Rows to file anew, and rows linked to a filed customer (row -> ID)."""
+    match_keys = ("credit_code", "name", "mobile")
     index: dict[tuple[str, Any], str] = {}
-    akeys = customer_keys(clean_archive)
-    for row, cid in clean_archive["customer_id"].items():
-        if not cid:
+    akeys = customer_keys(clean_archive) if akeys is None else akeys
+    for cid, rec in zip(clean_archive["customer_id"].to_list(), akeys.to_dict("records"), strict=True):
+        if not isinstance(cid, str) or not cid:
             continue
-        for k in ("credit_code", "name", "mobile"):
-            v = akeys.at[row, k]
-            if v:
-                index.setdefault((k, v), cid)
-    filed = set(clean_archive["customer_id"].dropna())
-    rkeys = customer_keys(clean_reg)
+        for k in match_keys:
+            if rec[k]:
+                index.setdefault((k, rec[k]), cid)
+    filed = {v for v in clean_archive["customer_id"].to_list() if isinstance(v, str)}
+    reg_ids = clean_reg["customer_id"].to_list() if "customer_id" in clean_reg else [None] * len(clean_reg)
     new: list[int] = []
     links: dict[int, str] = {}
     seen: dict[tuple[str, Any], int] = {}
-    for row in clean_reg.index:
-        cid = clean_reg.at[row, "customer_id"] if "customer_id" in clean_reg else None
-        if cid and cid in filed:
+    for row, cid, rec in zip(clean_reg.index.to_list(), reg_ids, customer_keys(clean_reg).to_dict("records"),
+                             strict=True):
+        if isinstance(cid, str) and cid in filed:
             continue
-        hit = next((index[(k, rkeys.at[row, k])] for k in ("credit_code", "name", "mobile")
-                    if rkeys.at[row, k] and (k, rkeys.at[row, k]) in index), None)
+        present = [(k, rec[k]) for k in match_keys if rec[k]]
+        hit = next((index[kv] for kv in present if kv in index), None)
         if hit:
             links[row] = hit
             continue
         if row in reg_errors:
             continue  # a registration must pass the required checks before it is filed
-        twin = next((seen[(k, rkeys.at[row, k])] for k in ("credit_code", "name", "mobile")
-                     if rkeys.at[row, k] and (k, rkeys.at[row, k]) in seen), None)
-        if twin is not None:
+        if any(kv in seen for kv in present):
             continue  # the same lead registered twice: filed once (the first row)
-        for k in ("credit_code", "name", "mobile"):
-            if rkeys.at[row, k]:
-                seen[(k, rkeys.at[row, k])] = row
+        for kv in present:
+            seen[kv] = row
         new.append(row)
     return new, links
 

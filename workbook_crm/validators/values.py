@@ -61,7 +61,7 @@ def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
         col = raw[f.name]
         fn = _normalizer(f, sheet, context_year, date1904)
         if fn is None:
-            clean[f.name] = _obj(col.map(_text))
+            clean[f.name] = _texts(col)
             continue
         values, norms = apply_unique(col, fn)
         for row, n in norms.items():
@@ -117,7 +117,12 @@ def _store(clean: pd.DataFrame, f: Field, values: pd.Series, raw: pd.Series, nor
     elif f.kind in (PERCENT, NUMBER, INTEGER, SCORE):
         clean[f.name] = pd.to_numeric(values.map(_as_number), errors="coerce").astype(float)
     else:
-        clean[f.name] = _obj(values.map(_text))
+        clean[f.name] = _texts(values)
+
+
+def _texts(s: pd.Series) -> pd.Series:
+    """A text column as object dtype: strings as they are, numbers and dates as their text, blanks None."""
+    return pd.Series([v if type(v) is str else _text(v) for v in s.to_list()], index=s.index, dtype=object)
 
 
 def _obj(s: pd.Series) -> pd.Series:
@@ -142,9 +147,19 @@ def _money_yuan(raw: pd.Series, scale: int) -> pd.Series:
                 _MONEY_CACHE.clear()
         return _MONEY_CACHE[key]
 
-    uniq = pd.unique(raw.to_numpy(dtype=object))
-    table = {u: one(u) for u in uniq if u is not None}
-    return raw.map(lambda v: table.get(v, np.nan) if v is not None else np.nan).astype(float)
+    values = raw.to_list()
+    table: dict[Any, float] = {}
+    out = np.empty(len(values), dtype=float)
+    for i, v in enumerate(values):
+        if v is None:
+            out[i] = np.nan
+            continue
+        key = (type(v), v)
+        got = table.get(key)
+        if got is None:
+            got = table[key] = one(v)
+        out[i] = got
+    return pd.Series(out, index=raw.index)
 
 
 def _changes(sheet: SheetData, f: Field, raw: pd.Series, values: pd.Series, norms: dict[Any, Norm]) -> list[Change]:
@@ -166,27 +181,15 @@ def _changes(sheet: SheetData, f: Field, raw: pd.Series, values: pd.Series, norm
 
 
 def _differs_mask(raw: pd.Series, values: pd.Series, kind: str) -> np.ndarray:
-    pairs = pd.DataFrame({"r": raw, "v": values})
-    pairs = pairs[pairs["r"].notna()]
-    if pairs.empty:
-        return np.zeros(len(raw), dtype=bool)
-    cache: dict[tuple[Any, Any], bool] = {}
-
-    def differs(r: Any, v: Any) -> bool:
-        key = (type(r), r, type(v), v)
-        if key not in cache:
-            cache[key] = _differs(r, v, kind)
-        return cache[key]
-
-    flags = {idx: differs(r, v) for idx, r, v in zip(pairs.index, pairs["r"], pairs["v"], strict=False)}
-    return np.array([flags.get(i, False) for i in raw.index], dtype=bool)
-
-
-def _differs(raw: Any, new: Any, kind: str) -> bool:
+    """Rows whose normalized value would change the cell (one pass over plain lists)."""
+    r_list = raw.to_list()
+    v_list = values.to_list()
     if kind == DATE:
         # a real date cell stays as it is (even with a time of day); only typed text/serials are rewritten
-        return isinstance(new, date) and not isinstance(raw, date)
-    return isinstance(new, str) and raw != new
+        return np.fromiter((isinstance(v, date) and r is not None and not isinstance(r, date)
+                            for r, v in zip(r_list, v_list, strict=True)), dtype=bool, count=len(r_list))
+    return np.fromiter((isinstance(v, str) and r is not None and r != v for r, v in zip(r_list, v_list, strict=True)),
+                       dtype=bool, count=len(r_list))
 
 
 def _as_date(v: Any) -> Any:
