@@ -14,7 +14,7 @@ import pytest
 
 from workbook_crm.errors import SheetNotFound
 from workbook_crm.io.guard import open_source
-from workbook_crm.io.rawread import STRAY_CHECK_CELLS, read_raw
+from workbook_crm.io.rawread import read_raw
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # ../shared beside the clone
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +128,7 @@ def test_stray_cell_far_below_is_dropped_and_reported(tmp_path: Path) -> None:
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="S{r}"><v>{r}</v></c></row>' for r in range(1, 301))
     p = hand_xlsx(tmp_path / "stray.xlsx", rows + '<row r="1048576"><c r="T1048576"><v>9</v></c></row>')
     src = open_source(p)
-    assert src.extents["客户档案"].dense_cells > STRAY_CHECK_CELLS
+    assert src.extents["客户档案"].suspicious  # the quick scan sends it down the precise path
     sheet = read_raw(src).sheets["客户档案"]
     assert (sheet.n_rows, sheet.n_cols) == (300, 19)
     assert sheet.dropped == ["T1048576"] and sheet.dropped_count == 1
@@ -183,3 +183,14 @@ def test_chartsheet_reads_as_empty() -> None:
     raw = read_raw(open_source(p))
     kinds = {n: s.n_rows for n, s in raw.sheets.items()}
     assert set(kinds) == set(raw.sheet_names) and 0 in kinds.values() and any(kinds.values())
+
+
+def test_ordinary_sheet_is_not_suspicious_and_wide_column_is(tmp_path: Path) -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="AZ{r}"><v>1</v></c></row>' for r in range(1, 2001))
+    src = open_source(hand_xlsx(tmp_path / "ok.xlsx", rows))
+    assert not src.extents["客户档案"].suspicious
+    wide = rows + '<row r="2001"><c r="BA2001"><v>1</v></c></row>'
+    src = open_source(hand_xlsx(tmp_path / "wide.xlsx", wide))
+    assert src.extents["客户档案"].suspicious and src.extents["客户档案"].max_col == 52
+    tabbed = rows.replace('<c r="A5"', '<c\tr="ZZZ5"')
+    assert open_source(hand_xlsx(tmp_path / "tab.xlsx", tabbed)).extents["客户档案"].suspicious

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,17 +22,35 @@ def _noop(_: str) -> None:
     return None
 
 
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """The cyclic garbage collector off during a run.
+
+    A 100k-customer workbook is millions of live Python objects; every full collection walks all of
+    them, which measured here added ~60 % to the check step. Nothing in a run builds reference cycles
+    worth collecting before it ends (PERF-NOTES: 13–31 % saved on large loads alone).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
           rules_file: Path | None = None, progress: Progress = _noop) -> tuple[Checked, MonthResult]:
     """Read, normalize, validate and grade — everything the run does before it writes."""
     month_s, asof = parse_month(month, today)
-    progress("读取工作簿")
-    wb = read_workbook(path, password=password)
-    progress("规范化与校验")
-    checked = check_workbook(wb, asof=asof, rules_file=rules_file)
-    progress("评级与分析")
-    graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                         cells=_cells(checked))
+    with bulk_work():
+        progress("读取工作簿")
+        wb = read_workbook(path, password=password)
+        progress("规范化与校验")
+        checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        progress("评级与分析")
+        graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
+                             cells=_cells(checked))
     return checked, graded
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .api import Progress, _noop, check
+from .api import Progress, _noop, bulk_work, check
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
 from .io.rawread import read_raw
@@ -56,6 +56,14 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
     if dry_run:
         return result
 
+    with bulk_work():
+        return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
+                      lang=lang, backup_dir=backup_dir, progress=progress)
+
+
+def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
+           editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
+           backup_dir: Path | None, progress: Progress) -> Result:
     progress("写回工作簿")
     editor = WorkbookEditor(checked.wb.source.data)
     _apply_changes(editor, checked, editor_changes)

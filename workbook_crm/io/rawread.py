@@ -26,7 +26,6 @@ from workbook_crm.io.zipscan import SheetScanner, col_index, inflate, read_membe
 MAX_DENSE_CELLS = 32 << 20
 # Above this many grid cells, look for stray cells even when the grid would fit: one typo at
 # T1048576 in a 500-row sheet should not cost a million empty rows.
-STRAY_CHECK_CELLS = 2_000_000
 # A stray cell is one separated from the data by more empty columns / rows than these.
 MAX_COL_GAP = 256
 MAX_ROW_GAP = 65_536
@@ -58,8 +57,12 @@ class RawWorkbook:
     sheets: dict[str, RawSheet]
 
 
-def read_raw(source: Source, *, sheets: Iterable[str] | None = None) -> RawWorkbook:
-    """Read the requested sheets (default: all, workbook order) as absolute-position rows."""
+def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True) -> RawWorkbook:
+    """Read the requested sheets (default: all, workbook order) as absolute-position rows.
+
+    Empty cells are None; with ``blank_as_none=False`` they may also be "" (calamine's own blank),
+    which saves a pass over every cell for a caller that cleans values anyway (the reader).
+    """
     wanted = list(source.sheet_names if sheets is None else sheets)
     for name in wanted:
         if name not in source.sheet_names:
@@ -69,8 +72,8 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None) -> RawWorkb
     dropped: dict[str, tuple[list[str], int]] = {}
     for name in wanted:
         ext = source.extents.get(name)
-        if ext is None or ext.dense_cells <= STRAY_CHECK_CELLS:
-            continue
+        if ext is None or not (ext.suspicious or ext.dense_cells > MAX_DENSE_CELLS):
+            continue  # rows and columns as many as the data: no stray far-away cell
         bounds = _keep_bounds(source, name)
         if bounds is not None:
             part = source.sheet_parts[name]
@@ -94,7 +97,8 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None) -> RawWorkb
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
         except Exception as exc:
             raise UnreadableWorkbook(source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}") from exc
-        rows = [[None if v == "" else v for v in row] for row in rows]
+        if blank_as_none:
+            rows = [[None if v == "" else v for v in row] for row in rows]
         ext = source.extents.get(name)
         if ext is not None and ext.has_error_cells:
             _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
@@ -128,7 +132,7 @@ def _cluster_end(used: list[int], gap: int) -> int:
 
 def _keep_bounds(source: Source, name: str) -> tuple[int, int] | None:
     """(rows, cols) to keep, or None when the sheet needs no trimming."""
-    scanner = SheetScanner()
+    scanner = SheetScanner(precise=True)
     inflate(source.data, _info(source.data, source.sheet_parts[name]), scanner)
     ext = scanner.finish(keep=True)
     rows_used, cols_used = scanner.used()

@@ -96,7 +96,7 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     missing = [s.name for s in registry.DATA_SHEETS if s.name not in wanted.values()]
     sniff = [t for t in tabs if t not in wanted and registry.match_sheet_name(t) is None
              and t not in registry.COMPUTED_SHEETS] if missing else []
-    raw = read_raw(src, sheets=[*wanted, *sniff])
+    raw = read_raw(src, sheets=[*wanted, *sniff], blank_as_none=False)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
     for tab, canonical in wanted.items():
         sheet = raw.sheets.get(tab)
@@ -199,7 +199,11 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     n = len(body)
     if n == 0:
         return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1
-    cols = [[_cell(r, c) for r in body] for c in picks]
+    width = max(picks) + 1
+    if any(len(r) < width for r in body):
+        body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
+    columns_t = list(zip(*body, strict=False)) if body else []
+    cols = [[(v.strip() or None) if type(v) is str else v for v in columns_t[c]] for c in picks]
     # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
     # without a header is not data)
     keep = np.zeros(n, dtype=bool)
@@ -214,16 +218,6 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
     return frame, (rows[-1] if rows else first_row - 1)
-
-
-def _cell(row: list[Any], c: int) -> Any:
-    if c >= len(row):
-        return None
-    v = row[c]
-    if type(v) is str:
-        v = v.strip()
-        return v or None
-    return v
 
 
 def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:
