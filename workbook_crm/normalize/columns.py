@@ -84,3 +84,46 @@ def _apply_dict(values: pd.Series, arr: np.ndarray, fn: Callable[[Any], Norm]) -
         if n.code is not None:
             found[label] = n
     return pd.Series(out, index=values.index, name=values.name, dtype=object), found
+
+
+def factorize_apply(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[np.ndarray, list[Any], list[Norm]]:
+    """(codes, distinct values, their Norms): fn runs once per distinct (type, value).
+
+    ``codes[i]`` indexes the distinct value of row i, -1 for a blank. Callers derive anything else
+    per distinct value (a date, a number, "did it change") and spread it with ``take(codes)``, so a
+    300k-row column costs one hash pass plus a few thousand normalizer calls.
+    """
+    arr = values.to_numpy(dtype=object)
+    n = len(arr)
+    types = set(map(type, arr)) - {type(None)}
+    if len(types) <= 1 and not types & {float, np.float64, list, dict, set}:
+        # one type (the common case: a text column): pandas hashes the values in C; None is the blank
+        codes, uniq_keys = pd.factorize(arr, use_na_sentinel=True)
+        if types == {str}:
+            empty = [i for i, u in enumerate(uniq_keys) if not u.strip()]
+            if empty:  # whitespace-only text is blank, as is_blank says
+                codes = np.where(np.isin(codes, empty), -1, codes)
+    else:
+        blank = np.fromiter((is_blank(v) for v in arr), dtype=bool, count=n) if n else np.zeros(0, dtype=bool)
+        keys = np.empty(n, dtype=object)
+        # (type, value) keys keep 1, 1.0 and True apart, and a date apart from the equal datetime
+        keys[:] = [(type(v), v) if not isinstance(v, (list, dict, set)) else (type(v), str(v)) for v in arr]
+        keys[blank] = None
+        codes, uniq_keys = pd.factorize(keys, use_na_sentinel=True)
+    # the value itself (not its key) for the normalizer: recover from the first row holding it
+    first = np.full(len(uniq_keys), -1, dtype=np.int64)
+    seen = codes >= 0
+    idx = np.flatnonzero(seen)
+    order = np.unique(codes[idx], return_index=True)[1]
+    first[codes[idx][order]] = idx[order]
+    uniques = [arr[i] for i in first]
+    norms = [fn(u) for u in uniques]
+    return codes, uniques, norms
+
+
+def take(per_unique: list[Any] | np.ndarray, codes: np.ndarray, blank: Any = None, dtype: Any = object) -> np.ndarray:
+    """Spread per-distinct-value results over the rows (``blank`` where the code is -1)."""
+    table = np.empty(len(per_unique) + 1, dtype=dtype)
+    table[:-1] = per_unique
+    table[-1] = blank
+    return table[codes]

@@ -18,7 +18,6 @@ from ..findings import Change, Finding
 from ..io.reader import SheetData
 from ..normalize import (
     Norm,
-    apply_unique,
     check_credit_code,
     money_yuan,
     normalize_date,
@@ -28,6 +27,7 @@ from ..normalize import (
     normalize_phone,
     parse_money,
 )
+from ..normalize.columns import factorize_apply, take
 from ..schema.base import (
     CREDIT_CODE,
     DATE,
@@ -50,33 +50,47 @@ RULE_NAMES = {DATE: "日期格式 YYYY-MM-DD", PHONE: "电话号码规范化", E
 
 def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
                 ) -> tuple[pd.DataFrame, list[Finding], list[Change]]:
-    """Clean frame, findings and planned edits of one sheet."""
+    """Clean frame, findings and planned edits of one sheet.
+
+    Each column is factorized once: the normalizer, the conversion for the clean frame and the
+    "would this change the cell" test all run per distinct value and are spread with ``take``.
+    """
     raw = sheet.frame
     clean = pd.DataFrame(index=raw.index)
     findings: list[Finding] = []
     changes: list[Change] = []
+    rows = raw.index.to_numpy()
     for f in sheet.schema.fields:
         if f.name not in sheet.columns:
             continue
         col = raw[f.name]
         fn = _normalizer(f, sheet, context_year, date1904)
-        if fn is None:
-            clean[f.name] = _texts(col)
+        if fn is None:  # free text: kept as typed (numbers and dates as their text)
+            clean[f.name] = _as_texts(col)
             continue
-        values, norms = apply_unique(col, fn)
-        for row, n in norms.items():
-            if n.code:
-                findings.append(Finding(n.code, sheet=sheet.tab, cell=sheet.cell(f.name, row), row=row,
-                                        column=sheet.letter(f.name), field=f.header, value=col.at[row],
-                                        params=dict(n.params)))
-        _store(clean, f, values, col, norms, sheet)
+        codes, uniques, norms = factorize_apply(col, fn)
+        flagged = take([n.code is not None for n in norms], codes, False, bool)
+        for i in np.flatnonzero(flagged):
+            n = norms[codes[i]]
+            row = int(rows[i])
+            findings.append(Finding(n.code, sheet=sheet.tab, cell=sheet.cell(f.name, row), row=row,
+                                    column=sheet.letter(f.name), field=f.header, value=uniques[codes[i]],
+                                    params=dict(n.params)))
+        _store(clean, f, codes, uniques, norms, sheet)
         if f.kind in RULE_NAMES:
-            changes.extend(_changes(sheet, f, col, values, norms))
+            changes.extend(_changes(sheet, f, rows, codes, uniques, norms))
     # the user's own columns travel along untouched (content checks read them)
     for name in raw.columns:
         if name not in clean.columns:
             clean[name] = _obj(raw[name])
     return clean, findings, changes
+
+
+def _as_texts(col: pd.Series) -> pd.Series:
+    values = col.to_list()
+    if set(map(type, values)) <= {str, type(None)}:
+        return pd.Series(values, index=col.index, dtype=object)
+    return pd.Series([v if type(v) is str else _text(v) for v in values], index=col.index, dtype=object)
 
 
 def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool) -> Callable[[Any], Norm] | None:
@@ -107,22 +121,20 @@ def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool) -
     return None
 
 
-def _store(clean: pd.DataFrame, f: Field, values: pd.Series, raw: pd.Series, norms: dict[Any, Norm],
+def _store(clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any], norms: list[Norm],
            sheet: SheetData) -> None:
     if f.kind == DATE:
-        clean[f.name] = pd.to_datetime(values.map(_as_date), errors="coerce")
+        stamps = pd.to_datetime(pd.Series([_as_date(n.value) for n in norms], dtype=object), errors="coerce")
+        clean[f.name] = take(stamps.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT"), "datetime64[ns]")
     elif f.kind == MONEY:
-        clean[f.name] = raw
-        clean[f"{f.name}_yuan"] = _money_yuan(raw, sheet.scale(f.name))
+        scale = sheet.scale(f.name)
+        clean[f.name] = take(uniques, codes)
+        clean[f"{f.name}_yuan"] = take([_yuan(u, scale) for u in uniques], codes, np.nan, float)
     elif f.kind in (PERCENT, NUMBER, INTEGER, SCORE):
-        clean[f.name] = pd.to_numeric(values.map(_as_number), errors="coerce").astype(float)
+        nums = [_as_number(n.value) for n in norms]
+        clean[f.name] = take([np.nan if v is None else float(v) for v in nums], codes, np.nan, float)
     else:
-        clean[f.name] = _texts(values)
-
-
-def _texts(s: pd.Series) -> pd.Series:
-    """A text column as object dtype: strings as they are, numbers and dates as their text, blanks None."""
-    return pd.Series([v if type(v) is str else _text(v) for v in s.to_list()], index=s.index, dtype=object)
+        clean[f.name] = take([_text(n.value) for n in norms], codes)
 
 
 def _obj(s: pd.Series) -> pd.Series:
@@ -131,65 +143,32 @@ def _obj(s: pd.Series) -> pd.Series:
     return out.where(out.notna(), None)
 
 
-_MONEY_CACHE: dict[tuple[Any, int], float] = {}
-
-
-def _money_yuan(raw: pd.Series, scale: int) -> pd.Series:
+def _yuan(v: Any, scale: int) -> float:
     """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown or 待确认."""
-    def one(v: Any) -> float:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return np.nan
-        key = (v if not isinstance(v, (list, dict)) else str(v), scale)
-        if key not in _MONEY_CACHE:
-            yuan = money_yuan(v, scale)
-            _MONEY_CACHE[key] = float(yuan) if yuan is not None else np.nan
-            if len(_MONEY_CACHE) > 200_000:
-                _MONEY_CACHE.clear()
-        return _MONEY_CACHE[key]
-
-    values = raw.to_list()
-    table: dict[Any, float] = {}
-    out = np.empty(len(values), dtype=float)
-    for i, v in enumerate(values):
-        if v is None:
-            out[i] = np.nan
-            continue
-        key = (type(v), v)
-        got = table.get(key)
-        if got is None:
-            got = table[key] = one(v)
-        out[i] = got
-    return pd.Series(out, index=raw.index)
+    yuan = money_yuan(v, scale)
+    return float(yuan) if yuan is not None else np.nan
 
 
-def _changes(sheet: SheetData, f: Field, raw: pd.Series, values: pd.Series, norms: dict[Any, Norm]) -> list[Change]:
+def _changes(sheet: SheetData, f: Field, rows: np.ndarray, codes: np.ndarray, uniques: list[Any],
+             norms: list[Norm]) -> list[Change]:
     """Edits where the normalized value is certain and differs from what was typed."""
-    out: list[Change] = []
     rule = RULE_NAMES[f.kind]
-    differs = _differs_mask(raw, values, f.kind)
-    for row in raw.index[differs]:
-        n = norms.get(row)
-        if n is not None and n.code and not n.ok:
-            continue  # an error: the value was left as typed
-        if n is not None and n.code in ("ambiguous-date", "yearless-date", "date-range"):
-            continue  # never guess silently, never drop a range's end: a human decides
-        new = values.at[row]
-        if new is None or (isinstance(new, float) and np.isnan(new)):
-            continue
-        out.append(Change(sheet.tab, sheet.cell(f.name, row), raw.at[row], new, rule, field=f.header, row=int(row)))
-    return out
+    edit = take([_edit(u, n, f.kind) for u, n in zip(uniques, norms, strict=True)], codes, False, bool)
+    return [Change(sheet.tab, sheet.cell(f.name, int(rows[i])), uniques[codes[i]], norms[codes[i]].value, rule,
+                   field=f.header, row=int(rows[i])) for i in np.flatnonzero(edit)]
 
 
-def _differs_mask(raw: pd.Series, values: pd.Series, kind: str) -> np.ndarray:
-    """Rows whose normalized value would change the cell (one pass over plain lists)."""
-    r_list = raw.to_list()
-    v_list = values.to_list()
+def _edit(raw: Any, n: Norm, kind: str) -> bool:
+    """Write the normalized value back? Only when certain, and only when it changes the cell."""
+    if n.code and (not n.ok or n.code in ("ambiguous-date", "yearless-date", "date-range")):
+        return False  # an error, or a guess a human must confirm, or a range whose end would be lost
+    new = n.value
+    if new is None or (isinstance(new, float) and np.isnan(new)):
+        return False
     if kind == DATE:
         # a real date cell stays as it is (even with a time of day); only typed text/serials are rewritten
-        return np.fromiter((isinstance(v, date) and r is not None and not isinstance(r, date)
-                            for r, v in zip(r_list, v_list, strict=True)), dtype=bool, count=len(r_list))
-    return np.fromiter((isinstance(v, str) and r is not None and r != v for r, v in zip(r_list, v_list, strict=True)),
-                       dtype=bool, count=len(r_list))
+        return isinstance(new, date) and not isinstance(raw, date)
+    return isinstance(new, str) and raw != new
 
 
 def _as_date(v: Any) -> Any:
