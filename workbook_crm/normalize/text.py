@@ -46,8 +46,15 @@ _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
 
 
+# An already-canonical address (the common case) skips the general path; same accept set.
+_CANONICAL_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]{1,64}(?:\.[A-Za-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}")
+
+
 def normalize_email(value: Any) -> Norm:
     """邮箱: trim, full-width → ASCII (＠, 。), lower-case domain; needs a real suffix (seed 002)."""
+    if type(value) is str and _CANONICAL_EMAIL.fullmatch(value) and len(value.partition("@")[0]) <= 64:
+        return Norm(value)
     value = unwrap(value)
     if is_blank(value):
         return Norm(value)
@@ -85,6 +92,8 @@ def check_credit_code(value: Any) -> Norm:
     for 登记管理部门 (e.g. N 农业, Y 其他) and 机构类别 — so the format is checked here; the check
     character is computed locally (``_uscc_check``, tested against stdnum's).
     """
+    if type(value) is str and len(value) == 18 and _CANONICAL_USCC.fullmatch(value):
+        return Norm(value) if _uscc_check(value[:17]) == value[17] else _bad_code(value, "校验位")
     value = unwrap(value)
     if is_blank(value):
         return Norm(value)
@@ -101,6 +110,7 @@ def check_credit_code(value: Any) -> Norm:
 
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CANONICAL_USCC = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 

@@ -128,13 +128,13 @@ def _store(clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any],
         clean[f.name] = take(stamps.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT"), "datetime64[ns]")
     elif f.kind == MONEY:
         scale = sheet.scale(f.name)
-        clean[f.name] = take(uniques, codes)
+        clean[f.name] = pd.Series(take(uniques, codes), index=clean.index, dtype=object)
         clean[f"{f.name}_yuan"] = take([_yuan(u, scale) for u in uniques], codes, np.nan, float)
     elif f.kind in (PERCENT, NUMBER, INTEGER, SCORE):
         nums = [_as_number(n.value) for n in norms]
         clean[f.name] = take([np.nan if v is None else float(v) for v in nums], codes, np.nan, float)
-    else:
-        clean[f.name] = take([_text(n.value) for n in norms], codes)
+    else:  # object dtype: pandas 3 would make an all-text column Arrow-backed, slow to iterate in Python
+        clean[f.name] = pd.Series(take([_text(n.value) for n in norms], codes), index=clean.index, dtype=object)
 
 
 def _obj(s: pd.Series) -> pd.Series:
