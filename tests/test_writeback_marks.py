@@ -163,3 +163,37 @@ def test_bad_values_are_refused_before_writing():
         ed.replace_sheet("a/b", ["a"], [])
     with pytest.raises(KeyError):
         ed.set_cells("没有这张表", {"A1": 1})
+
+
+def test_rows_without_r_and_new_rows_take_the_general_scan():
+    """The byte-search fast path needs every <row> to start with r=; a part without row numbers, rows
+    that do not exist yet and cells that do not exist yet all go through the general scan."""
+    parts = _parts(_book())
+    xml = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'<row r="\d+"', b"<row", xml)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    for data in (_book(), buf.getvalue()):
+        ed = WorkbookEditor(data)
+        ed.set_cells("客户档案", {"B4": "改", "E4": "新列", "A25": "新行", "A3": 7})
+        ws = _load(ed.to_bytes())
+        assert [ws["B4"].value, ws["E4"].value, ws["A25"].value, ws["A3"].value] == ["改", "新列", "新行", 7]
+        assert ws["B5"].value == "公司4" and ws["A20"].value == "C019"
+
+
+def test_deflated_parts_concatenate_with_the_right_crc():
+    import os
+    import zlib
+
+    from workbook_crm.writeback.package import Deflater, crc32_combine
+
+    for a, b in [(b"", b"x"), (b"abc", b""), (os.urandom(999), os.urandom(70001))]:
+        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+    d = Deflater()
+    d.write(b"<row/>" * 5000)
+    d.write(memoryview(b"tail"))
+    part = d.finish().prepend(b"<head/>")
+    body = b"<head/>" + b"<row/>" * 5000 + b"tail"
+    assert part.inflate() == body and part.crc == zlib.crc32(body) and part.size == len(body)

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+import zipfile
 
 import openpyxl
 import pytest
@@ -139,3 +140,17 @@ def test_libreoffice_reads_our_values(tmp_path):
                    check=True, capture_output=True, timeout=180, env=env)
     text = (tmp_path / "csv" / "edited.csv").read_text(encoding="utf-8", errors="replace")
     assert "C001" in text and "=不是公式" in text and "12.5" in text
+
+
+def test_corrupt_changed_member_fails_verification(tmp_path):
+    """Verification inflates every changed part up to VERIFY_FULL_BYTES and checks its CRC."""
+    path = _book(tmp_path / "c.xlsx")
+    before = path.read_bytes()
+    new = bytearray(_edited(path))
+    with zipfile.ZipFile(io.BytesIO(bytes(new))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    new[start + info.compress_size // 2] ^= 0xFF
+    with pytest.raises(WriteFailed):
+        safe_replace(path, bytes(new), expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
+    assert path.read_bytes() == before and not _leftovers(tmp_path)

@@ -190,11 +190,21 @@ def _cell_value(v: Any) -> Any:
 
 
 def _rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[list[Any]]:
+    """Rows of plain Python values for a computed sheet, converted column by column (not cell by cell)."""
     cols = list(columns)
     if frame is None or frame.empty:
         return []
     frame = frame.reindex(columns=cols)
-    return [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False, name=None)]
+    return [list(r) for r in zip(*(_column_values(frame[c]) for c in cols), strict=True)]
+
+
+def _column_values(s: pd.Series) -> list[Any]:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return [None if v is pd.NaT or v is None else v.date() for v in s.dt.to_pydatetime()]
+    if pd.api.types.is_float_dtype(s.dtype):
+        return [None if v != v else v for v in s.to_list()]
+    values = s.astype(object).to_list()
+    return [_cell_value(v) if v is not None and not isinstance(v, str) else v for v in values]
 
 
 def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],

@@ -10,6 +10,7 @@ author whose text starts with ``PREFIX``, and add ours only where the user has n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -35,21 +36,26 @@ def _comment_text(c: etree._Element) -> str:
 
 class MarkResult:
     def __init__(self) -> None:
-        self.sheet_xml: bytes | None = None
+        self.legacy_rid: str | None = None   # the sheet needs <legacyDrawing r:id=…> (add_legacy_drawing)
         self.removed: set[str] = set()
         self.skipped: list[str] = []   # cells where the user's own comment is kept instead of ours
 
 
-def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes, marks: dict[str, str],
-                   author: str) -> MarkResult:
-    """Remove our earlier notes on the sheet, add one per mark; returns the (maybe) new sheet XML."""
+def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[], bytes],
+                   marks: dict[str, str], author: str) -> MarkResult:
+    """Remove our earlier notes on the sheet, add one per mark; returns the (maybe) new sheet XML.
+
+    ``sheet_xml`` may be a callable: the sheet is then read only when there are notes to handle."""
     res = MarkResult()
     comments_part = next((t for _, t in pkg.rel_targets(sheet_part, RT_COMMENTS)), None)
-    vml_rels = dict(pkg.rel_targets(sheet_part, RT_VML))
-    lm = re.search(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"", sheet_xml)
-    vml_part = vml_rels.get(lm.group(1).decode()) if lm else None
     if comments_part is None and not marks:
         return res
+    if callable(sheet_xml):
+        sheet_xml = sheet_xml()
+    vml_rels = dict(pkg.rel_targets(sheet_part, RT_VML))
+    tail = max(sheet_xml.rfind(b"sheetData"), 0)   # <legacyDrawing> comes after </sheetData>
+    lm = re.compile(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"").search(sheet_xml, tail)
+    vml_part = vml_rels.get(lm.group(1).decode()) if lm else None
     if comments_part and pkg.exists(comments_part):
         raw = pkg.read(comments_part)
         start = re.search(rb"<(\w+:)?comments\b", raw)
@@ -93,8 +99,7 @@ def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes, marks: dict[
         vml_part = pkg.unique_name("xl/drawings/vmlDrawing%d.vml")
         vml = _new_vml(_free_idmap(pkg))
         pkg.ensure_default("vml", CT_VML)
-        rid = pkg.add_rel(sheet_part, RT_VML, relative(sheet_part, vml_part))
-        res.sheet_xml = _add_legacy_drawing(sheet_xml, rid)
+        res.legacy_rid = pkg.add_rel(sheet_part, RT_VML, relative(sheet_part, vml_part))
     else:
         vml = pkg.read(vml_part)
     new_vml = _merge_shapes(vml, res.removed, new)
@@ -170,8 +175,9 @@ def _insert_before_end(vml: bytes, chunk: bytes) -> bytes:
     return vml[:end] + chunk + vml[end:]
 
 
-def _add_legacy_drawing(sheet_xml: bytes, rid: str) -> bytes:
-    """Insert <legacyDrawing r:id> at its schema position in the sheet's tail (after </sheetData>)."""
+def add_legacy_drawing(sheet_xml: bytes, rid: str) -> bytes:
+    """Insert <legacyDrawing r:id> at its schema position in the sheet's tail (after </sheetData>).
+    ``sheet_xml`` may be just the part's head (root tag) and tail (from </sheetData>)."""
     root = re.search(rb"<(\w+:)?worksheet\b[^>]*>", sheet_xml)
     p = (root.group(1) or b"") if root else b""
     decl = re.search(rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',

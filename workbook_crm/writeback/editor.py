@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from .comments import apply_comments
+from .comments import add_legacy_drawing, apply_comments
 from .newsheet import check_sheet_name, write_sheet
 from .package import (
     CT_WORKSHEET,
@@ -22,6 +22,7 @@ from .package import (
     RT_HYPERLINK,
     RT_VML,
     RT_WORKSHEET,
+    Deflater,
     Package,
     attrs,
     insert_before_close,
@@ -55,6 +56,8 @@ class WorkbookEditor:
         self._marks: dict[str, dict[tuple[int, int], str]] = {}
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
+        self._patched: set[str] = set()   # sheet parts this editor has already rewritten
+        self._legacy: dict[str, str] = {}   # sheet -> rId of a <legacyDrawing> the sheet must get
 
     # --- workbook structure ------------------------------------------------------------------
     def _sheets(self) -> list[dict[str, str]]:
@@ -107,10 +110,11 @@ class WorkbookEditor:
         """Replace all our marks on ``sheet`` by these (fill + comment). Returns the cells where the
         user's own comment was kept instead of ours (the fill is still applied there)."""
         part = self._part(sheet)
-        xml = self.pkg.read(part)
-        res = apply_comments(self.pkg, part, xml, dict(marks), author)
-        if res.sheet_xml is not None:
-            self.pkg.write(part, res.sheet_xml)
+        if sheet in self._legacy:   # marked twice: put the first call's <legacyDrawing> in place first
+            self._apply(sheet)
+        res = apply_comments(self.pkg, part, lambda: self.pkg.read(part), dict(marks), author)
+        if res.legacy_rid is not None:   # written into the sheet's tail by the patch pass (_apply)
+            self._legacy[sheet] = res.legacy_rid
         self._marks[sheet] = {split_ref(r): m for r, m in marks.items()}
         self.kept_user_comments[sheet] = res.skipped
         return res.skipped
@@ -125,13 +129,18 @@ class WorkbookEditor:
         """Run the queued edits of one sheet through one streaming pass."""
         values = self._values.pop(sheet, {})
         marks = self._marks.pop(sheet, None)
-        if not values and marks is None:
+        legacy = self._legacy.pop(sheet, None)
+        if not values and marks is None and legacy is None:
             return
         part = self._part(sheet)
         patcher = SheetPatcher(self.pkg.read(part))
         st = self.styles
         old_marks = st.mark_xfs() if marks is not None else set()
-        targets = set(values) | set(marks or {}) | set(patcher.find_styled(old_marks))
+        # xfs this editor appended can only be in a part it already patched
+        findable = old_marks if part in self._patched else {i for i in old_marks if i < st.initial_count}
+        targets = set(values) | set(marks or {}) | set(patcher.find_styled(findable))
+        if not targets and legacy is None:
+            return   # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
 
@@ -160,7 +169,14 @@ class WorkbookEditor:
             return fn
 
         result = patcher.patch({rc: edit(rc) for rc in targets})
-        self.pkg.write(part, result.data)
+        if legacy is not None:   # only the head (root tag) and the tail are needed to place it
+            head, tail = bytes(result.pieces[0]), bytes(result.pieces[-1])
+            result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head):]
+        deflater = Deflater()   # deflated as it is joined: the new part never exists uncompressed
+        for piece in result.pieces:
+            deflater.write(piece)
+        self.pkg.write_deflated(part, deflater.finish())
+        self._patched.add(part)
         if result.formula_dropped:
             self._drop_calc_chain()
         if values:
@@ -173,11 +189,12 @@ class WorkbookEditor:
                       autofilter: bool = True, tab_color: str | None = None) -> None:
         """Write a computed sheet fresh; an existing one keeps its position, sheetId and part name."""
         check_sheet_name(name)
-        fh, external = write_sheet(self.styles, header, rows, widths=widths, formats=formats, links=links,
+        sheet_xml, external = write_sheet(self.styles, header, rows, widths=widths, formats=formats, links=links,
                                    freeze_header=freeze_header, autofilter=autofilter, tab_color=tab_color,
                                    date1904=self.date1904)
         self._values.pop(name, None)
         self._marks.pop(name, None)
+        self._legacy.pop(name, None)
         if name in self.sheet_names:
             part = self._part(name)
             self._drop_sheet_rels(part)
@@ -186,7 +203,7 @@ class WorkbookEditor:
             rid = self.pkg.add_rel(self.wb_part, RT_WORKSHEET, relative(self.wb_part, part))
             self.pkg.ensure_override(part, CT_WORKSHEET)
             self._add_sheet_entry(name, rid)
-        self.pkg.write_stream(part, fh)
+        self.pkg.write_deflated(part, sheet_xml)
         for rid, url in external:
             got = self.pkg.add_rel(part, RT_HYPERLINK, url, external=True)
             assert got == rid, "hyperlink rIds are numbered from 1 in a fresh rels part"

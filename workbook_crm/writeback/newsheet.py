@@ -1,18 +1,20 @@
 """Computed sheets (客户分层, 跟进提醒, 校验问题 …) written fresh as worksheet XML, row by row.
 
-Rows are streamed into a spooled temporary file (memory up to 16 MB, then disk), so a 100k-row
-sheet never exists as one Python string; the zip writer streams it on.
+Rows are rendered a chunk at a time and deflated as they come (package.Deflater), so a 100k-row
+sheet never exists uncompressed as a whole, and it is never inflated or deflated again.
 """
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
+import itertools
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from typing import IO, Any
+from typing import Any
 
-from .package import xml_attr
-from .sheetxml import col_letters, make_ref, split_ref
+from .package import Deflated, Deflater, xml_attr
+from .sheetxml import EXCEL_MAX_TEXT, col_letters, make_ref, split_ref
 from .styles import Styles
 from .values import DATE_FMT, DATETIME_FMT, cell, encode
 
@@ -47,85 +49,184 @@ def check_link(target: str) -> tuple[str, bool]:
     return loc, False
 
 
+_ORD_1899 = dt.date(1899, 12, 31).toordinal()
+_ORD_1904 = dt.date(1904, 1, 1).toordinal()
+_CHUNK_ROWS = 2000   # rows rendered, encoded and deflated together
+_SEP = "\u3042"      # joins a column's texts to check them at once (printable, needs no escape)
+_INF = (float("inf"), float("-inf"))
+
+
+def _plain_texts(texts: list[str]) -> bool:
+    """Texts that go into <t> as they are: printable (no control characters, no whitespace but the
+    ASCII space), nothing to escape, no '_' (could read as an _xHHHH_ escape), no edge space, within
+    Excel's limit. Checked on the joined column (C speed); any doubt sends the column to ``encode``."""
+    if not texts:
+        return True
+    if not all(texts):
+        return False  # an empty text: the careful path decides how to write it
+    big = _SEP.join(texts)
+    return (big.isprintable() and "&" not in big and "<" not in big and ">" not in big and "_" not in big
+            and big[0] != " " and big[-1] != " " and " " + _SEP not in big and _SEP + " " not in big
+            and max(map(len, texts)) <= EXCEL_MAX_TEXT)
+
+
+class _Renderer:
+    """Rows → <row> XML text, a chunk at a time, column by column: a column whose values are all of
+    one simple kind (plain text, int, finite float, date — blanks allowed) is rendered by one
+    comprehension; any other column, and cells with links, go cell by cell through ``encode``.
+    Both give the same XML."""
+
+    def __init__(self, styles: Styles, col_xf: dict[int, int], links: dict[tuple[int, int], str],
+                 date1904: bool) -> None:
+        self.col_xf = col_xf
+        self.date_xf = styles.new_xf(num_fmt=DATE_FMT)
+        self.dt_xf = styles.new_xf(num_fmt=DATETIME_FMT)
+        self.link_xf = styles.new_xf(link=True) if links else 0
+        self.links = links
+        self.link_rows = sorted({r0 for r0, _ in links})
+        self.date1904 = date1904
+        self.base_ord = _ORD_1904 if date1904 else _ORD_1899
+        self.letters: list[str] = []
+        self.hyperlinks: list[bytes] = []
+        self.external: list[tuple[str, str]] = []
+
+    def _letters(self, n: int) -> None:
+        for c0 in range(len(self.letters), n):
+            self.letters.append(col_letters(c0 + 1))
+
+    def _s(self, xf: int) -> str:
+        return f' s="{xf}"' if xf else ""
+
+    def chunk(self, rows: list[Sequence[Any]], r0_first: int) -> str:
+        width = max(map(len, rows))
+        self._letters(width)
+        if any(len(v) != width for v in rows):
+            rows = [list(v) + [None] * (width - len(v)) for v in rows]
+        rnums = [str(r0_first + 2 + i) for i in range(len(rows))]
+        cols = [self._column(c0, col, rnums) for c0, col in enumerate(zip(*rows, strict=True))]
+        self._link_cells(rows, r0_first, rnums, cols)
+        return "".join([f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rnums, zip(*cols, strict=True), strict=True)])
+
+    def _column(self, c0: int, col: tuple[Any, ...], rnums: list[str]) -> list[str]:
+        L = self.letters[c0]
+        xf = self.col_xf.get(c0, 0)
+        s = self._s(xf)
+        kinds = set(map(type, col))
+        kinds.discard(type(None))
+        if kinds == {str}:
+            texts = [v for v in col if v is not None]
+            if _plain_texts(texts):
+                if len(texts) == len(col):
+                    return [f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>' for r, v in zip(rnums, col, strict=True)]
+                return ["" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                        for r, v in zip(rnums, col, strict=True)]
+            return ["" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                    if _plain_texts([v]) else self._cell(c0, v, L + r) for r, v in zip(rnums, col, strict=True)]
+        elif kinds == {int}:
+            return ["" if v is None else f'<c r="{L}{r}"{s}><v>{v}</v></c>' for r, v in zip(rnums, col, strict=True)]
+        elif kinds and kinds <= {int, float} and _INF[0] not in col and _INF[1] not in col:
+            return ["" if v is None or v != v else
+                    f'<c r="{L}{r}"{s}><v>{v if type(v) is int else int(v) if v.is_integer() and abs(v) < 1e15 else repr(v)}</v></c>'
+                    for r, v in zip(rnums, col, strict=True)]
+        elif kinds == {dt.date}:
+            serials = [None if v is None else v.toordinal() - self.base_ord for v in col]
+            if min(x for x in serials if x is not None) >= 0:
+                ds = self._s(xf if c0 in self.col_xf else self.date_xf)
+                leap = 0 if self.date1904 else 60
+                return ["" if x is None else f'<c r="{L}{r}"{ds}><v>{x + 1 if leap and x >= leap else x}</v></c>'
+                        for r, x in zip(rnums, serials, strict=True)]
+        elif not kinds:
+            return [""] * len(col)
+        return [self._cell(c0, v, L + r) for r, v in zip(rnums, col, strict=True)]
+
+    def _cell(self, c0: int, v: Any, ref: str, target: str | None = None) -> str:
+        kind, t, inner = encode(v, date1904=self.date1904)
+        if kind == "none":
+            return ""
+        style = self.col_xf.get(c0, 0)
+        if kind == "date" and c0 not in self.col_xf:
+            style = self.date_xf
+        elif kind == "datetime" and c0 not in self.col_xf:
+            style = self.dt_xf
+        if target is not None:
+            style = self.link_xf if style == 0 else style
+            loc, is_ext = check_link(target)
+            if is_ext:
+                rid = f"rId{len(self.external) + 1}"
+                self.external.append((rid, loc))
+                self.hyperlinks.append(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode())
+            else:
+                self.hyperlinks.append(
+                    f"<hyperlink ref=\"{ref}\" location={xml_attr(loc)} display={xml_attr(str(v))}/>".encode())
+        return cell(ref, style, t, inner).decode()
+
+    def _link_cells(self, rows: list[Sequence[Any]], r0_first: int, rnums: list[str], cols: list[list[str]]) -> None:
+        """Cells with a link, in row-major order (the order of <hyperlink> and of external rIds)."""
+        lo = bisect.bisect_left(self.link_rows, r0_first)
+        hi = bisect.bisect_left(self.link_rows, r0_first + len(rows))
+        for r0 in self.link_rows[lo:hi]:
+            i = r0 - r0_first
+            for c0 in range(len(rows[i])):
+                target = self.links.get((r0, c0))
+                if target is not None:
+                    cols[c0][i] = self._cell(c0, rows[i][c0], self.letters[c0] + rnums[i], target)
+
+
 def write_sheet(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
                 widths: Sequence[float] | None, formats: Mapping[int, str] | None,
                 links: Mapping[tuple[int, int], str] | None, freeze_header: bool, autofilter: bool,
-                tab_color: str | None, date1904: bool) -> tuple[IO[bytes], list[tuple[str, str]]]:
-    """Returns the sheet XML in a temp file and the external links [(rId, url)] its rels must hold.
+                tab_color: str | None, date1904: bool) -> tuple[Deflated, list[tuple[str, str]]]:
+    """Returns the sheet XML, deflated, and the external links [(rId, url)] its rels must hold.
 
-    ``links`` keys are (row_index, col_index), 0-based over ``rows`` (not counting the header)."""
+    ``links`` keys are (row_index, col_index), 0-based over ``rows`` (not counting the header).
+    Rows are rendered ``_CHUNK_ROWS`` at a time (``_Renderer``), encoded and deflated as they come,
+    so the sheet never exists uncompressed as a whole."""
     formats = dict(formats or {})
-    links = dict(links or {})
     head_xf = styles.new_xf(header=True)
-    date_xf = styles.new_xf(num_fmt=DATE_FMT)
-    dt_xf = styles.new_xf(num_fmt=DATETIME_FMT)
     col_xf = {c: styles.new_xf(num_fmt=f) for c, f in formats.items()}
-    link_xf = styles.new_xf(link=True) if links else 0
-    ncols = len(header)
-    fh: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # noqa: SIM115 (returned)
-    w = fh.write
-    w(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
-    w(f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode())
+    render = _Renderer(styles, col_xf, dict(links or {}), date1904)
+    tab_xml = b""
     if tab_color:
         m = _TAB_RGB.match(tab_color)
         if not m:
             raise ValueError(f"tab_color {tab_color!r}: use RRGGBB")
         rgb = m.group(1).upper()
-        w(f'<sheetPr><tabColor rgb="{rgb if len(rgb) == 8 else "FF" + rgb}"/></sheetPr>'.encode())
-    dim_pos = fh.tell()
-    w(b'<dimension ref="A1"/>' + b" " * 24)   # patched at the end: room for 'A1:XFD1048576'
-    if freeze_header:
-        w(b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
-          b' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
-    else:
-        w(b'<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
-    w(b'<sheetFormatPr defaultRowHeight="15"/>')
-    if widths:
-        w(b"<cols>" + b"".join(f'<col min="{i}" max="{i}" width="{float(wd):g}" customWidth="1"/>'.encode()
-                               for i, wd in enumerate(widths, 1) if wd) + b"</cols>")
-    w(b"<sheetData>")
-    w(b'<row r="1">' + b"".join(cell(make_ref(1, c), head_xf, *encode(str(h))[1:])
-                                for c, h in enumerate(header, 1)) + b"</row>")
-    hyperlinks: list[bytes] = []
-    external: list[tuple[str, str]] = []
-    r = 1
-    for r0, values in enumerate(rows):
-        r = r0 + 2
-        parts = [b'<row r="', str(r).encode(), b'">']
-        ncols = max(ncols, len(values))
-        for c0, value in enumerate(values):
-            kind, t, inner = encode(value, date1904=date1904)
-            if kind == "none":
-                continue
-            style = col_xf.get(c0, 0)
-            if kind == "date" and c0 not in col_xf:
-                style = date_xf
-            elif kind == "datetime" and c0 not in col_xf:
-                style = dt_xf
-            target = links.get((r0, c0))
-            ref = make_ref(r, c0 + 1)
-            if target is not None:
-                style = link_xf if style == 0 else style
-                loc, is_ext = check_link(target)
-                if is_ext:
-                    rid = f"rId{len(external) + 1}"
-                    external.append((rid, loc))
-                    hyperlinks.append(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode())
-                else:
-                    hyperlinks.append(f"<hyperlink ref=\"{ref}\" location={xml_attr(loc)} display={xml_attr(str(value))}/>".encode())
-            parts.append(cell(ref, style, t, inner))
-        parts.append(b"</row>")
-        w(b"".join(parts))
-    w(b"</sheetData>")
+        tab_xml = f'<sheetPr><tabColor rgb="{rgb if len(rgb) == 8 else "FF" + rgb}"/></sheetPr>'.encode()
+    ncols = len(header)
+    body = Deflater()
+    body.write(b"<sheetData>")
+    body.write(b'<row r="1">' + b"".join(cell(make_ref(1, c), head_xf, *encode(str(h))[1:])
+                                         for c, h in enumerate(header, 1)) + b"</row>")
+    n = 0
+    it = iter(rows)
+    while True:
+        chunk = list(itertools.islice(it, _CHUNK_ROWS))
+        if not chunk:
+            break
+        ncols = max(ncols, max(map(len, chunk)))
+        body.write(render.chunk(chunk, n).encode())
+        n += len(chunk)
+    r = n + 1
+    body.write(b"</sheetData>")
     last = make_ref(r, max(ncols, 1))
-    if autofilter and header:
-        w(f'<autoFilter ref="A1:{col_letters(len(header))}{r}"/>'.encode())
-    if hyperlinks:
-        w(b"<hyperlinks>" + b"".join(hyperlinks) + b"</hyperlinks>")
-    w(b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
-    end = fh.tell()
-    fh.seek(dim_pos)
-    fh.write(f'<dimension ref="A1:{last}"/>'.encode().ljust(len(b'<dimension ref="A1"/>') + 24))
-    fh.seek(end)
     split_ref(last)
-    return fh, external
+    if autofilter and header:
+        body.write(f'<autoFilter ref="A1:{col_letters(len(header))}{r}"/>'.encode())
+    if render.hyperlinks:
+        body.write(b"<hyperlinks>" + b"".join(render.hyperlinks) + b"</hyperlinks>")
+    body.write(b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+    external = render.external
+
+    head = [b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(), tab_xml,
+            f'<dimension ref="A1:{last}"/>'.encode()]
+    if freeze_header:
+        head.append(b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+                    b' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+    else:
+        head.append(b'<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
+    head.append(b'<sheetFormatPr defaultRowHeight="15"/>')
+    if widths:
+        head.append(b"<cols>" + b"".join(f'<col min="{i}" max="{i}" width="{float(wd):g}" customWidth="1"/>'.encode()
+                                         for i, wd in enumerate(widths, 1) if wd) + b"</cols>")
+    return body.finish().prepend(b"".join(head)), external

@@ -3,6 +3,11 @@
 Why not re-zip everything: a 30 MB workbook re-deflated costs seconds and changes bytes nobody asked
 us to change. Untouched members are copied with their original *compressed* bytes (no inflate, no
 deflate), in their original order; changed members are re-deflated; new members are appended.
+
+Big parts (patched and computed sheets, 100+ MB of XML at 100k rows) are deflated once, as they are
+produced (``Deflater``), and stored pre-compressed: no part is inflated or deflated twice. Deflate
+level 1: on sheet XML it is 3× faster than level 6 for a ~25 % bigger member (measured on a 178 MB
+sheet: 0.6 s → 22 MB vs 2.0 s → 17 MB); Excel reads either.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
-from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import UnreadableWorkbook
@@ -30,6 +35,7 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
+COMPRESS_LEVEL = 1
 _REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.S)
 _ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
@@ -73,6 +79,82 @@ def relative(from_part: str, to_part: str) -> str:
     return posixpath.relpath(to_part, posixpath.dirname(from_part) or ".")
 
 
+def _gf2_times(mat: list[int], vec: int) -> int:
+    out, i = 0, 0
+    while vec:
+        if vec & 1:
+            out ^= mat[i]
+        vec >>= 1
+        i += 1
+    return out
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC-32 of A+B from crc(A), crc(B) and len(B) (zlib's crc32_combine, which Python does not expose)."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << i for i in range(31)]   # operator for one zero bit
+    even = [_gf2_times(odd, odd[i]) for i in range(32)]   # two zero bits
+    odd = [_gf2_times(even, even[i]) for i in range(32)]   # four zero bits
+    while True:
+        even = [_gf2_times(odd, odd[i]) for i in range(32)]
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = [_gf2_times(even, even[i]) for i in range(32)]
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+class Deflated:
+    """One member's raw deflate stream with its CRC-32 and uncompressed size, ready to store as is."""
+
+    __slots__ = ("data", "crc", "size")
+
+    def __init__(self, data: bytes, crc: int, size: int) -> None:
+        self.data, self.crc, self.size = data, crc, size
+
+    def inflate(self) -> bytes:
+        return zlib.decompress(self.data, -15)
+
+    def prepend(self, head: bytes) -> Deflated:
+        """``head`` + this content: a raw deflate block of ``head`` ended by a sync flush (byte aligned,
+        not final) followed by this stream, which never refers back into ``head``: a valid stream."""
+        c = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        raw = c.compress(head) + c.flush(zlib.Z_SYNC_FLUSH)
+        return Deflated(raw + self.data, crc32_combine(zlib.crc32(head), self.crc, self.size), len(head) + self.size)
+
+
+class Deflater:
+    """Deflate a part as it is produced (write() bytes-like pieces in order, then finish())."""
+
+    def __init__(self) -> None:
+        self._c = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        self._out: list[bytes] = []
+        self.crc = 0
+        self.size = 0
+
+    def write(self, piece: bytes | memoryview) -> None:
+        if piece:
+            self.crc = zlib.crc32(piece, self.crc)
+            self.size += len(piece)
+            out = self._c.compress(piece)
+            if out:
+                self._out.append(out)
+
+    def finish(self) -> Deflated:
+        self._out.append(self._c.flush())
+        data = b"".join(self._out)
+        self._out = []
+        return Deflated(data, self.crc, self.size)
+
+
 class Package:
     """Zip members of the workbook: original bytes kept, edits overlaid, deletions remembered."""
 
@@ -86,7 +168,8 @@ class Package:
         self._infos = {i.filename: i for i in infos}
         self.order = [i.filename for i in infos]
         self._changed: dict[str, bytes] = {}
-        self._streams: dict[str, IO[bytes]] = {}   # big new parts spooled to disk (replace_sheet)
+        self._deflated: dict[str, Deflated] = {}   # big parts, deflated once as they were produced
+        self._cache: dict[str, bytes] = {}   # original parts already inflated (a sheet is read by several steps)
         self._deleted: set[str] = set()
         self._added: list[str] = []
 
@@ -94,19 +177,21 @@ class Package:
     def exists(self, name: str) -> bool:
         if name in self._deleted:
             return False
-        return name in self._changed or name in self._streams or name in self._infos
+        return name in self._changed or name in self._deflated or name in self._infos
 
     def read(self, name: str) -> bytes:
         if name in self._deleted:
             raise KeyError(name)
         if name in self._changed:
             return self._changed[name]
-        if name in self._streams:
-            fh = self._streams[name]
-            fh.seek(0)
-            return fh.read()
+        if name in self._deflated:
+            return self._deflated[name].inflate()
+        if name in self._cache:
+            return self._cache[name]
         try:
-            return self._zip.read(name)
+            data = self._zip.read(name)
+            self._cache[name] = data
+            return data
         except KeyError:
             raise
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -117,23 +202,26 @@ class Package:
 
     # --- writing ------------------------------------------------------------------------------
     def write(self, name: str, data: bytes) -> None:
-        self._deleted.discard(name)
-        self._streams.pop(name, None)
-        if name not in self._infos and name not in self._added:
-            self._added.append(name)
+        self._replacing(name)
         self._changed[name] = data
 
-    def write_stream(self, name: str, fh: IO[bytes]) -> None:
-        """A big new part kept in a (spooled) temp file: streamed into the zip at save time."""
+    def write_deflated(self, name: str, part: Deflated) -> None:
+        """A big part already deflated (``Deflater``): stored as it is at save time."""
+        self._replacing(name)
+        self._deflated[name] = part
+
+    def _replacing(self, name: str) -> None:
         self._deleted.discard(name)
         self._changed.pop(name, None)
+        self._deflated.pop(name, None)
+        self._cache.pop(name, None)
         if name not in self._infos and name not in self._added:
             self._added.append(name)
-        self._streams[name] = fh
 
     def delete(self, name: str) -> None:
         self._changed.pop(name, None)
-        self._streams.pop(name, None)
+        self._deflated.pop(name, None)
+        self._cache.pop(name, None)
         self._deleted.add(name)
 
     def unique_name(self, pattern: str) -> str:
@@ -151,7 +239,7 @@ class Package:
                 if name in self._deleted:
                     continue
                 info = self._infos[name]
-                if name in self._changed or name in self._streams:
+                if name in self._changed or name in self._deflated:
                     self._write_member(zout, name, info)
                 else:
                     self._copy_raw(zout, info)
@@ -165,13 +253,11 @@ class Package:
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = old.external_attr if old else 0o600 << 16
         if name in self._changed:
-            zout.writestr(info, self._changed[name], compresslevel=6)
+            zout.writestr(info, self._changed[name], compresslevel=COMPRESS_LEVEL)
             return
-        fh = self._streams[name]
-        fh.seek(0)
-        with zout.open(info, "w", force_zip64=True) as dst:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                dst.write(chunk)
+        part = self._deflated[name]
+        info.CRC, info.compress_size, info.file_size = part.crc, len(part.data), part.size
+        self._write_raw(zout, info, part.data)
 
     def _copy_raw(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         """Copy one member's compressed bytes as they are (CPython's ZipFile has no public raw copy)."""
@@ -191,8 +277,13 @@ class Package:
         new.flag_bits = info.flag_bits & ~0x08   # sizes go in the local header, no data descriptor
         new.external_attr = info.external_attr
         new.create_system = info.create_system
+        self._write_raw(zout, new, raw)
+
+    @staticmethod
+    def _write_raw(zout: zipfile.ZipFile, new: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
+        """Local header + already-compressed bytes; the central directory entry is written at close."""
         new.header_offset = zout.fp.tell()
-        zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+        zip64 = new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT
         zout.fp.write(new.FileHeader(zip64))
         zout.fp.write(raw)
         zout.filelist.append(new)
@@ -276,5 +367,5 @@ def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
 
 
 insert_before_close = _insert_before_close
-__all__ = ["Package", "attrs", "unescape", "escape", "xml_attr", "resolve", "rels_name", "relative",
+__all__ = ["Package", "Deflated", "Deflater", "COMPRESS_LEVEL", "crc32_combine", "attrs", "unescape", "escape", "xml_attr", "resolve", "rels_name", "relative",
            "insert_before_close"]

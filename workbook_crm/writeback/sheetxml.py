@@ -16,6 +16,7 @@ from .package import attrs
 _COL_RE = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_S_ATTR = re.compile(rb'\ss\s*=\s*["\'](\d*)["\']')
 EXCEL_MAX_TEXT = 32767   # characters in one cell: Excel limit
 
 
@@ -43,6 +44,16 @@ def split_ref(ref: str) -> tuple[int, int]:
     if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384):
         raise ValueError(f"cell {ref!r} is outside Excel's grid")
     return row, col
+
+
+_COL_CACHE: dict[bytes, int] = {}
+
+
+def _col_of(letters: bytes) -> int:
+    n = _COL_CACHE.get(letters)
+    if n is None:
+        n = _COL_CACHE[letters] = col_index(letters.decode())
+    return n
 
 
 def make_ref(row: int, col: int) -> str:
@@ -79,8 +90,12 @@ CellFn = Callable[[OldCell], bytes]
 
 @dataclass
 class PatchResult:
-    data: bytes
+    pieces: list[bytes | memoryview]   # the new part, in order (slices of the old one where unchanged)
     formula_dropped: bool
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
 
 
 class SheetPatcher:
@@ -93,6 +108,7 @@ class SheetPatcher:
         p = re.escape(self.p)
         self._row_re = re.compile(b"<" + p + rb"row\b[^>]*?(/?)>")
         self._cell_re = re.compile(b"<" + p + rb"c\b[^>]*?(?:/>|>.*?</" + p + rb"c>)", re.S)
+        self._cell_r = re.compile(rb'\sr="\$?([A-Za-z]{1,3})\$?\d*"')
         self._sd_open = re.compile(b"<" + p + rb"sheetData\b[^>]*?(/?)>")
         self.formula_dropped = False
         self._shared: dict[str, tuple[str, str, int]] = {}   # si -> (formula, origin, last row)
@@ -110,20 +126,32 @@ class SheetPatcher:
         return out
 
     def find_styled(self, styles: set[int]) -> list[tuple[int, int]]:
-        """Cells whose s= is in ``styles`` (our earlier marks), found without parsing rows."""
+        """Cells whose s= is in ``styles`` (our earlier marks), found without parsing rows: one regex
+        scan for the literal ' s="N"' (fast: a literal prefix), then a look back at the tag holding it.
+        Only if the part writes a tab or line break before an attribute does the slow general scan run."""
         if not styles:
             return []
+        xml, p = self.xml, self.p
         alt = b"|".join(str(s).encode() for s in sorted(styles))
-        pat = re.compile(b"<" + re.escape(self.p) + rb'c\b[^>]*?\bs="(?:' + alt + rb')"[^>]*?>')
+        if b'\ts="' in xml or b'\ns="' in xml or b'\rs="' in xml:
+            pat = re.compile(b"<" + re.escape(p) + rb'c\b[^>]*?\bs="(?:' + alt + rb')"[^>]*?>')
+            return [split_ref(r) for m in pat.finditer(xml) if (r := attrs(m.group(0)).get("r"))]
+        ctag = b"<" + p + b"c"
         out = []
-        for m in pat.finditer(self.xml):
-            r = attrs(m.group(0)).get("r")
-            if r:
-                out.append(split_ref(r))
+        for m in re.finditer(rb' s="(?:' + alt + rb')"', xml):
+            lt = xml.rfind(b"<", 0, m.start())
+            if xml.startswith(ctag, lt) and xml[lt + len(ctag): lt + len(ctag) + 1] in (b" ", b"\t", b"\r", b"\n"):
+                r = attrs(xml[lt: xml.index(b">", m.end()) + 1]).get("r")
+                if r:
+                    out.append(split_ref(r))
         return out
 
     # --- the pass ---------------------------------------------------------------------------
     def patch(self, edits: dict[tuple[int, int], CellFn]) -> PatchResult:
+        """Rows to change are found by a byte search for ``<row r="N"`` when every row of the part
+        starts that way (Excel, LibreOffice, openpyxl, XlsxWriter all write it), else by the general
+        scan of every row tag; the general scan also takes over where a row is missing (new rows) or
+        a shared formula's master was overwritten (the group's next cell must get the formula)."""
         xml, p = self.xml, self.p
         by_row: dict[int, dict[int, CellFn]] = {}
         for (r, c), fn in edits.items():
@@ -133,48 +161,72 @@ class SheetPatcher:
         if m is None:
             raise ValueError("worksheet has no <sheetData>")
         col_styles = self.col_styles()
-        out: list[bytes] = []
+        view = memoryview(xml)
+        out: list[bytes | memoryview] = []
         if m.group(1):   # <sheetData/>: nothing yet
-            out.append(xml[: m.start()] + b"<" + p + b"sheetData>")
+            out.append(self._grow_dimension(xml[: m.start()], edits) + b"<" + p + b"sheetData>")
             for r in todo:
                 out.append(self._new_row(r, by_row[r], col_styles))
-            out.append(b"</" + p + b"sheetData>" + xml[m.end():])
-            return self._finish(b"".join(out), edits)
+            out.append(b"</" + p + b"sheetData>")
+            out.append(view[m.end():])
+            return PatchResult(out, self.formula_dropped)
         body, close = m.end(), xml.rfind(b"</" + p + b"sheetData>")
-        out.append(xml[:body])
-        pos, prev, i = body, 0, 0
-        for rm in self._row_re.finditer(xml, body, close):
-            if i >= len(todo) and not self._shared:
-                break
+        out.append(self._grow_dimension(xml[:body], edits))
+        pos, i = body, 0
+        row_open = b"<" + p + b"row"
+        row_close = b"</" + p + b"row>"
+        # inside <sheetData> only <row> elements start with "<row"
+        fast = bool(todo) and xml.count(row_open, body, close) == xml.count(row_open + b' r="', body, close)
+        while fast and i < len(todo) and not self._shared:
+            r = todo[i]
+            at = xml.find(row_open + b' r="%d"' % r, pos, close)
+            if at < 0:
+                break   # a new row: the general scan from here places it
+            rm = self._row_re.match(xml, at)
             tag = rm.group(0)
-            ra = attrs(tag)
-            r = int(ra["r"]) if "r" in ra else prev + 1
-            prev = r
-            while i < len(todo) and todo[i] < r:   # rows that do not exist yet go before this one
-                out.append(xml[pos: rm.start()])
-                pos = rm.start()
-                out.append(self._new_row(todo[i], by_row[todo[i]], col_styles))
-                i += 1
-            in_shared = any(r <= last for _, _, last in self._shared.values())
-            if (i < len(todo) and todo[i] == r) or in_shared:
-                end = rm.end() if rm.group(1) else xml.index(b"</" + p + b"row>", rm.end()) + len(p) + 6
-                fns = by_row[r] if i < len(todo) and todo[i] == r else {}
-                if fns:
-                    i += 1
+            end = rm.end() if rm.group(1) else xml.index(row_close, rm.end()) + len(row_close)
+            row_style = None
+            if b"customFormat" in tag:
+                ra = attrs(tag)
                 row_style = int(ra["s"]) if ra.get("customFormat") in ("1", "true") and "s" in ra else None
-                out.append(xml[pos: rm.start()])
-                out.append(self._patch_row(xml[rm.start(): end], r, fns, row_style, col_styles))
-                pos = end
-        out.append(xml[pos:close])
+            out.append(view[pos:at])
+            out.append(self._patch_row(xml[at:end], r, by_row[r], row_style, col_styles))
+            pos = end
+            i += 1
+        prev = 0
+        if i < len(todo) or self._shared:
+            if pos > body:   # the general scan needs the last row number before pos for r-less rows
+                prev = int(attrs(self._row_re.search(xml, xml.rfind(row_open, body, pos)).group(0)).get("r", 0))
+            for rm in self._row_re.finditer(xml, pos, close):
+                if i >= len(todo) and not self._shared:
+                    break
+                tag = rm.group(0)
+                ra = attrs(tag)
+                r = int(ra["r"]) if "r" in ra else prev + 1
+                prev = r
+                while i < len(todo) and todo[i] < r:   # rows that do not exist yet go before this one
+                    out.append(view[pos: rm.start()])
+                    pos = rm.start()
+                    out.append(self._new_row(todo[i], by_row[todo[i]], col_styles))
+                    i += 1
+                in_shared = any(r <= last for _, _, last in self._shared.values())
+                if (i < len(todo) and todo[i] == r) or in_shared:
+                    end = rm.end() if rm.group(1) else xml.index(row_close, rm.end()) + len(row_close)
+                    fns = by_row[r] if i < len(todo) and todo[i] == r else {}
+                    if fns:
+                        i += 1
+                    row_style = int(ra["s"]) if ra.get("customFormat") in ("1", "true") and "s" in ra else None
+                    out.append(view[pos: rm.start()])
+                    out.append(self._patch_row(xml[rm.start(): end], r, fns, row_style, col_styles))
+                    pos = end
+        out.append(view[pos:close])
         for r in todo[i:]:
             out.append(self._new_row(r, by_row[r], col_styles))
-        out.append(xml[close:])
-        return self._finish(b"".join(out), edits)
-
-    def _finish(self, data: bytes, edits: dict[tuple[int, int], CellFn]) -> PatchResult:
-        return PatchResult(self._grow_dimension(data, edits), self.formula_dropped)
+        out.append(view[close:])
+        return PatchResult(out, self.formula_dropped)
 
     def _grow_dimension(self, data: bytes, edits: dict[tuple[int, int], CellFn]) -> bytes:
+        """``data``: the part up to the start of <sheetData>'s content (<dimension> comes before it)."""
         if not edits:
             return data
         m = re.search(b"<" + re.escape(self.p) + rb'dimension\b[^>]*?\bref="([^"]*)"', data[:4096])
@@ -205,23 +257,35 @@ class SheetPatcher:
             start, inner, tail = row[: start_end - 2] + b">", b"", b"</" + p + b"row>"
         else:
             start, inner, tail = row[:start_end], row[start_end: -(len(p) + 6)], b"</" + p + b"row>"
+        if fns and not self._shared:
+            fast = self._patch_cells(inner, r, fns)
+            if fast is not None:
+                return self._grow_spans(start, fns) + fast + tail
         pending = dict(fns)
         out: list[bytes] = []
         pos, prev = 0, 0
+        cell_r = self._cell_r
+        first = min(pending) if pending else 1 << 30   # the smallest column still to write
         for cm in self._cell_re.finditer(inner):
             cell = cm.group(0)
-            ca = attrs(cell[: cell.index(b">") + 1])
-            c = split_ref(ca["r"])[1] if "r" in ca else prev + 1
+            head_end = cell.index(b">") + 1
+            rm = cell_r.search(cell, 0, head_end)
+            c = _col_of(rm.group(1)) if rm else prev + 1
             prev = c
+            if c < first and not (self._shared and b"<" + p + b"f" in cell):
+                continue   # a cell we neither change nor need to place a new cell before
+            ca = attrs(cell[:head_end])
             for nc in sorted(k for k in pending if k < c):   # new cells go before the next larger column
                 out.append(inner[pos: cm.start()])
                 pos = cm.start()
                 out.append(pending.pop(nc)(self._blank(r, nc, row_style, col_styles)))
+            first = min(pending) if pending else 1 << 30
             if c in pending:
                 self._note_formula(cell, ca, r)
                 out.append(inner[pos: cm.start()])
                 out.append(pending.pop(c)(OldCell(make_ref(r, c), int(ca.get("s", "0")), cell)))
                 pos = cm.end()
+                first = min(pending) if pending else 1 << 30
             elif self._shared and b"<" + p + b"f" in cell:
                 promoted = self._promote(cell, make_ref(r, c))
                 if promoted is not cell:
@@ -239,6 +303,36 @@ class SheetPatcher:
             start = self._grow_spans(start, fns)
         self._shared = {si: v for si, v in self._shared.items() if v[2] > r}
         return start + b"".join(out) + tail
+
+    def _patch_cells(self, inner: bytes, r: int, fns: dict[int, CellFn]) -> bytes | None:
+        """The usual case: every cell to change exists and is found by its ``r="REF"``; None otherwise
+        (new cells must be placed in column order: the general scan of the row does that)."""
+        found = []
+        needle = b"<" + self.p + b'c r="'
+        for c in sorted(fns):
+            ref = make_ref(r, c)
+            at = inner.find(needle + ref.encode() + b'"')
+            if at < 0:
+                return None
+            found.append((at, c, ref))
+        found.sort()
+        out: list[bytes] = []
+        pos = 0
+        for at, c, ref in found:
+            cm = self._cell_re.match(inner, at)
+            if cm is None or at < pos:
+                return None
+            cell = cm.group(0)
+            sm = _S_ATTR.search(cell, 0, cell.index(b">"))
+            if b"<" + self.p + b"f" in cell:
+                self._note_formula(cell, attrs(cell[: cell.index(b">") + 1]), r)
+                if self._shared:   # a shared formula's master: its group's next cell may be in this row
+                    return None
+            out.append(inner[pos:at])
+            out.append(fns[c](OldCell(ref, int(sm.group(1) or b"0") if sm else 0, cell)))
+            pos = cm.end()
+        out.append(inner[pos:])
+        return b"".join(out)
 
     @staticmethod
     def _blank(r: int, c: int, row_style: int | None, col_styles: dict[int, int]) -> OldCell:

@@ -54,6 +54,7 @@ class Styles:
         self.cell_xfs = self._container("cellXfs", ["numFmts", "fonts", "fills", "borders", "cellStyleXfs"])
         if len(self.cell_xfs) == 0:   # a cellXfs without entries: index 0 must exist for s-less cells
             self._append(self.cell_xfs, self._el("xf", numFmtId="0", fontId="0", fillId="0", borderId="0"))
+        self.initial_count = len(self.cell_xfs)   # xfs from the file; later ones are ours, from this session
         self._xf_index: dict[bytes, int] | None = None
         self._clone_cache: dict[tuple[int, str, bool], int] = {}
 
