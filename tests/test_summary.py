@@ -307,3 +307,68 @@ def test_english_messages_and_shared_column_widths(month, tmp_path):
     ws = openpyxl.load_workbook(out)["数据质量"]
     # 客户跟进记录表 (7 CJK characters) fits in column A though later tables there hold short values.
     assert ws.column_dimensions["A"].width >= 14
+
+
+# --- the fast table writer (style.FastSheet) writes what the per-cell path writes -----------------
+
+def _cells(path: Path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, object] = {}
+    for ws in wb.worksheets:
+        out[ws.title] = {
+            "cells": [(c.coordinate, c.value, c.data_type, c.number_format, c.font.b, c.font.color and c.font.color.rgb,
+                       c.fill.fgColor.rgb, c.border.left.style, c.alignment.horizontal)
+                      for row in ws.iter_rows() for c in row],
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+            "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+            "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,
+            "rules": sorted(str(r.sqref) for r in ws.conditional_formatting),
+        }
+    return out
+
+
+def test_fast_tables_write_the_same_cells_as_the_per_cell_path(month, tmp_path, monkeypatch):
+    from datetime import date, datetime
+
+    from workbook_crm.reports import style
+
+    result, findings = month
+    tiers = result.tiers.copy()
+    n = len(tiers)
+    # Mixed Python values in one column: each keeps its own kind (True ≠ 1 ≠ 1.0), ±inf is text.
+    odd = [True, 1, 1.0, "1", None, float("inf"), -0.0, date(2024, 5, 1), datetime(2024, 5, 1, 8, 30),
+           pd.Timestamp("2024-05-02 10:00", tz="Asia/Shanghai"), "=1+1", "电话\x0713812345678", "１３８１２３４５６７８",
+           "", pd.NA, float("nan"), ["list"], 10**20]
+    tiers["备注"] = pd.Series((odd * (n // len(odd) + 1))[:n], dtype=object)
+    tiers["得分"] = [float("-inf") if i % 7 == 0 else i / 3 for i in range(n)]
+    tiers["已签约"] = [i % 2 == 0 for i in range(n)]
+    tiers["签约时间"] = pd.Series(pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC")).where(
+        [i % 5 != 0 for i in range(n)])
+    tiers.loc[7, "客户名称"] = pd.NA
+    ids = tiers["客户编号"].astype(object)
+    ids.iloc[3] = None
+    tiers["编号(object)"] = ids   # an object column of str and None
+    result = MonthResult(**{**result.__dict__, "tiers": tiers})
+    fast = write_summary(result, findings, tmp_path / "fast.xlsx", n_rows_by_sheet=N_ROWS)
+    monkeypatch.setattr(style, "_fast_path_works", lambda: False)
+    slow = write_summary(result, findings, tmp_path / "slow.xlsx", n_rows_by_sheet=N_ROWS)
+    got, want = _cells(fast), _cells(slow)
+    assert list(got) == list(want)
+    for sheet in want:
+        assert got[sheet] == want[sheet], sheet
+    # Both pass every sheet through the same checks as any summary: no formula, masked contact data.
+    assert _leaks(fast) == ([], [])
+    assert not any("<f>" in x for n, x in _xml_parts(fast).items() if n.startswith("xl/worksheets/"))
+    assert CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("客户分层").to_python() == \
+        CalamineWorkbook.from_path(str(slow)).get_sheet_by_name("客户分层").to_python()
+
+
+def test_safe_texts_equals_safe_text_of_each():
+    from workbook_crm.reports.safety import safe_text, safe_texts
+
+    texts = ["a\x00b13812345678", "x@y.com\x01", "１３８１２３４５６７８", "", "abc", "010-62345678转8", "CX20240199999",
+             "a" * 40000, "13812345678\x00", "身份证 110101199001011234", "邮箱：ＺＨＡＮＧ＠abc.com", "138 1234 5678",
+             "0086-13812345678", "1381234567813812345678", "(0755)1234567", "2024-05-10 签约"]
+    for unmask in (False, True):
+        assert safe_texts(texts, unmask=unmask) == [safe_text(t, unmask=unmask) for t in texts]

@@ -10,8 +10,11 @@ substrings in free text and hands each one over, so there is one masking rule in
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 try:  # the normalizers own the masking of one value; fall back while that package is incomplete
     from ..normalize.phones import mask_phone as _mask_one_phone
@@ -66,13 +69,23 @@ _RULES = (
 )
 
 
+# Any phone or digit rule: one search tells whether a text without an @ needs masking at all (most
+# texts with digits, such as customer numbers and dates, do not). Emails need an @ (＠ folds to @).
+_ANY_DIGITS_RULE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _RULES if pattern is not _EMAIL))
+
+
 def mask_text(text: str) -> str:
     """Mask every email-, phone-, ID- and card-like substring of ``text``; the rest stays as typed."""
     if not text:
         return text
     folded = text.translate(_FOLD)
+    has_at = "@" in folded
+    if not has_at and not _ANY_DIGITS_RULE.search(folded):
+        return text
     spans: list[tuple[int, int, str]] = []
     for pattern, mask in _RULES:
+        if pattern is _EMAIL and not has_at:
+            continue
         for m in pattern.finditer(folded):
             if not any(m.start() < e and s < m.end() for s, e, _ in spans):
                 spans.append((m.start(), m.end(), mask(m)))
@@ -102,6 +115,41 @@ def _safe_text(text: str, unmask: bool) -> str:
     if not unmask and _MAYBE_CONTACT.search(text):
         text = mask_text(text)
     return text[:MAX_CELL_CHARS]
+
+
+def _fold_all(text: str) -> str:
+    """``text.translate(_FOLD)`` for a long text (str.translate with a dict is slow per character)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    wide = (codes >= 0xFF01) & (codes < 0xFF5F)
+    if not wide.any():
+        return text
+    return np.where(wide, codes - 0xFEE0, codes).astype(np.uint32).tobytes().decode("utf-32-le")
+
+
+def safe_texts(texts: list[str], *, unmask: bool = False) -> list[str]:
+    """:func:`safe_text` of many distinct texts (a table column): the same results, found faster.
+
+    One scan of all texts joined by NUL (which no masking rule matches, and which the control-character
+    rule removes from every text, so no match can span two texts) finds the few texts that hold
+    something to mask; only those go through :func:`mask_text`.
+    """
+    texts = [t if t.__class__ is str else str(t) for t in texts]
+    if _CONTROL.search("".join(texts)):
+        texts = [_CONTROL.sub("", t) for t in texts]
+    if not unmask and texts:
+        folded = _fold_all("\x00".join(texts))
+        starts, pos = [], 0
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + 1
+        hits = {m.start() for m in _ANY_DIGITS_RULE.finditer(folded)}
+        at = folded.find("@")
+        while at >= 0:
+            hits.add(at)
+            at = folded.find("@", at + 1)
+        for i in {bisect_right(starts, h) - 1 for h in hits}:
+            texts[i] = mask_text(texts[i])
+    return [t[:MAX_CELL_CHARS] for t in texts]
 
 
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
