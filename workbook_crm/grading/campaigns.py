@@ -26,11 +26,14 @@ def campaign_table(clean: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     }, index=c.index)
 
 
-def channel_table(cust: pd.DataFrame, deal_ids: set[str]) -> pd.DataFrame:
-    """信息来源 → 客户数, 成交客户数 (客户类型 成交/长期合作, or a deal), 转化率."""
+def channel_table(cust: pd.DataFrame, in_deals: np.ndarray) -> pd.DataFrame:
+    """信息来源 → 客户数, 成交客户数 (客户类型 成交/长期合作, or a deal), 转化率.
+
+    ``in_deals``: per customer row, whether its 客户编号 appears in 交易记录.
+    """
     if cust.empty:
         return pd.DataFrame(columns=["信息来源", "客户数", "成交客户数", "转化率"])
-    won = cust["customer_type"].isin(DEAL_TYPES) | cust["customer_id"].isin(deal_ids) | cust["last_deal"].notna()
+    won = cust["customer_type"].isin(DEAL_TYPES) | in_deals | cust["last_deal"].notna()
     g = pd.DataFrame({"src": cust["source"].fillna("未填"), "won": won}).groupby("src", sort=True)["won"]
     out = pd.DataFrame({"客户数": g.size(), "成交客户数": g.sum().astype(int)})
     out["转化率"] = np.round(out["成交客户数"] / out["客户数"], 6)

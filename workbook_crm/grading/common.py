@@ -1,4 +1,9 @@
-"""Shared pieces of the grading step: the as-of date, per-customer facts, number wording."""
+"""Shared pieces of the grading step: the as-of date, per-customer facts, number wording.
+
+Speed (issue #7): 客户编号 of every sheet are stripped once and factorized into shared integer codes
+(``Keys``); per-customer facts are numpy reductions over those codes instead of string group-bys,
+and texts are formatted once per distinct value.
+"""
 
 from __future__ import annotations
 
@@ -61,48 +66,158 @@ def nums(df: pd.DataFrame | None, name: str) -> pd.Series:
 
 
 def ids(df: pd.DataFrame | None) -> pd.Series:
-    """客户编号 as stripped strings (None stays None)."""
+    """客户编号 as stripped strings (a missing value stays as it was), object dtype.
+
+    object dtype: pandas 3's Arrow strings make isin/map over 100k ids several times slower.
+    """
     s = col(df, "customer_id")
-    # object dtype: pandas 3's Arrow strings make isin/map over 100k ids several times slower
-    return s.where(s.isna(), s.astype(str).str.strip()).astype(object)
+    arr = s.to_numpy(dtype=object, copy=True)
+    ok = ~pd.isna(arr)
+    if ok.any():
+        vals = arr[ok] if not ok.all() else arr
+        stripped = np.empty(len(vals), dtype=object)
+        stripped[:] = [v.strip() if type(v) is str else str(v).strip() for v in vals]
+        arr[ok] = stripped
+    return pd.Series(arr, index=s.index, dtype=object)
+
+
+class Keys:
+    """客户编号 of the archive, follow-ups, deals and registration sheets as shared integer codes.
+
+    ``codes[sheet]`` has one code per row (-1 when the id is missing); ``n`` codes in all. Per-code
+    arrays are made one longer than ``n`` so that indexing them with -1 gives the fill value.
+    ``ids[sheet]`` is ``ids(sheet)``: each distinct raw id is stripped once, not once per row.
+    """
+
+    SHEETS = (ARCHIVE, FOLLOWUPS, DEALS, REGISTRATION)
+
+    def __init__(self, clean: dict[str, pd.DataFrame]) -> None:
+        self.ids: dict[str, pd.Series] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        per_sheet = []
+        for sheet in self.SHEETS:
+            df = clean.get(sheet)
+            if df is None and sheet != ARCHIVE:
+                continue
+            raw = col(df if df is not None else pd.DataFrame(columns=["customer_id"]), "customer_id")
+            if isinstance(raw.dtype, pd.StringDtype) or pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+                codes, uniq = pd.factorize(raw)
+                stripped = np.empty(len(uniq), dtype=object)
+                stripped[:] = [v.strip() for v in np.asarray(uniq, dtype=object)]
+                values = raw.to_numpy(dtype=object, copy=True)
+                ok = codes >= 0
+                values[ok] = stripped[codes[ok]]
+                self.ids[sheet] = pd.Series(values, index=raw.index, dtype=object)
+            else:  # numbers among the ids: 1 and 1.0 hash alike but read "1" and "1.0"
+                self.ids[sheet] = ids(df)
+                codes, stripped = pd.factorize(self.ids[sheet].to_numpy())
+            per_sheet.append((sheet, codes, stripped))
+        # "C1 " in one sheet and "C1" in another are one customer
+        merged, uniq = pd.factorize(np.concatenate([np.asarray(u, dtype=object) for _, _, u in per_sheet]))
+        self.n = len(uniq)
+        start = 0
+        for sheet, codes, stripped in per_sheet:
+            self.codes[sheet] = np.append(merged[start:start + len(stripped)], -1)[codes]
+            start += len(stripped)
+
+    def count(self, codes: np.ndarray) -> np.ndarray:
+        """Rows per code (length n + 1, the last slot 0)."""
+        return np.bincount(codes[codes >= 0], minlength=self.n + 1)
+
+    def max_date(self, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Latest date per code, NaT when none (length n + 1); values: datetime64 array."""
+        acc = np.full(self.n + 1, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+        ok = codes >= 0
+        np.maximum.at(acc, codes[ok], values.view(np.int64)[ok])
+        return acc.view(values.dtype)
+
+    def min_date(self, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Earliest date per code, NaT when none (length n + 1)."""
+        big = np.iinfo(np.int64).max
+        acc = np.full(self.n + 1, big, dtype=np.int64)
+        ok = (codes >= 0) & ~np.isnat(values)
+        np.minimum.at(acc, codes[ok], values.view(np.int64)[ok])
+        acc[acc == big] = np.iinfo(np.int64).min
+        return acc.view(values.dtype)
+
+    def first_rows(self, codes: np.ndarray) -> np.ndarray:
+        """Position of each code's first row, -1 when it has none (length n + 1)."""
+        out = np.full(self.n + 1, -1, dtype=np.intp)
+        ok = np.flatnonzero(codes >= 0)
+        uniq, first = np.unique(codes[ok], return_index=True)
+        out[uniq] = ok[first]
+        return out
+
+
+def strftime_each(s: pd.Series, fmt: str = "%Y-%m-%d") -> np.ndarray:
+    """``s.dt.strftime(fmt)`` as an object array (None for NaT), formatting each distinct date once."""
+    codes, uniq = pd.factorize(s)
+    table = np.empty(len(uniq) + 1, dtype=object)
+    if len(uniq):
+        table[:-1] = np.asarray(pd.Series(uniq).dt.strftime(fmt), dtype=object)
+    table[-1] = None
+    return table[codes]
+
+
+def date_objects(s: pd.Series, missing: object = None) -> pd.Series:
+    """``s.dt.date`` with ``missing`` for NaT (``.where(s.notna(), None)`` when None), each distinct
+    date converted once."""
+    codes, uniq = pd.factorize(s)
+    if not len(uniq):  # all NaT: pandas keeps a datetime dtype here; give exactly what it gives
+        return s.dt.date if missing is pd.NaT else s.dt.date.where(s.notna(), None)
+    table = np.empty(len(uniq) + 1, dtype=object)
+    table[:-1] = [t.date() for t in uniq]
+    table[-1] = missing
+    return pd.Series(table[codes], index=s.index, dtype=object)
+
+
+def remap(values: pd.Series, table: dict) -> pd.Series:
+    """``values.map(table)`` (same values and dtype), looking up each distinct value once."""
+    codes, uniq = pd.factorize(values)
+    mapper = pd.Series(table)
+    at = np.append(mapper.index.get_indexer(uniq), -1)[codes]
+    return pd.Series(mapper.array.take(at, allow_fill=True), index=values.index)
+
+
+def lookup(values: pd.Series, table: dict, dtype: str = "float64") -> np.ndarray:
+    """``values.map(table)`` as an array (NaN when absent), looking up each distinct value once."""
+    codes, uniq = pd.factorize(values)
+    per = np.array([table.get(u, np.nan) for u in uniq] + [np.nan], dtype=dtype)
+    return per[codes]
 
 
 def _fmt_num(v: float, digits: int = 2) -> str:
     return f"{round(float(v), digits):.{digits}f}".rstrip("0").rstrip(".")
 
 
-def fmt_wan(yuan: pd.Series) -> pd.Series:
+def wan(v: float) -> str:
     """500000.0 → "50万" (the unit 年合作金额 is kept in)."""
-    return _fmt(yuan, lambda v: _fmt_num(v / 10_000) + "万")
+    return _fmt_num(v / 10_000) + "万"
 
 
-def fmt_pct(frac: pd.Series) -> pd.Series:
-    return _fmt(frac, lambda v: _fmt_num(v * 100, 1) + "%")
+def pct(v: float) -> str:
+    """0.85 → "85%"."""
+    return _fmt_num(v * 100, 1) + "%"
 
 
-def fmt_score(v: pd.Series) -> pd.Series:
-    return _fmt(v, lambda x: _fmt_num(x, 2))
+def score(v: float) -> str:
+    """4.60 → "4.6"."""
+    return _fmt_num(v, 2)
 
 
-def _fmt(s: pd.Series, f) -> pd.Series:
-    """Format each distinct value once (100k customers share few distinct amounts)."""
-    uniq = s.dropna().unique()
-    table = {u: f(u) for u in uniq}
-    return s.map(table).astype("object")
-
-
-def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules) -> pd.DataFrame:
+def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys | None = None) -> pd.DataFrame:
     """One row per 客户档案 customer with the facts every computation needs.
 
     Index = Excel row of the archive. Deal facts merge 客户档案 dates with 交易记录 when it exists;
     年合作金额 comes from the archive, or from 交易记录 (last 12 months) when the archive cell is blank
-    and the customer appears there.
+    and the customer appears there. Column ``code`` is the customer's ``Keys`` code.
     """
+    keys = keys or Keys(clean)
     arch = clean.get(ARCHIVE)
     if arch is None:
         arch = pd.DataFrame(columns=["customer_id"])
     out = pd.DataFrame(index=arch.index)
-    out["customer_id"] = ids(arch)
+    out["customer_id"] = keys.ids[ARCHIVE].set_axis(arch.index)
     for name in ("name", "industry", "owner", "customer_type", "urgency", "source"):
         out[name] = col(arch, name)
     out["amount"] = nums(arch, "annual_amount_yuan")
@@ -116,19 +231,37 @@ def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules) -> pd.Data
     asof_ts = pd.Timestamp(asof)
     deals = clean.get(DEALS)
     out["has_deals_sheet"] = deals is not None
+    cust_codes = keys.codes[ARCHIVE]
     if deals is not None and len(deals):
-        d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date"), "amt": nums(deals, "amount_yuan")})
-        d = d[d["cid"].notna() & (d["date"].isna() | (d["date"] <= asof_ts))]
-        g = d.groupby("cid")
-        key = out["customer_id"]
-        first_deal = pd.concat([first_deal, key.map(g["date"].min())], axis=1).min(axis=1)
-        last_deal = pd.concat([last_deal, key.map(g["date"].max())], axis=1).max(axis=1)
-        recent = d[d["date"] > months_back(asof, 12)].groupby("cid")["amt"].sum(min_count=0)
-        seen = key.isin(g.size().index)
-        fill = out["amount"].isna() & seen
-        out.loc[fill, "amount"] = key[fill].map(recent).fillna(0.0)
-        out.loc[fill, "amount_from_deals"] = True
+        d_date = dates(deals, "deal_date")
+        keep = (keys.codes[DEALS] >= 0) & (d_date.isna() | (d_date <= asof_ts)).to_numpy()
+        code = keys.codes[DEALS][keep]
+        when = d_date.to_numpy()[keep]
+        dmin = keys.min_date(code, when)[cust_codes]
+        dmax = keys.max_date(code, when)[cust_codes]
+        first_deal = pd.Series(_fmin(first_deal.to_numpy(), dmin), index=out.index)
+        last_deal = pd.Series(_fmax(last_deal.to_numpy(), dmax), index=out.index)
+        seen = keys.count(code)[cust_codes] > 0
+        fill = out["amount"].isna().to_numpy() & seen
+        if fill.any():
+            recent = when > np.datetime64(months_back(asof, 12))
+            amt = nums(deals, "amount_yuan").to_numpy()[keep][recent]
+            sums = pd.Series(amt).groupby(code[recent]).sum(min_count=0)
+            per = np.zeros(keys.n + 1)
+            per[sums.index.to_numpy()] = sums.to_numpy()
+            out.loc[fill, "amount"] = per[cust_codes[fill]]
+            out.loc[fill, "amount_from_deals"] = True
     out["first_deal"] = pd.to_datetime(first_deal)
     out["last_deal"] = pd.to_datetime(last_deal)
+    out["code"] = cust_codes
     return out
 
+
+def _fmin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    t = np.promote_types(a.dtype, b.dtype)
+    return np.fmin(a.astype(t), b.astype(t))
+
+
+def _fmax(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    t = np.promote_types(a.dtype, b.dtype)
+    return np.fmax(a.astype(t), b.astype(t))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import fmt_pct, fmt_score, fmt_wan, months_back
+from .common import months_back, pct, score, strftime_each, wan
 
 LEVELS = ("S", "A", "B")
 GRADES = ("S", "A", "B", "C")
@@ -29,47 +29,60 @@ def _thresholds(rules: Rules, level: str) -> tuple[float, float, float]:
             getattr(rules, f"{p}_satisfaction"))
 
 
-def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.DataFrame:
-    """客户等级 and 评级依据 for each customer row of ``customer_frame``."""
-    amount, renewal, sat = cust["amount"], cust["renewal_rate"], cust["satisfaction"]
-    metrics = (("年合作金额", amount, fmt_wan(amount), fmt_wan),
-               ("续约率", renewal, fmt_pct(renewal), fmt_pct),
-               ("满意度", sat, fmt_score(sat), fmt_score))
-    holds: dict[str, np.ndarray] = {}
-    parts: dict[str, pd.Series] = {}
-    for level in LEVELS:
-        ok_all = np.ones(len(cust), dtype=bool)
-        texts = []
-        for (label, values, shown, fmt), threshold in zip(metrics, _thresholds(rules, level), strict=True):
-            ok = (values >= threshold - _EPS).to_numpy()
-            ok_all &= ok
-            t = fmt(pd.Series([threshold])).iloc[0]
-            text = pd.Series(np.where(ok, label + " " + shown.fillna("") + " ≥ " + t,
-                                      label + " " + shown.fillna("") + " < " + t), index=cust.index)
-            text[values.isna()] = f"{label} 缺失"
-            texts.append(text)
-        holds[level] = ok_all
-        parts[level] = texts[0] + "；" + texts[1] + "；" + texts[2]
-    grade = np.select([holds["S"], holds["A"], holds["B"]], ["S", "A", "B"], "C").astype(object)
+def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Series | None = None) -> pd.DataFrame:
+    """客户等级 and 评级依据 for each customer row of ``customer_frame``.
+
+    ``extra``: text appended to the reason after "；" where not empty (the tier's missing inputs).
+    Each condition's words are built once per distinct value, then joined row by row.
+    """
+    metrics = (("年合作金额", cust["amount"], wan), ("续约率", cust["renewal_rate"], pct),
+               ("满意度", cust["satisfaction"], score))
+    thresholds = [_thresholds(rules, level) for level in LEVELS]
+    n = len(cust)
+    holds = np.ones((len(LEVELS), n), dtype=bool)
+    # texts[level][metric]: the condition's words per row
+    texts: list[list[np.ndarray]] = [[] for _ in LEVELS]
+    for m, (label, values, fmt) in enumerate(metrics):
+        codes, uniq = pd.factorize(values)
+        shown = [fmt(v) for v in uniq]
+        missing = f"{label} 缺失"
+        for li in range(len(LEVELS)):
+            threshold = thresholds[li][m]
+            ok_u = uniq >= threshold - _EPS
+            holds[li] &= np.append(ok_u, False)[codes]
+            t = fmt(threshold)
+            table = np.empty(len(uniq) + 1, dtype=object)
+            table[:-1] = [f"{label} {v} {'≥' if ok else '<'} {t}" for v, ok in zip(shown, ok_u, strict=True)]
+            table[-1] = missing
+            texts[li].append(table[codes])
+    grade = np.select([holds[0], holds[1], holds[2]], ["S", "A", "B"], "C").astype(object)
     # the conditions shown: S's own for S, otherwise those of the level above
-    shown = np.select([grade == "S", grade == "A", grade == "B"],
-                      [parts["S"], parts["S"], parts["A"]], parts["B"]).astype(object)
-    reason = pd.Series(shown, index=cust.index, dtype=object)
+    level_shown = np.select([grade == "S", grade == "A", grade == "B"], [0, 0, 1], 2)
 
     last = cust["last_deal"]
     cutoff = months_back(asof, rules.no_deal_months_c)
     stale = (last < cutoff).to_numpy()
-    n = rules.no_deal_months_c
+    k = rules.no_deal_months_c
+    tail = np.full(n, "", dtype=object)
     if stale.any():
-        stale_text = f"连续{n}个月无合作（最近合作 " + last.dt.strftime("%Y-%m-%d").fillna("") + "）"
-        reason = reason.where(~stale, reason + "；" + stale_text)
-        grade = np.where(stale, "C", grade).astype(object)
+        when = strftime_each(last[stale])
+        tail[stale] = [f"；连续{k}个月无合作（最近合作 {w}）" for w in when]
+        grade[stale] = "C"
     has_deal_info = cust["last_deal"].notna() | cust["first_deal"].notna()
     unknown = (~has_deal_info & cust["amount"].notna()).to_numpy()
     if unknown.any():
-        reason = reason.where(~unknown, reason + f"；最近合作时间 缺失（未检查连续{n}个月无合作）")
+        tail[unknown] += f"；最近合作时间 缺失（未检查连续{k}个月无合作）"
     from_deals = cust["amount_from_deals"].to_numpy(dtype=bool)
     if from_deals.any():
-        reason = reason.where(~from_deals, reason + "；年合作金额取自交易记录近12个月")
-    reason = reason + " → " + pd.Series(grade, index=cust.index)
-    return pd.DataFrame({"grade": grade, "reason": reason}, index=cust.index)
+        tail[from_deals] += "；年合作金额取自交易记录近12个月"
+    after = np.full(n, "", dtype=object)
+    if extra is not None:
+        e = extra.to_numpy(dtype=object)
+        has = e != ""
+        after[has] = "；" + e[has]
+    pieces = np.stack([np.stack(t) for t in texts])  # level, metric, row
+    rows = np.arange(n)
+    a, r, s = (pieces[level_shown, m, rows] for m in range(3))
+    reason = [f"{a1}；{r1}；{s1}{t1} → {g1}{x1}" for a1, r1, s1, t1, g1, x1 in zip(a, r, s, tail, grade, after, strict=True)]
+    return pd.DataFrame({"grade": grade, "reason": pd.Series(reason, index=cust.index, dtype=None if n else object)},
+                        index=cust.index)

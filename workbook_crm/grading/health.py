@@ -19,65 +19,71 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import DEALS, dates, ids, months_back
+from .common import DEALS, FOLLOWUPS, Keys, dates, months_back
 
 
-def contacts(followups: pd.DataFrame | None, asof: date) -> pd.DataFrame:
-    """Follow-up rows that are contacts which happened (not 未开始/已取消, dated ≤ asof)."""
+def contacts(followups: pd.DataFrame | None, asof: date, keys: Keys) -> pd.DataFrame:
+    """Follow-up rows that are contacts which happened (not 未开始/已取消, dated ≤ asof).
+
+    Columns: code (``Keys`` code of the customer), date, status.
+    """
     if followups is None or "follow_date" not in followups.columns:
-        return pd.DataFrame({"cid": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+        return pd.DataFrame({"code": pd.Series(dtype=np.intp), "date": pd.Series(dtype="datetime64[ns]"),
                              "status": pd.Series(dtype=object)})
-    f = pd.DataFrame({"cid": ids(followups), "date": dates(followups, "follow_date"),
-                      "status": followups.get("status", pd.Series(None, index=followups.index, dtype=object))},
-                     index=followups.index)
-    happened = ~f["status"].isin(("未开始", "已取消"))
-    return f[f["cid"].notna() & f["date"].notna() & (f["date"] <= pd.Timestamp(asof)) & happened]
+    code = keys.codes[FOLLOWUPS]
+    when = dates(followups, "follow_date")
+    status = followups.get("status", pd.Series(None, index=followups.index, dtype=object))
+    happened = ~status.isin(("未开始", "已取消"))
+    keep = (code >= 0) & (when.notna() & (when <= pd.Timestamp(asof)) & happened).to_numpy()
+    return pd.DataFrame({"code": code[keep], "date": when[keep], "status": status[keep]},
+                        index=followups.index[keep])
 
 
-def interaction_score(cust: pd.DataFrame, done: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
+def interaction_score(cust: pd.DataFrame, done: pd.DataFrame, rules: Rules, asof: date, keys: Keys) -> pd.Series:
     typed = cust["interaction"]
     if done.empty:
         return typed
     start = months_back(asof, rules.interaction_months)
-    recent = done[done["date"] > start].groupby("cid").size()
-    per_month = cust["customer_id"].map(recent).fillna(0) / rules.interaction_months
+    recent = keys.count(done["code"].to_numpy()[(done["date"] > start).to_numpy()])
+    per_month = recent[cust["code"].to_numpy()] / rules.interaction_months
     score = np.select([per_month >= rules.interaction_5, per_month >= rules.interaction_4,
                        per_month >= rules.interaction_3, per_month >= rules.interaction_2], [5, 4, 3, 2], 1)
     return pd.Series(score, index=cust.index, dtype="float64")
 
 
-def stability_score(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date) -> pd.Series:
+def stability_score(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date,
+                    keys: Keys) -> pd.Series:
     typed = cust["stability"]
     deals = clean.get(DEALS)
     if deals is None or not len(deals):
         return typed
     n = rules.stability_months
-    d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date")}).dropna()
+    code = keys.codes[DEALS]
+    when = dates(deals, "deal_date")
     asof_ts = pd.Timestamp(asof)
-    d = d[(d["date"] > months_back(asof, n)) & (d["date"] <= asof_ts)]
+    keep = (code >= 0) & (when.notna() & (when > months_back(asof, n)) & (when <= asof_ts)).to_numpy()
+    w = when[keep]
     # months counted back from asof: 0 = the month ending at asof, n-1 the oldest
-    age = (asof_ts.year - d["date"].dt.year) * 12 + (asof_ts.month - d["date"].dt.month)
-    d = d.assign(age=age.clip(0, n - 1))
-    active = d.drop_duplicates(["cid", "age"]).groupby("cid").size()
+    age = ((asof_ts.year - w.dt.year) * 12 + (asof_ts.month - w.dt.month)).clip(0, n - 1).to_numpy()
+    pairs = np.unique(code[keep].astype(np.int64) * n + age)
+    active = np.bincount(pairs // n, minlength=keys.n + 1)
     first = cust["first_deal"]
     first_age = (asof_ts.year - first.dt.year) * 12 + (asof_ts.month - first.dt.month)
     window = first_age.add(1).clip(1, n).fillna(n)
-    share = (cust["customer_id"].map(active).fillna(0) / window).clip(0, 1)
-    seen = cust["customer_id"].isin(set(ids(deals).dropna()))
+    cc = cust["code"].to_numpy()
+    share = (pd.Series(active[cc].astype("float64"), index=cust.index) / window).clip(0, 1)
+    seen = keys.count(code)[cc] > 0
     return (1 + 4 * share).round(1).where(seen, typed)
 
 
 def health(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, rules: Rules,
-           asof: date) -> pd.DataFrame:
+           asof: date, keys: Keys) -> pd.DataFrame:
     """健康度得分 (mean of the available dimensions) and 健康度等级."""
-    dims = pd.DataFrame({"stability": stability_score(cust, clean, rules, asof),
-                         "interaction": interaction_score(cust, done, rules, asof),
+    dims = pd.DataFrame({"stability": stability_score(cust, clean, rules, asof, keys),
+                         "interaction": interaction_score(cust, done, rules, asof, keys),
                          "satisfaction": cust["satisfaction"], "dependency": cust["dependency"]})
     score = dims.mean(axis=1, skipna=True).round(2)
     band = np.select([score >= rules.health_excellent, score >= rules.health_good, score >= rules.health_fair,
                       score.notna()], ["优秀", "良好", "一般", "较差"], "").astype(object)
     band[band == ""] = None
     return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object))
-
-
-

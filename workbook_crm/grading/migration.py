@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import HISTORY, col, ids
+from .common import HISTORY, col, ids, lookup
 
 RANK = {"S": 4, "A": 3, "B": 2, "C": 1}
 ABSENT = "—"
@@ -30,17 +30,38 @@ def previous(clean: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:
 
 
 def migration(now: pd.DataFrame, prev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-customer changes, matrix 上月等级 × 本月等级). ``now`` has customer_id, name, grade."""
-    cur = now[["customer_id", "name", "grade"]].dropna(subset=["customer_id"]).drop_duplicates("customer_id")
-    m = cur.merge(prev[["customer_id", "name", "grade"]], on="customer_id", how="outer",
-                  suffixes=("", "_prev"), indicator=True)
-    r_now, r_prev = m["grade"].map(RANK), m["grade_prev"].map(RANK)
-    change = np.select([m["_merge"] == "left_only", m["_merge"] == "right_only", r_now > r_prev,
-                        r_now < r_prev], ["新增", "流失", "升级", "降级"], "不变")
-    out = pd.DataFrame({"客户编号": m["customer_id"], "客户名称": m["name"].fillna(m["name_prev"]),
-                        "上月等级": m["grade_prev"].fillna(ABSENT), "本月等级": m["grade"].fillna(ABSENT),
-                        "变化": change})
+    """(per-customer changes, matrix 上月等级 × 本月等级). ``now`` has customer_id, name, grade.
+
+    An outer join of this month (first row per 客户编号) and last month on 客户编号, sorted by 客户编号:
+    one factorize and an Arrow sort instead of ``merge`` + object ``sort_values`` (100k on both sides).
+    """
+    cur = now[["customer_id", "name", "grade"]]
+    cur = cur[cur["customer_id"].notna()]
+    prev = prev[["customer_id", "name", "grade"]]
+    codes, uniq = pd.factorize(np.concatenate([cur["customer_id"].to_numpy(dtype=object),
+                                               prev["customer_id"].to_numpy(dtype=object)]))
+    k = len(uniq)
+    c_now, c_prev = codes[:len(cur)], codes[len(cur):]
+    now_row = np.full(k, -1, dtype=np.intp)
+    u, first = np.unique(c_now, return_index=True)
+    now_row[u] = first
+    prev_row = np.full(k, -1, dtype=np.intp)
+    prev_row[c_prev] = np.arange(len(c_prev))  # 分级历史 rows of a month are one per 客户编号
+
+    def pick(column: pd.Series, rows: np.ndarray) -> pd.Series:
+        """column's values at rows, NaN where -1 (the outer join's missing side), same dtype."""
+        values = np.append(column.to_numpy(dtype=object), np.nan)
+        return pd.Series(values[rows], dtype=column.dtype)
+
+    name, grade = pick(cur["name"], now_row), pick(cur["grade"], now_row)
+    name_prev, grade_prev = pick(prev["name"], prev_row), pick(prev["grade"], prev_row)
+    r_now, r_prev = lookup(grade, RANK), lookup(grade_prev, RANK)
+    change = np.select([prev_row < 0, now_row < 0, r_now > r_prev, r_now < r_prev], ["新增", "流失", "升级", "降级"], "不变")
+    out = pd.DataFrame({"客户编号": pd.Series(uniq, dtype=object), "客户名称": name.fillna(name_prev),
+                        "上月等级": grade_prev.fillna(ABSENT), "本月等级": grade.fillna(ABSENT), "变化": change})
     order = [*RANK, ABSENT]
     matrix = pd.crosstab(pd.Categorical(out["上月等级"], order), pd.Categorical(out["本月等级"], order),
                          dropna=False).rename_axis(index="上月等级", columns="本月等级")
-    return out.sort_values("客户编号", kind="stable").reset_index(drop=True), matrix
+    # ids are distinct strings: Arrow's sort (code point order, as Python's) gives sort_values' order
+    by_id = pd.Series(uniq, dtype="str").argsort(kind="stable").to_numpy()
+    return out.take(by_id).reset_index(drop=True), matrix

@@ -10,13 +10,24 @@ import pandas as pd
 from ..rules import Rules
 from ..schema.computed import HISTORY_COLUMNS, TIERS_COLUMNS
 from .campaigns import campaign_table, channel_table
-from .common import DEALS, FOLLOWUPS, col, customer_frame, dates, ids, month_bounds, months_back, nums
+from .common import (
+    DEALS,
+    FOLLOWUPS,
+    Keys,
+    col,
+    customer_frame,
+    date_objects,
+    dates,
+    month_bounds,
+    months_back,
+    remap,
+)
 from .gaps import Target, gap_analysis
 from .grades import grade_customers
 from .health import contacts, health
 from .migration import migration, previous
 from .model import MonthResult
-from .reminders import NEVER, OVERDUE, reminders
+from .reminders import reminders
 from .rfm import rfm
 from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_tier
 
@@ -29,18 +40,18 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     """
     rules = rules or Rules.defaults()
     month, first_day, asof = month_bounds(month, today)
-    cust = customer_frame(clean, asof, rules)
-    done = contacts(clean.get(FOLLOWUPS), asof)
-    g = grade_customers(cust, rules, asof)
+    keys = Keys(clean)
+    cust = customer_frame(clean, asof, rules, keys)
+    done = contacts(clean.get(FOLLOWUPS), asof, keys)
     tier = quadrant(cust, rules)
+    g = grade_customers(cust, rules, asof, extra=tier_reason(cust, tier, rules))
     interval = interval_days(cust, tier, g["grade"], rules)
-    h = health(cust, clean, done, rules, asof)
-    rem, last = reminders(cust, interval, clean, done, rules, asof)
-    r = rfm(cust, clean, rules, asof)
-    why_tier = tier_reason(cust, tier, rules)
-    reason = g["reason"].where(why_tier == "", g["reason"] + "；" + why_tier)
-    late_ids = set(rem.loc[rem["提醒类型"].isin((OVERDUE, NEVER)), "客户编号"])
-    status = np.where(cust["customer_id"].isin(late_ids), "逾期", np.where(last.isna(), "未跟进", "正常"))
+    h = health(cust, clean, done, rules, asof, keys)
+    rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
+    r = rfm(cust, clean, rules, asof, keys)
+    reason = g["reason"]
+    late, n_late = _late(cust, late_rows, keys)
+    status = np.where(late, "逾期", np.where(last.isna(), "未跟进", "正常"))
     tiers = pd.DataFrame({
         "客户编号": cust["customer_id"], "客户名称": cust["name"], "所属行业": cust["industry"],
         "负责人": cust["owner"], "年交易额(万元)": (cust["amount"] / 10_000).round(4),
@@ -48,9 +59,9 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "客户分层": tier, "价值层级": value_tier(cust, rules), "生命周期阶段": lifecycle(cust, rules, asof),
         "健康度得分": h["score"], "健康度等级": h["band"],
         "RFM分群": r["RFM分群"] if r is not None else None,
-        "维护频率": tier.map({k: v[0] for k, v in TIER_PLAYBOOK.items()}), "维护周期(天)": interval,
-        "关键维护动作": tier.map({k: v[1] for k, v in TIER_PLAYBOOK.items()}),
-        "最近跟进日期": last.dt.date.where(last.notna(), None), "跟进状态": status, "评级依据": reason,
+        "维护频率": remap(tier, {k: v[0] for k, v in TIER_PLAYBOOK.items()}), "维护周期(天)": interval,
+        "关键维护动作": remap(tier, {k: v[1] for k, v in TIER_PLAYBOOK.items()}),
+        "最近跟进日期": date_objects(last), "跟进状态": status, "评级依据": reason,
     }, index=cust.index)[list(TIERS_COLUMNS)]
     if r is not None:
         tiers = tiers.join(r[["R分", "F分", "M分"]])
@@ -59,18 +70,19 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
                                           "grade": g["grade"]}), prev)
     camp = campaign_table(clean)
-    deal_ids = set(ids(clean[DEALS]).dropna()) if DEALS in clean else set()
-    channels = channel_table(cust, deal_ids)
+    in_deals = (keys.count(keys.codes[DEALS])[cust["code"].to_numpy()] > 0 if DEALS in keys.codes
+                else np.zeros(len(cust), dtype=bool))
+    channels = channel_table(cust, in_deals)
 
     def measure(indicator: str, target: Target) -> float | None:
-        return _measure(indicator, target, clean, cust, tier, prev, camp, channels, asof, first_day)
+        return _measure(indicator, target, clean, cust, tier, prev, camp, channels, asof, first_day, keys)
 
     evaluation, actuals, gap_findings = gap_analysis(clean, measure, rules, cells)
     findings = list(gap_findings)
-    owners = _owners(tiers, clean, late_ids, first_day, asof)
+    owners = _owners(tiers, cust, clean, late, first_day, asof, keys)
     history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
                             "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],
-                            "健康度得分": h["score"].map(lambda v: f"{v:g}", na_action="ignore")},
+                            "健康度得分": _fmt_g(h["score"])},
                            index=cust.index)[list(HISTORY_COLUMNS)].reset_index(drop=True)
     counts = tiers["客户等级"].value_counts()
     kpis: dict[str, float | int] = {
@@ -78,7 +90,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "本月新增": int(((cust["first_contact"] >= pd.Timestamp(first_day))
                          & (cust["first_contact"] <= pd.Timestamp(asof))).sum()),
         **{k: int(counts.get(k, 0)) for k in ("S", "A", "B", "C")},
-        "逾期跟进": len(late_ids),
+        "逾期跟进": n_late,
         "KPI达标": int((evaluation["达标情况"] == "达标").sum()) if evaluation is not None else 0,
         "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
     }
@@ -88,8 +100,37 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
                        findings=findings)
 
 
+def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.ndarray, int]:
+    """(rows whose 客户编号 has an 逾期未跟进 / 从未跟进 reminder, how many distinct 客户编号).
+
+    Blank 客户编号 keep pandas' ``isin`` / ``set`` reading (None matches None, NaN matches NaN).
+    """
+    cc = cust["code"].to_numpy()
+    late_code = np.zeros(keys.n + 1, dtype=bool)
+    late_code[cc[late_rows & (cc >= 0)]] = True
+    late = late_code[cc]
+    blank = cc < 0
+    blank_late = set(cust["customer_id"].to_numpy()[late_rows & blank])
+    if blank_late:
+        late[blank] = cust["customer_id"][blank].isin(blank_late).to_numpy()
+    else:
+        late[blank] = False
+    return late, int(late_code[:-1].sum()) + len(blank_late)
+
+
+def _fmt_g(v: pd.Series) -> pd.Series:
+    """f"{v:g}" per value (NaN stays), each distinct score formatted once."""
+    codes, uniq = pd.factorize(v)
+    if not len(uniq):
+        return v.map(lambda x: f"{x:g}", na_action="ignore")
+    table = np.empty(len(uniq) + 1, dtype=object)
+    table[:-1] = [f"{u:g}" for u in uniq]
+    table[-1] = np.nan
+    return pd.Series(table[codes], index=v.index)
+
+
 def _measure(indicator: str, target: Target, clean, cust, tier, prev, camp, channels, asof: date,
-             first_day: date) -> float | None:
+             first_day: date, keys: Keys) -> float | None:
     """实际值 the workbook itself can tell (issue #4 item 5); None when it cannot."""
     asof_ts = pd.Timestamp(asof)
     if "留存率" in indicator:
@@ -126,16 +167,19 @@ def _measure(indicator: str, target: Target, clean, cust, tier, prev, camp, chan
         s = cust["satisfaction"].dropna()
         return float(round(s.mean(), 4)) if len(s) else None
     if "复购率" in indicator and DEALS in clean:
-        deals = clean[DEALS]
-        d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date"), "amt": nums(deals, "amount_yuan")})
-        n = d[(d["date"] > months_back(asof, 12)) & (d["date"] <= asof_ts)].groupby("cid").size()
+        when = dates(clean[DEALS], "deal_date")
+        inside = ((when > months_back(asof, 12)) & (when <= asof_ts)).to_numpy()
+        n = keys.count(keys.codes[DEALS][inside])
+        n = n[n > 0]
         return float((n >= 2).mean()) if len(n) else None
     return None
 
 
-def _owners(tiers: pd.DataFrame, clean, late_ids: set, first_day: date, asof: date) -> pd.DataFrame:
+def _owners(tiers: pd.DataFrame, cust: pd.DataFrame, clean, late: np.ndarray, first_day: date, asof: date,
+            keys: Keys) -> pd.DataFrame:
     """负责人, 客户数, S, A, B, C, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
-    t = tiers.assign(负责人=tiers["负责人"].fillna("未分配"), 逾期=tiers["客户编号"].isin(late_ids))
+    t = pd.DataFrame({"负责人": tiers["负责人"].fillna("未分配"), "客户等级": tiers["客户等级"], "逾期": late},
+                     index=tiers.index)
     out = pd.crosstab(t["负责人"], t["客户等级"]).reindex(columns=["S", "A", "B", "C"], fill_value=0)
     out.insert(0, "客户数", out.sum(axis=1))
     out["逾期"] = t.groupby("负责人")["逾期"].sum()
@@ -144,10 +188,10 @@ def _owners(tiers: pd.DataFrame, clean, late_ids: set, first_day: date, asof: da
     out["跟进完成率"] = np.nan
     if f is not None and len(f):
         d, st = dates(f, "follow_date"), col(f, "status")
-        inside = (d >= pd.Timestamp(first_day)) & (d <= pd.Timestamp(asof)) & (st != "已取消")
-        owner_of = t.drop_duplicates("客户编号").set_index("客户编号")["负责人"]
-        who = ids(f).map(owner_of).fillna(col(f, "follower")).fillna("未分配")
-        m = pd.DataFrame({"who": who[inside], "done": (st[inside] == "已完成")})
+        inside = ((d >= pd.Timestamp(first_day)) & (d <= pd.Timestamp(asof)) & (st != "已取消")).to_numpy()
+        who = _owner_of(t["负责人"], cust, keys.first_rows, keys.codes[FOLLOWUPS][inside], f.index[inside])
+        who = who.fillna(col(f, "follower")[inside]).fillna("未分配")
+        m = pd.DataFrame({"who": who, "done": (st[inside] == "已完成")})
         g = m.groupby("who")["done"]
         out["本月跟进"] = g.size().reindex(out.index).fillna(0).astype(int)
         out["跟进完成率"] = g.mean().reindex(out.index).round(4)
@@ -155,3 +199,17 @@ def _owners(tiers: pd.DataFrame, clean, late_ids: set, first_day: date, asof: da
 
 
 
+
+
+def _owner_of(owner: pd.Series, cust: pd.DataFrame, first_rows, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """负责人 of each follow-up row's customer (its first archive row; NaN when not in the archive)."""
+    cust_codes = cust["code"].to_numpy()
+    first = first_rows(cust_codes)
+    # as pandas' map did: a blank 客户编号 meets the first archive row holding NaN (a None key matches nothing)
+    ids = cust["customer_id"].to_numpy()
+    nan_rows = [i for i in np.flatnonzero(cust_codes < 0) if ids[i] is not None]
+    if nan_rows:
+        first[-1] = nan_rows[0]
+    pos = first[codes]
+    vals = np.append(owner.to_numpy(dtype=object), np.nan)
+    return pd.Series(vals[pos], index=index, dtype=object)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import FOLLOWUPS, REGISTRATION, col, dates, ids
+from .common import FOLLOWUPS, REGISTRATION, Keys, col, date_objects, dates, strftime_each
 
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
 OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = "逾期未跟进", "从未跟进", "下一步逾期", "即将到期", "下一步即将到期"
@@ -60,27 +60,30 @@ class _Days:
         return out
 
 
-def last_contacts(clean: dict[str, pd.DataFrame], done: pd.DataFrame) -> pd.Series:
-    """Last contact date per 客户编号 from the follow-up log and 客户信息登记表 最近跟进时间."""
-    last = done.groupby("cid")["date"].max()
+def last_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, keys: Keys) -> pd.Series:
+    """Last contact date per customer row from the follow-up log and 客户信息登记表 最近跟进时间."""
+    cc = cust["code"].to_numpy()
+    when = done["date"].to_numpy()
+    if not np.issubdtype(when.dtype, np.datetime64):
+        when = when.astype("datetime64[ns]")
+    last = keys.max_date(done["code"].to_numpy(), when)[cc]
     reg = clean.get(REGISTRATION)
     if reg is not None and "last_follow_up" in reg.columns:
-        r = pd.DataFrame({"cid": ids(reg), "date": dates(reg, "last_follow_up")}).dropna()
-        last = pd.concat([last, r.groupby("cid")["date"].max()], axis=1).max(axis=1)
-    return last
+        r = dates(reg, "last_follow_up").to_numpy()
+        t = np.promote_types(last.dtype, r.dtype)
+        last = np.fmax(last.astype(t), keys.max_date(keys.codes[REGISTRATION], r.astype(t))[cc])
+    return pd.Series(last, index=cust.index)
 
 
 def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataFrame], done: pd.DataFrame,
-              rules: Rules, asof: date) -> tuple[pd.DataFrame, pd.Series]:
-    """(跟进提醒 rows, 最近跟进日期 per customer row).
+              rules: Rules, asof: date, keys: Keys) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """(跟进提醒 rows, 最近跟进日期 per customer row, whether the row is 逾期未跟进 or 从未跟进).
 
     Overdue customers are reminders, not data problems: they go to 跟进提醒, never to 校验问题 or a
     cell mark (at 100k customers that would be tens of thousands of marks on correct data).
     """
     asof_ts = pd.Timestamp(asof)
-    known = last_contacts(clean, done)
-    last = (pd.to_datetime(cust["customer_id"].map(known)) if len(known)
-            else pd.Series(pd.NaT, index=cust.index, dtype="datetime64[ns]"))
+    last = last_contacts(cust, clean, done, keys)
     lo = pd.concat([last, cust["first_contact"]]).min()
     days = _Days(rules.use_workdays, lo if pd.notna(lo) else asof_ts, asof_ts)
     base = cust["first_contact"].where(last.isna(), last)
@@ -97,58 +100,88 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     if not has_log:
         overdue = never_listed = soon = pd.Series(False, index=cust.index)
     kind = np.select([overdue, never_listed, soon & ~never], [OVERDUE, NEVER, DUE_SOON], "")
-    content = ("上次跟进 " + last.dt.strftime("%Y-%m-%d").fillna("") + "，维护周期 " + interval.astype(str) + " 天")
-    content = content.where(~never, "从未跟进（首次接触 " + cust["first_contact"].dt.strftime("%Y-%m-%d").fillna("未填")
-                            + "），维护周期 " + interval.astype(str) + " 天")
     m = kind != ""
     rows = pd.DataFrame({"客户编号": cust["customer_id"], "客户名称": cust["name"], "负责人": cust["owner"],
-                         "提醒类型": kind, "应跟进日期": due, "逾期天数": late, "内容": content})[m]
-    steps = next_steps(cust, clean, done, days, asof_ts, horizon)
+                         "提醒类型": kind, "应跟进日期": due, "逾期天数": late})[m]
+    rows["内容"] = _content(last[m], cust["first_contact"][m], interval[m], never.to_numpy()[m])
+    steps = next_steps(cust, clean, done, days, asof_ts, horizon, keys)
     out = pd.concat([rows, steps], ignore_index=True) if len(steps) else rows.reset_index(drop=True)
-    out["应跟进日期"] = pd.to_datetime(out["应跟进日期"]).dt.date
+    out["应跟进日期"] = date_objects(pd.to_datetime(out["应跟进日期"]), missing=pd.NaT)
     out["逾期天数"] = pd.to_numeric(out["逾期天数"]).astype("Int64")
     out = out.sort_values("逾期天数", ascending=False, kind="stable", na_position="first").reset_index(drop=True)
-    return out[list(REMINDER_COLUMNS)], last
+    return out[list(REMINDER_COLUMNS)], last, (kind == OVERDUE) | (kind == NEVER)
+
+
+def _content(last: pd.Series, first_contact: pd.Series, interval: pd.Series, never: np.ndarray) -> pd.Series:
+    """上次跟进 …，维护周期 N 天 / 从未跟进（首次接触 …），维护周期 N 天."""
+    last_s = strftime_each(last)
+    first_s = strftime_each(first_contact)
+    days_s = interval.astype(str).to_numpy(dtype=object)
+    text = [f"从未跟进（首次接触 {f if f is not None else '未填'}），维护周期 {d} 天" if nv
+            else f"上次跟进 {a if a is not None else ''}，维护周期 {d} 天"
+            for a, f, d, nv in zip(last_s, first_s, days_s, never, strict=True)]
+    return pd.Series(text, index=last.index, dtype="str")
 
 
 def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, days: _Days,
-               asof_ts: pd.Timestamp, horizon: int) -> pd.DataFrame:
+               asof_ts: pd.Timestamp, horizon: int, keys: Keys) -> pd.DataFrame:
     """Next steps whose date has passed (or falls within the horizon) without a later completed contact."""
     f = clean.get(FOLLOWUPS)
     if f is None or not len(f) or not ({"next_step", "due_date"} & set(f.columns)):
         return pd.DataFrame(columns=list(REMINDER_COLUMNS))
-    s = pd.DataFrame({"cid": ids(f), "date": dates(f, "follow_date"), "text": col(f, "next_step"),
-                      "due": dates(f, "due_date"), "status": col(f, "status"), "name": col(f, "customer_name"),
-                      "who": col(f, "follower")}, index=f.index)
-    s = s[s["cid"].notna() & (s["status"] != "已取消") & (s["due"].notna() | s["text"].notna())]
-    completed = done[done["status"].isna() | (done["status"] == "已完成")].groupby("cid")["date"].max()
-    later = s["cid"].map(completed)
-    s = s[~(later > s["date"])]  # a later completed contact clears the step
-    need = s["due"].isna()
+    code = keys.codes[FOLLOWUPS]
+    text, due, status = col(f, "next_step"), dates(f, "due_date"), col(f, "status")
+    keep = (code >= 0) & ((status != "已取消") & (due.notna() | text.notna())).to_numpy()
+    when = dates(f, "follow_date")
+    done_ok = (done["status"].isna() | (done["status"] == "已完成")).to_numpy()
+    d_when = done["date"].to_numpy()
+    if not np.issubdtype(d_when.dtype, np.datetime64):
+        d_when = d_when.astype("datetime64[ns]")
+    completed = keys.max_date(done["code"].to_numpy()[done_ok], d_when[done_ok])
+    later = pd.Series(completed[code], index=f.index)
+    keep &= ~(later > when).to_numpy()  # a later completed contact clears the step
+    s = pd.DataFrame({"code": code[keep], "cid": keys.ids[FOLLOWUPS][keep], "date": when[keep], "text": text[keep],
+                      "due": due[keep], "name": col(f, "customer_name")[keep], "who": col(f, "follower")[keep]})
+    need = s["due"].isna().to_numpy()
     if need.any():
-        from ..normalize.dates import extract_dates
-
-        memo: dict[tuple[str, object], object] = {}
-        found = []
-        for text, written in zip(s.loc[need, "text"], s.loc[need, "date"], strict=True):
-            ref = written.date() if pd.notna(written) else asof_ts.date()
-            k = (text, ref)
-            if k not in memo:
-                got = extract_dates(text, asof=ref)
-                memo[k] = got[0] if got else None
-            found.append(memo[k])
-        s.loc[need, "due"] = pd.to_datetime(pd.Series(found, index=s.index[need], dtype=object))
+        s.loc[need, "due"] = _text_dates(s["text"][need], s["date"][need], asof_ts)
     s = s[s["due"].notna()]
     late = days.between(s["due"], asof_ts)
     s = s.assign(late=late)[late >= -horizon]
     if s.empty:
         return pd.DataFrame(columns=list(REMINDER_COLUMNS))
-    by_id = cust.drop_duplicates("customer_id").set_index("customer_id")
-    name = s["cid"].map(by_id["name"]).fillna(s["name"])
-    owner = s["cid"].map(by_id["owner"]).fillna(s["who"])
-    text = s["text"].fillna("计划完成日期 " + s["due"].dt.strftime("%Y-%m-%d"))
-    where = "（" + FOLLOWUPS + " 第" + pd.Series(s.index, index=s.index).astype(str) + "行）"
+    cc = s["code"].to_numpy()
+    first = keys.first_rows(cust["code"].to_numpy())[cc]
+    name = pd.Series(cust["name"].array.take(first, allow_fill=True), index=s.index).fillna(s["name"])
+    owner = pd.Series(cust["owner"].array.take(first, allow_fill=True), index=s.index).fillna(s["who"])
+    steps_text = s["text"].to_numpy(dtype=object)
+    due_s = strftime_each(s["due"])
+    tail = "（" + FOLLOWUPS + " 第"
+    content = [(t if not _na(t) else "计划完成日期 " + d) + tail + str(r) + "行）"
+               for t, d, r in zip(steps_text, due_s, s.index, strict=True)]
     return pd.DataFrame({"客户编号": s["cid"], "客户名称": name, "负责人": owner,
                          "提醒类型": np.where(s["late"] > 0, STEP_OVERDUE, STEP_SOON),
-                         "应跟进日期": s["due"], "逾期天数": s["late"], "内容": text + where})
+                         "应跟进日期": s["due"], "逾期天数": s["late"], "内容": pd.Series(content, index=s.index)})
 
+
+def _na(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _text_dates(text: pd.Series, written: pd.Series, asof_ts: pd.Timestamp) -> pd.Series:
+    """The first date in each next-step text, read relative to its 跟进日期 (asof when blank).
+
+    Texts repeat a lot: each distinct (text, day written) is read once.
+    """
+    from ..normalize.dates import extract_dates
+
+    t_codes, t_uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
+    w_codes, w_uniq = pd.factorize(written)
+    pair, inv = np.unique(t_codes.astype(np.int64) * (len(w_uniq) + 1) + (w_codes + 1), return_inverse=True)
+    refs = [asof_ts.date()] + [t.date() for t in w_uniq]
+    found = []
+    for p in pair.tolist():
+        got = extract_dates(t_uniq[p // (len(w_uniq) + 1)], asof=refs[p % (len(w_uniq) + 1)])
+        found.append(got[0] if got else None)
+    per_pair = pd.to_datetime(pd.Series(found, dtype=object))
+    return pd.Series(per_pair.to_numpy()[inv.ravel()], index=text.index)

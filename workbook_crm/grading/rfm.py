@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import DEALS, dates, ids, months_back, nums
+from .common import DEALS, Keys, dates, months_back, nums
 
 # (R high, F high, M high) → segment
 SEGMENTS = {
@@ -31,30 +31,38 @@ def _quintile(values: pd.Series, ascending: bool = True) -> pd.Series:
     return np.ceil(pct * 5).clip(1, 5)
 
 
-def rfm(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date) -> pd.DataFrame | None:
+def rfm(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys) -> pd.DataFrame | None:
     """R分, F分, M分 and RFM分群 per customer row; None when there is no 交易记录 sheet."""
     deals = clean.get(DEALS)
     if deals is None:
         return None
     asof_ts = pd.Timestamp(asof)
-    d = pd.DataFrame({"cid": ids(deals), "date": dates(deals, "deal_date"), "amt": nums(deals, "amount_yuan")})
-    d = d[d["cid"].notna() & d["date"].notna() & (d["date"] <= asof_ts)]
-    last = d.groupby("cid")["date"].max()
-    window = d[d["date"] > months_back(asof, rules.rfm_months)].groupby("cid")
-    per = pd.DataFrame({"recency": (asof_ts - last).dt.days})
-    per["frequency"] = window.size().reindex(per.index).fillna(0)
-    per["monetary"] = window["amt"].sum().reindex(per.index).fillna(0)
+    when = dates(deals, "deal_date")
+    keep = (keys.codes[DEALS] >= 0) & (when.notna() & (when <= asof_ts)).to_numpy()
+    code = keys.codes[DEALS][keep]
+    when = when.to_numpy()[keep]
+    last = keys.max_date(code, when)
+    present = np.flatnonzero(keys.count(code))  # the customers with deals, as codes
     out = pd.DataFrame(index=cust.index, columns=["R分", "F分", "M分", "RFM分群"], dtype=object)
-    if per.empty:
+    if not len(present):
         return out
-    scores = pd.DataFrame({"R分": _quintile(per["recency"], ascending=False),
-                           "F分": _quintile(per["frequency"]), "M分": _quintile(per["monetary"])})
-    means = scores.mean()
-    high = scores.gt(means)
-    seg = pd.Series([SEGMENTS[k] for k in zip(high["R分"], high["F分"], high["M分"], strict=True)],
-                    index=scores.index, dtype=object)
-    key = cust["customer_id"]
+    recent = when > np.datetime64(months_back(asof, rules.rfm_months))
+    frequency = keys.count(code[recent])[present].astype("float64")
+    sums = pd.Series(nums(deals, "amount_yuan").to_numpy()[keep][recent]).groupby(code[recent]).sum()
+    monetary = sums.reindex(present).fillna(0).to_numpy()
+    recency = (np.datetime64(asof_ts) - last[present]).astype("timedelta64[D]").astype(np.int64)
+    scores = pd.DataFrame({"R分": _quintile(pd.Series(recency), ascending=False),
+                           "F分": _quintile(pd.Series(frequency)), "M分": _quintile(pd.Series(monetary))})
+    high = scores.gt(scores.mean()).to_numpy()
+    seg_names = np.array([SEGMENTS[(bool(r), bool(f), bool(m))] for r in (0, 1) for f in (0, 1) for m in (0, 1)],
+                         dtype=object)
+    seg = seg_names[high[:, 0] * 4 + high[:, 1] * 2 + high[:, 2]]
+    cc = cust["code"].to_numpy()
     for c in ("R分", "F分", "M分"):
-        out[c] = key.map(scores[c]).astype("float64")
-    out["RFM分群"] = key.map(seg)
+        per = np.full(keys.n + 1, np.nan)
+        per[present] = scores[c].to_numpy()
+        out[c] = per[cc]
+    per_seg = np.full(keys.n + 1, np.nan, dtype=object)
+    per_seg[present] = seg
+    out["RFM分群"] = pd.Series(per_seg[cc], index=cust.index)
     return out

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import months_back
+from .common import lookup, months_back
 
 # seed 004 表(一): 维护频率 and 关键维护动作 per tier; 基础客户 is not in the table, seed 001 低价值客户:
 # 半年度沟通+年度触达, 标准化服务（如邮件推送产品手册）
@@ -60,17 +60,17 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
 
 def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules) -> pd.Series:
     """维护周期(天): the strictest of tier, grade, customer type and urgency (SPEC §6)."""
-    by_tier = tier.map({"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
-                        "成熟客户": rules.interval_mature, "基础客户": rules.interval_basic})
-    by_grade = grade.map({"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b,
-                          "C": rules.interval_c})
-    by_type = cust["customer_type"].map({"高意向潜在客户": rules.interval_high_intent,
-                                         "流失预警客户": rules.interval_churn_warning,
-                                         "长期合作客户": rules.interval_long_term})
-    by_urgency = cust["urgency"].map({"高": rules.interval_urgent_high, "中": rules.interval_urgent_mid,
-                                      "低": rules.interval_urgent_low})
-    frame = pd.concat([by_tier, by_grade, by_type, by_urgency], axis=1).astype("float64")
-    return frame.min(axis=1).fillna(rules.interval_basic).astype(int)
+    by = ((tier, {"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
+                  "成熟客户": rules.interval_mature, "基础客户": rules.interval_basic}),
+          (grade, {"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b, "C": rules.interval_c}),
+          (cust["customer_type"], {"高意向潜在客户": rules.interval_high_intent,
+                                   "流失预警客户": rules.interval_churn_warning, "长期合作客户": rules.interval_long_term}),
+          (cust["urgency"], {"高": rules.interval_urgent_high, "中": rules.interval_urgent_mid,
+                             "低": rules.interval_urgent_low}))
+    days = np.full(len(cust), np.nan)
+    for values, table in by:
+        days = np.fmin(days, lookup(values, table))
+    return pd.Series(days, index=cust.index).fillna(rules.interval_basic).astype(int)
 
 
 def tier_reason(cust: pd.DataFrame, tier: pd.Series, rules: Rules) -> pd.Series:
