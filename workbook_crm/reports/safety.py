@@ -16,24 +16,9 @@ from typing import Any
 
 import numpy as np
 
-try:  # the normalizers own the masking of one value; fall back while that package is incomplete
-    from ..normalize.phones import mask_phone as _mask_one_phone
-    from ..normalize.text import mask_email as _mask_one_email
-except ImportError:  # pragma: no cover - exercised only while normalize/ is being written
-    def _mask_one_phone(s: Any) -> str:
-        """13800138000 → 138****8000; landlines keep the area code and the last 4 digits."""
-        text = "" if s is None else str(s)
-        if re.fullmatch(r"1[3-9]\d{9}", text):
-            return f"{text[:3]}****{text[-4:]}"
-        area, dash, rest = text.partition("-")
-        if dash and len(rest) >= 6:
-            return f"{area}-{'*' * (len(rest) - 4)}{rest[-4:]}"
-        return text[:3] + "*" * max(len(text) - 7, 0) + text[-4:] if len(text) > 7 else text
-
-    def _mask_one_email(email: str) -> str:
-        """zhang@abc.com → z***@abc.com."""
-        local, at, domain = str(email).partition("@")
-        return f"{local[:1]}***@{domain}" if at else str(email)
+# the normalizers own the masking of one value: one implementation for the record and the summary
+from ..normalize.phones import mask_phone as _mask_one_phone
+from ..normalize.text import mask_email as _mask_one_email
 
 # Excel limit: a cell holds at most 32,767 characters.
 MAX_CELL_CHARS = 32767
