@@ -46,6 +46,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _now_mb() -> float:
+    """Current resident memory (not the peak), to see which stage holds what."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def do_stages(path: Path) -> dict:
     from datetime import date
 
@@ -58,16 +64,28 @@ def do_stages(path: Path) -> dict:
     from workbook_crm.writeback import WorkbookEditor, safe_replace
 
     month, asof = parse_month("2026-11", date(2026, 11, 30))
+    import gc
+
+    from workbook_crm.api import settle  # the GC handling of the monthly run (api.bulk_work)
+
     t = {}
     s = time.perf_counter()
+    gc.disable()
     wb = read_workbook(path)
+    gc.enable()
+    settle()
     t["read"] = time.perf_counter() - s
+    t["mb after read"] = round(_now_mb())
     s = time.perf_counter()
     checked = check_workbook(wb, asof=asof)
+    settle()
     t["normalize+validate"] = time.perf_counter() - s
+    t["mb after normalize+validate"] = round(_now_mb())
     s = time.perf_counter()
     graded = grade_month(checked.clean, checked.rules, month=month, today=asof)
+    settle()
     t["grade"] = time.perf_counter() - s
+    t["mb after grade"] = round(_now_mb())
     s = time.perf_counter()
     findings = [*checked.findings, *graded.findings]
     changes = list(checked.changes) + monthly._computed_changes(checked, graded)
@@ -77,11 +95,17 @@ def do_stages(path: Path) -> dict:
     monthly._write_sheets(editor, checked, graded, findings, changes, "zh")
     monthly._mark(editor, checked, findings, "zh")
     data = editor.to_bytes()
+    del editor
+    settle()
     safe_replace(path, data, expected_sha256=wb.source.sha256, backup_dir=path.parent / "backups", keep_backups=1)
+    del data
+    settle()
     t["write-back"] = time.perf_counter() - s
+    t["mb after write-back"] = round(_now_mb())
     s = time.perf_counter()
     write_summary(graded, findings, path.with_name(path.stem + "-summary.xlsx"))
     t["summary"] = time.perf_counter() - s
+    t["mb after summary"] = round(_now_mb())
     t["customers"] = len(checked.clean.get("客户档案", []))
     t["findings"] = len(findings)
     t["changes"] = len(changes)
@@ -182,6 +206,13 @@ def main() -> None:
               f"{st['grade']:.1f} | {st['write-back']:.1f} | {st['summary']:.1f} | {run_s:.1f} | {rn['run_rss_mb']:.0f} | "
               f"{floor:.1f} | {run_s / floor:.2f}× | {naive if naive is None else f'{naive:.1f}'} | "
               f"{'-' if naive is None else f'{naive / run_s:.1f}×'} |")
+    for r in rows:
+        st = r["stages"]
+        print(f"\n{r['customers']:,} customers, stage by stage: "
+              + "; ".join(f"{k} {v:.1f} s" if isinstance(v, float) and not k.startswith("mb") else f"{k} {v}"
+                          for k, v in st.items() if k not in ("wall",)))
+        fl = r["floor"]
+        print(f"  floor: read {fl['floor_read']:.1f} s + write {fl['floor_rows']:,} rows {fl['floor_write']:.1f} s")
     print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
 

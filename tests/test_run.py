@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import subprocess
 import zipfile
@@ -183,6 +184,9 @@ def test_output_copy_leaves_the_original(record: Path, tmp_path: Path):
     copy = tmp_path / "结果.xlsx"
     code, _ = run_json(record, "--output", str(copy))
     assert sha256(record) == before
+    mask = os.umask(0)
+    os.umask(mask)
+    assert copy.stat().st_mode & 0o777 == 0o666 & ~mask
     assert "客户分层" in openpyxl.load_workbook(copy, read_only=True).sheetnames
 
 
@@ -190,6 +194,9 @@ def test_summary_written_beside_the_file(record: Path):
     code, out, err = cli("run", str(record), "--month", "2024-05", "--format", "json")
     summary = record.with_name("台账-汇总-2024-05.xlsx")
     assert summary.exists(), err
+    mask = os.umask(0)
+    os.umask(mask)
+    assert summary.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's private 0600
     assert "概览" in openpyxl.load_workbook(summary, read_only=True).sheetnames
 
 

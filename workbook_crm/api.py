@@ -24,12 +24,24 @@ def _noop(_: str) -> None:
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """The cyclic garbage collector off during a run.
+    """Keep the cyclic garbage collector off the workbook's millions of long-lived objects.
 
     A 100k-customer workbook is millions of live Python objects; every full collection walks all of
-    them, which measured here added ~60 % to the check step. Nothing in a run builds reference cycles
-    worth collecting before it ends (PERF-NOTES: 13–31 % saved on large loads alone).
+    them (measured here: +60 % on the check step). ``gc.freeze()`` after each stage moves what exists
+    into the permanent generation, so later collections see only new objects — and garbage with
+    cycles (writers, editors) is still freed, which keeps peak memory flat.
     """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Reading allocates millions of objects and no cycles: collections there are pure cost."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -39,15 +51,24 @@ def bulk_work() -> Iterator[None]:
             gc.enable()
 
 
+def settle() -> None:
+    """Between stages: collect what the last stage left, then freeze what remains."""
+    gc.collect()
+    gc.freeze()
+
+
 def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
           rules_file: Path | None = None, progress: Progress = _noop) -> tuple[Checked, MonthResult]:
     """Read, normalize, validate and grade — everything the run does before it writes."""
     month_s, asof = parse_month(month, today)
     with bulk_work():
         progress("读取工作簿")
-        wb = read_workbook(path, password=password)
+        with _no_gc():
+            wb = read_workbook(path, password=password)
+        settle()
         progress("规范化与校验")
         checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        settle()
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
                              cells=_cells(checked))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,14 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_no
     Empty cells are None; with ``blank_as_none=False`` they may also be "" (calamine's own blank),
     which saves a pass over every cell for a caller that cleans values anyway (the reader).
     """
+    out = {sheet.name: sheet for sheet in iter_raw(source, sheets=sheets, blank_as_none=blank_as_none)}
+    return RawWorkbook(list(source.sheet_names), source.date1904, out)
+
+
+def iter_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True
+             ) -> Iterator[RawSheet]:
+    """The sheets one at a time, so a caller can turn each into its frame and let the rows go
+    before the next is read (peak memory: one sheet's Python objects, not the workbook's)."""
     wanted = list(source.sheet_names if sheets is None else sheets)
     for name in wanted:
         if name not in source.sheet_names:
@@ -86,10 +94,9 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_no
         book = _open_calamine(data)
     except Exception as exc:
         raise UnreadableWorkbook(source.path, f"calamine: {type(exc).__name__}: {exc}") from exc
-    out: dict[str, RawSheet] = {}
     for name in wanted:
         if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
-            out[name] = RawSheet(name, [], 0, 0)
+            yield RawSheet(name, [], 0, 0)
             continue
         try:
             sheet = book.get_sheet_by_name(name)
@@ -104,8 +111,8 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_no
             _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
         refs, count = dropped.get(name, ([], 0))
         n_cols = max((len(r) for r in rows), default=0)
-        out[name] = RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
-    return RawWorkbook(list(source.sheet_names), source.date1904, out)
+        yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
+        del rows, sheet
 
 
 def _open_calamine(data: bytes) -> Any:

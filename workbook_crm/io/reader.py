@@ -20,7 +20,7 @@ from ..findings import Finding
 from ..schema import registry
 from ..schema.base import MONEY, SheetSchema, norm_token, unit_scale
 from .guard import Source, open_source
-from .rawread import read_raw
+from .rawread import iter_raw
 
 HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
 _FOOTER_WORDS = ("合计", "小计", "总计", "汇总", "total")
@@ -96,24 +96,18 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     missing = [s.name for s in registry.DATA_SHEETS if s.name not in wanted.values()]
     sniff = [t for t in tabs if t not in wanted and registry.match_sheet_name(t) is None
              and t not in registry.COMPUTED_SHEETS] if missing else []
-    raw = read_raw(src, sheets=[*wanted, *sniff], blank_as_none=False)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
-    for tab, canonical in wanted.items():
-        sheet = raw.sheets.get(tab)
-        if sheet is None:
+    # one sheet at a time: its rows become a frame and are let go before the next is read
+    for sheet in iter_raw(src, sheets=[*wanted, *sniff], blank_as_none=False):
+        tab = sheet.name
+        schema = (registry.ALL[wanted[tab]] if tab in wanted
+                  else _best_schema(sheet.rows, exclude={*wb.sheets, *wanted.values()}))
+        if schema is None or schema.name in wb.sheets:
             continue
-        data = _map_sheet(registry.ALL[canonical], tab, sheet.rows, wb.findings)
+        data = _map_sheet(schema, tab, sheet.rows, wb.findings)
         if data is not None:
-            wb.sheets[canonical] = data
-    for tab in sniff:
-        sheet = raw.sheets.get(tab)
-        if sheet is None:
-            continue
-        best = _best_schema(sheet.rows, exclude=set(wb.sheets))
-        if best is not None:
-            data = _map_sheet(best, tab, sheet.rows, wb.findings)
-            if data is not None:
-                wb.sheets[best.name] = data
+            wb.sheets[schema.name] = data
+        del sheet
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail="、".join(tabs) or "（无）")
     return wb
@@ -203,7 +197,7 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     if any(len(r) < width for r in body):
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
     columns_t = list(zip(*body, strict=False)) if body else []
-    cols = [[(v.strip() or None) if type(v) is str else v for v in columns_t[c]] for c in picks]
+    cols = [_clean_column(columns_t[c]) for c in picks]
     # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
     # without a header is not data)
     keep = np.zeros(n, dtype=bool)
@@ -218,6 +212,17 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
     return frame, (rows[-1] if rows else first_row - 1)
+
+
+def _clean_column(values: tuple[Any, ...]) -> list[Any]:
+    """Strip text, blank → None, and share one str object per distinct text.
+
+    The reader hands every cell its own str; a column of statuses, owners or industries repeats a
+    handful of texts 100k times, so sharing them saves hundreds of MB on a large workbook.
+    """
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    return [(share(t, t) if (t := v.strip()) else None) if type(v) is str else v for v in values]
 
 
 def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:

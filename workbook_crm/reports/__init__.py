@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..grading.model import MonthResult
+from ..writeback.safe import new_file_mode
 from . import channels, evaluation, overview, owners, quality, reminders, tiers
 from .data import owners_of, prepare
 from .safety import mask_text, safe_file_stem, safe_text
@@ -49,6 +50,7 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         overview.add_charts(book, overview_ws, data)
         overview_ws.activate()
         book.close()
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

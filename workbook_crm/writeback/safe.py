@@ -112,6 +112,13 @@ def _verify(tmp: Path, verify: Verify | None, new_bytes: bytes, original: Path |
         verify(tmp)
 
 
+def new_file_mode() -> int:
+    """The mode a plain ``open(..., "w")`` would give (mkstemp's 0600 would hide the file from colleagues)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _write_verified(path: Path, new_bytes: bytes, verify: Verify | None,
                     before_swap: Callable[[], None] | None = None) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
@@ -121,8 +128,8 @@ def _write_verified(path: Path, new_bytes: bytes, verify: Verify | None,
             fh.write(new_bytes)
             fh.flush()
             os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            shutil.copymode(path, tmp) if path.exists() else None
+        with contextlib.suppress(OSError):   # the replaced file keeps its mode; a new one gets the umask's
+            shutil.copymode(path, tmp) if path.exists() else os.chmod(tmp, new_file_mode())
         _verify(tmp, verify, new_bytes, path)
         if before_swap is not None:
             before_swap()
