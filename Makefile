@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check workbook_crm tests bench
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py --sizes 10000 100000
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/test_fuzz.py

@@ -166,6 +166,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--skip-naive", action="store_true", help="the naive pipeline takes minutes at 100k")
+    ap.add_argument("--naive-max", type=int, default=100_000,
+                    help="measure the naive pipeline only up to this many customers (default 100000)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -184,7 +186,8 @@ def main() -> None:
         size_mb = src.stat().st_size / 1e6
         work = OUT / f"work-{n // 1000}k.xlsx"
         res = {"customers": n, "file_mb": size_mb}
-        for kind in ("stages", "run", "floor") + (() if args.skip_naive else ("naive",)):
+        naive = not args.skip_naive and n <= args.naive_max
+        for kind in ("stages", "run", "floor") + (("naive",) if naive else ()):
             shutil.copy(src, work)
             shutil.rmtree(OUT / "backups", ignore_errors=True)
             shutil.rmtree(OUT / ".workbook-crm", ignore_errors=True)

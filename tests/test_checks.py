@@ -137,3 +137,16 @@ def test_threshold_in_rules_sheet_changes_duplicate_detection(tmp_path: Path):
     p2 = hand_kept(tmp_path / "b.xlsx", extra=bad)
     _, obj2 = cli_json("validate", str(p2), "--month", "2024-05")
     assert ("规则配置", "B2", "bad-rule") in keys(obj2)
+
+
+def test_names_differing_only_in_numbers_are_not_possible_duplicates(tmp_path: Path):
+    from workbook_crm.io.reader import read_workbook
+    from workbook_crm.validators import check_workbook
+
+    rows = [["客户编号", "客户名称", "负责人"]]
+    rows += [[f"CX2024010{i:02d}", f"上海第{i}号精密机械制造有限公司", "王五"] for i in range(1, 13)]
+    rows += [["CX202401013", "上海第1号精密机械制造有线公司", "王五"]]  # a typo of row 2: a real candidate
+    p = build_workbook(tmp_path / "a.xlsx", {"客户档案": rows})
+    checked = check_workbook(read_workbook(p), asof=__import__("datetime").date(2024, 5, 31))
+    pairs = {(r["客户A"], r["客户B"]) for r in checked.duplicates.to_dict("records")}
+    assert pairs == {("CX202401001", "CX202401013")}

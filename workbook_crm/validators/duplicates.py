@@ -6,6 +6,7 @@ the next run reads back from the 疑似重复 sheet: a pair marked 不是重复 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -79,8 +80,8 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
             a, b = sk[:-d], sk[d:]
             scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=threshold)
             for i in np.nonzero(scores >= threshold)[0]:
-                if a[i] == b[i]:
-                    continue  # an exact key match is an exact duplicate, reported elsewhere
+                if a[i] == b[i] or _only_numbers_differ(a[i], b[i]):
+                    continue  # exact: reported elsewhere; 第1分公司 vs 第2分公司: different entities
                 lo, hi = sorted((int(sr[i]), int(sr[i + d])))
                 pairs[(lo, hi)] = float(scores[i])
     ids = dict(zip(rows_all, clean["customer_id"].to_list(), strict=True))
@@ -102,6 +103,14 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
                                 column=archive.letter("name"), field="客户名称", value=names[hi],
                                 params={"other": f"{id_a} {names[lo]}", "score": round(score, 1)}))
     return (pd.DataFrame(records, columns=list(DUPLICATE_COLUMNS)) if records else empty), findings
+
+
+_DIGITS = re.compile(r"[0-9零〇一二三四五六七八九十百千]+")
+
+
+def _only_numbers_differ(a: str, b: str) -> bool:
+    """Names that differ only in their numbers (分店/分公司/厂 numbering) name different customers."""
+    return _DIGITS.sub("#", a) == _DIGITS.sub("#", b)
 
 
 def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:
