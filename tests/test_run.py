@@ -213,3 +213,33 @@ def test_result_opens_in_libreoffice(record: Path, tmp_path: Path):
     # LibreOffice refuses a broken package; a rendered PDF with pages means it opened
     assert pdf.exists() and pdf.stat().st_size > 1000, proc.stderr
     assert pdf.read_bytes().count(b"/Type /Page") + pdf.read_bytes().count(b"/Type/Page") >= 2
+
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "{=1+1}", "http://evil.example/x",
+           "file:///etc/passwd", "javascript:alert(1)"]
+
+
+def test_user_text_is_never_a_formula_or_a_link_in_the_record(tmp_path: Path):
+    rows = [ARCHIVE[0]] + [[f"C{i + 1:03d}", name, "王五", None, None, "2024-01-05", 10, "90%", 4.0, 5, "意向客户", "展会", name]
+                           for i, name in enumerate(HOSTILE)]
+    p = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(str(p), {"strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("客户档案")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write_string(r, c, v) if isinstance(v, str) else ws.write_number(r, c, v)
+    wb.close()
+    code, obj = run_json(p)
+    assert code in (0, 1)
+    with zipfile.ZipFile(p) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+            if name.endswith(".rels"):
+                assert b"TargetMode=\"External\"" not in z.read(name), name
+    book = openpyxl.load_workbook(p)
+    tiers = book["客户分层"]
+    names = [tiers.cell(row=r, column=2) for r in range(2, tiers.max_row + 1)]
+    assert {c.value for c in names} == set(HOSTILE)
+    assert all(c.data_type == "s" and c.hyperlink is None for c in names)
