@@ -101,3 +101,11 @@ def test_no_recognisable_sheet_exits_2(tmp_path: Path):
     assert code == 2
     assert "a.xlsx" in err and "Sheet1" in err
     assert "Traceback" not in err + out
+
+
+def test_missing_archive_is_a_warning(tmp_path: Path):
+    p = build_workbook(tmp_path / "a.xlsx", {"客户跟进记录表": [
+        ["客户编号", "跟进日期", "跟进方式"], ["CX202401001", "2024-05-06", "电话"]]})
+    code, obj = cli_json("validate", str(p), "--month", "2024-05")
+    assert ("客户档案", "", "missing-sheet") in keys(obj)
+    assert code == 0  # a warning: the follow-ups alone are still checked

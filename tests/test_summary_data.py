@@ -133,7 +133,7 @@ def make_month_result(n: int = 300, seed: int = 6) -> tuple[MonthResult, list[Fi
                 params={"kept": PHONE, "rest": "13998765432"}),
         Finding("required", "客户跟进记录表", "B12", row=12, field="跟进日期"),
         Finding("vague-next-step", "客户跟进记录表", "G15", row=15, field="下一步计划", value=HOSTILE_REMARK),
-        Finding("overdue-follow-up", "跟进提醒", "", params={"days": 40, "interval": 30}),
+        Finding("missing-sheet", "交易记录", "", params={"sheet_name": "交易记录"}),
     ]
     return result, findings
 

@@ -110,8 +110,6 @@ _CHECKS = [
        "如 ≥95%、≤3000、不低于50", "e.g. ≥95%, ≤3000, 不低于50"),
     _c("gap-mismatch", WARNING, "手填差异率 {value} 与计算值 {computed} 不一致", "typed gap {value} differs from the computed {computed}",
        "差异率 =（实际−目标）/目标；差值请另列", "gap rate = (actual − target) / target; put the difference elsewhere"),
-    _c("overdue-follow-up", WARNING, "客户已 {days} 天未跟进（维护周期 {interval} 天）", "no follow-up for {days} days (interval {interval})",
-       "尽快安排跟进", "schedule a follow-up"),
 ]
 
 CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}

@@ -110,6 +110,8 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
         del sheet
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail="、".join(tabs) or "（无）")
+    if registry.ARCHIVE.name not in wb.sheets:  # the master: without it nothing can be graded or linked
+        wb.findings.append(Finding("missing-sheet", sheet=registry.ARCHIVE.name, params={"sheet_name": registry.ARCHIVE.name}))
     return wb
 
 
