@@ -243,3 +243,16 @@ def test_user_text_is_never_a_formula_or_a_link_in_the_record(tmp_path: Path):
     names = [tiers.cell(row=r, column=2) for r in range(2, tiers.max_row + 1)]
     assert {c.value for c in names} == set(HOSTILE)
     assert all(c.data_type == "s" and c.hyperlink is None for c in names)
+
+
+def test_a_package_the_editor_cannot_take_is_refused_untouched(record: Path, monkeypatch):
+    from workbook_crm import writeback
+
+    def broken(self):
+        raise ValueError("workbook has no styles part")
+
+    monkeypatch.setattr(writeback.WorkbookEditor, "to_bytes", broken)
+    before = sha256(record)
+    code, out, err = cli("run", str(record), "--month", "2024-05", "--no-summary")
+    assert code == 2 and "写入失败" in err and "原文件未改动" in err and "Traceback" not in err
+    assert sha256(record) == before and not (record.parent / ".workbook-crm").exists()

@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from .api import Progress, _noop, bulk_work, check, settle
+from .errors import WorkbookCrmError, WriteFailed
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
 from .io.rawread import read_raw
@@ -69,12 +70,17 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
     settle()
-    editor = WorkbookEditor(checked.wb.source.data)
-    _apply_changes(editor, checked, editor_changes)
-    _write_computed_columns(editor, checked, graded)
-    _write_sheets(editor, checked, graded, findings, editor_changes, lang)
-    _mark(editor, checked, findings, lang)
-    data = editor.to_bytes()
+    try:
+        editor = WorkbookEditor(checked.wb.source.data)
+        _apply_changes(editor, checked, editor_changes)
+        _write_computed_columns(editor, checked, graded)
+        _write_sheets(editor, checked, graded, findings, editor_changes, lang)
+        _mark(editor, checked, findings, lang)
+        data = editor.to_bytes()
+    except WorkbookCrmError:
+        raise
+    except Exception as exc:  # a package the editor cannot take apart safely: refuse, write nothing
+        raise WriteFailed(path, detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
     del editor
     settle()
     progress("校验并保存")
