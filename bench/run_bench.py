@@ -134,7 +134,9 @@ def do_floor(path: Path) -> dict:
     for name in reader.sheet_names:
         frames[name] = reader.load_sheet_by_name(name, header_row=1).to_pandas()
     read = time.perf_counter() - s
-    n = max(len(f) for f in frames.values())
+    # 客户分层 has one row per customer: as many rows as the archive (the generator's 客户档案 has a
+    # title row above the header, so header_row=1 leaves exactly the customers)
+    n = len(frames.get("客户档案", max(frames.values(), key=len)))
     s = time.perf_counter()
     out = path.with_name(path.stem + "-floor.xlsx")
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})

@@ -256,3 +256,24 @@ def test_a_package_the_editor_cannot_take_is_refused_untouched(record: Path, mon
     code, out, err = cli("run", str(record), "--month", "2024-05", "--no-summary")
     assert code == 2 and "写入失败" in err and "原文件未改动" in err and "Traceback" not in err
     assert sha256(record) == before and not (record.parent / ".workbook-crm").exists()
+
+
+def test_no_summary_when_the_record_is_not_written(record: Path):
+    (record.parent / f"~${record.name}").write_bytes(b"\x00" * 165)
+    code, out, err = cli("run", str(record), "--month", "2024-05")
+    assert code == 2
+    leftovers = [p.name for p in record.parent.iterdir() if p.name not in (record.name, f"~${record.name}")]
+    assert leftovers == []  # neither a summary nor its temporary file
+
+
+def test_a_failing_summary_does_not_undo_the_record(record: Path, monkeypatch):
+    from workbook_crm import reports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("chart engine down")
+
+    monkeypatch.setattr(reports, "write_summary", broken)
+    code, obj = cli_json("run", str(record), "--month", "2024-05")
+    assert obj["summary"] is None and "chart engine down" in obj["summary_error"]
+    assert obj["backup"] and "客户分层" in openpyxl.load_workbook(record, read_only=True).sheetnames
+    assert not any(p.name.startswith(".~") for p in record.parent.iterdir())

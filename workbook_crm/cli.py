@@ -221,4 +221,6 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
             console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
         if extra.get("summary"):
             console.print(f"{'汇总' if zh else 'summary'}: {extra['summary']}")
+        if extra.get("summary_error"):
+            click.echo(f"{'汇总未生成' if zh else 'summary not written'}: {extra['summary_error']}", err=True)
     console.print(f"{result.file}: {'错误' if zh else 'errors'} {counts['error']}, {'警告' if zh else 'warnings'} {counts['warning']}")
