@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -135,7 +137,11 @@ class SummaryJob:
     def __init__(self, graded: MonthResult, findings: list[Finding], out: Path, *, source_name: str, lang: str,
                  n_rows: dict[str, int]) -> None:
         self.out = out
-        self.tmp = out.with_name(f".~{out.stem}-{os.getpid()}{out.suffix}")
+        # a private folder beside the summary: whatever the writer leaves there (even when it is
+        # stopped half-way) goes with the folder
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=".~workbook-crm-", dir=out.parent))
+        self.tmp = self.folder / out.name
         self.kwargs = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
         self.graded, self.findings = graded, findings
         self.proc: Any = None
@@ -160,6 +166,7 @@ class SummaryJob:
     def finish(self) -> str | None:
         """Wait for the summary; None when it is in place, else what went wrong."""
         if self.proc is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
             try:
                 self._write(self.out)
             except Exception as exc:
@@ -167,17 +174,19 @@ class SummaryJob:
             return None
         self.proc.join()
         error = self.queue.get() if not self.queue.empty() else f"summary process ended with {self.proc.exitcode}"
-        if error is None and self.proc.exitcode == 0:
-            os.replace(self.tmp, self.out)
-            return None
-        self.tmp.unlink(missing_ok=True)
-        return error or f"summary process ended with {self.proc.exitcode}"
+        try:
+            if error is None and self.proc.exitcode == 0:
+                os.replace(self.tmp, self.out)
+                return None
+            return error or f"summary process ended with {self.proc.exitcode}"
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def cancel(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.join()
-        self.tmp.unlink(missing_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def default_summary_path(path: Path, month: str) -> Path:
