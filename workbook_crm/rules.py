@@ -156,7 +156,7 @@ CHANNEL_PREFIX = "渠道代码-"  # one row per 信息来源: 渠道代码-展�
 def _norm(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text)).strip()
     s = re.sub(r"\s+", "", s).replace("（", "(").replace("）", ")").rstrip(":")
-    from .schema.base import to_simplified
+    from .textutil import to_simplified
 
     return to_simplified(s).lower()
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..rules import Rules
-from ..schema.base import to_simplified
+from ..textutil import to_simplified
 from .common import EVALUATION
 
 _GE, _LE, _GT, _LT = "≥", "≤", ">", "<"
