@@ -51,17 +51,16 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
               progress: Progress = _noop) -> Result:
     """Validate, normalize, grade and write back. ``summary=True`` writes one beside the file."""
     path = Path(path)
-    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
-                            progress=progress)
-    findings = sort_findings([*checked.findings, *graded.findings])
-    editor_changes = list(checked.changes) + _computed_changes(checked, graded)
-    result = Result(file=str(path), findings=findings, changes=editor_changes)
-    result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
-                    "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
-    if dry_run:
-        return result
-
-    with bulk_work():
+    with bulk_work():  # one frozen GC for both halves (check's own is nested)
+        checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
+                                progress=progress)
+        findings = sort_findings([*checked.findings, *graded.findings])
+        editor_changes = list(checked.changes) + _computed_changes(checked, graded)
+        result = Result(file=str(path), findings=findings, changes=editor_changes)
+        result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
+                        "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
+        if dry_run:
+            return result
         return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                       lang=lang, backup_dir=backup_dir, progress=progress)
 
