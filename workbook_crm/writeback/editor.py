@@ -37,6 +37,7 @@ from .values import DATE_FMT, DATETIME_FMT, cell, encode, serial_date
 
 RT_OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+RT_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
 RT_SST = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 RT_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
@@ -99,12 +100,47 @@ class WorkbookEditor:
     def set_cells(self, sheet: str, cells: Mapping[str, Any], *, number_format: str | None = None,
                   style_from: str | None = None, as_text: bool = False) -> None:
         """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it)."""
-        self._part(sheet)
+        part = self._part(sheet)
+        self._guard_table_headers(sheet, part, cells)
         base = self._style_of(sheet, style_from) if style_from else None
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
             encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
             queue[split_ref(ref)] = (value, number_format, base, as_text)
+
+    def tables(self, sheet: str) -> list[dict[str, Any]]:
+        """The sheet's Excel Tables: part, name, ref as (r1, c1, r2, c2), header and totals row counts."""
+        part = self._part(sheet)
+        out = []
+        for _, target in self.pkg.rel_targets(part, RT_TABLE):
+            if not self.pkg.exists(target):
+                continue
+            xml = self.pkg.read(target)
+            m = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
+            a = attrs(m.group(0)) if m else {}
+            try:
+                first, _, last = a.get("ref", "").partition(":")
+                (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+            except ValueError:
+                continue
+            out.append({"part": target, "name": a.get("displayName") or a.get("name", ""), "ref": (r1, c1, r2, c2),
+                        "header_rows": int(a.get("headerRowCount", "1") or 1),
+                        "totals_rows": int(a.get("totalsRowCount", "0") or 0)})
+        return out
+
+    def _guard_table_headers(self, sheet: str, part: str, cells: Mapping[str, Any]) -> None:
+        """A Table's header cells must equal its column names (Excel repairs the file otherwise):
+        a value set there is refused, before anything is written."""
+        if not any(True for _ in self.pkg.rel_targets(part, RT_TABLE)):
+            return
+        for t in self.tables(sheet):
+            r1, c1, _, c2 = t["ref"]
+            if not t["header_rows"]:
+                continue
+            for ref in cells:
+                r, c = split_ref(ref)
+                if r == r1 and c1 <= c <= c2:
+                    raise ValueError(f"{sheet}!{ref} is a header cell of the Excel table {t['name']!r}")
 
     def mark_cells(self, sheet: str, marks: Mapping[str, str], *, author: str = "workbook-crm") -> list[str]:
         """Replace all our marks on ``sheet`` by these (fill + comment). Returns the cells where the
