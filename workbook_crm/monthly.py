@@ -55,7 +55,8 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
         findings = sort_findings([*checked.findings, *graded.findings])
-        editor_changes = list(checked.changes) + _computed_changes(checked, graded)
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
                         "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
@@ -204,6 +205,38 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
             continue
         out.append(Change(sheet.tab, sheet.cell("actual", row), old, value, "计算实际值", field="实际值", row=int(row)))
     return out
+
+
+def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+    """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
+    keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
+    A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
+    sheets = {c.sheet for c in changes}
+    if not sheets:
+        return changes, []
+    editor = WorkbookEditor(checked.wb.source.data)
+    names = set(editor.sheet_names)
+    guards = {s: editor.formula_cells(s) for s in sheets if s in names}
+    kept, found = [], []
+    for c in changes:
+        guard = guards.get(c.sheet)
+        kind = guard.kind(c.cell) if guard is not None else None
+        if kind is None:
+            kept.append(c)
+            continue
+        params: dict[str, Any] = {"new": _plain(c.new)}
+        if kind == "array":
+            params["range"] = next(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+                                   for r1, c1, r2, c2 in guard.ranges if _inside(c.cell, (r1, c1, r2, c2)))
+        found.append(Finding("formula-kept" if kind == "formula" else "array-formula-kept", sheet=c.sheet, cell=c.cell,
+                             row=c.row, field=c.field, value=c.old, params=params))
+    return kept, found
+
+
+def _inside(ref: str, box: tuple[int, int, int, int]) -> bool:
+    col = "".join(ch for ch in ref if ch.isalpha())
+    r, c = int(ref[len(col):]), _col_index(col) + 1
+    return box[0] <= r <= box[2] and box[1] <= c <= box[3]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -59,6 +59,7 @@ class WorkbookEditor:
         self._sst: list[str] | None = None
         self._patched: set[str] = set()   # sheet parts this editor has already rewritten
         self._legacy: dict[str, str] = {}   # sheet -> rId of a <legacyDrawing> the sheet must get
+        self.kept_formulas: dict[str, list[str]] = {}   # sheet -> cells whose formula a set did not replace
 
     # --- workbook structure ------------------------------------------------------------------
     def _sheets(self) -> list[dict[str, str]]:
@@ -107,6 +108,11 @@ class WorkbookEditor:
         for ref, value in cells.items():
             encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
             queue[split_ref(ref)] = (value, number_format, base, as_text)
+
+    def formula_cells(self, sheet: str) -> FormulaCells:
+        """The sheet's formula cells and array-formula ranges (a value there reverts on recalculation).
+        A formula with no cached value reads as blank to most readers but is not blank."""
+        return FormulaCells.scan(self.pkg.read(self._part(sheet)))
 
     def tables(self, sheet: str) -> list[dict[str, Any]]:
         """The sheet's Excel Tables: part, name, ref as (r1, c1, r2, c2), header and totals row counts."""
@@ -179,12 +185,22 @@ class WorkbookEditor:
             return   # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
+        arrays = FormulaCells.scan(patcher.xml, cells=False) if values else None
+        f_tag = re.compile(b"<" + re.escape(prefix) + rb"f[\s>/]")
+        kept = self.kept_formulas.setdefault(sheet, [])
 
         def edit(rc: tuple[int, int]):
             def fn(old: OldCell) -> bytes:
                 style = old.style
                 if style in old_marks:
                     style = st.unmark(style, old_marks)
+                if rc in values and ((old.xml is not None and f_tag.search(old.xml)) or rc in arrays):
+                    kept.append(old.ref)   # a formula is never replaced by a constant: the caller reports it
+                    if old.xml is None:
+                        return b""
+                    if not (marks and rc in marks):
+                        return _restyle(old.xml, style)
+                    return _restyle(old.xml, st.clone(style, mark=True))
                 if rc in values:
                     value, fmt, base, as_text = values[rc]
                     kind, t, inner = encode(value, date1904=date1904, as_text=as_text)
@@ -361,6 +377,52 @@ class WorkbookEditor:
             self.pkg.write(self._styles_part, self._styles.to_bytes())
             self._styles.dirty = False
         return self.pkg.to_bytes()
+
+
+class FormulaCells:
+    """Where a sheet holds formulas: cells with an ``<f>``, and the ranges of array (and data-table)
+    formulas, whose other cells hold only a cached value."""
+
+    _F = re.compile(rb"<(\w+:)?f\b([^>]*)>")
+
+    def __init__(self, cells: set[tuple[int, int]], ranges: list[tuple[int, int, int, int]]) -> None:
+        self.cells, self.ranges = cells, ranges
+
+    @classmethod
+    def scan(cls, xml: bytes, *, cells: bool = True) -> FormulaCells:
+        found: set[tuple[int, int]] = set()
+        ranges: list[tuple[int, int, int, int]] = []
+        if not cells and b'"array"' not in xml and b'"dataTable"' not in xml:
+            return cls(found, ranges)
+        for m in cls._F.finditer(xml, max(xml.find(b"sheetData"), 0)):
+            fa = attrs(m.group(0))
+            if fa.get("t") in ("array", "dataTable") and fa.get("ref"):
+                first, _, last = fa["ref"].partition(":")
+                try:
+                    (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+                except ValueError:
+                    continue
+                ranges.append((r1, c1, r2, c2))
+            if cells:
+                start = max(xml.rfind(b"<" + (m.group(1) or b"") + b"c ", 0, m.start()),
+                            xml.rfind(b"<" + (m.group(1) or b"") + b"c\t", 0, m.start()))
+                ref = attrs(xml[start: xml.find(b">", start) + 1]).get("r") if start >= 0 else None
+                if ref:
+                    found.add(split_ref(ref))
+        return cls(found, ranges)
+
+    def __contains__(self, rc: object) -> bool:
+        if rc in self.cells:
+            return True
+        r, c = rc  # type: ignore[misc]
+        return any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in self.ranges)
+
+    def kind(self, ref: str) -> str | None:
+        """'formula', 'array' (inside an array formula's range, not its first cell) or None."""
+        rc = split_ref(ref)
+        if rc in self.cells:
+            return "formula"
+        return "array" if rc in self else None
 
 
 def _texts(inner: bytes) -> str:
