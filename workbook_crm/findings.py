@@ -117,7 +117,7 @@ _CHECKS = [
        "the cell is inside the array formula {range}; not replaced by '{new}'",
        "数组公式重算时会覆盖单元格的值：请改公式或它引用的单元格", "an array formula recalculates over the cell: change the formula or its inputs"),
     _c("sheet-not-ours", WARNING, "工作表「{sheet_name}」不是本工具生成的（{reason}），结果已写入「{target}」",
-       "sheet '{sheet_name}' was not written by workbook-crm ({reason}); the results went to '{target}'",
+       "sheet '{sheet_name}' was not written by workbook-crm ({reason_en}); the results went to '{target}'",
        "如需本工具接管，请删除或改名该工作表", "delete or rename that sheet to let workbook-crm write it"),
 ]
 

@@ -23,7 +23,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # CT_Worksheet (ECMA-376 18.3.1.99): elements that must come after <legacyDrawing>.
 _AFTER_LEGACY = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
                  b"webPublishItems", b"tableParts", b"extLst")
-_SHAPE_RE = re.compile(rb"<v:shape\b(?:(?!<v:shapetype)[^>])*?>.*?</v:shape>", re.S)
+# VML prefixes vary (openpyxl writes ns0:shape, ns2:ClientData): match any
+_SHAPE_RE = re.compile(rb"<((?:\w+:)?)shape\b[^>]*?>.*?</\1shape>", re.S)
 
 
 def _q(tag: str) -> str:
@@ -130,7 +131,7 @@ def _elsewhere(pkg: Package, part: str | None) -> tuple[set[int], set[int]]:
     return blocks, ids
 
 
-_SHAPE_ID_RE = re.compile(rb'<v:shape\b[^>]*?\bid="_x0000_s(\d+)"')
+_SHAPE_ID_RE = re.compile(rb'<(?:\w+:)?shape\b[^>]*?\bid="_x0000_s(\d+)"')
 
 
 def _new_vml(idmap: int) -> bytes:
@@ -146,8 +147,8 @@ def _new_vml(idmap: int) -> bytes:
 def _note_cell(shape: bytes) -> tuple[int, int] | None:
     if b'ObjectType="Note"' not in shape:
         return None
-    r = re.search(rb"<x:Row>\s*(\d+)\s*</x:Row>", shape)
-    c = re.search(rb"<x:Column>\s*(\d+)\s*</x:Column>", shape)
+    r = re.search(rb"<(?:\w+:)?Row>\s*(\d+)\s*</(?:\w+:)?Row>", shape)
+    c = re.search(rb"<(?:\w+:)?Column>\s*(\d+)\s*</(?:\w+:)?Column>", shape)
     return (int(r.group(1)), int(c.group(1))) if r and c else None
 
 
@@ -181,8 +182,26 @@ def _merge_shapes(vml: bytes, removed: set[str], new: dict[str, str], other_bloc
             f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
             f"<x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData></v:shape>")
     if shapes:
-        vml = _insert_before_end(vml, "".join(shapes).encode())
+        vml = _insert_before_end(_declare_prefixes(vml), "".join(shapes).encode())
     return _number_shapes(vml, set(other_blocks), set(other_ids))
+
+
+_VML_NS = {b"v": b"urn:schemas-microsoft-com:vml", b"o": b"urn:schemas-microsoft-com:office:office",
+           b"x": b"urn:schemas-microsoft-com:office:excel"}
+
+
+def _declare_prefixes(vml: bytes) -> bytes:
+    """Our shapes use the v:, o:, x: prefixes; a VML written with others (openpyxl: ns0:) gets them
+    declared on its root ``<xml>`` so that ours stay well-formed."""
+    m = re.search(rb"<xml\b[^>]*>", vml)
+    if m is None:
+        return vml
+    tag = m.group(0)
+    add = b"".join(b' xmlns:' + k + b'="' + v + b'"' for k, v in _VML_NS.items() if b"xmlns:" + k + b"=" not in tag)
+    if not add:
+        return vml
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    return vml[: m.start()] + tag[:end] + add + tag[end:] + vml[m.end():]
 
 
 def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> bytes:
@@ -227,7 +246,7 @@ def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> b
         shape = re.sub(rb'(\b(?:o:spid|id)=")_x0000_s\d+"', rb'\g<1>_x0000_s%d"' % sid,
                        s.group(0)[:head_end], count=2) + s.group(0)[head_end:]
         if not _SHAPE_ID_RE.match(shape):   # a note shape with no id at all
-            shape = shape.replace(b"<v:shape ", b'<v:shape id="_x0000_s%d" ' % sid, 1)
+            shape = re.sub(rb"^<((?:\w+:)?)shape\b", rb'<\1shape id="_x0000_s%d"' % sid, shape, count=1)
         out += [vml[pos: s.start()], shape]
         pos = s.end()
     out.append(vml[pos:])

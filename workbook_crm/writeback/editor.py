@@ -14,7 +14,9 @@ from typing import Any
 from lxml import etree
 
 from .comments import add_legacy_drawing, apply_comments
+from .formulas import FormulaCells
 from .newsheet import check_sheet_name, write_sheet
+from .ownership import add_marker, alternative_name, legacy_ours, marked, user_additions
 from .package import (
     CT_WORKSHEET,
     RT_CALCCHAIN,
@@ -53,7 +55,7 @@ class WorkbookEditor:
         wb = self.pkg.read(self.wb_part)
         self.date1904 = bool(re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"', wb))
         self._styles: Styles | None = None
-        self._values: dict[str, dict[tuple[int, int], tuple[Any, str | None, int | None, bool]]] = {}
+        self._values: dict[str, dict[tuple[int, int], tuple[Any, str | None, int | None, bool, bool]]] = {}
         self._marks: dict[str, dict[tuple[int, int], str]] = {}
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
@@ -99,15 +101,18 @@ class WorkbookEditor:
 
     # --- cell values ------------------------------------------------------------------------
     def set_cells(self, sheet: str, cells: Mapping[str, Any], *, number_format: str | None = None,
-                  style_from: str | None = None, as_text: bool = False) -> None:
-        """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it)."""
+                  style_from: str | None = None, as_text: bool = False, replace_formulas: bool = False) -> None:
+        """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it).
+
+        A cell holding a formula, or inside an array formula's range, keeps it (listed in
+        ``kept_formulas``) unless ``replace_formulas``: a formula is never silently made a constant."""
         part = self._part(sheet)
         self._guard_table_headers(sheet, part, cells)
         base = self._style_of(sheet, style_from) if style_from else None
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
             encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
-            queue[split_ref(ref)] = (value, number_format, base, as_text)
+            queue[split_ref(ref)] = (value, number_format, base, as_text, replace_formulas)
 
     def formula_cells(self, sheet: str) -> FormulaCells:
         """The sheet's formula cells and array-formula ranges (a value there reverts on recalculation).
@@ -194,7 +199,8 @@ class WorkbookEditor:
                 style = old.style
                 if style in old_marks:
                     style = st.unmark(style, old_marks)
-                if rc in values and ((old.xml is not None and f_tag.search(old.xml)) or rc in arrays):
+                if rc in values and not values[rc][4] and (
+                        (old.xml is not None and f_tag.search(old.xml)) or rc in arrays):
                     kept.append(old.ref)   # a formula is never replaced by a constant: the caller reports it
                     if old.xml is None:
                         return b""
@@ -202,7 +208,7 @@ class WorkbookEditor:
                         return _restyle(old.xml, style)
                     return _restyle(old.xml, st.clone(style, mark=True))
                 if rc in values:
-                    value, fmt, base, as_text = values[rc]
+                    value, fmt, base, as_text, _ = values[rc]
                     kind, t, inner = encode(value, date1904=date1904, as_text=as_text)
                     style = base if base is not None else style
                     if fmt is None and kind in ("date", "datetime"):
@@ -235,6 +241,32 @@ class WorkbookEditor:
             self._full_calc_on_load()
 
     # --- computed sheets --------------------------------------------------------------------
+    def not_ours(self, name: str, *, first_header: str, tab_color: str | None) -> str | None:
+        """Why the existing sheet ``name`` is not ours to replace ('user', 'additions:table,drawing',
+        'not-a-worksheet'), or None (ours, or absent). See ownership.py."""
+        if name not in self.sheet_names:
+            return None
+        try:
+            part = self._part(name)
+        except ValueError:
+            return "not-a-worksheet"
+        if not marked(self.pkg.read(self.wb_part), name):
+            head = self.pkg.read(part)[:8192]
+            if not legacy_ours(head, self.read_cells(name, ["A1"])["A1"], tab_color, first_header):
+                return "user"
+        extra = user_additions(self.pkg.rels(part))
+        return "additions:" + ",".join(sorted(set(extra))) if extra else None
+
+    def computed_target(self, name: str, *, first_header: str, tab_color: str | None) -> tuple[str, str | None]:
+        """(the sheet to write a computed sheet into, why ``name`` itself is not used or None)."""
+        reason = self.not_ours(name, first_header=first_header, tab_color=tab_color)
+        n = 1
+        target = name
+        while self.not_ours(target, first_header=first_header, tab_color=tab_color) is not None:
+            target = alternative_name(name, n)
+            n += 1
+        return target, reason
+
     def replace_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
                       widths: Sequence[float] | None = None, formats: Mapping[int, str] | None = None,
                       links: Mapping[tuple[int, int], str] | None = None, freeze_header: bool = True,
@@ -259,6 +291,7 @@ class WorkbookEditor:
         for rid, url in external:
             got = self.pkg.add_rel(part, RT_HYPERLINK, url, external=True)
             assert got == rid, "hyperlink rIds are numbered from 1 in a fresh rels part"
+        self.pkg.write(self.wb_part, add_marker(self.pkg.read(self.wb_part), name))
         self._drop_calc_chain()
         self._full_calc_on_load()
 
@@ -377,52 +410,6 @@ class WorkbookEditor:
             self.pkg.write(self._styles_part, self._styles.to_bytes())
             self._styles.dirty = False
         return self.pkg.to_bytes()
-
-
-class FormulaCells:
-    """Where a sheet holds formulas: cells with an ``<f>``, and the ranges of array (and data-table)
-    formulas, whose other cells hold only a cached value."""
-
-    _F = re.compile(rb"<(\w+:)?f\b([^>]*)>")
-
-    def __init__(self, cells: set[tuple[int, int]], ranges: list[tuple[int, int, int, int]]) -> None:
-        self.cells, self.ranges = cells, ranges
-
-    @classmethod
-    def scan(cls, xml: bytes, *, cells: bool = True) -> FormulaCells:
-        found: set[tuple[int, int]] = set()
-        ranges: list[tuple[int, int, int, int]] = []
-        if not cells and b'"array"' not in xml and b'"dataTable"' not in xml:
-            return cls(found, ranges)
-        for m in cls._F.finditer(xml, max(xml.find(b"sheetData"), 0)):
-            fa = attrs(m.group(0))
-            if fa.get("t") in ("array", "dataTable") and fa.get("ref"):
-                first, _, last = fa["ref"].partition(":")
-                try:
-                    (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-                except ValueError:
-                    continue
-                ranges.append((r1, c1, r2, c2))
-            if cells:
-                start = max(xml.rfind(b"<" + (m.group(1) or b"") + b"c ", 0, m.start()),
-                            xml.rfind(b"<" + (m.group(1) or b"") + b"c\t", 0, m.start()))
-                ref = attrs(xml[start: xml.find(b">", start) + 1]).get("r") if start >= 0 else None
-                if ref:
-                    found.add(split_ref(ref))
-        return cls(found, ranges)
-
-    def __contains__(self, rc: object) -> bool:
-        if rc in self.cells:
-            return True
-        r, c = rc  # type: ignore[misc]
-        return any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in self.ranges)
-
-    def kind(self, ref: str) -> str | None:
-        """'formula', 'array' (inside an array formula's range, not its first cell) or None."""
-        rc = split_ref(ref)
-        if rc in self.cells:
-            return "formula"
-        return "array" if rc in self else None
 
 
 def _texts(inner: bytes) -> str:
