@@ -90,6 +90,11 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             sheet = wb.get(ref)
             if sheet is not None and ref in out.clean:
                 findings += content.unknown_customers(sheet, out.clean[ref], known)
+    # the hidden cells of a vertical merge are read with the merged value, never reported or written
+    copies = {(s.tab, ref) for s in wb.sheets.values() for ref in s.merged_copies}
+    if copies:
+        findings = [x for x in findings if (x.sheet, x.cell) not in copies]
+        out.changes = [c for c in out.changes if (c.sheet, c.cell) not in copies]
     out.findings = sort_findings(findings)
     return out
 
