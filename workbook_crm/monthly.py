@@ -99,6 +99,7 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
+        _move_footer(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
@@ -210,6 +211,15 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
     return a == b
+
+
+def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
+    """A 合计 footer under 客户档案's data moves below the customers intake files (io/placement.py)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not (place.shift and place.count):
+        return
+    editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:

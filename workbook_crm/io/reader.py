@@ -21,6 +21,7 @@ from ..findings import Finding
 from ..schema import registry
 from ..schema.base import MONEY, SheetSchema, norm_token, unit_scale
 from .guard import Source, open_source
+from .placement import table_totals_rows
 from .rawread import iter_raw
 
 HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
@@ -111,7 +112,8 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
                   else _best_schema(sheet.rows, exclude={*wb.sheets, *wanted.values()}))
         if schema is None or schema.name in wb.sheets:
             continue
-        data = _map_sheet(schema, tab, sheet.rows, wb.findings, merged=sheet.merged)
+        data = _map_sheet(schema, tab, sheet.rows, wb.findings, merged=sheet.merged,
+                          totals=table_totals_rows(src, tab))
         if data is not None:
             wb.sheets[schema.name] = data
         del sheet
@@ -151,7 +153,7 @@ def _find_header(schema: SheetSchema, rows: list[list[Any]]) -> tuple[int, int] 
 
 
 def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding],
-               merged: Sequence[tuple[int, int, int, int]] = ()) -> SheetData | None:
+               merged: Sequence[tuple[int, int, int, int]] = (), totals: set[int] | None = None) -> SheetData | None:
     found = _find_header(schema, rows)
     if found is None:
         findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
@@ -186,13 +188,13 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     body = rows[hr + 1:]
     # vertical merges inside the body: (first body index, column, last body index)
     vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
-    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical)
+    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set())
     return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
                      footer_rows=skipped, merged_copies=copies)
 
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
-           n_cols: int, vertical: Sequence[tuple[int, int, int]] = ()) -> tuple[pd.DataFrame, int, list[int], set[str]]:
+           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None) -> tuple[pd.DataFrame, int, list[int], set[str]]:
     """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row.
 
     Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
@@ -226,7 +228,8 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     skipped: list[int] = []
     for i in np.flatnonzero(any_value):
         first = next((col[i] for col in cols if col[i] is not None), None)
-        if isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols)):
+        if (totals and int(i) + first_row in totals) or (  # a Table's totals row is its footer
+                isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
             keep[i] = False
             skipped.append(int(i) + first_row)
     copies = _fill_merged(cols, picks, vertical, keep, first_row)
