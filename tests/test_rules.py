@@ -63,7 +63,7 @@ def test_bad_toml_raises(tmp_path, text: str) -> None:
 
 
 def test_every_spec_documented() -> None:
-    undocumented = [s.name for s in SPECS if not (s.note and s.key)]
+    undocumented = [s.attr for s in SPECS if not (s.note and s.key)]
     assert undocumented == []
     keys = [s.key for s in SPECS]
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []  # one 规则配置 row per key
