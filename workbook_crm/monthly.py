@@ -100,6 +100,7 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
+        _move_footer(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
@@ -217,10 +218,14 @@ def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change
     editor = WorkbookEditor(checked.wb.source.data)
     names = set(editor.sheet_names)
     guards = {s: editor.formula_cells(s) for s in sheets if s in names}
+    place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
+    moving = set(place.footer) if archive is not None and place is not None and not place.blocked and \
+        place.shift and place.count else set()   # a footer's formulas move down: its old cells are free
     kept, found = [], []
     for c in changes:
         guard = guards.get(c.sheet)
-        kind = guard.kind(c.cell) if guard is not None else None
+        free = moving and c.sheet == archive.tab and c.row in moving
+        kind = guard.kind(c.cell) if guard is not None and not free else None
         if kind is None:
             kept.append(c)
             continue
@@ -243,6 +248,15 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
     return a == b
+
+
+def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
+    """A 合计 footer under 客户档案's data moves below the customers intake files (io/placement.py)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not (place.shift and place.count):
+        return
+    editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
@@ -315,7 +329,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):   # pd.NA: a nullable Int64 column
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
