@@ -101,6 +101,7 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     try:
         editor = WorkbookEditor(checked.wb.source.data)
         _move_footer(editor, checked)
+        _grow_structures(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
@@ -259,6 +260,17 @@ def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
     editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
+def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
+    """The user's Table, filter, validations, formats, names and print area take intake's new rows
+    (issue #14, item 12; the rows are where io/placement.py put them)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not place.count:
+        return
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
+                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+
+
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
     """Cell edits grouped by how they are written: dates, text that looks like a number, the rest."""
     text_headers = {f.header for s in registry.DATA_SHEETS for f in s.fields if f.kind in (PHONE, ID, CREDIT_CODE)}
@@ -274,15 +286,20 @@ def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[C
             editor.set_cells(sheet, cells, as_text=kind == "text")
 
 
-def _extra_columns(sheet: SheetData, names: Iterable[str]) -> dict[str, int]:
-    """Column index for each computed column: ours from an earlier run, else the next free column."""
+def _extra_columns(sheet: SheetData, names: Iterable[str], occupied: set[int] = frozenset()) -> dict[str, int]:
+    """Column index (0-based) for each computed column: ours from an earlier run, else the next
+    column that is empty in every row and not hidden (``occupied``: the columns holding anything —
+    a headerless note included — or hidden; issue #14, items 4 and 16)."""
     by_header = {h: c for c, h in sheet.headers.items()}
+    taken = set(sheet.headers) | set(sheet.columns.values()) | set(occupied)
     nxt = max([*sheet.headers.keys(), *sheet.columns.values(), -1]) + 1
     out = {}
     for name in names:
         if name in by_header and by_header[name] not in sheet.columns.values():
             out[name] = by_header[name]
         else:
+            while nxt in taken:
+                nxt += 1
             out[name] = nxt
             nxt += 1
     return out
@@ -294,7 +311,10 @@ def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: Mo
         sheet = checked.wb.get(schema.name)
         if sheet is None or table is None or table.empty:
             continue
-        where = _extra_columns(sheet, [n for n, _ in cols])
+        used, hidden = editor.column_usage(sheet.tab)
+        where = _extra_columns(sheet, [n for n, _ in cols], {c - 1 for c in used | hidden})
+        if max(where.values()) >= 16384:
+            continue   # no free, visible column left in the grid: the figures stay in the summary only
         last_header = max(sheet.headers) if sheet.headers else 0
         style = f"{get_column_letter(last_header + 1)}{sheet.header_row}"
         new_headers = {f"{get_column_letter(c + 1)}{sheet.header_row}": n for n, c in where.items()
