@@ -7,13 +7,17 @@ is a new file, never the workbook of record.
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
 from pathlib import Path
 
+from ..errors import WriteFailed
 from ..findings import Finding
 from ..grading.model import MonthResult
+from ..writeback.locks import check_lock
+from ..writeback.runfiles import temp_file
 from ..writeback.safe import new_file_mode
+from ..writeback.targets import check_summary_target
 from . import channels, evaluation, overview, owners, quality, reminders, tiers
 from .data import owners_of, prepare
 from .safety import mask_text, safe_file_stem, safe_text
@@ -38,10 +42,12 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
     out = Path(out)
     data = prepare(result, list(findings), owner=owner, lang=lang, source_name=source_name,
                    n_rows_by_sheet=n_rows_by_sheet)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~summary-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
+    check_summary_target(out)   # a new file or an earlier summary, not open
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(out.parent, ".~summary-", ".xlsx")
+        os.close(fd)
         book = Book(Path(tmp), unmask=unmask)
         book.wb.set_properties({"title": f"客户月度汇总 {data.month}", "comments": "workbook-crm"})
         overview_ws = overview.write(book, data)
@@ -51,9 +57,14 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         overview_ws.activate()
         book.close()
         os.chmod(tmp, new_file_mode())
+        check_lock(out)   # opened while we wrote: not replaced
         os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):   # read-only folder, full disk: one line, no traceback
+            why = "磁盘已满 / disk full" if exc.errno == errno.ENOSPC else f"{type(exc).__name__}: {exc}"
+            raise WriteFailed(out, detail=why) from exc
         raise
     return out
 
