@@ -146,9 +146,15 @@ class StaleLock(WorkbookCrmError):
 
 
 class ProtectedSheet(WorkbookCrmError):
-    code = "protected"
-    zh = "{detail}，未写入任何内容。请在 Excel/WPS 中撤销保护（审阅 → 撤销工作表/工作簿保护）后再运行，或只运行 validate。"
-    en = "{detail}; nothing was written. Unprotect it in Excel/WPS (Review → Unprotect) and run again, or run validate only."
+    code = "protected-sheet"
+    zh = "工作表「{detail}」受保护，需要写入它，未写入任何内容。请在 Excel/WPS 中撤销工作表保护（审阅 → 撤销工作表保护）后再运行，或只运行 validate。"
+    en = "sheet '{detail}' is protected and the run would edit it; nothing was written. Unprotect it in Excel/WPS (Review → Unprotect Sheet) and run again, or run validate only."
+
+
+class LockedStructure(WorkbookCrmError):
+    code = "locked-structure"
+    zh = "工作簿结构受保护，无法添加工作表「{detail}」，未写入任何内容。请撤销工作簿保护（审阅 → 保护工作簿）后再运行，或只运行 validate。"
+    en = "the workbook's structure is protected, so sheet '{detail}' cannot be added; nothing was written. Unprotect the workbook (Review → Protect Workbook) and run again, or run validate only."
 
 
 class Interrupted(BaseException):

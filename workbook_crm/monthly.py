@@ -116,7 +116,8 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
         _mark(editor, checked, findings, lang)
         data = editor.to_bytes()
-    except WorkbookCrmError:
+    except WorkbookCrmError as exc:
+        exc.path = exc.path or str(path)   # the editor's refusals (protection) name no file
         raise
     except Exception as exc:  # a package the editor cannot take apart safely: refuse, write nothing
         raise WriteFailed(path, detail=f"{type(exc).__name__}: {exc}"[:300]) from exc

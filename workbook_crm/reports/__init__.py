@@ -8,7 +8,10 @@ is a new file, never the workbook of record.
 from __future__ import annotations
 
 import errno
+import gc
 import os
+import sys
+import traceback
 from pathlib import Path
 
 from ..errors import WriteFailed
@@ -62,11 +65,38 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
     except BaseException as exc:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):   # read-only folder, full disk: one line, no traceback
-            why = "磁盘已满 / disk full" if exc.errno == errno.ENOSPC else f"{type(exc).__name__}: {exc}"
-            raise WriteFailed(out, detail=why) from exc
-        raise
+        os_error = _os_error(exc)
+        if os_error is None:
+            raise
+        # read-only folder, full disk: one line. The writer's half-closed zip would print a traceback
+        # when collected ("Exception ignored in ZipFile.__del__"): collect it now, quietly.
+        _collect_quietly(exc)
+        why = "磁盘已满 / disk full" if os_error.errno == errno.ENOSPC else f"{type(os_error).__name__}: {os_error}"
+        raise WriteFailed(out, detail=why) from None
     return out
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    """The OSError behind ``exc`` (xlsxwriter wraps it in FileCreateError)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _collect_quietly(exc: BaseException) -> None:
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        e: BaseException | None = exc
+        while e is not None:
+            traceback.clear_frames(e.__traceback__)
+            e = e.__cause__ or e.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def write_per_owner(result: MonthResult, findings: list[Finding], out_dir: Path, *,

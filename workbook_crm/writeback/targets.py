@@ -37,15 +37,18 @@ def written_by_us(path: Path) -> bool:
     return re.search(rb"<(?:\w+:)?description>workbook-crm</", core) is not None
 
 
-def check_summary_target(out: Path, *, record: Path | None = None, output: Path | None = None) -> None:
+def check_summary_target(out: Path, *, record: Path | None = None, output: Path | None = None,
+                         lock: bool = True) -> None:
     """A summary goes to a new file or replaces an earlier summary — never the record, its copy,
-    or any other existing file; and never one that is open."""
+    or any other existing file; and never one that is open (``lock``; a run checks that only when
+    the summary is put in place, so an open summary does not stop the record's run)."""
     for other, what in ((record, "工作簿/the workbook"), (output, "--output")):
         if other is not None and same_file(out, other):
             raise SameFile(out, detail=what)
     if out.exists() and not written_by_us(out):
         raise NotOurFile(out)
-    check_lock(out)
+    if lock:
+        check_lock(out)
 
 
 def check_run_targets(record: Path, *, output: Path | None, summary: Path | None) -> tuple[Path | None, str | None]:
@@ -59,7 +62,7 @@ def check_run_targets(record: Path, *, output: Path | None, summary: Path | None
     clean_stale(target.parent, real_path(target).parent, target.parent / ".workbook-crm" / "backups",
                 *([summary.parent] if summary is not None else []))
     if summary is not None:
-        check_summary_target(summary, record=record, output=output)
+        check_summary_target(summary, record=record, output=output, lock=False)
     sha = None
     if output is None or output.exists():
         check_lock(target)
