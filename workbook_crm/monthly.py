@@ -8,10 +8,10 @@ copy and a re-read all succeeded.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -27,6 +27,7 @@ from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
 from .io.rawread import read_raw
 from .io.reader import SheetData
+from .period import parse_month
 from .schema import registry
 from .schema.base import CREDIT_CODE, ID, PHONE
 from .schema.computed import (
@@ -37,7 +38,8 @@ from .schema.computed import (
     REMINDER_COLUMNS,
 )
 from .validators import Checked
-from .writeback import WorkbookEditor, safe_replace, write_new
+from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
+from .writeback.runfiles import die_with_parent, temp_dir
 
 EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
 CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
@@ -51,6 +53,11 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
               progress: Progress = _noop) -> Result:
     """Validate, normalize, grade and write back. ``summary=True`` writes one beside the file."""
     path = Path(path)
+    output_sha = None
+    if not dry_run:   # refuse outputs that would lose data before any work (see writeback/targets.py)
+        planned = summary if isinstance(summary, Path) else (
+            default_summary_path(path, parse_month(month, today)[0]) if summary else None)
+        output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
@@ -63,12 +70,12 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         if dry_run:
             return result
         return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                      lang=lang, backup_dir=backup_dir, progress=progress)
+                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
 
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress) -> Result:
+           backup_dir: Path | None, progress: Progress, output_sha: str | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -81,13 +88,18 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress)
+                      backup_dir=backup_dir, progress=progress, output_sha=output_sha)
     except BaseException:
         if job is not None:
             job.cancel()  # the record was not written: no summary of it either
         raise
     if job is not None:
-        error = job.finish()
+        try:
+            error = job.finish()
+        except BaseException as exc:   # Ctrl-C while the summary is finished: the record is written
+            job.cancel()
+            exc.written = True  # type: ignore[attr-defined]
+            raise
         result.extra["summary"] = None if error else str(job.out)
         if error:
             result.extra["summary_error"] = error
@@ -96,7 +108,7 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress) -> None:
+                  progress: Progress, output_sha: str | None = None) -> None:
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
@@ -107,15 +119,19 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
         _mark(editor, checked, findings, lang)
         data = editor.to_bytes()
-    except WorkbookCrmError:
+    except WorkbookCrmError as exc:
+        exc.path = exc.path or str(path)   # the editor's refusals (protection) name no file
         raise
     except Exception as exc:  # a package the editor cannot take apart safely: refuse, write nothing
         raise WriteFailed(path, detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
     del editor
     settle()
     progress("校验并保存")
-    if output is not None:
+    if output is not None and output_sha is None:
         write_new(Path(output), data)
+    elif output is not None:   # an existing --output is backed up and checked like a record
+        backup = safe_replace(Path(output), data, expected_sha256=output_sha)
+        result.extra["backup"] = str(backup) if backup else None
     else:
         backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
         result.extra["backup"] = str(backup) if backup else None
@@ -140,10 +156,14 @@ class SummaryJob:
                  n_rows: dict[str, int]) -> None:
         self.out = out
         # a private folder beside the summary: whatever the writer leaves there (even when it is
-        # stopped half-way) goes with the folder
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=".~workbook-crm-", dir=out.parent))
+        # stopped half-way) goes with the folder; one left by a killed run is removed by the next
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = temp_dir(out.parent)
+        except OSError as exc:
+            raise WriteFailed(out, detail=f"汇总文件夹不可写 / the summary's folder is not writable: {exc}") from exc
         self.tmp = self.folder / out.name
+        self.parent_pid = os.getpid()
         self.kwargs = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
         self.graded, self.findings = graded, findings
         self.proc: Any = None
@@ -154,11 +174,12 @@ class SummaryJob:
             self.proc.start()
 
     def _child(self) -> None:
+        die_with_parent(self.parent_pid)   # never outlives the run, even a SIGKILLed one
         try:
             self._write(self.tmp)
             self.queue.put(None)
         except BaseException as exc:  # reported by the parent; no traceback on the user's terminal
-            self.queue.put(f"{type(exc).__name__}: {exc}"[:300])
+            self.queue.put(_explain(exc, self.kwargs["lang"]))
 
     def _write(self, target: Path) -> None:
         from .reports import write_summary
@@ -170,17 +191,21 @@ class SummaryJob:
         if self.proc is None:
             shutil.rmtree(self.folder, ignore_errors=True)
             try:
+                check_summary_target(self.out)
                 self._write(self.out)
             except Exception as exc:
-                return f"{type(exc).__name__}: {exc}"[:300]
+                return _explain(exc, self.kwargs["lang"])
             return None
         self.proc.join()
         error = self.queue.get() if not self.queue.empty() else f"summary process ended with {self.proc.exitcode}"
         try:
             if error is None and self.proc.exitcode == 0:
+                check_summary_target(self.out)   # opened (or replaced by another file) meanwhile: keep it
                 os.replace(self.tmp, self.out)
                 return None
             return error or f"summary process ended with {self.proc.exitcode}"
+        except (WorkbookCrmError, OSError) as exc:
+            return _explain(exc, self.kwargs["lang"])
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -189,6 +214,15 @@ class SummaryJob:
             self.proc.terminate()
             self.proc.join()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _explain(exc: BaseException, lang: str) -> str:
+    """One line for the user: our own messages as they are, disk full named, anything else short."""
+    if isinstance(exc, WorkbookCrmError):
+        return exc.message(lang)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "磁盘已满 / disk full"
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def default_summary_path(path: Path, month: str) -> Path:

@@ -33,6 +33,7 @@ from .package import (
     resolve,
     xml_attr,
 )
+from .protection import check_can_add_sheet, check_sheet_editable
 from .sheetxml import OldCell, SheetPatcher, make_ref, split_ref
 from .structures import Growth, grow_defined_names, grow_sheet_tail, grow_table
 from .styles import Styles
@@ -283,7 +284,9 @@ class WorkbookEditor:
         if not values and marks is None and legacy is None and grow is None:
             return
         part = self._part(sheet)
-        patcher = SheetPatcher(self.pkg.read(part))
+        xml = self.pkg.read(part)
+        check_sheet_editable(sheet, xml)   # issue #14: a protected sheet is not edited
+        patcher = SheetPatcher(xml)
         st = self.styles
         old_marks = st.mark_xfs() if marks is not None else set()
         # xfs this editor appended can only be in a part it already patched
@@ -388,8 +391,10 @@ class WorkbookEditor:
         self._legacy.pop(name, None)
         if name in self.sheet_names:
             part = self._part(name)
+            check_sheet_editable(name, self.pkg.read(part))   # issue #14: protection honoured
             self._drop_sheet_rels(part)
         else:
+            check_can_add_sheet(name, self.pkg.read(self.wb_part))
             part = self.pkg.unique_name("xl/worksheets/sheet%d.xml")
             rid = self.pkg.add_rel(self.wb_part, RT_WORKSHEET, relative(self.wb_part, part))
             self.pkg.ensure_override(part, CT_WORKSHEET)
