@@ -208,3 +208,26 @@ def test_dry_run_reports_the_same_kept_formulas(tmp_path: Path, dry: bool) -> No
     args = ["run", str(path), "--month", "2024-05", "--no-summary"] + (["--dry-run"] if dry else [])
     code, obj = cli_json(*args)
     assert of_code(obj, "formula-kept") == [("客户档案", "A5", "formula-kept")]
+
+
+@pytest.mark.libreoffice
+def test_our_sheets_stay_ours_after_a_libreoffice_save(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import soffice
+
+    office = soffice()
+    if office is None:
+        pytest.skip("LibreOffice not installed")
+    path = build_record(tmp_path / "台账.xlsx")
+    run(path)
+    subprocess.run([office, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp_path / "lo" / "台账.xlsx"
+    names = openpyxl.load_workbook(saved).sheetnames
+    code, obj = run(saved)
+    assert of_code(obj, "sheet-not-ours") == []
+    assert openpyxl.load_workbook(saved).sheetnames == names
+    assert ooxml_errors(saved) == []
+    log = calamine_rows(saved, "变更记录")
+    assert log[0] == ["运行时间", "工作表", "单元格", "原值", "新值", "规则"] and len(log) > 1
