@@ -62,7 +62,11 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
         findings = sort_findings([*checked.findings, *graded.findings])
-        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        # one editor for the formula check and the write-back (the sheets it inflates are read once);
+        # handed over in a box so that the write-back's `del` frees it before the file is replaced
+        box = {"editor": _open_editor(checked)}
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded),
+                                              box["editor"])
         findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
@@ -70,12 +74,13 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         if dry_run:
             return result
         return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha, box=box)
 
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress, output_sha: str | None = None) -> Result:
+           backup_dir: Path | None, progress: Progress, output_sha: str | None = None,
+           box: dict[str, WorkbookEditor | None] | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -88,7 +93,7 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+                      backup_dir=backup_dir, progress=progress, output_sha=output_sha, box=box)
     except BaseException:
         if job is not None:
             job.cancel()  # the record was not written: no summary of it either
@@ -108,10 +113,11 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress, output_sha: str | None = None) -> None:
+                  progress: Progress, output_sha: str | None = None,
+                  box: dict[str, WorkbookEditor | None] | None = None) -> None:
     progress("写回工作簿")
     try:
-        editor = WorkbookEditor(checked.wb.source.data)
+        editor = (box or {}).pop("editor", None) or WorkbookEditor(checked.wb.source.data)
         _move_footer(editor, checked)
         _grow_structures(editor, checked)
         _apply_changes(editor, checked, editor_changes)
@@ -243,14 +249,22 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
     return out
 
 
-def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+def _open_editor(checked: Checked) -> WorkbookEditor | None:
+    try:
+        return WorkbookEditor(checked.wb.source.data)
+    except Exception:   # the write-back reports it (WriteFailed); the editor guards formulas there too
+        return None
+
+
+def spare_formulas(checked: Checked, changes: list[Change],
+                   editor: WorkbookEditor | None = None) -> tuple[list[Change], list[Finding]]:
     """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
     keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
     A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
     sheets = {c.sheet for c in changes}
-    if not sheets:
+    editor = editor or _open_editor(checked)
+    if not sheets or editor is None:
         return changes, []
-    editor = WorkbookEditor(checked.wb.source.data)
     names = set(editor.sheet_names)
     guards = {s: editor.formula_cells(s) for s in sheets if s in names}
     place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
