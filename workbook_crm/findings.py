@@ -49,8 +49,8 @@ _CHECKS = [
        "填写该单元格", "fill in the cell"),
     _c("bad-number", ERROR, "「{field}」应为数字，实际为「{value}」", "'{field}' should be a number, got '{value}'",
        "只填写数字（金额可带 万/元）", "type a number (money may carry 万/元)"),
-    _c("bad-enum", ERROR, "「{field}」的值「{value}」不在可选范围内：{allowed}", "'{field}' value '{value}' is not one of: {allowed}",
-       "从下拉列表中选择", "pick a value from the dropdown"),
+    _c("bad-enum", WARNING, "「{field}」的值「{value}」不在可选范围内：{allowed}", "'{field}' value '{value}' is not one of: {allowed}",
+       "从下拉列表中选择，或在规则配置「可选值-{field}」中加入这个值", "pick a value from the dropdown, or add it to 规则配置 '可选值-{field}'"),
     _c("out-of-range", ERROR, "「{field}」的值「{value}」超出范围 {low}–{high}", "'{field}' value '{value}' is outside {low}–{high}",
        "填写范围内的数值", "type a value within the range"),
     _c("bad-date", ERROR, "「{field}」无法识别为日期：「{value}」", "'{field}' is not a readable date: '{value}'",
@@ -110,6 +110,18 @@ _CHECKS = [
        "如 ≥95%、≤3000、不低于50", "e.g. ≥95%, ≤3000, 不低于50"),
     _c("gap-mismatch", WARNING, "手填差异率 {value} 与计算值 {computed} 不一致", "typed gap {value} differs from the computed {computed}",
        "差异率 =（实际−目标）/目标；差值请另列", "gap rate = (actual − target) / target; put the difference elsewhere"),
+]
+
+# --- issue #11 (i11-conv): two phone fields, house conventions, one finding per repeated problem ----
+_CHECKS += [
+    _c("no-area-code", WARNING, "「{field}」「{value}」是本地号码，缺区号，按原样保留", "'{field}' '{value}' is a local number without its area code; kept as typed",
+       "如知道区号，请补上，如 0571-3177332", "add the area code if known, e.g. 0571-3177332"),
+    _c("no-contact", ERROR, "没有任何联系方式（{fields} 都为空）", "no way to reach the customer ({fields} all empty)",
+       "至少填写一个手机、电话或邮箱", "fill in at least a mobile, a phone or an email"),
+    _c("mixed-ids", WARNING, "客户编号有 {count} 种写法（如 {examples}），未逐格报错；新编号按 {pattern} 分配", "customer IDs are written {count} ways (e.g. {examples}); not reported cell by cell; new IDs follow {pattern}",
+       "如要统一，在规则配置「客户编号规则」中写明编号规则", "set 客户编号规则 in 规则配置 to settle one scheme"),
+    _c("own-column", WARNING, "列「{value}」的值都不在「{field}」的可选范围内，按本表自己的列处理（不校验、不改写）", "column '{value}' never holds a '{field}' value; treated as the sheet's own column (not checked, not changed)",
+       "如确是「{field}」，请在规则配置「可选值-{field}」中加入这些值", "if it is '{field}', add its values to 规则配置 '可选值-{field}'"),
 ]
 
 CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}

@@ -69,6 +69,16 @@ def mobile(required: bool = False) -> Field:
                  hint="11 位手机号，或带区号的座机 010-12345678", width=15)
 
 
+# issue #11: 手机 and 电话 are two fields. A header naming a mobile (手机…) is the mobile; a generic one
+# (电话, 联系电话, 联系方式) is the mobile only when no such header exists, else the landline.
+MOBILE_WORDS = ("手机", "移动电话", "mobile", "cell")
+
+
+def landline() -> Field:
+    return Field("landline", "固定电话", PHONE, False, ("座机", "座机号码", "固话", "办公电话", "公司电话", "单位电话", "电话(座机)"),
+                 hint="座机带区号，如 0571-87654321", width=15)
+
+
 def email() -> Field:
     return Field("email", "电子邮箱", EMAIL, False, ("邮箱", "邮件", "email", "e-mail", "电子邮件", "邮箱地址"), width=24)
 
