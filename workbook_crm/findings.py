@@ -152,6 +152,11 @@ class Finding:
     field: str = ""
     value: Any = None
     params: dict[str, Any] = dc_field(default_factory=dict)
+    cells: tuple[str, ...] = ()  # issue #11: one problem repeated down a column — every cell it was found at
+
+    @property
+    def count(self) -> int:
+        return len(self.cells) or 1
 
     @property
     def check(self) -> Check:
@@ -164,15 +169,20 @@ class Finding:
     def message(self, lang: str = "zh") -> str:
         c = self.check
         template = c.zh if lang == "zh" else c.en
-        mapping = _Default(self.params)
+        mapping = _Default({k: _show(v) for k, v in self.params.items()})
         mapping.update(value=_show(self.value), field=self.field)
-        return template.format_map(mapping)
+        text = template.format_map(mapping)
+        if self.cells:
+            shown = "、".join(self.cells[:EXAMPLES]) + ("…" if len(self.cells) > EXAMPLES else "")
+            text += (f"——本列共 {len(self.cells)} 处：{shown}" if lang == "zh"
+                     else f" — {len(self.cells)} cells in this column: {shown}")
+        return text
 
     def hint(self, lang: str = "zh") -> str:
         return self.check.hint_zh if lang == "zh" else self.check.hint_en
 
     def to_record(self, lang: str = "zh") -> dict[str, Any]:
-        return {
+        rec = {
             "code": self.code,
             "severity": self.severity,
             "sheet": self.sheet,
@@ -184,6 +194,10 @@ class Finding:
             "message": self.message(lang),
             "hint": self.hint(lang),
         }
+        if self.cells:
+            rec["count"] = len(self.cells)
+            rec["cells"] = list(self.cells)
+        return rec
 
     def key(self) -> tuple[str, str, str]:
         return (self.sheet, self.cell, self.code)
@@ -253,7 +267,7 @@ class Result:
 
 
 def _show(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):
         return ""
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d")
@@ -270,6 +284,37 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10] if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 else value.isoformat()
     return str(value)
+
+
+EXAMPLES = 5  # cells named in the message of an aggregated finding (JSON lists them all)
+# Problems that are each their own (a pair of customers, a clash of two IDs): never aggregated.
+_SINGLE = frozenset({"duplicate-id", "duplicate-customer", "possible-duplicate"})
+
+
+def aggregate(findings: Iterable[Finding], header_rows: dict[str, int], *, min_count: int) -> list[Finding]:
+    """One problem repeated down a column → one finding at its header cell, with every cell listed.
+
+    A manager acts on "手机号码: 37 masked numbers", not on 37 rows of the same sentence; the cells are
+    not each marked (the header is). Groups are (sheet, column, code); fewer than ``min_count``
+    stay cell by cell, as do problems between two rows (duplicates).
+    """
+    items = list(findings)
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in items:
+        if f.column and f.row and f.sheet in header_rows and f.code not in _SINGLE and not f.cells:
+            groups.setdefault((f.sheet, f.column, f.code), []).append(f)
+    merged: dict[int, Finding] = {}
+    drop: set[int] = set()
+    for (sheet, column, _), group in groups.items():
+        if len(group) < max(2, min_count):
+            continue
+        first = group[0]
+        hr = header_rows[sheet]
+        merged[id(first)] = Finding(first.code, sheet=sheet, cell=f"{column}{hr}", row=hr, column=column,
+                                    field=first.field, value=first.value, params=dict(first.params),
+                                    cells=tuple(f.cell for f in group))
+        drop.update(id(f) for f in group[1:])
+    return [merged.get(id(f), f) for f in items if id(f) not in drop]
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from .api import Progress, _noop, bulk_work, check, settle
 from .errors import WorkbookCrmError, WriteFailed
-from .findings import Change, Finding, Result, sort_findings
+from .findings import Change, Finding, Result
 from .grading.model import MonthResult
 from .io.rawread import read_raw
 from .io.reader import SheetData
@@ -36,7 +36,7 @@ from .schema.computed import (
     ISSUE_COLUMNS,
     REMINDER_COLUMNS,
 )
-from .validators import Checked
+from .validators import Checked, reportable
 from .writeback import WorkbookEditor, safe_replace, write_new
 
 EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
@@ -54,7 +54,7 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
-        findings = sort_findings([*checked.findings, *graded.findings])
+        findings = reportable(checked, graded.findings)
         editor_changes = list(checked.changes) + _computed_changes(checked, graded)
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from ..findings import Finding
 from ..io.reader import SheetData
+from ..normalize.text import nfkc
 from ..schema.computed import DUPLICATE_COLUMNS
 from .ids import customer_keys
 
@@ -73,6 +74,7 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
     rows = np.array([r for r, _ in usable])
     ks = np.array([k for _, k in usable], dtype=object)
     pairs: dict[tuple[int, int], float] = {}
+    names_all = dict(zip(rows_all, clean["name"].to_list(), strict=True))
     for sort_key in (ks, np.array([k[::-1] for k in ks], dtype=object)):
         order = np.argsort(sort_key, kind="stable")
         sk, sr = ks[order], rows[order]
@@ -83,9 +85,11 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
                 if a[i] == b[i] or _only_numbers_differ(a[i], b[i]):
                     continue  # exact: reported elsewhere; 第1分公司 vs 第2分公司: different entities
                 lo, hi = sorted((int(sr[i]), int(sr[i + d])))
+                if branches_of_one_name(str(names_all[lo]), str(names_all[hi])):
+                    continue
                 pairs[(lo, hi)] = float(scores[i])
     ids = dict(zip(rows_all, clean["customer_id"].to_list(), strict=True))
-    names = dict(zip(rows_all, clean["name"].to_list(), strict=True))
+    names = names_all
     records: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for (lo, hi), score in sorted(pairs.items()):
@@ -111,6 +115,35 @@ _DIGITS = re.compile(r"[0-9零〇一二三四五六七八九十百千]+")
 def _only_numbers_differ(a: str, b: str) -> bool:
     """Names that differ only in their numbers (分店/分公司/厂 numbering) name different customers."""
     return _DIGITS.sub("#", a) == _DIGITS.sub("#", b)
+
+
+# issue #11: stores, stalls and branches of one business share its name and differ in their own part.
+_SEPARATORS = re.compile(r"[-—–_·•|/\\\s(（【\[]")
+_BRANCH_WORDS = ("分店", "门店", "店", "批发", "档口", "商行", "分公司", "营业部", "门市", "专卖", "加盟", "分部", "网点",
+                 "仓", "站", "摊", "超市", "市场")
+
+
+def branches_of_one_name(a: str, b: str) -> bool:
+    """Two names that differ only in what follows a shared prefix, where that part names a branch:
+    after a separator (`城东市场-亚平批发` / `-亚芳批发`) or just before a store word (`百果园龙头店` /
+    `坡头店`). Such pairs are two shops, not a typo. A difference in the distinctive part of the name
+    (`杭州青禾贸易` / `杭州清禾贸易`: far from the end, no separator before it) is still a candidate.
+    """
+    a, b = nfkc(a).strip(), nfkc(b).strip()
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    t = 0
+    while t < min(len(a), len(b)) - p and a[-1 - t] == b[-1 - t]:
+        t += 1
+    if p == 0 or len(a) - p - t <= 0 or len(b) - p - t <= 0:
+        return False   # nothing shared before, or one name is the other plus text: judged by the score
+    stem = a[:p]
+    if (m := list(_SEPARATORS.finditer(stem))) and m[-1].start() >= 2:
+        return True
+    tail = a[len(a) - t:]
+    word = next((w for w in _BRANCH_WORDS if tail.endswith(w)), "")
+    return bool(word) and len(tail) - len(word) <= 2 and len(stem) >= 2
 
 
 def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:
