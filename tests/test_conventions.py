@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import build_workbook, cli, cli_json
-from erp_fixture import N, SHEET, planted, write_erp
+from erp_fixture import SHEET, N, planted, write_erp
 from python_calamine import CalamineWorkbook
 
 from workbook_crm.io.reader import read_workbook
@@ -158,7 +158,8 @@ def test_the_seeds_vocabulary_is_valid_and_kept_as_typed(tmp_path: Path):
                  ["C002", "B公司", "王五", None, "18万", "中型(500人)", "中优先级", "长期合作"],
                  ["C003", "C公司", "王五", None, 80000, "年营收5000万", "低优先级", "成交客户"]],
         "客户跟进记录表": [["客户编号", "跟进日期", "跟进方式", "跟进内容"],
-                     ["C002", "2024-03-10", "电话回访", "确认3月订单交付情况"]],
+                     ["C002", "2024-03-10", "电话回访", "确认3月订单交付情况"],
+                     ["C001", "2024-03-12", "上门拜访", "介绍新品"], ["C003", "2024-03-15", "電話", "回访"]],
     })
     code, obj = cli_json("run", str(p), "--no-summary", "--month", "2024-03")
     assert obj.get("error") is None
@@ -167,7 +168,7 @@ def test_the_seeds_vocabulary_is_valid_and_kept_as_typed(tmp_path: Path):
     arch = calamine_rows(p, "客户档案")
     assert [r[4:8] for r in arch[1:]] == [["25%", "500人", "高优先级", "潛在客戶"], ["18万", "中型(500人)", "中优先级", "长期合作"],
                                         [80000.0, "年营收5000万", "低优先级", "成交客户"]]
-    assert calamine_rows(p, "客户跟进记录表")[1][2] == "电话回访"
+    assert [r[2] for r in calamine_rows(p, "客户跟进记录表")[1:]] == ["电话回访", "上门拜访", "電話"]
 
 
 # --- item 7: an error list a manager can act on -----------------------------------------------------
