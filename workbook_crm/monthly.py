@@ -37,7 +37,7 @@ from .schema.computed import (
     ISSUE_COLUMNS,
     REMINDER_COLUMNS,
 )
-from .validators import Checked
+from .validators import Checked, reportable
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
@@ -61,7 +61,7 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
-        findings = sort_findings([*checked.findings, *graded.findings])
+        findings = reportable(checked, graded.findings)
         editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
         findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)
