@@ -115,7 +115,10 @@ def judge(tab: str, rows: list[list[Any]], mapping: Mapping | None, taken: set[s
     if by_name in registry.COMPUTED_SHEETS or tab in registry.COMPUTED_SHEETS:
         return Verdict(None, "", "本工具生成的工作表")
     if by_name is not None and by_name not in taken:
-        return Verdict(by_name, "name", f"工作表名称「{tab}」对应「{by_name}」", registry.ALL[by_name])
+        # our canonical name is taken at its word; a synonym (客户信息, Sales) needs the headers too
+        found = None if strict_name(tab, by_name) else find_header(registry.ALL[by_name], tab, rows, mapping)
+        if strict_name(tab, by_name) or (found is not None and has_evidence(by_name, found[1])):
+            return Verdict(by_name, "name", f"工作表名称「{tab}」对应「{by_name}」", registry.ALL[by_name])
     scored: list[tuple[tuple[int, int], str, set[str]]] = []
     near: list[str] = []
     for kind in PREFERENCE:
