@@ -98,7 +98,7 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     tabs = list(src.sheet_names)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
     wb.mapping = _user_mapping(src, tabs, rules_file)
-    order = [t for t in tabs if t not in registry.COMPUTED_SHEETS]
+    order = [t for t in tabs if t not in registry.COMPUTED_SHEETS or t in registry.ALL]
     # one sheet at a time: its rows become a frame and are let go before the next is read
     for sheet in iter_raw(src, sheets=order, blank_as_none=False):
         tab = sheet.name

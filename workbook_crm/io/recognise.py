@@ -112,7 +112,7 @@ def judge(tab: str, rows: list[list[Any]], mapping: Mapping | None, taken: set[s
         if kind is not None and kind in registry.ALL:
             return Verdict(kind, "mapping", f"字段映射：工作表:{tab} = {forced}", registry.ALL[kind])
     by_name = registry.match_sheet_name(tab)
-    if by_name in registry.COMPUTED_SHEETS or tab in registry.COMPUTED_SHEETS:
+    if (by_name or tab) in registry.COMPUTED_SHEETS and (by_name or tab) not in registry.ALL:
         return Verdict(None, "", "本工具生成的工作表")
     if by_name is not None and by_name not in taken:
         # our canonical name is taken at its word; a synonym (客户信息, Sales) needs the headers too
