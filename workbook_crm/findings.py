@@ -110,6 +110,12 @@ _CHECKS = [
        "如 ≥95%、≤3000、不低于50", "e.g. ≥95%, ≤3000, 不低于50"),
     _c("gap-mismatch", WARNING, "手填差异率 {value} 与计算值 {computed} 不一致", "typed gap {value} differs from the computed {computed}",
        "差异率 =（实际−目标）/目标；差值请另列", "gap rate = (actual − target) / target; put the difference elsewhere"),
+    # --- issue #11 (i11-recog): workbooks that are not our template --------------------------------
+    _c("unknown-customer-name", WARNING, "客户「{value}」不在客户档案中", "customer '{value}' is not in 客户档案",
+       "如是新客户，请在客户档案中建档；如是同一客户的不同写法，请统一名称", "file the customer, or write the name as in 客户档案"),
+    _c("bad-mapping", WARNING, "字段映射「{field}」指向的「{value}」不是「{sheet_name}」的字段，已忽略",
+       "mapping '{field}' names '{value}', which is not a field of '{sheet_name}'; ignored",
+       "值填写该表的列名，如 客户名称、手机号码，或填 忽略", "use a column name of that sheet (e.g. 客户名称) or 忽略"),
 ]
 
 CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}

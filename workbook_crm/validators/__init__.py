@@ -16,7 +16,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import content, duplicates
+from . import content, duplicates, links
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
 from .values import parse_sheet
@@ -53,6 +53,8 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         out.changes += c
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
+    links.ensure_archive_keys(wb, out.clean)
+    findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
     rules = _id_pattern_in_use(rules, out.clean.get(registry.ARCHIVE.name), settings_has_pattern=_sets_pattern(wb))
