@@ -165,6 +165,11 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
             continue
         headers[c] = str(v).strip()
         name, unit = recognise.match_header(schema, tab, v, mapping)
+        target = mapping.header_for(tab, v) if mapping else None
+        if target not in (None, mapping_mod.IGNORE) and recognise.resolve_field(schema, str(target)) is None:
+            findings.append(Finding("bad-mapping", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}", row=hr + 1,
+                                    column=get_column_letter(c + 1), field=f"表头:{headers[c]}", value=target,
+                                    params={"sheet_name": schema.name}))
         if name is None:
             continue
         if name in columns:
