@@ -66,7 +66,8 @@ def inspect_workbook(path: str | Path, *, password: str | None = None, rules_fil
 
 
 def _sheet_view(data: SheetData, how: str) -> SheetView:
-    view = SheetView(data.tab, data.name, how, data.reason, data.header_row, len(data.frame))
+    view = SheetView(data.tab, data.name, how, "；".join([data.reason, *data.notes]), data.header_row,
+                     len(data.frame))
     field_at = {c: n for n, c in data.columns.items()}
     user = data.user_columns()
     user_labels = [c for c in data.frame.columns if c not in data.columns]

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from ..errors import NoRecognisableSheet
 from ..findings import Finding
 from ..schema import registry
-from ..schema.base import ENUM, MONEY, SheetSchema, norm_token, unit_scale
+from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
 from . import mapping as mapping_mod
 from . import recognise
 from .guard import Source, open_source
@@ -46,6 +46,7 @@ class SheetData:
     n_cols: int = 0
     last_row: int = 0  # last Excel row holding data (footers excluded); new rows go below it
     reason: str = ""  # why the tab was taken for this sheet (inspect)
+    notes: list[str] = field(default_factory=list)  # columns left to the user, and why (inspect)
 
     @property
     def name(self) -> str:
@@ -187,12 +188,20 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
                                     column="", field=f.header))
     n_cols = max((len(r) for r in rows), default=0)
     body = rows[hr + 1:]
+    notes = []
+    for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:
+        c = columns[name]
+        if recognise.foreign_phones([r[c] for r in body[:2000] if c < len(r)]):
+            del columns[name]  # the user's own column: kept as typed, not checked
+            notes.append(f"「{headers[c]}」的号码大多不是中国号码，作为用户自己的列保留原样")
     idle = {c for c, h in headers.items() if norm_token(h) in _SERIAL_HEADERS}
     idle |= {c for n, c in columns.items() if schema.field(n).kind == ENUM}
     index = recognise.index_for(schema)
     frame, last_row = _frame(body, hr + 2, columns, headers, n_cols, idle=idle,
                              artefact=lambda row: _is_template_row(row, header, index))
-    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row)
+    data = SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row)
+    data.notes = notes
+    return data
 
 
 _SERIAL_HEADERS = frozenset({"序号", "序", "行号", "no", "no.", "#", "index", "编号序号"})

@@ -10,6 +10,7 @@ the 客户档案, read with the registration sheet's extra fields too (需求, �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -145,6 +146,31 @@ def _missing(kind: str, names: set[str]) -> str:
     schema = registry.ALL[kind]
     groups = [g for g in EVIDENCE.get(kind, ()) if not any(f in names for f in g)]
     return "/".join(schema.field(g[0]).header for g in groups)
+
+
+_CN_PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{9,11}|[48]00\d{7}|\d{7,8})$")
+FOREIGN_SHARE = 0.8
+
+
+def foreign_phones(values: list[Any]) -> bool:
+    """A phone column of (mostly) numbers that are not Chinese — ``+1-555-0123``, ``229.077.5154``.
+
+    Such a column is the workbook's own convention (an English CRM export), not our 手机号码: it
+    stays the user's column, kept as typed and never reported cell by cell.
+    """
+    seen = foreign = 0
+    for v in values:
+        if v is None or v == "" or isinstance(v, bool):
+            continue
+        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+        seen += 1
+        compact = re.sub(r"[\s\-().]", "", text)
+        if compact.startswith(("+86", "0086")):
+            continue
+        if compact.startswith(("+", "00")) or re.search(r"[xX]\d", compact) or not _CN_PHONE.match(
+                re.sub(r"\D", "", compact)):
+            foreign += 1
+    return seen >= 3 and foreign >= FOREIGN_SHARE * seen
 
 
 def strict_name(tab: str, kind: str) -> bool:

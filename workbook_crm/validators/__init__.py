@@ -54,6 +54,7 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
     links.ensure_archive_keys(wb, out.clean)
+    links.deal_amounts(out.clean)
     findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)

@@ -52,3 +52,15 @@ def link_by_name(wb: WorkbookData, clean: dict[str, pd.DataFrame]) -> list[Findi
                 findings.append(Finding("unknown-customer-name", sheet=sheet.tab, cell=f"{col}{row}", row=int(row),
                                         column=col, field=header, value=name))
     return findings
+
+
+def deal_amounts(clean: dict[str, pd.DataFrame]) -> None:
+    """A ledger of 数量 × 单价 without an amount column (销售数据): the amount is their product."""
+    deals = clean.get(registry.DEALS.name)
+    if deals is None or "quantity" not in deals or "unit_price_yuan" not in deals:
+        return
+    product = pd.to_numeric(deals["quantity"], errors="coerce") * pd.to_numeric(deals["unit_price_yuan"], errors="coerce")
+    if "amount_yuan" in deals:
+        deals["amount_yuan"] = pd.to_numeric(deals["amount_yuan"], errors="coerce").fillna(product)
+    else:
+        deals["amount_yuan"] = product
