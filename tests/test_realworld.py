@@ -13,9 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import cli, cli_json, sha256
 from python_calamine import CalamineWorkbook
-
-from tests.conftest import cli, cli_json, sha256
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "realworld"
 pytestmark = pytest.mark.skipif(not (REAL / "README.md").exists(), reason="../shared/realworld absent")

@@ -9,7 +9,8 @@ Three things a person may need to say when recognition guesses wrong (issue #11)
     工作表:说明          = 忽略         do not read this sheet
 
 The same lines go in the 规则配置 sheet (参数 / 值) or in the ``--rules`` TOML file under
-``[字段映射]`` (``"表头:公司全称" = "客户名称"``). A field may be named by its Chinese header, a
+``["字段映射"]`` (TOML wants non-ASCII table names quoted) or ``[mapping]``:
+``"表头:公司全称" = "客户名称"``. A field may be named by its Chinese header, a
 synonym, or its English name; a sheet by its canonical name.
 """
 
