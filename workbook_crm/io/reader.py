@@ -8,7 +8,7 @@ Parsing (normalize/) and checking (validators/) come after.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from . import mapping as mapping_mod
 from . import recognise
 from .guard import Source, open_source
 from .mapping import Mapping
+from .placement import table_totals_rows
 from .rawread import iter_raw
 
 HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
@@ -45,6 +46,12 @@ class SheetData:
     frame: pd.DataFrame  # index = Excel row; columns = fields present, then the user's columns by header
     n_cols: int = 0
     last_row: int = 0  # last Excel row holding data (footers excluded); new rows go below it
+    # rows below the header skipped as 合计/小计 footers or 填表说明 notes (io/placement.py keeps
+    # new customers above the ones under the data)
+    footer_rows: list[int] = field(default_factory=list)
+    # A1 refs of the hidden cells of vertically merged ranges: read with the merged value, never
+    # reported or written (#14 item 16)
+    merged_copies: set[str] = field(default_factory=set)
     reason: str = ""  # why the tab was taken for this sheet (inspect)
     notes: list[str] = field(default_factory=list)  # columns left to the user, and why (inspect)
 
@@ -107,7 +114,8 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
         wb.verdicts[tab] = verdict
         if verdict.schema is not None:
             data = _map_sheet(verdict.schema, tab, sheet.rows, wb.findings, wb.mapping,
-                              strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name))
+                              strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
+                              merged=sheet.merged, totals=table_totals_rows(src, tab))
             if data is not None:
                 data.reason = verdict.reason
                 wb.sheets[verdict.schema.name] = data
@@ -150,7 +158,8 @@ def _why_not(wb: WorkbookData) -> str:
 
 
 def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding],
-               mapping: Mapping | None = None, *, strict: bool = True) -> SheetData | None:
+               mapping: Mapping | None = None, *, strict: bool = True,
+               merged: Sequence[tuple[int, int, int, int]] = (), totals: set[int] | None = None) -> SheetData | None:
     found = recognise.find_header(schema, tab, rows, mapping)
     if found is None:
         findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
@@ -197,11 +206,12 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     idle = {c for c, h in headers.items() if norm_token(h) in _SERIAL_HEADERS}
     idle |= {c for n, c in columns.items() if schema.field(n).kind == ENUM}
     index = recognise.index_for(schema)
-    frame, last_row = _frame(body, hr + 2, columns, headers, n_cols, idle=idle,
-                             artefact=lambda row: _is_template_row(row, header, index))
-    data = SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row)
-    data.notes = notes
-    return data
+    # vertical merges inside the body: (first body index, column, last body index)
+    vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
+    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set(),
+                                              idle=idle, artefact=lambda row: _is_template_row(row, header, index))
+    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
+                     footer_rows=skipped, merged_copies=copies, notes=notes)
 
 
 _SERIAL_HEADERS = frozenset({"序号", "序", "行号", "no", "no.", "#", "index", "编号序号"})
@@ -231,16 +241,16 @@ def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
 
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
-           n_cols: int, *, idle: set[int] | frozenset[int] = frozenset(),
-           artefact: Callable[[list[Any]], bool] | None = None) -> tuple[pd.DataFrame, int]:
+           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None, *,
+           idle: set[int] | frozenset[int] = frozenset(), artefact: Callable[[list[Any]], bool] | None = None,
+           ) -> tuple[pd.DataFrame, int, list[int], set[str]]:
     """Raw values of the data rows: blank, note, footer and template rows dropped; index = Excel row.
 
-    Template artefacts (issue #11): a row holding values only in ``idle`` columns (a pre-filled 序号,
-    dropdown defaults) is not data, nor are the first rows under the header that ``artefact`` calls
-    a hint row or a second header.
-
     Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
-    strings become None, then rows are kept by a boolean mask.
+    strings become None, then rows are kept by a boolean mask. A row is data only when one of *our*
+    fields holds something: a 序号 filled down or `=ROW()-2` in the user's column is not a customer.
+    The hidden cells of a vertical merge take the merged value (for reading only), but do not make
+    a row data by themselves. Also returns the skipped footer/note rows and the merged copies.
     """
     order = list(columns.items())
     ours = set(columns.values())
@@ -249,25 +259,34 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     picks = [c for _, c in order] + [c for _, c in extra]
     n = len(body)
     if n == 0:
-        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1
+        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1, [], set()
     width = max(picks) + 1
     if any(len(r) < width for r in body):
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
     columns_t = list(zip(*body, strict=False)) if body else []
     cols = [_clean_column(columns_t[c]) for c in picks]
-    # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
-    # without a header is not data)
+    # blank rows: nothing in any field of ours (a value only in the user's columns, or elsewhere in
+    # the row without a header, is not a customer)
     keep = np.zeros(n, dtype=bool)
-    for col in cols:
+    for col in cols[:len(order)]:
         keep |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
     # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
-    for i in np.flatnonzero(keep):
+    any_value = keep.copy()
+    for col in cols[len(order):]:
+        any_value |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+    skipped: list[int] = []
+    for i in np.flatnonzero(any_value):
         first = next((col[i] for col in cols if col[i] is not None), None)
-        if isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols)):
+        if (totals and int(i) + first_row in totals) or (  # a Table's totals row is its footer
+                isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
             keep[i] = False
+            skipped.append(int(i) + first_row)
+    # template artefacts (issue #11): a row with values only in ``idle`` columns (a pre-filled 序号,
+    # dropdown defaults) is not data, nor is one of the first rows that ``artefact`` calls a hint
+    # row (必填/选填) or a second header in another language
     if idle:
         busy = np.zeros(n, dtype=bool)
-        for c, col in zip(picks, cols, strict=True):
+        for c, col in zip(picks, cols[:len(order)], strict=False):
             if c not in idle:
                 busy |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
         keep &= busy
@@ -275,10 +294,29 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
         for i in np.flatnonzero(keep)[:3]:
             if artefact(list(body[i])):
                 keep[i] = False
+    copies = _fill_merged(cols, picks, vertical, keep, first_row)
     rows = (np.flatnonzero(keep) + first_row).tolist()
     data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
-    return frame, (rows[-1] if rows else first_row - 1)
+    return frame, (rows[-1] if rows else first_row - 1), skipped, copies
+
+
+def _fill_merged(cols: list[list[Any]], picks: list[int], vertical: Sequence[tuple[int, int, int]],
+                 keep: np.ndarray, first_row: int) -> set[str]:
+    """Give the hidden cells of each vertical merge the merged (top-left) value; their A1 refs."""
+    copies: set[str] = set()
+    where = {c: j for j, c in enumerate(picks)}
+    for r0, c0, r1 in vertical:
+        j = where.get(c0)
+        if j is None or r0 >= len(cols[j]):
+            continue
+        col, value = cols[j], cols[j][r0]
+        letter = get_column_letter(c0 + 1)
+        for r in range(r0 + 1, min(r1, len(col) - 1) + 1):
+            if col[r] is None and value is not None and keep[r]:
+                col[r] = value
+                copies.add(f"{letter}{r + first_row}")
+    return copies
 
 
 def _clean_column(values: tuple[Any, ...]) -> list[Any]:
