@@ -8,7 +8,6 @@ into the repository; the tests skip where the folder is absent.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -120,7 +119,7 @@ def test_negative_controls_refused_with_one_line(name: str) -> None:
 
 def test_a_ledger_alone_has_nothing_to_grade_and_gets_no_sheets(tmp_path: Path) -> None:
     p = tmp_path / "sales.xlsx"
-    shutil.copy(REAL / "mbg__Sales.xlsx", p)
+    p.write_bytes((REAL / "mbg__Sales.xlsx").read_bytes())  # a writable copy
     before = sha256(p)
     code, out, err = cli("run", str(p), "--month", MONTH)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "没有可评级的客户" in err
@@ -131,7 +130,7 @@ def test_a_ledger_alone_has_nothing_to_grade_and_gets_no_sheets(tmp_path: Path) 
 def test_a_lone_customer_list_is_graded(tmp_path: Path) -> None:
     """The most common real shape: one list of customers, no IDs. It is the 客户档案: graded, summarised."""
     p = tmp_path / "leads.xlsx"
-    shutil.copy(REAL / "lead__客户导入模板.xlsx", p)
+    p.write_bytes((REAL / "lead__客户导入模板.xlsx").read_bytes())  # a writable copy
     code, out, err = cli("run", str(p), "--month", MONTH, "--summary", str(tmp_path / "s.xlsx"))
     assert code == 0, err
     book = CalamineWorkbook.from_path(str(p))
@@ -147,7 +146,7 @@ def test_a_lone_customer_list_is_graded(tmp_path: Path) -> None:
 
 def test_user_level_is_shown_beside_our_grade(tmp_path: Path) -> None:
     p = tmp_path / "c.xlsx"
-    shutil.copy(REAL / "mbg__客户导入模板.xlsx", p)
+    p.write_bytes((REAL / "mbg__客户导入模板.xlsx").read_bytes())  # a writable copy
     code, _, err = cli("run", str(p), "--month", MONTH, "--no-summary")
     assert code == 0, err
     ws = openpyxl.load_workbook(p)["客户分层"]

@@ -8,6 +8,7 @@ copy and a re-read all succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import multiprocessing
 import os
@@ -97,6 +98,13 @@ def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any)
         target.unlink(missing_ok=True)
         raise
     result.extra["converted"] = {"source": str(path), "record": str(target), "from": checked.wb.source.converted_from}
+    if result.extra.get("backup"):  # a backup of the copy made a moment ago would only be clutter
+        backup = Path(result.extra["backup"])
+        backup.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            backup.parent.rmdir()
+            backup.parent.parent.rmdir()
+        result.extra["backup"] = None
     return result
 
 
