@@ -73,7 +73,7 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
     with bulk_work():
         progress("读取工作簿")
         with _no_gc():
-            wb = read_workbook(path, password=password)
+            wb = read_workbook(path, password=password, rules_file=rules_file)
         settle()
         progress("规范化与校验")
         checked = check_workbook(wb, asof=asof, rules_file=rules_file)
@@ -82,6 +82,16 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
                              cells=_cells(checked))
     return checked, graded
+
+
+def require_customers(checked: Checked, path: str | Path) -> None:
+    """run/summary on a file with no customer list: one line, exit 2, nothing written (issue #11)."""
+    from .errors import NothingToGrade
+    from .schema import registry
+
+    if registry.ARCHIVE.name not in checked.wb.sheets:
+        read = "、".join(f"{s.tab}→{name}" for name, s in checked.wb.sheets.items()) or "（无）"
+        raise NothingToGrade(path, detail=read)
 
 
 def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
@@ -116,6 +126,7 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     clean_stale(Path(out).parent)
     check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
+    require_customers(checked, path)
     findings = reportable(checked, graded.findings)
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
     paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,

@@ -8,6 +8,7 @@ copy and a re-read all succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import multiprocessing
 import os
@@ -21,7 +22,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .api import Progress, _noop, bulk_work, check, settle
+from .api import Progress, _noop, bulk_work, check, require_customers, settle
 from .errors import WorkbookCrmError, WriteFailed
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
@@ -61,6 +62,10 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
+        require_customers(checked, path)
+        if checked.wb.source.converted_from and not dry_run:
+            return _run_converted(path, checked, output, month=month, summary=summary, rules_file=rules_file,
+                                  today=today, lang=lang, backup_dir=backup_dir, progress=progress)
         findings = reportable(checked, graded.findings)
         editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
         findings = sort_findings([*findings, *kept]) if kept else findings
@@ -71,6 +76,36 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
             return result
         return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                       lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+
+
+def converted_target(path: Path) -> Path:
+    """Where `run` puts the record of a .xls/CSV: NAME.xlsx beside it, else NAME-workbook-crm.xlsx."""
+    from .errors import OutputExists
+
+    for candidate in (path.with_suffix(".xlsx"), path.with_name(f"{path.stem}-workbook-crm.xlsx")):
+        if not candidate.exists():
+            return candidate
+    raise OutputExists(path, detail=str(path.with_name(f"{path.stem}-workbook-crm.xlsx")))
+
+
+def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any) -> Result:
+    """A .xls/CSV is never written: its values become a new .xlsx, and the run works on that (issue #11)."""
+    target = Path(output) if output is not None else converted_target(path)
+    write_new(target, checked.wb.source.data)
+    try:
+        result = run_month(target, dry_run=False, output=None, password=None, **kw)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    result.extra["converted"] = {"source": str(path), "record": str(target), "from": checked.wb.source.converted_from}
+    if result.extra.get("backup"):  # a backup of the copy made a moment ago would only be clutter
+        backup = Path(result.extra["backup"])
+        backup.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            backup.parent.rmdir()
+            backup.parent.parent.rmdir()
+        result.extra["backup"] = None
+    return result
 
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],

@@ -18,7 +18,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import contact, content, duplicates
+from . import contact, content, duplicates, links
 from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
@@ -62,6 +62,9 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         out.changes += c
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
+    links.ensure_archive_keys(wb, out.clean)
+    links.deal_amounts(out.clean)
+    findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
     rules, odd_ids_are_errors, notes = house_pattern(rules, archive, out.clean.get(registry.ARCHIVE.name))
