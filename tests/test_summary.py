@@ -93,7 +93,7 @@ def test_native_charts_are_drawn_from_cells(summary, month):
     ws = openpyxl.load_workbook(summary)[ref.group(1)]
     values = [ws[f"{ref.group(2)}{r}"].value for r in range(int(ref.group(3)), int(ref.group(5)) + 1)]
     expected = month[0].tiers["客户等级"].value_counts()
-    assert values == [expected.get(g, 0) for g in "SABC"]
+    assert values == [expected.get(g, 0) for g in ("S", "A", "B", "C", "待评级")]
 
 
 def test_sheets_order_frozen_filtered_and_printable(summary):

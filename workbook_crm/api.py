@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .findings import Result, sort_findings
 from .grading import grade_month
+from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
 from .io.reader import read_workbook
 from .period import parse_month
@@ -77,10 +78,12 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         settle()
         progress("规范化与校验")
         checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        # a value with an error finding feeds no figure (issue #12 item 3)
+        left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
         settle()
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                             cells=_cells(checked))
+                             cells=_cells(checked), left_out=left_out)
     return checked, graded
 
 

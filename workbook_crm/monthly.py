@@ -282,7 +282,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
@@ -348,7 +348,7 @@ def _existing_rows(checked: Checked, tab: str, width: int) -> list[list[Any]]:
 
 
 def _plain(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat()

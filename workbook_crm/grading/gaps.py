@@ -157,7 +157,9 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
             f.params.update(computed=f"{rate * 100:.1f}%")
             f.value = f"{typed * 100:g}%"
             findings.append(f)
-    return pd.DataFrame(records, index=ev.index), actuals, findings
+    columns = ["核心指标", "目标值", "实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人"]
+    # an empty 效果评估表 (a fresh `init`) still has the columns every reader expects
+    return pd.DataFrame(records, index=ev.index, columns=columns), actuals, findings
 
 
 def _blank(v: Any) -> bool:

@@ -29,4 +29,5 @@ class MonthResult:
     owners: pd.DataFrame = field(default_factory=pd.DataFrame)  # 负责人, 客户数, S, A, B, C, 逾期, 本月跟进, 跟进完成率
     history_rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # this month's 分级历史 rows (schema.computed.HISTORY_COLUMNS)
     kpis: dict[str, float | int] = field(default_factory=dict)  # 客户总数, 本月新增, S/A/B/C, 逾期跟进, KPI达标, KPI总数
+    new_ids: set = field(default_factory=set)  # 客户编号 counted in 本月新增 (grading/indicators.new_customers)
     findings: list[Finding] = field(default_factory=list)  # gap-mismatch, bad-target, overdue … at their cells

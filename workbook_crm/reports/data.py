@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from ..findings import CATALOG, ERROR, WARNING, Finding
+from ..grading.grades import PENDING
 from ..grading.model import MonthResult
 from ..schema.computed import REMINDER_COLUMNS, TIERS_COLUMNS
 from .style import GRADES, frame_or_empty
@@ -21,7 +22,7 @@ UNASSIGNED = "未分配"
 EVALUATION_COLUMNS = ("评估维度", "核心指标", "目标值", "实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人")
 CAMPAIGN_COLUMNS = ("活动名称", "渠道类型", "负责人", "预算(元)", "潜在客户数量", "已转化客户数量", "转化率", "获客成本")
 CHANNEL_COLUMNS = ("信息来源", "客户数", "成交客户数", "转化率")
-OWNER_COLUMNS = ("负责人", "客户数", "S", "A", "B", "C", "逾期", "本月跟进", "跟进完成率")
+OWNER_COLUMNS = ("负责人", "客户数", "S", "A", "B", "C", "待评级", "逾期", "本月跟进", "跟进完成率")
 MIGRATION_COLUMNS = ("客户编号", "客户名称", "上月等级", "本月等级", "变化")
 
 
@@ -125,8 +126,15 @@ def _matrix(migration: pd.DataFrame) -> pd.DataFrame:
 
 
 def grade_counts(tiers: pd.DataFrame) -> dict[str, int]:
+    """S/A/B/C and 待评级 (counted apart: missing inputs are not a C)."""
     counts = Counter(tiers["客户等级"].astype(str)) if "客户等级" in tiers.columns else Counter()
-    return {g: int(counts.get(g, 0)) for g in GRADES}
+    return {g: int(counts.get(g, 0)) for g in (*GRADES, PENDING)}
+
+
+def _new(result: MonthResult, tiers: pd.DataFrame) -> int:
+    if "客户编号" not in tiers.columns:
+        return 0
+    return int(tiers["客户编号"].isin(result.new_ids).sum())
 
 
 def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, evaluation: pd.DataFrame,
@@ -144,7 +152,8 @@ def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, eva
         status = evaluation["达标情况"].astype(str)
         met, total = int((status == "达标").sum()), int(status.isin(["达标", "未达标"]).sum())
     figures: dict[str, float | int] = {
-        "客户总数": len(tiers), "本月新增": int(changes.get("新增", 0)), **grade_counts(tiers),
+        # 本月新增: the one definition (grading/indicators.new_customers), for an owner's rows too
+        "客户总数": len(tiers), "本月新增": _new(result, tiers), **grade_counts(tiers),
         "逾期跟进": overdue, "KPI达标": met, "KPI总数": total,
         "升级": int(changes.get("升级", 0)), "降级": int(changes.get("降级", 0)), "流失": int(changes.get("流失", 0)),
     }

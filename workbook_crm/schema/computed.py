@@ -6,7 +6,7 @@ are defined here too so the writers and the summary share one list.
 
 from __future__ import annotations
 
-from .base import TEXT, Field, SheetSchema
+from .base import NUMBER, TEXT, Field, SheetSchema
 
 TIERS_COLUMNS = (
     "客户编号", "客户名称", "所属行业", "负责人", "年交易额(万元)", "利润贡献", "潜力评分", "客户等级", "客户分层",
@@ -30,7 +30,7 @@ HISTORY = SheetSchema(
         Field("grade", "客户等级", TEXT),
         Field("tier", "客户分层", TEXT),
         Field("value_tier", "价值层级", TEXT),
-        Field("health", "健康度得分", TEXT),
+        Field("health", "健康度得分", NUMBER),  # a number, stored as one (issue #12 item 7)
     ),
 )
 HISTORY_COLUMNS = tuple(f.header for f in HISTORY.fields)
