@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from . import runstate
 from .findings import Result, sort_findings
 from .grading import grade_month
+from .grading.common import EVALUATION
 from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
 from .io.reader import read_workbook
@@ -68,9 +70,14 @@ def settle() -> None:
 
 
 def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
-          rules_file: Path | None = None, progress: Progress = _noop) -> tuple[Checked, MonthResult]:
-    """Read, normalize, validate and grade — everything the run does before it writes."""
+          rules_file: Path | None = None, progress: Progress = _noop,
+          state: runstate.RunState | None = None) -> tuple[Checked, MonthResult]:
+    """Read, normalize, validate and grade — everything the run does before it writes.
+
+    ``state``: what the last run left (runstate); read from beside ``path`` when not given.
+    """
     month_s, asof = parse_month(month, today)
+    state = state if state is not None else runstate.load(Path(path))
     with bulk_work():
         progress("读取工作簿")
         with _no_gc():
@@ -83,8 +90,22 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         settle()
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                             cells=_cells(checked), left_out=left_out)
+                             cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state))
     return checked, graded
+
+
+def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]:
+    """效果评估表 rows whose 差异率 cell the last run filled: row → the value written there."""
+    sheet = checked.wb.get(EVALUATION)
+    if sheet is None or "gap_rate" not in sheet.columns or not state.ours:
+        return {}
+    letter = sheet.letter("gap_rate")
+    out = {}
+    for row in sheet.frame.index:
+        key = f"{sheet.tab}!{letter}{row}"
+        if key in state.ours:
+            out[int(row)] = state.ours[key]
+    return out
 
 
 def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
@@ -114,8 +135,12 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     """The managers' summary (and one workbook per 负责人); read-only on the record."""
     from .reports import write_per_owner, write_summary
 
-    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
+    state = runstate.load(Path(path))
+    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file, state=state)
     findings = sort_findings([*checked.findings, *graded.findings])
+    # the same 客户变动 the run shows: hand edits of 客户类型 since the last run (nothing is saved here)
+    graded.lifecycle = runstate.hand_edits(checked.wb, state, runstate.current(checked.wb, list(checked.changes)),
+                                           graded.asof).lifecycle
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
     paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
                            n_rows_by_sheet=rows)]

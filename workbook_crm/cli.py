@@ -217,6 +217,11 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
         if extra.get("dry_run"):
             for ch in result.changes[:50]:
                 console.print(f"  {ch.sheet}!{ch.cell}: {ch.old!s} → {ch.new!s}  ({ch.rule})")
+        if extra.get("hand_edits"):
+            n = len(extra["hand_edits"])
+            console.print(f"人工修改 {n} 处，已记入变更记录" if zh else f"{n} hand edits since the last run logged")
+        if extra.get("baseline"):
+            console.print(extra["baseline"] if zh else "no state of a previous run: this run is the new baseline")
         if extra.get("backup"):
             console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
         if extra.get("summary"):

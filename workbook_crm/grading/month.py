@@ -35,11 +35,13 @@ from .tiers import TIER_PLAYBOOK, frequency, interval_days, lifecycle, quadrant,
 
 def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
                 today: date | None = None, cells=None,
-                left_out: dict[str, dict[int, list[str]]] | None = None) -> MonthResult:
+                left_out: dict[str, dict[int, list[str]]] | None = None,
+                ours_rates: dict[int, object] | None = None) -> MonthResult:
     """Grade every 客户档案 customer for ``month`` ("YYYY-MM", default today's) and analyse the month.
 
     asof = the month's last day, or today when earlier; every "last N months" counts back from it.
     ``left_out``: sheet → Excel row → values left out because they hold an error (grading/flagged.py).
+    ``ours_rates``: 效果评估表 row → the 差异率 the last run filled in (runstate), recomputed, not typed.
     """
     rules = rules or Rules.defaults()
     month, first_day, asof = month_bounds(month, today)
@@ -82,7 +84,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     def measure(indicator: str, target: Target) -> float | None:
         return indicators.measure(indicator, target, ctx)
 
-    evaluation, actuals, gap_findings = gap_analysis(clean, measure, rules, cells)
+    evaluation, fills, gap_findings = gap_analysis(clean, measure, rules, cells, ours=ours_rates)
     findings = list(gap_findings)
     owners = _owners(tiers, cust, clean, late, first_day, asof, keys)
     history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
@@ -100,7 +102,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
     }
     return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
-                       evaluation_actuals=actuals, campaigns=camp, channels=channels, migration=mig,
+                       rate_fills=fills, campaigns=camp, channels=channels, migration=mig,
                        migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
                        findings=findings, new_ids=set(cust.loc[new.to_numpy(), "customer_id"].dropna()))
 

@@ -15,6 +15,7 @@ import pandas as pd
 from ..findings import CATALOG, ERROR, WARNING, Finding
 from ..grading.grades import PENDING
 from ..grading.model import MonthResult
+from ..runstate import LIFECYCLE_COLUMNS
 from ..schema.computed import REMINDER_COLUMNS, TIERS_COLUMNS
 from .style import GRADES, frame_or_empty
 
@@ -59,6 +60,7 @@ class SummaryData:
     findings: list[Finding]
     kpis: dict[str, float | int]
     quality: Quality
+    lifecycle: pd.DataFrame = field(default_factory=pd.DataFrame)  # 客户类型 hand edits (runstate)
 
 
 def owner_key(value: object) -> str:
@@ -88,7 +90,7 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
     """Cut the tables to ``owner`` (when given), sort them as shown, and compute the tile figures."""
     tiers = frame_or_empty(result.tiers, TIERS_COLUMNS)
     reminders = frame_or_empty(result.reminders, REMINDER_COLUMNS)
-    evaluation = frame_or_empty(result.evaluation, EVALUATION_COLUMNS[1:])
+    evaluation = _shown_actuals(frame_or_empty(result.evaluation, EVALUATION_COLUMNS[1:]))
     campaigns = frame_or_empty(result.campaigns, CAMPAIGN_COLUMNS)
     channels = frame_or_empty(result.channels, CHANNEL_COLUMNS)
     migration = frame_or_empty(result.migration, MIGRATION_COLUMNS)
@@ -112,9 +114,26 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
         findings = [Finding(f.code, f.sheet) for f in findings]
     if "逾期天数" in reminders.columns:
         reminders = reminders.sort_values("逾期天数", ascending=False, kind="stable", na_position="last")
+    lifecycle = frame_or_empty(result.lifecycle, LIFECYCLE_COLUMNS)
+    if owner is not None and "客户编号" in lifecycle.columns:
+        lifecycle = lifecycle[lifecycle["客户编号"].astype(str).isin(set(tiers["客户编号"].astype(str)))]
     kpis = _kpis(result, tiers, reminders, evaluation, migration, owners, owner)
+    events = Counter(lifecycle["事件"].astype(str)) if "事件" in lifecycle.columns else Counter()
+    kpis.update({"转为成交": int(events.get("成交", 0)), "转为流失": int(events.get("流失", 0))})
     return SummaryData(result.month, result.asof, owner, source_name, lang, tiers, reminders, evaluation,
-                       campaigns, channels, migration, matrix, owners, findings, kpis, quality)
+                       campaigns, channels, migration, matrix, owners, findings, kpis, quality, lifecycle)
+
+
+def _shown_actuals(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """The summary shows the 实际值 used: the typed one, else ours (计算实际值, 实际值来源 = 计算)."""
+    if "计算实际值" not in evaluation.columns:
+        return evaluation
+    out = evaluation.copy()
+    ours = out["计算实际值"].notna()
+    actual = out["实际值"].astype(object)
+    actual[ours] = out.loc[ours, "计算实际值"]
+    out["实际值"] = actual
+    return out.drop(columns=["计算实际值", "percent"], errors="ignore")
 
 
 def _matrix(migration: pd.DataFrame) -> pd.DataFrame:
