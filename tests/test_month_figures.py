@@ -156,3 +156,19 @@ def test_a_typed_rate_stays_and_ours_is_recomputed(tmp_path: Path) -> None:
     assert rows[2][3] == -0.5
     issues = _sheet(p, "校验问题")
     assert [(r[1], r[3]) for r in issues[1:] if r[2] == "效果评估表"] == [("gap-mismatch", "D3")]
+
+
+def test_an_older_runs_computed_actual_leaves_the_users_column(tmp_path: Path) -> None:
+    """Before issue #12 the computed 实际值 went into 实际值 (实际值来源 计算): it is ours, recomputed and moved."""
+    ev = [["核心指标", "目标值", "实际值", "差异率", "差值", "计算差异率", "达标情况", "实际值来源"],
+          ["客户满意度", "≥4.5", 3.9, None, -0.6, -0.133333, "未达标", "计算"],
+          ["客户跟进完成率", "≥90%", 0.95, None, 0.05, 0.055556, "达标", "填报"]]
+    p = build_workbook(tmp_path / "t.xlsx", {"客户档案": ARCHIVE, "效果评估表": ev})
+    assert cli("run", str(p), "--month", "2024-04")[0] == 0
+    rows = _sheet(p, "效果评估表")
+    head = rows[0]
+    first, second = (dict(zip(head, r, strict=False)) for r in rows[1:3])
+    assert first["实际值"] in ("", None) and first["计算实际值"] == pytest.approx(4.5) and first["实际值来源"] == "计算"
+    assert second["实际值"] == 0.95 and second["实际值来源"] == "填报"  # typed: untouched
+    log = _sheet(p, "变更记录")
+    assert [(r[2], r[3], r[4]) for r in log[1:] if r[5] == "旧版计算实际值移至计算实际值"] == [("C2", 3.9, "")]

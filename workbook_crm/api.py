@@ -90,8 +90,26 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         settle()
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                             cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state))
+                             cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state),
+                             ours_actuals=legacy_actuals(checked))
     return checked, graded
+
+
+def legacy_actuals(checked: Checked) -> dict[int, object]:
+    """效果评估表 rows whose 实际值 an older version computed into the user's column.
+
+    Before issue #12 a computed 实际值 went into 实际值 with 实际值来源 = 计算 (and there was no
+    计算实际值 column); read back, it passed for typed and was never recomputed. Such a cell is ours:
+    it is recomputed, and the run moves it out of the user's column (row → the value there).
+    """
+    sheet = checked.wb.get(EVALUATION)
+    if sheet is None or "actual" not in sheet.columns or "计算实际值" in sheet.headers.values():
+        return {}
+    frame = sheet.frame
+    if "实际值来源" not in frame.columns:
+        return {}
+    marked = frame.index[(frame["实际值来源"].astype(str).str.strip() == "计算").to_numpy()]
+    return {int(r): frame.at[r, "actual"] for r in marked if frame.at[r, "actual"] is not None}
 
 
 def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]:

@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from . import runstate
-from .api import Progress, _noop, bulk_work, check, settle
+from .api import Progress, _noop, bulk_work, check, legacy_actuals, settle
 from .errors import WorkbookCrmError, WriteFailed
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
@@ -230,14 +230,17 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
     it lives in our column 计算实际值.
     """
     sheet = checked.wb.get(registry.EVALUATION.name)
-    if sheet is None or "gap_rate" not in sheet.columns:
+    if sheet is None:
         return []
     out = []
-    for row, value in graded.rate_fills.items():
+    for row, value in graded.rate_fills.items() if "gap_rate" in sheet.columns else ():
         old = sheet.frame.at[row, "gap_rate"] if row in sheet.frame.index else None
         if _same(old, value):
             continue
         out.append(Change(sheet.tab, sheet.cell("gap_rate", row), old, value, RATE_RULE, field="差异率", row=int(row)))
+    for row, old in legacy_actuals(checked).items():  # an older version's computed 实际值 leaves the user's column
+        out.append(Change(sheet.tab, sheet.cell("actual", row), old, None, "旧版计算实际值移至计算实际值", field="实际值",
+                          row=int(row)))
     return out
 
 

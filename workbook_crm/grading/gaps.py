@@ -118,12 +118,13 @@ def meets(op: str, actual: float, target: float) -> bool:
 
 
 def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target], float | None], rules: Rules,
-                 cells=None, ours: dict[int, Any] | None = None) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
+                 cells=None, ours: dict[int, Any] | None = None,
+                 ours_actuals: dict[int, Any] | None = None) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
     """(效果评估表 computed rows, Excel row → 差异率 to write into its blank (or still ours) cell, findings).
 
     ``ours``: Excel row → the 差异率 the last run wrote there; a cell still holding it is ours, not typed.
     """
-    ours = ours or {}
+    ours, ours_actuals = ours or {}, ours_actuals or {}
     ev = clean.get(EVALUATION)
     if ev is None:
         return None, {}, []
@@ -134,6 +135,8 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
         get = ev.loc[row].get
         indicator = to_simplified(str(get("indicator") or "")).strip()
         raw_target, raw_actual = get("target"), get("actual")
+        if int(row) in ours_actuals:
+            raw_actual = None  # an older run's computed value in the user's column: ours to recompute
         rec = {"核心指标": get("indicator"), "目标值": raw_target, "实际值": raw_actual, "计算实际值": None, "差值": None,
                "计算差异率": None, "达标情况": None, "实际值来源": None, "责任人": get("owner"), "percent": False}
         records.append(rec)

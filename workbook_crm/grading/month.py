@@ -36,12 +36,14 @@ from .tiers import TIER_PLAYBOOK, frequency, interval_days, lifecycle, quadrant,
 def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
                 today: date | None = None, cells=None,
                 left_out: dict[str, dict[int, list[str]]] | None = None,
-                ours_rates: dict[int, object] | None = None) -> MonthResult:
+                ours_rates: dict[int, object] | None = None,
+                ours_actuals: dict[int, object] | None = None) -> MonthResult:
     """Grade every 客户档案 customer for ``month`` ("YYYY-MM", default today's) and analyse the month.
 
     asof = the month's last day, or today when earlier; every "last N months" counts back from it.
     ``left_out``: sheet → Excel row → values left out because they hold an error (grading/flagged.py).
-    ``ours_rates``: 效果评估表 row → the 差异率 the last run filled in (runstate), recomputed, not typed.
+    ``ours_rates``: 效果评估表 row → the 差异率 the last run filled in (runstate), recomputed, not typed;
+    ``ours_actuals``: rows whose 实际值 an older version computed there (recomputed, not typed).
     """
     rules = rules or Rules.defaults()
     month, first_day, asof = month_bounds(month, today)
@@ -84,7 +86,8 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     def measure(indicator: str, target: Target) -> float | None:
         return indicators.measure(indicator, target, ctx)
 
-    evaluation, fills, gap_findings = gap_analysis(clean, measure, rules, cells, ours=ours_rates)
+    evaluation, fills, gap_findings = gap_analysis(clean, measure, rules, cells, ours=ours_rates,
+                                                     ours_actuals=ours_actuals)
     findings = list(gap_findings)
     owners = _owners(tiers, cust, clean, late, first_day, asof, keys)
     history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
