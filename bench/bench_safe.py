@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_writeback import build
+
 import workbook_crm.writeback.safe as safe
 from workbook_crm.writeback import WorkbookEditor, safe_replace, sha256_file
-
-from bench_writeback import build
 
 
 def timed(fn, repeat: int) -> float:
