@@ -108,6 +108,17 @@ class SheetNotFound(WorkbookCrmError):
     en = "the workbook has no sheet named '{detail}'. Check the sheet name."
 
 
+class BadOption(WorkbookCrmError, ValueError):
+    """An option given to the library or the CLI that cannot mean anything (e.g. ``--month 2024-13``).
+
+    Also a ``ValueError`` so library callers that catch that keep working.
+    """
+
+    code = "bad-option"
+    zh = "参数错误：{detail}"
+    en = "bad option: {detail}"
+
+
 # --- issue #14 (safe write): output paths, links and permissions, protection, stale locks, signals ---
 class SameFile(WorkbookCrmError):
     code = "same-file"

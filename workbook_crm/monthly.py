@@ -111,6 +111,7 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
+        _move_footer(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
@@ -246,6 +247,15 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
+    """A 合计 footer under 客户档案's data moves below the customers intake files (io/placement.py)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not (place.shift and place.count):
+        return
+    editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
+
+
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
     """Cell edits grouped by how they are written: dates, text that looks like a number, the rest."""
     text_headers = {f.header for s in registry.DATA_SHEETS for f in s.fields if f.kind in (PHONE, ID, CREDIT_CODE)}
@@ -316,7 +326,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):   # pd.NA: a nullable Int64 column
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()

@@ -43,6 +43,15 @@ RT_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threade
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 
 
+class RawCell:
+    """A ``<c>`` element queued as it is (a footer cell moved down by ``move_rows``)."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: bytes) -> None:
+        self.xml = xml
+
+
 class WorkbookEditor:
     """Queue cell values and problem marks, replace computed sheets, then ``to_bytes()``."""
 
@@ -105,7 +114,46 @@ class WorkbookEditor:
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
             encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
-            queue[split_ref(ref)] = (value, number_format, base, as_text)
+            rc = split_ref(ref)
+            prev = queue.get(rc)   # a cell move_rows emptied keeps the style it gave it
+            keep = prev[2] if base is None and prev is not None and not isinstance(prev[0], RawCell) else base
+            queue[rc] = (value, number_format, keep, as_text)
+
+    def move_rows(self, sheet: str, rows: Sequence[int], shift: int, formulas: Mapping[str, str],
+                  style_row: int) -> None:
+        """Move the cells of ``rows`` down by ``shift`` (a 合计 footer making room for new rows;
+        io/placement.py decides when that is safe). Each cell keeps its style and value; a formula
+        takes its new text from ``formulas`` (old ref -> formula). The cells left behind are
+        emptied and take the style of row ``style_row`` (the last data row), not the footer's."""
+        self._apply(sheet)
+        xml = self.pkg.read(self._part(sheet))
+        p = re.escape(SheetPatcher(xml[:4096]).p)
+        cell_re = re.compile(b"<" + p + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
+        moved: dict[tuple[int, int], bytes] = {}
+        for r in sorted(set(rows)):
+            m = re.search(b"<" + p + rb'row\b[^>]*?\br="' + str(r).encode() + rb'"[^>]*?(?:/>|>(.*?)</' + p + rb"row>)",
+                          xml, re.S)
+            for cm in cell_re.finditer(m.group(1) or b"") if m else ():
+                ref = (cm.group(1) + cm.group(2)).decode()
+                new_ref = f"{cm.group(1).decode()}{r + shift}"
+                raw = cm.group(0).replace(b'r="' + ref.encode() + b'"', b'r="' + new_ref.encode() + b'"', 1)
+                if ref in formulas:
+                    text = xml_escape(formulas[ref])
+                    raw = re.sub(b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)",
+                                 lambda fm, text=text: fm.group(1) + text + fm.group(2), raw, count=1, flags=re.S)
+                moved[split_ref(new_ref)] = raw
+        if not moved:
+            return
+        left = {(r, c) for r in set(rows) for (_, c) in moved} - set(moved)
+        above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
+        queue = self._values.setdefault(sheet, {})
+        for (r, c) in left:
+            raw = above.get((style_row, c))
+            style = int(attrs(raw[: raw.index(b">") + 1]).get("s", "0")) if raw else 0
+            queue[(r, c)] = (None, None, style, False)
+        for rc, raw in moved.items():
+            queue[rc] = (RawCell(raw), None, None, False)
+        self._drop_calc_chain()   # formula cells changed places
 
     def mark_cells(self, sheet: str, marks: Mapping[str, str], *, author: str = "workbook-crm") -> list[str]:
         """Replace all our marks on ``sheet`` by these (fill + comment). Returns the cells where the
@@ -152,6 +200,8 @@ class WorkbookEditor:
                 style = old.style
                 if style in old_marks:
                     style = st.unmark(style, old_marks)
+                if rc in values and isinstance(values[rc][0], RawCell):
+                    return values[rc][0].xml   # a cell moved as it was (move_rows)
                 if rc in values:
                     value, fmt, base, as_text = values[rc]
                     kind, t, inner = encode(value, date1904=date1904, as_text=as_text)
@@ -340,6 +390,10 @@ def _texts(inner: bytes) -> str:
     text = "".join(unescape(m.decode()) for m in re.findall(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S))
     text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
     return text
+
+
+def xml_escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
 def _restyle(xml: bytes, style: int) -> bytes:
