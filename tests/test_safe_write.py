@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -281,6 +282,27 @@ def test_mode_and_owner_are_kept(tmp_path):
     assert "客户分层" in names(path) and cells(path)[1][0] == "C001"
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to run as another account")
+def test_another_accounts_record_is_not_taken_over():
+    """Run by `nobody` on root's group-writable record: refused, the owner stays root."""
+    folder = Path(tempfile.mkdtemp(prefix="wbc-owner-"))
+    try:
+        os.chmod(folder, 0o777)
+        path = record(folder / "台账.xlsx")
+        os.chmod(path, 0o666)
+        before = sha256(path)
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+                               "workbook_crm", "run", str(path), "--month", "2024-05"],
+                              capture_output=True, text=True, timeout=300, cwd=folder)
+        assert proc.returncode == 2 and "无法保持其所有者" in one_line(proc.stderr)
+        st = os.stat(path)
+        assert sha256(path) == before and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, 0, 0o666)
+        assert names(path) == ["客户档案"] and leftovers(folder) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_read_only_record_is_refused(tmp_path):
     path = record(tmp_path / "台账.xlsx")
     os.chmod(path, 0o444)
@@ -404,7 +426,7 @@ def _gone(pid: int, wait: float = 5.0) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self").exists() or sys.platform != "linux", reason="needs Linux /proc")
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGKILL"])
 def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
     path = record(tmp_path / "台账.xlsx")
     before = sha256(path)
@@ -415,8 +437,8 @@ def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
     assert children, "the summary is written by a forked process"
     assert all(_gone(pid) for pid in children)   # never outlives the run, even a SIGKILLed one
     assert sha256(path) == before and names(path) == ["客户档案"]
-    if sig == "SIGTERM":
-        assert proc.returncode == 128 + signal.SIGTERM and "interrupted" in one_line(proc.stderr)
+    if sig != "SIGKILL":   # Ctrl-C → 130, SIGTERM → 143, one line, nothing left behind
+        assert proc.returncode == 128 + getattr(signal, sig) and "interrupted" in one_line(proc.stderr)
         assert leftovers(tmp_path) == []
     else:
         assert proc.returncode == -signal.SIGKILL
