@@ -186,6 +186,32 @@ def test_a_save_at_the_swap_is_kept(tmp_path, monkeypatch, exchange):
     assert leftovers(tmp_path) == [] and list((tmp_path / ".workbook-crm" / "backups").iterdir()) == []
 
 
+def test_two_saves_around_the_exchange_are_both_kept(tmp_path, monkeypatch):
+    """One save just before the exchange, another between the exchange and its undo: the first goes
+    back in place, the second is kept among the backups — neither is lost."""
+    path = record(tmp_path / "台账.xlsx")
+    if not safe._renameat2(path, path, safe._RENAME_EXCHANGE):
+        pytest.skip("renameat2(RENAME_EXCHANGE) not available here")
+    sha, new, first = sha256_file(path), _edited(path), _other_version(path)
+    second = _edited(path, "第二个程序")
+    monkeypatch.setattr(safe, "BEFORE_SWAP", lambda target: _save_by_rename(target, first))
+    real_same = safe._Read.same
+
+    def same_then_save(self, p, *, content=True):
+        answer = real_same(self, p, content=content)
+        if p != self.path:   # called on the file taken out by the exchange
+            _save_by_rename(self.path, second)
+        return answer
+
+    monkeypatch.setattr(safe._Read, "same", same_then_save)
+    with pytest.raises(WorkbookChanged):
+        safe_replace(path, new, expected_sha256=sha)
+    assert path.read_bytes() == first and cells(path)[4][:2] == ["C004", "别人刚保存的客户"]
+    kept = list((tmp_path / ".workbook-crm" / "backups").iterdir())
+    assert [k.read_bytes() for k in kept] == [second] and cells(kept[0])[4][0] == "第二个程序"
+    assert leftovers(tmp_path) == []
+
+
 def test_a_save_at_the_swap_cli_exits_2_with_one_line(tmp_path, monkeypatch):
     path = record(tmp_path / "台账.xlsx")
     theirs = _other_version(path)

@@ -205,8 +205,13 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         os.replace(tmp, target)
         return
     if _renameat2(tmp, target, _RENAME_EXCHANGE):
-        if read.same(tmp):   # tmp now holds what was at target: the version we read
-            tmp.unlink()
+        try:   # tmp now holds what was at target a moment ago: must be the version we read
+            ours = read.same(tmp)
+        except OSError:
+            ours = False
+        if ours:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             return
         # undo: the other writer's version goes back in place
         if not _renameat2(tmp, target, _RENAME_EXCHANGE):
