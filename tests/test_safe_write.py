@@ -439,6 +439,22 @@ def test_ctrl_c_at_the_swap_exits_130_with_one_line_and_leaves_nothing(tmp_path,
     assert not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
 
 
+def test_ctrl_c_after_the_swap_says_the_workbook_was_written_and_keeps_the_backup(tmp_path, monkeypatch):
+    path = record(tmp_path / "台账.xlsx")
+    original = path.read_bytes()
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(safe, "_prune", ctrl_c)   # the moment after the swap
+    code, _, err = run(path)
+    assert code == 130 and "the workbook was written" in one_line(err)
+    assert "客户分层" in names(path) and cells(path)[3][3] == "13800138001"
+    backups = list((tmp_path / ".workbook-crm" / "backups").iterdir())
+    assert [b.read_bytes() for b in backups] == [original]
+    assert leftovers(tmp_path) == [] and not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
+
+
 _KILL_SCRIPT = """
 import multiprocessing, os, signal, sys
 import workbook_crm.writeback.safe as safe
