@@ -158,7 +158,7 @@ def init(file: Path, force: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--customers", default=300, show_default=True, help="Number of customers.")
+@click.option("--customers", type=click.IntRange(min=1), default=300, show_default=True, help="Number of customers.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same workbook).")
 def sample(file: Path, customers: int, seed: int) -> None:
     """Write a realistic sample workbook, messes included.

@@ -62,7 +62,8 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
         findings = sort_findings([*checked.findings, *graded.findings])
-        editor_changes = list(checked.changes) + _computed_changes(checked, graded)
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
                         "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
@@ -246,6 +247,42 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
     return out
 
 
+def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+    """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
+    keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
+    A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
+    sheets = {c.sheet for c in changes}
+    if not sheets:
+        return changes, []
+    editor = WorkbookEditor(checked.wb.source.data)
+    names = set(editor.sheet_names)
+    guards = {s: editor.formula_cells(s) for s in sheets if s in names}
+    place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
+    moving = set(place.footer) if archive is not None and place is not None and not place.blocked and \
+        place.shift and place.count else set()   # a footer's formulas move down: its old cells are free
+    kept, found = [], []
+    for c in changes:
+        guard = guards.get(c.sheet)
+        free = moving and c.sheet == archive.tab and c.row in moving
+        kind = guard.kind(c.cell) if guard is not None and not free else None
+        if kind is None:
+            kept.append(c)
+            continue
+        params: dict[str, Any] = {"new": _plain(c.new)}
+        if kind == "array":
+            params["range"] = next(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+                                   for r1, c1, r2, c2 in guard.ranges if _inside(c.cell, (r1, c1, r2, c2)))
+        found.append(Finding("formula-kept" if kind == "formula" else "array-formula-kept", sheet=c.sheet, cell=c.cell,
+                             row=c.row, field=c.field, value=c.old, params=params))
+    return kept, found
+
+
+def _inside(ref: str, box: tuple[int, int, int, int]) -> bool:
+    col = "".join(ch for ch in ref if ch.isalpha())
+    r, c = int(ref[len(col):]), _col_index(col) + 1
+    return box[0] <= r <= box[2] and box[1] <= c <= box[3]
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
@@ -356,13 +393,36 @@ def _column_values(s: pd.Series) -> list[Any]:
     return [_cell_value(v) if v is not None and not isinstance(v, str) else v for v in values]
 
 
+_NOT_OURS = {"user": ("没有本工具的标记", "it carries no workbook-crm marker"),
+             "additions": ("含用户添加的表格、图表、图片或批注", "it holds tables, charts, pictures or notes the user added"),
+             "not-a-worksheet": ("不是普通工作表", "it is not a worksheet")}
+
+
+def _targets(editor: WorkbookEditor, graded: MonthResult, findings: list[Finding]) -> dict[str, str]:
+    """Where each computed sheet goes: its own name when that sheet is ours (or absent), else a
+    sheet named ``…（workbook-crm）`` — a sheet we did not write is never replaced (issue #14, items 3,
+    16); a ``sheet-not-ours`` finding says so in one line."""
+    first = {"客户分层": next(iter(graded.tiers.columns), "客户编号"), "跟进提醒": REMINDER_COLUMNS[0],
+             "疑似重复": DUPLICATE_COLUMNS[0], "校验问题": ISSUE_COLUMNS[0], "变更记录": CHANGE_COLUMNS[0],
+             "分级历史": HISTORY_COLUMNS[0]}
+    out = {}
+    for name, color in TAB_COLORS.items():
+        out[name], reason = editor.computed_target(name, first_header=first[name], tab_color=color)
+        if reason is not None:
+            zh, en = _NOT_OURS[reason.split(":")[0]]
+            findings.append(Finding("sheet-not-ours", sheet=name, params={
+                "sheet_name": name, "target": out[name], "reason": zh, "reason_en": en}))
+    return out
+
+
 def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],
                   changes: list[Change], lang: str) -> None:
+    to = _targets(editor, graded, findings)
     tiers_cols = list(graded.tiers.columns)
-    editor.replace_sheet("客户分层", tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
-    editor.replace_sheet("跟进提醒", list(REMINDER_COLUMNS), _rows(graded.reminders, REMINDER_COLUMNS),
+    editor.replace_sheet(to["客户分层"], tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
+    editor.replace_sheet(to["跟进提醒"], list(REMINDER_COLUMNS), _rows(graded.reminders, REMINDER_COLUMNS),
                          tab_color=TAB_COLORS["跟进提醒"])
-    editor.replace_sheet("疑似重复", list(DUPLICATE_COLUMNS), _rows(checked.duplicates, DUPLICATE_COLUMNS),
+    editor.replace_sheet(to["疑似重复"], list(DUPLICATE_COLUMNS), _rows(checked.duplicates, DUPLICATE_COLUMNS),
                          tab_color=TAB_COLORS["疑似重复"])
     issue_rows, links = [], {}
     for i, f in enumerate(findings):
@@ -370,30 +430,39 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
                            _plain(f.value), f.message(lang), f.hint(lang)])
         if f.sheet and f.cell:
             links[(i, 3)] = f"'{f.sheet}'!{f.cell}"
-    editor.replace_sheet("校验问题", list(ISSUE_COLUMNS), issue_rows, links=links, tab_color=TAB_COLORS["校验问题"],
+    editor.replace_sheet(to["校验问题"], list(ISSUE_COLUMNS), issue_rows, links=links, tab_color=TAB_COLORS["校验问题"],
                          widths=[6, 18, 14, 8, 14, 20, 50, 40])
-    log = _existing_rows(checked, "变更记录", len(CHANGE_COLUMNS))
+    extra, log = _existing_rows(checked, to["变更记录"], len(CHANGE_COLUMNS))
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule] for c in changes]
-    editor.replace_sheet("变更记录", list(CHANGE_COLUMNS), log, tab_color=TAB_COLORS["变更记录"],
+    pad = [None] * len(extra)
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, *pad] for c in changes]
+    editor.replace_sheet(to["变更记录"], [*CHANGE_COLUMNS, *extra], log, tab_color=TAB_COLORS["变更记录"],
                          widths=[20, 14, 8, 24, 24, 18])
-    hist = checked.clean.get(registry.HISTORY.name)
-    kept = [] if hist is None or hist.empty else [
-        [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
-        .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
-    editor.replace_sheet("分级历史", list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
+    if to["分级历史"] == registry.HISTORY.name:
+        hist = checked.clean.get(registry.HISTORY.name)
+        kept = [] if hist is None or hist.empty else [
+            [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
+            .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
+    else:   # ours went elsewhere because the user owns 分级历史: keep the months already there
+        _, rows = _existing_rows(checked, to["分级历史"], len(HISTORY_COLUMNS))
+        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) != graded.month]
+    editor.replace_sheet(to["分级历史"], list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
                          tab_color=TAB_COLORS["分级历史"])
 
 
-def _existing_rows(checked: Checked, tab: str, width: int) -> list[list[Any]]:
-    """Rows already in one of our accumulating sheets (变更记录), read back as typed."""
-    if tab not in checked.wb.tabs:
-        return []
+def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], list[list[Any]]]:
+    """Rows already in one of our accumulating sheets (变更记录), read back as typed, with every
+    column the user added after ours (their headers are returned first: they are kept too)."""
+    if tab not in checked.wb.source.sheet_names:
+        return [], []
     raw = read_raw(checked.wb.source, sheets=[tab]).sheets.get(tab)
-    if raw is None:
-        return []
-    rows = [list(r[:width]) + [None] * (width - len(r[:width])) for r in raw.rows[1:]]
-    return [r for r in rows if any(v not in (None, "") for v in r)]
+    if raw is None or not raw.rows:
+        return [], []
+    used = max((i + 1 for r in raw.rows for i, v in enumerate(r) if v not in (None, "")), default=0)
+    full = max(width, used)
+    extra = ["" if v in (None, "") else str(v) for v in (list(raw.rows[0][width:full]) + [None] * full)[: full - width]]
+    rows = [list(r[:full]) + [None] * (full - len(r[:full])) for r in raw.rows[1:]]
+    return extra, [r for r in rows if any(v not in (None, "") for v in r)]
 
 
 def _plain(v: Any) -> Any:

@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import stat
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from ..errors import (
 )
 from .locks import check_lock, lock_files
 from .runfiles import clean_stale, raise_pending, signals_deferred, temp_file
+from .verify import verify_package
 
 Verify = Callable[[Path], None]
 __all__ = ["check_lock", "lock_files", "safe_replace", "write_new", "sha256_file", "clean_stale"]
@@ -50,65 +50,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-VERIFY_FULL_BYTES = 16 << 20   # changed parts up to this size (uncompressed) are read completely
-
-
-def _changed_members(tmp: zipfile.ZipFile, original: Path | None) -> list[zipfile.ZipInfo]:
-    """Members that are new or differ (CRC or size) from the original file's; all when there is none."""
-    before: dict[str, tuple[int, int]] = {}
-    if original is not None and original.exists():
-        with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(original) as z:
-            before = {i.filename: (i.CRC, i.file_size) for i in z.infolist()}
-    return [i for i in tmp.infolist() if before.get(i.filename) != (i.CRC, i.file_size)]
-
-
 def _verify(tmp: Path, verify: Verify | None, new_bytes: bytes, original: Path | None = None) -> None:
-    """Prove the file we are about to put in place is a readable workbook, at a cost that does not
-    grow with the row count (a 100k-row workbook holds ~500 MB of sheet XML):
-
-    - the temp file holds exactly the bytes we meant to write (size and SHA-256);
-    - the zip directory and every member's local header are sound; every member we changed or added
-      that is at most ``VERIFY_FULL_BYTES`` uncompressed (workbook, styles, rels, content types,
-      comments, VML, small sheets) is inflated and its CRC checked;
-    - openpyxl (strict about XML and package structure) opens it read-only — content types, rels,
-      workbook, styles, shared strings — and parses the first rows of every changed worksheet;
-    - python-calamine (strict about the zip) opens it, finds the same sheets, and loads every changed
-      worksheet up to ``VERIFY_FULL_BYTES`` completely.
-    Big changed sheets are not re-read row by row: their bytes are the ones the editor deflated as it
-    produced them (the same code paths the small ones go through) and the file matches those bytes."""
-    import openpyxl
-    import python_calamine
-
-    if tmp.stat().st_size != len(new_bytes) or sha256_file(tmp) != hashlib.sha256(new_bytes).hexdigest():
-        raise ValueError("the temporary file does not hold the bytes written")
-    with open(tmp, "rb") as fh:   # a file object: openpyxl judges a path by its extension (.tmp)
-        with zipfile.ZipFile(fh) as z:
-            changed = {i.filename for i in _changed_members(z, original)}
-            small = {i.filename for i in z.infolist() if i.filename in changed and i.file_size <= VERIFY_FULL_BYTES}
-            for info in z.infolist():
-                with z.open(info) as member:   # checks the local header against the directory
-                    if info.filename in small:
-                        while member.read(1 << 20):   # to the end: the CRC is checked there
-                            pass
-        fh.seek(0)
-        wb = openpyxl.load_workbook(fh, read_only=True)
-        try:
-            names = wb.sheetnames
-            for ws in wb.worksheets:
-                if getattr(ws, "_worksheet_path", "").lstrip("/") in changed:
-                    for _ in ws.iter_rows(max_row=2):
-                        pass
-            parts = {ws.title: getattr(ws, "_worksheet_path", "").lstrip("/") for ws in wb.worksheets}
-        finally:
-            wb.close()
-        fh.seek(0)
-        cal = python_calamine.CalamineWorkbook.from_filelike(fh)
-    if [n for n in cal.sheet_names if n in names] != [n for n in names if n in cal.sheet_names] or (
-            set(parts) - set(cal.sheet_names)):
-        raise ValueError("the two readers do not see the same sheets")
-    for name, part in parts.items():
-        if part in small:
-            cal.get_sheet_by_name(name)
+    """The file we are about to put in place is a readable workbook (``verify.verify_package``: the
+    bytes we meant, untouched parts byte-identical to the original's, changed parts inflated and
+    parsed, the structure sound, changed sheets loaded by the fast reader), then the caller's check."""
+    verify_package(tmp, new_bytes, original)
     if verify is not None:
         verify(tmp)
 
