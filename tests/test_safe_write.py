@@ -417,10 +417,14 @@ def test_the_next_run_removes_dead_runs_leftovers_only(tmp_path):
     live.write_bytes(b"x")
     other_host = tmp_path / f".台账-wc{dead}h000000-aaaa1111.xlsx.tmp"   # another computer's: left alone
     other_host.write_bytes(b"x")
+    old_legacy, new_legacy = tmp_path / ".台账-k2j4h5g6.xlsx.tmp", tmp_path / ".~workbook-crm-q1w2e3r4"
+    old_legacy.write_bytes(b"x")   # untagged (earlier versions): removed once older than an hour
+    os.utime(old_legacy, (time.time() - 7200, time.time() - 7200))
+    new_legacy.mkdir()
     code, _, err = run(path)
     assert code in (0, 1), err
-    assert not folder.exists() and not any(p.exists() for p in stale)
-    assert live.exists() and other_host.exists()
+    assert not folder.exists() and not any(p.exists() for p in stale) and not old_legacy.exists()
+    assert live.exists() and other_host.exists() and new_legacy.exists()
     assert cells(path)[1][0] == "C001" and "客户分层" in names(path)
 
 
