@@ -25,6 +25,7 @@ from pathlib import Path
 from ..errors import (
     ForeignOwner,
     HardLinked,
+    TargetExists,
     WorkbookChanged,
     WorkbookCrmError,
     WorkbookReadOnly,
@@ -269,8 +270,8 @@ def write_new(path: Path, new_bytes: bytes, verify: Verify | None = None,
     """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile."""
     path = Path(path)
     check_lock(path)
-    if path.exists():
-        raise WorkbookChanged(path)
+    if path.exists() or path.is_symlink():
+        raise TargetExists(path)
     _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped)
 
 
