@@ -7,6 +7,7 @@ back with two readers (openpyxl and python-calamine)."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -441,6 +442,10 @@ def test_ctrl_c_at_the_swap_exits_130_with_one_line_and_leaves_nothing(tmp_path,
     assert sha256(path) == before and names(path) == ["客户档案"]
     assert leftovers(tmp_path) == [] and list((tmp_path / ".workbook-crm" / "backups").iterdir()) == []
     assert not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
+    code, out, err = run(path, "--format", "json")   # a script reading stdout still gets one document
+    obj = json.loads(out)
+    assert code == 130 and (obj["exit_code"], obj["error"]["code"], obj["ok"]) == (130, "interrupted", False)
+    assert sha256(path) == before and leftovers(tmp_path) == []
 
 
 def test_ctrl_c_after_the_swap_says_the_workbook_was_written_and_keeps_the_backup(tmp_path, monkeypatch):
