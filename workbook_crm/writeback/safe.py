@@ -166,7 +166,9 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         if tmp.exists() and sha256_file(tmp) != new_sha:
             aside(tmp)   # a third save landed in between: keep it among the backups
         raise WorkbookChanged(target)
-    if not read.same(target):
+    # no exchange here: hash, then look at the inode again (a save by rename during the ~30 ms hash
+    # changes it), then replace — what remains is the microseconds between that look and the rename
+    if not read.same(target) or not read.same(target, content=False):
         raise WorkbookChanged(target)
     os.replace(tmp, target)
 
