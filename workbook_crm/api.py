@@ -165,7 +165,7 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     from .writeback import check_summary_target
     from .writeback.runfiles import clean_stale
 
-    clean_stale(Path(out).parent)
+    clean_stale(Path(out).parent, *([Path(per_owner)] if per_owner is not None else []))
     check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     state = runstate.load(Path(path))
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file, state=state)

@@ -211,11 +211,11 @@ def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None)
         return call()
     except (KeyboardInterrupt, Interrupted) as exc:
         written = getattr(exc, "written", False)
-        click.echo("已中断 / interrupted: " + (
+        _refuse("已中断 / interrupted: " + (
             "工作簿已写入（备份在 .workbook-crm/backups/），汇总未生成 / the workbook was written (backup in "
             ".workbook-crm/backups/); no summary" if written else
-            "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), err=True)
-        sys.exit(128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
+            "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), "interrupted", fmt, file,
+            exit_code=128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
     except WorkbookCrmError as exc:
         _refuse(exc.message(lang), exc.code, fmt, file)
     except SystemExit:
@@ -227,13 +227,13 @@ def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None)
                 "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", "internal", fmt, file)
 
 
-def _refuse(message: str, code: str, fmt: str, file: Path | None) -> None:
+def _refuse(message: str, code: str, fmt: str, file: Path | None, *, exit_code: int = EXIT_UNUSABLE) -> None:
     click.echo(message, err=True)
     if fmt == "json":
-        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": EXIT_UNUSABLE,
+        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": exit_code,
                "error": {"code": code, "message": message}, "counts": {"error": 0, "warning": 0}, "findings": []}
         click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
-    sys.exit(EXIT_UNUSABLE)
+    sys.exit(exit_code)
 
 
 def _progress(fmt: str):

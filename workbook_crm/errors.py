@@ -132,6 +132,12 @@ class NotOurFile(WorkbookCrmError):
     en = "the file exists and is not a summary written by workbook-crm; not overwritten. Choose another path or move it."
 
 
+class TargetExists(WorkbookCrmError):
+    code = "target-exists"
+    zh = "文件已存在，未覆盖。请换一个输出路径。"
+    en = "the file exists; not overwritten. Choose another output path."
+
+
 class WorkbookReadOnly(WorkbookCrmError):
     code = "read-only"
     zh = "文件为只读，未写入任何内容。请取消只读或用 --output 写到副本。"

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -155,12 +155,15 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
         progress("生成汇总")
         job = SummaryJob(graded, findings, out, source_name=path.name, lang=lang,
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
+    written: list[bool] = []
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha, box=box)
-    except BaseException:
+                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha, box=box,
+                      on_swapped=lambda: written.append(True))
+    except BaseException as exc:
         if job is not None:
-            job.cancel()  # the record was not written: no summary of it either
+            job.cancel()  # the record was not written (or the run was stopped): no summary of it
+        exc.written = bool(written)  # type: ignore[attr-defined]  # what Ctrl-C's one line says
         raise
     if job is not None:
         try:
@@ -178,7 +181,8 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
                   progress: Progress, hand: runstate.Edits, output_sha: str | None = None,
-                  box: dict[str, WorkbookEditor | None] | None = None) -> None:
+                  box: dict[str, WorkbookEditor | None] | None = None,
+                  on_swapped: Callable[[], None] | None = None) -> None:
     progress("写回工作簿")
     try:
         editor = (box or {}).pop("editor", None) or WorkbookEditor(checked.wb.source.data)
@@ -198,12 +202,13 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     settle()
     progress("校验并保存")
     if output is not None and output_sha is None:
-        write_new(Path(output), data)
+        write_new(Path(output), data, on_swapped=on_swapped)
     elif output is not None:   # an existing --output is backed up and checked like a record
-        backup = safe_replace(Path(output), data, expected_sha256=output_sha)
+        backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     else:
-        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
+        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir,
+                              on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     del data
     # the record's frames are done with: let them go (peak memory)
