@@ -119,6 +119,15 @@ _CHECKS = [
        "new customers cannot be placed safely above the footer row '{value}' (row {row}); {count} registration(s) not filed: {reason}",
        "把合计行移开或删除后再运行，登记表中的客户会在下次运行时建档",
        "move or remove the footer row and run again; the registrations are filed on the next run"),
+    # --- issue #14 (i14-pkg): what the write-back leaves as the user made it -----------------------
+    _c("formula-kept", WARNING, "单元格是公式，未改写为「{new}」", "the cell holds a formula; not replaced by '{new}'",
+       "如需修改，请改公式或它引用的单元格", "change the formula or the cells it reads, if needed"),
+    _c("array-formula-kept", WARNING, "单元格在数组公式区域 {range} 内，未改写为「{new}」",
+       "the cell is inside the array formula {range}; not replaced by '{new}'",
+       "数组公式重算时会覆盖单元格的值：请改公式或它引用的单元格", "an array formula recalculates over the cell: change the formula or its inputs"),
+    _c("sheet-not-ours", WARNING, "工作表「{sheet_name}」不是本工具生成的（{reason}），结果已写入「{target}」",
+       "sheet '{sheet_name}' was not written by workbook-crm ({reason_en}); the results went to '{target}'",
+       "如需本工具接管，请删除或改名该工作表", "delete or rename that sheet to let workbook-crm write it"),
 ]
 
 # --- issue #11 (i11-conv): two phone fields, house conventions, one finding per repeated problem ----
