@@ -233,8 +233,15 @@ def test_messages_never_show_nan_raw_patterns_or_float_phones(tmp_path: Path):
             ["X1", "乙有限公司", "王五", 1380013800, "0000-1234567", None]]
     p = build_workbook(tmp_path / "a.xlsx", {"客户档案": rows, "规则配置": [["参数", "值"], ["客户编号规则", "K{seq:03}"]]})
     _, obj = cli_json("validate", str(p))
-    messages = [f["message"] for f in obj["findings"]]
-    assert messages and not [m for m in messages if re.search(r"nan|\{seq|\d\.0\b|None", m)]
+    # numbers exhausted: customers without an ID are named by their cell, never `nan`
+    full = build_workbook(tmp_path / "b.xlsx", {"客户档案": [["客户编号", "客户名称", "负责人"], ["K9", "甲贸易有限公司", "王五"],
+                                                           [None, "甲贸易有限公司", "王五"], [None, "杭州青禾贸易有限公司", "王五"],
+                                                           [None, "杭州清禾贸易有限公司", "王五"]],
+                                                "规则配置": [["参数", "值"], ["客户编号规则", "K{seq:01}"]]})
+    _, obj2 = cli_json("validate", str(full))
+    messages = [f["message"] for f in obj["findings"] + obj2["findings"]]
+    assert len(messages) >= 8 and not [m for m in messages if re.search(r"nan|\{seq|\d\.0\b|None", m)]
+    assert "与 K9（B2） 是同一客户" in " ".join(messages)
 
 
 def test_a_refusal_in_json_is_one_json_object(tmp_path: Path):

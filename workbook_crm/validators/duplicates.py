@@ -52,7 +52,7 @@ def exact_duplicates(archive: SheetData, clean: pd.DataFrame, keys: pd.DataFrame
                 continue
             field = key if key in archive.columns else "name"
             other_row = first_row[v]
-            other = ids.get(other_row) or archive.cell(field, other_row)
+            other = _id_text(ids.get(other_row)) or archive.cell(field, other_row)
             if ids.get(row) and ids.get(row) == ids.get(other_row):
                 continue  # a duplicated ID is reported as duplicate-id
             reported.add(row)
@@ -115,7 +115,8 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
                         "相似度": round(score, 1), "匹配字段": "、".join(matched), "处理意见": decision})
         findings.append(Finding("possible-duplicate", sheet=archive.tab, cell=archive.cell("name", hi), row=hi,
                                 column=archive.letter("name"), field="客户名称", value=names[hi],
-                                params={"other": f"{id_a} {names[lo]}", "score": round(score, 1)}))
+                                params={"other": f"{_id_text(id_a) or archive.cell('name', lo)} {names[lo]}",
+                                        "score": round(score, 1)}))
     return (pd.DataFrame(records, columns=list(DUPLICATE_COLUMNS)) if records else empty), findings
 
 
@@ -178,6 +179,13 @@ def branches_of_one_name(a: str, b: str) -> bool:
     tail = a[len(a) - t:]
     word = next((w for w in _BRANCH_WORDS if tail.endswith(w)), "")
     return bool(word) and len(tail) - len(word) <= 2 and len(stem) >= 2
+
+
+def _id_text(v: Any) -> str:
+    """A customer ID for a message: blank (None, NaN, "") is "" — never `nan` or `None` (issue #11)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v).strip()
 
 
 def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:
