@@ -329,3 +329,17 @@ def _has_pinyin() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_a_lead_reachable_only_by_landline_is_filed_with_it(tmp_path: Path):
+    p = build_workbook(tmp_path / "a.xlsx", {
+        "客户档案": [[*ARCHIVE_HEAD, "固定电话"], ["CX202401001", "甲贸易有限公司", "王五", "13800138000", None]],
+        "客户信息登记表": [["客户名称", "联系人", "手机", "电话", "跟进人", "首次接触时间"],
+                     ["乙五金商行", "李四", None, "0571-87654321", "王五", "2024-01-15"]],
+    })
+    code, obj = cli_json("run", str(p), "--no-summary", "--month", "2024-01")
+    assert [k for k in all_keys(obj) if k[0] != "客户档案" or k[2] != "missing-sheet"] == []
+    rows = calamine_rows(p, "客户档案")
+    assert [r[:5] for r in rows[1:]] == [["CX202401001", "甲贸易有限公司", "王五", "13800138000", ""],
+                                        ["CX202401002", "乙五金商行", "王五", "", "0571-87654321"]]
+    assert openpyxl.load_workbook(p)["客户档案"]["E3"].value == "0571-87654321"
