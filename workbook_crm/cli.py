@@ -141,6 +141,30 @@ def summary(file: Path, out: Path, month: str | None, unmask: bool, per_owner: P
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_RULES
+def inspect(file: Path, fmt: str, lang: str, password: str | None, rules_file: Path | None) -> None:
+    """Show how FILE is read: each sheet's kind and why, each column's field and a sample. Read-only.
+
+    Correct a wrong guess with 字段映射 lines in 规则配置 or the --rules file.
+
+    \b
+    Example:
+      workbook-crm inspect 客户名单.xls
+    """
+    from .inspection import inspect_workbook, render_text
+
+    ins = _guard(lambda: inspect_workbook(file, password=password, rules_file=rules_file), lang)
+    if fmt == "json":
+        click.echo(json.dumps(ins.to_json_obj(), ensure_ascii=False, indent=1, default=str))
+    else:
+        click.echo(render_text(ins))
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(file: Path, force: bool) -> None:
@@ -254,6 +278,15 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
         if extra.get("dry_run"):
             for ch in result.changes[:50]:
                 console.print(f"  {ch.sheet}!{ch.cell}: {ch.old!s} → {ch.new!s}  ({ch.rule})")
+        if extra.get("converted"):
+            conv = extra["converted"]
+            console.print(f"「{conv['source']}」是 {conv['from']} 文件，未改动；记录已写入新文件 {conv['record']}" if zh else
+                          f"{conv['source']} is a {conv['from']} file and was not changed; the record is now {conv['record']}")
+        if extra.get("hand_edits"):
+            n = len(extra["hand_edits"])
+            console.print(f"人工修改 {n} 处，已记入变更记录" if zh else f"{n} hand edits since the last run logged")
+        if extra.get("baseline"):
+            console.print(extra["baseline"] if zh else "no state of a previous run: this run is the new baseline")
         if extra.get("backup"):
             console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
         if extra.get("summary"):

@@ -128,6 +128,12 @@ _CHECKS = [
     _c("sheet-not-ours", WARNING, "工作表「{sheet_name}」不是本工具生成的（{reason}），结果已写入「{target}」",
        "sheet '{sheet_name}' was not written by workbook-crm ({reason_en}); the results went to '{target}'",
        "如需本工具接管，请删除或改名该工作表", "delete or rename that sheet to let workbook-crm write it"),
+    # --- issue #11 (i11-recog): workbooks that are not our template --------------------------------
+    _c("unknown-customer-name", WARNING, "客户「{value}」不在客户档案中", "customer '{value}' is not in 客户档案",
+       "如是新客户，请在客户档案中建档；如是同一客户的不同写法，请统一名称", "file the customer, or write the name as in 客户档案"),
+    _c("bad-mapping", WARNING, "字段映射「{field}」指向的「{value}」不是「{sheet_name}」的字段，已忽略",
+       "mapping '{field}' names '{value}', which is not a field of '{sheet_name}'; ignored",
+       "值填写该表的列名，如 客户名称、手机号码，或填 忽略", "use a column name of that sheet (e.g. 客户名称) or 忽略"),
 ]
 
 # --- issue #11 (i11-conv): two phone fields, house conventions, one finding per repeated problem ----

@@ -302,6 +302,8 @@ def _load_toml(rules: Rules, path: Path) -> Rules:
         raise RulesFileError(path, f"TOML 语法错误 / syntax error: {exc}") from exc
     flat: list[tuple[str, Any]] = []
     for key, value in data.items():
+        if key in ("字段映射", "mapping"):  # read by io/mapping.py before any sheet is mapped
+            continue
         if isinstance(value, dict) and key in ("channel_letters", "渠道代码"):
             flat.extend((CHANNEL_PREFIX + str(k), v) for k, v in value.items())
         elif isinstance(value, dict) and key in ("choices", "可选值"):
