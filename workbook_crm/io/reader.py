@@ -217,8 +217,10 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     index = recognise.index_for(schema)
     # vertical merges inside the body: (first body index, column, last body index)
     vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
+    # 规则配置 rows are rules, never template hints (`可选值-客户类型` names a list, it is not 可选/选填)
+    artefact = None if schema.name == registry.SETTINGS.name else (lambda row: _is_template_row(row, header, index))
     frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set(),
-                                              idle=idle, artefact=lambda row: _is_template_row(row, header, index))
+                                              idle=idle, artefact=artefact)
     return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
                      footer_rows=skipped, merged_copies=copies, notes=notes)
 
