@@ -105,11 +105,16 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     src = source or open_source(Path(path), password=password)
     tabs = list(src.sheet_names)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
-    wb.mapping = _user_mapping(src, tabs, rules_file)
     order = [t for t in tabs if t not in registry.COMPUTED_SHEETS or t in registry.ALL]
+    # 规则配置 first: its 字段映射 lines (then the --rules file's) apply to every other sheet
+    settings = [t for t in order if registry.match_sheet_name(t) == registry.SETTINGS.name][:1]
+    order = settings + [t for t in order if t not in settings]
+    wb.mapping = mapping_mod.from_toml(rules_file, Mapping()) if not settings else Mapping()
     # one sheet at a time: its rows become a frame and are let go before the next is read
     for sheet in iter_raw(src, sheets=order, blank_as_none=False):
         tab = sheet.name
+        if tab in settings:
+            wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
         verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
         wb.verdicts[tab] = verdict
         if verdict.schema is not None:
@@ -120,21 +125,13 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
                 data.reason = verdict.reason
                 wb.sheets[verdict.schema.name] = data
         del sheet
+    wb.sheets = dict(sorted(wb.sheets.items(), key=lambda kv: tabs.index(kv[1].tab)))  # workbook order
     _lone_list(wb)
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail=_why_not(wb) or "（无）")
     if registry.ARCHIVE.name not in wb.sheets:  # the master: without it nothing can be graded or linked
         wb.findings.append(Finding("missing-sheet", sheet=registry.ARCHIVE.name, params={"sheet_name": registry.ARCHIVE.name}))
     return wb
-
-
-def _user_mapping(src: Source, tabs: list[str], rules_file: Path | None) -> Mapping:
-    """字段映射 lines of the 规则配置 sheet, then of the --rules file: needed before any sheet is mapped."""
-    m = Mapping()
-    settings = [t for t in tabs if registry.match_sheet_name(t) == registry.SETTINGS.name]
-    for sheet in iter_raw(src, sheets=settings[:1], blank_as_none=True):
-        m = mapping_mod.from_rows(sheet.rows)
-    return mapping_mod.from_toml(rules_file, m)
 
 
 def _lone_list(wb: WorkbookData) -> None:
