@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from .findings import Result, sort_findings
+from .findings import Result
 from .grading import grade_month
 from .grading.model import MonthResult
 from .io.reader import read_workbook
 from .period import parse_month
-from .validators import Checked, check_workbook
+from .validators import Checked, check_workbook, reportable
 
 Progress = Callable[[str], None]
 
@@ -98,7 +98,7 @@ def validate_workbook(path: str | Path, *, password: str | None = None, month: s
                       today: date | None = None, rules_file: Path | None = None) -> Result:
     """Read-only: every finding at its cell, and the changes a run would make. Writes nothing."""
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
-    findings = sort_findings([*checked.findings, *graded.findings])
+    findings = reportable(checked, graded.findings)
     return Result(file=str(path), findings=findings, changes=list(checked.changes))
 
 
@@ -127,7 +127,7 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
     require_customers(checked, path)
-    findings = sort_findings([*checked.findings, *graded.findings])
+    findings = reportable(checked, graded.findings)
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
     paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
                            n_rows_by_sheet=rows)]

@@ -73,7 +73,8 @@ def validate(file: Path, fmt: str, lang: str, password: str | None, month: str |
     """
     from .api import validate_workbook
 
-    result = _guard(lambda: validate_workbook(file, password=password, month=month, rules_file=rules_file), lang)
+    result = _guard(lambda: validate_workbook(file, password=password, month=month, rules_file=rules_file), lang,
+                    fmt=fmt, file=file)
     _render(result, fmt, lang)
     sys.exit(result.exit_code)
 
@@ -107,7 +108,8 @@ def run(file: Path, month: str | None, dry_run: bool, output: Path | None, summa
     summary: Path | bool = False if (no_summary or dry_run) else (summary_path or True)
     progress = _progress(fmt)
     result = _guard(lambda: run_month(file, month=month, dry_run=dry_run, output=output, summary=summary,
-                                      password=password, rules_file=rules_file, lang=lang, progress=progress), lang)
+                                      password=password, rules_file=rules_file, lang=lang, progress=progress), lang,
+                    fmt=fmt, file=file)
     _render(result, fmt, lang, show_changes=True)
     sys.exit(result.exit_code)
 
@@ -196,8 +198,12 @@ def sample(file: Path, customers: int, seed: int) -> None:
     click.echo(str(write_sample(file, customers=customers, seed=seed)))
 
 
-def _guard(call: Any, lang: str) -> Any:
-    """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback."""
+def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None) -> Any:
+    """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback.
+
+    With ``--format json`` the refusal is also one JSON object on stdout (issue #11), so a script
+    reading stdout always gets a document.
+    """
     from .writeback.runfiles import install_signal_handlers
 
     install_signal_handlers()
@@ -211,16 +217,23 @@ def _guard(call: Any, lang: str) -> Any:
             "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), err=True)
         sys.exit(128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
     except WorkbookCrmError as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(EXIT_UNUSABLE)
+        _refuse(exc.message(lang), exc.code, fmt, file)
     except SystemExit:
         raise
     except Exception as exc:  # a bug of ours: say so without a wall of traceback
         if os.environ.get("WORKBOOK_CRM_DEBUG"):
             raise
-        click.echo(f"内部错误，未写入任何文件 / internal error, nothing was written: {type(exc).__name__}: {exc}\n"
-                   "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", err=True)
-        sys.exit(EXIT_UNUSABLE)
+        _refuse(f"内部错误，未写入任何文件 / internal error, nothing was written: {type(exc).__name__}: {exc}\n"
+                "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", "internal", fmt, file)
+
+
+def _refuse(message: str, code: str, fmt: str, file: Path | None) -> None:
+    click.echo(message, err=True)
+    if fmt == "json":
+        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": EXIT_UNUSABLE,
+               "error": {"code": code, "message": message}, "counts": {"error": 0, "warning": 0}, "findings": []}
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+    sys.exit(EXIT_UNUSABLE)
 
 
 def _progress(fmt: str):

@@ -38,7 +38,7 @@ from .schema.computed import (
     ISSUE_COLUMNS,
     REMINDER_COLUMNS,
 )
-from .validators import Checked
+from .validators import Checked, reportable
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
@@ -66,7 +66,7 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         if checked.wb.source.converted_from and not dry_run:
             return _run_converted(path, checked, output, month=month, summary=summary, rules_file=rules_file,
                                   today=today, lang=lang, backup_dir=backup_dir, progress=progress)
-        findings = sort_findings([*checked.findings, *graded.findings])
+        findings = reportable(checked, graded.findings)
         editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
         findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)

@@ -21,6 +21,7 @@ from ..errors import NoRecognisableSheet
 from ..findings import Finding
 from ..schema import registry
 from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
+from ..schema.common import MOBILE_WORDS
 from . import mapping as mapping_mod
 from . import recognise
 from .guard import Source, open_source
@@ -167,6 +168,7 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     columns: dict[str, int] = {}
     units: dict[str, str] = {}
     headers: dict[int, str] = {}
+    phones: list[int] = []  # columns naming a phone: placed after the loop (手机 wins the mobile)
     for c, v in enumerate(header):
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
@@ -179,6 +181,9 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
                                     params={"sheet_name": schema.name}))
         if name is None:
             continue
+        if name == "mobile" and "landline" in schema.field_names:
+            phones.append(c)
+            continue
         if name in columns:
             findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}",
                                     row=hr + 1, column=get_column_letter(c + 1), field=schema.field(name).header,
@@ -187,6 +192,10 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
         columns[name] = c
         units[name] = unit
     header_row = hr + 1
+    for c in _place_phones(phones, headers, columns, units):
+        findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{header_row}",
+                                row=header_row, column=get_column_letter(c + 1), field=schema.field("mobile").header,
+                                value=headers[c]))
     for f in schema.required:
         stand_in = recognise.ALTERNATIVES.get(f.name, ())
         if f.name not in columns and not any(a in columns for a in stand_in) and (strict or f.name == "name"):
@@ -235,6 +244,25 @@ def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
     latin = sum(bool(_LATIN.match(t)) and c < len(header) and isinstance(header[c], str)
                 and bool(_CJK.search(header[c])) for c, t in zip((c for c, _ in cells), texts, strict=True))
     return latin * 10 >= len(texts) * 8 or ours * 10 >= len(texts) * 7
+
+
+def _place_phones(phones: list[int], headers: dict[int, str], columns: dict[str, int],
+                  units: dict[str, str]) -> list[int]:
+    """手机 and 电话 are two fields (issue #11): a header naming a mobile takes the mobile field, a generic
+    one (电话, 联系电话) the landline when a mobile header exists. Returns the columns left over."""
+    if not phones:
+        return []
+    specific = [c for c in phones if any(w in norm_token(headers[c]) for w in MOBILE_WORDS)]
+    mobile = specific[0] if specific else phones[0]
+    columns["mobile"] = mobile
+    units["mobile"] = ""
+    rest = [c for c in phones if c != mobile]
+    if rest and "landline" not in columns:
+        generic = [c for c in rest if c not in specific]
+        columns["landline"] = (generic or rest)[0]
+        units["landline"] = ""
+        rest.remove(columns["landline"])
+    return rest
 
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],

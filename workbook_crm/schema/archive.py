@@ -26,6 +26,7 @@ SCHEMA = SheetSchema(
         c.contact(required=False),
         c.title("职务"),
         c.mobile(),
+        c.landline(),
         c.email(),
         c.decision_chain(),
         c.customer_type(),

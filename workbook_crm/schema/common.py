@@ -27,7 +27,9 @@ SOURCE_SYNONYMS = (
 )
 # seed 003: 高(紧急, 1周内) / 中(一般, 1-4周) / 低(长期, 1个月以上)
 URGENCY = ("高", "中", "低")
-URGENCY_SYNONYMS = (("紧急", "高"), ("急", "高"), ("一般", "中"), ("长期", "低"), ("不急", "低"))
+URGENCY_SYNONYMS = (("紧急", "高"), ("急", "高"), ("一般", "中"), ("长期", "低"), ("不急", "低"),
+                    # seed 003 §二: 按需求紧急度标注"高优先级"/"中优先级"/"低优先级"
+                    ("高优先级", "高"), ("中优先级", "中"), ("低优先级", "低"), ("高优先", "高"), ("中优先", "中"), ("低优先", "低"))
 COMPANY_SIZES = ("微型", "小型", "中型", "大型")
 NEED_TYPES = ("产品需求型", "服务需求型", "定制需求型")
 
@@ -76,6 +78,16 @@ def mobile(required: bool = False) -> Field:
                  ("手机", "手机号", "联系电话", "电话", "联系方式", "电话号码", "移动电话", "联系人电话", "客户手机号",
                   "客户手机", "客户电话", "Phone", "Mobile", "MobilePhone", "Mobile Phone", "Phone 1", "Cell"),
                  hint="11 位手机号，或带区号的座机 010-12345678", width=15)
+
+
+# issue #11: 手机 and 电话 are two fields. A header naming a mobile (手机…) is the mobile; a generic one
+# (电话, 联系电话, 联系方式) is the mobile only when no such header exists, else the landline.
+MOBILE_WORDS = ("手机", "移动电话", "mobile", "cell")
+
+
+def landline() -> Field:
+    return Field("landline", "固定电话", PHONE, False, ("座机", "座机号码", "固话", "办公电话", "公司电话", "单位电话", "电话(座机)"),
+                 hint="座机带区号，如 0571-87654321", width=15)
 
 
 def email() -> Field:
