@@ -138,8 +138,8 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
 def _lone_list(wb: WorkbookData) -> None:
     """A workbook whose only customer list is lead-shaped: that list is the 客户档案 (it gets graded)."""
     reg = wb.sheets.get(registry.REGISTRATION.name)
-    if reg is None or registry.ARCHIVE.name in wb.sheets:
-        return
+    if reg is None or registry.ARCHIVE.name in wb.sheets or recognise.strict_name(reg.tab, registry.REGISTRATION.name):
+        return  # our own 客户信息登记表 stays the intake sheet
     sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False))
     data = _map_sheet(recognise.LONE_ARCHIVE, reg.tab, sheet.rows, [], wb.mapping, strict=False)
     if data is None:
@@ -214,8 +214,10 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     index = recognise.index_for(schema)
     # vertical merges inside the body: (first body index, column, last body index)
     vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
-    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set(),
-                                              idle=idle, artefact=lambda row: _is_template_row(row, header, index))
+    ours = schema.computed or schema.name == registry.SETTINGS.name  # our own sheets hold no template rows
+    frame, last_row, skipped, copies = _frame(
+        body, hr + 2, columns, headers, n_cols, vertical, totals or set(), idle=set() if ours else idle,
+        artefact=None if ours else (lambda row: _is_template_row(row, header, index)))
     return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
                      footer_rows=skipped, merged_copies=copies, notes=notes)
 
@@ -236,7 +238,8 @@ def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
     if not cells or not all(isinstance(v, str) for _, v in cells):
         return False
     texts = [str(v) for _, v in cells]
-    if sum(any(w in t for w in _HINT_WORDS) for t in texts) * 2 >= len(texts):
+    hits = sum(any(w in t for w in _HINT_WORDS) for t in texts)
+    if hits * 2 >= len(texts) and hits >= min(2, len(texts)):
         return True
     if len(texts) < 3:
         return False
