@@ -282,6 +282,11 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
             conv = extra["converted"]
             console.print(f"「{conv['source']}」是 {conv['from']} 文件，未改动；记录已写入新文件 {conv['record']}" if zh else
                           f"{conv['source']} is a {conv['from']} file and was not changed; the record is now {conv['record']}")
+        if extra.get("hand_edits"):
+            n = len(extra["hand_edits"])
+            console.print(f"人工修改 {n} 处，已记入变更记录" if zh else f"{n} hand edits since the last run logged")
+        if extra.get("baseline"):
+            console.print(extra["baseline"] if zh else "no state of a previous run: this run is the new baseline")
         if extra.get("backup"):
             console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
         if extra.get("summary"):

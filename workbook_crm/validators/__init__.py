@@ -83,6 +83,14 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     out.changes += ido.changes
     assigned_cells = {(c.sheet, c.cell) for c in ido.changes if c.field == "客户编号"}
     findings = [x for x in findings if not (x.code == "required" and (x.sheet, x.cell) in assigned_cells)]
+    clean_reg = out.clean.get(registry.REGISTRATION.name)
+    if reg is not None and clean_reg is not None and "customer_id" in clean_reg:
+        # a lead filed in this run carries its new 客户编号 into grading (its 最近跟进时间 counts now)
+        got = {c.row: c.new for c in ido.changes
+               if c.sheet == reg.tab and c.field == "客户编号" and c.row in clean_reg.index}
+        if got:
+            clean_reg["customer_id"] = clean_reg["customer_id"].astype(object)
+            clean_reg.loc[list(got), "customer_id"] = list(got.values())
     if archive is not None and registry.ARCHIVE.name in out.clean:
         clean_archive = out.clean[registry.ARCHIVE.name]
         assigned = {c.row: c.new for c in ido.changes
