@@ -62,13 +62,13 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         out.changes += c
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
-    links.ensure_archive_keys(wb, out.clean)
-    links.deal_amounts(out.clean)
-    findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
     rules, odd_ids_are_errors, notes = house_pattern(rules, archive, out.clean.get(registry.ARCHIVE.name))
     findings += notes
+    links.ensure_archive_keys(wb, out.clean)  # a list without IDs: customers known by their row
+    links.deal_amounts(out.clean)
+    findings += links.link_by_name(wb, out.clean)
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
