@@ -7,7 +7,9 @@ Parsing (normalize/) and checking (validators/) come after.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -200,18 +202,29 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
     columns_t = list(zip(*body, strict=False)) if body else []
     cols = [_clean_column(columns_t[c]) for c in picks]
+    del columns_t
     # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
     # without a header is not data)
-    keep = np.zeros(n, dtype=bool)
-    for col in cols:
-        keep |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
-    # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
-    for i in np.flatnonzero(keep):
-        first = next((col[i] for col in cols if col[i] is not None), None)
-        if isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols)):
+    filled = [np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n) for col in cols]
+    keep = np.logical_or.reduce(filled)
+    # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell. Only a text
+    # starting with one of _LEADS can be one, so the rows are found per distinct value, not per row.
+    first = cols[0]
+    late = np.flatnonzero(keep & ~filled[0]).tolist()   # rows whose first column is empty
+    firsts = {i: next(col[i] for col in cols if col[i] is not None) for i in late}
+    leads = {v for v in set(first) if type(v) is str and v[:1] in _LEADS}
+    suspects = [i for i, v in enumerate(first) if v in leads] if leads else []
+    suspects += [i for i, v in firsts.items() if type(v) is str and v[:1] in _LEADS]
+    for i in suspects:
+        if _is_footer_or_note(firsts.get(i, first[i]), sum(col[i] is not None for col in cols)):
             keep[i] = False
-    rows = (np.flatnonzero(keep) + first_row).tolist()
-    data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
+    kept = np.flatnonzero(keep).tolist()
+    rows = [i + first_row for i in kept]
+    if len(kept) == n:
+        data = dict(zip(names, cols, strict=True))
+    else:
+        pick = operator.itemgetter(*kept) if len(kept) > 1 else (lambda col: tuple(col[i] for i in kept))
+        data = {name: list(pick(col)) for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
     return frame, (rows[-1] if rows else first_row - 1)
 
@@ -220,7 +233,8 @@ def _clean_column(values: tuple[Any, ...]) -> list[Any]:
     """Strip text, blank → None, and share one str object per distinct text.
 
     The reader hands every cell its own str; a column of statuses, owners or industries repeats a
-    handful of texts 100k times, so sharing them saves hundreds of MB on a large workbook.
+    handful of texts 100k times, so sharing them saves hundreds of MB on a large workbook. (Per
+    distinct value through ``set`` + ``map`` was measured slower: half the columns are unique.)
     """
     shared: dict[str, str] = {}
     share = shared.setdefault
