@@ -80,3 +80,15 @@ def tier_reason(cust: pd.DataFrame, tier: pd.Series, rules: Rules) -> pd.Series:
     text = np.select([miss_a & miss_p, miss_a, miss_p],
                      ["客户分层：年交易额、潜力评分 缺失", "客户分层：年交易额 缺失", "客户分层：潜力评分 缺失"], "")
     return pd.Series(text, index=cust.index, dtype=object)
+
+
+# 维护频率 in words for a 维护周期 in days: the words always agree with the days (issue #12 item 4)
+_FREQUENCY = ((7, "每周"), (14, "双周"), (31, "月度"), (62, "双月"), (92, "季度"), (183, "半年度"))
+
+
+def frequency(interval: pd.Series) -> pd.Series:
+    """维护频率 from 维护周期(天): ≤7 每周, ≤14 双周, ≤31 月度, ≤62 双月, ≤92 季度, ≤183 半年度, else 年度."""
+    days = interval.to_numpy(dtype="float64")
+    words = np.select([days <= d for d, _ in _FREQUENCY], [w for _, w in _FREQUENCY], "年度").astype(object)
+    words[np.isnan(days)] = None
+    return pd.Series(words, index=interval.index, dtype=object)
