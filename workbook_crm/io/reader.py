@@ -7,9 +7,11 @@ Parsing (normalize/) and checking (validators/) come after.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -298,16 +300,17 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     # the row without a header, is not a customer)
     keep = np.zeros(n, dtype=bool)
     for col in cols[:len(order)]:
-        keep |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+        keep |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
     # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
     any_value = keep.copy()
     for col in cols[len(order):]:
-        any_value |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+        any_value |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
     skipped: list[int] = []
     for i in np.flatnonzero(any_value):
         first = next((col[i] for col in cols if col[i] is not None), None)
         if (totals and int(i) + first_row in totals) or (  # a Table's totals row is its footer
-                isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
+                isinstance(first, str) and first[:1] in _LEADS  # the common case: no count needed
+                and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
             keep[i] = False
             skipped.append(int(i) + first_row)
     # template artefacts (issue #11): a row with values only in ``idle`` columns (a pre-filled 序号,
@@ -317,7 +320,7 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
         busy = np.zeros(n, dtype=bool)
         for c, col in zip(picks, cols[:len(order)], strict=False):
             if c not in idle:
-                busy |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+                busy |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
         keep &= busy
     if artefact is not None:
         for i in np.flatnonzero(keep)[:3]:
