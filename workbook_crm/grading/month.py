@@ -112,7 +112,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
                        rate_fills=fills, campaigns=camp, channels=channels, migration=mig,
                        migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
-                       findings=findings, new_ids=set(cust.loc[new.to_numpy(), "customer_id"].dropna()))
+                       findings=findings, new_ids=set(cust["customer_id"].to_numpy(dtype=object)[new.to_numpy()]) - {None})
 
 
 def _with_notes(reason: pd.Series, health_notes: pd.Series, left_out: dict[int, list[str]]) -> pd.Series:
