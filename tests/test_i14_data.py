@@ -46,7 +46,7 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
     return sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"])
 
 
-def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False) -> Path:
+def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -62,8 +62,11 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
         ws.write_row(1, 0, ARCH_HEAD)
         for r, row in enumerate(CUSTOMERS, start=2):
             ws.write_row(r, 0, row)
-        ws.write_string(7, 0, "合计", bold)
-        ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
+        if merged:   # the label merged across the footer row
+            ws.merge_range("A8:D8", "合计", bold)
+        else:
+            ws.write_string(7, 0, "合计", bold)
+            ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
         ws.write_formula(7, 4, "=SUM(E3:E7)", bold, 15000)
     reg = wb.add_worksheet("客户信息登记表")
     reg.write_row(0, 0, REG_HEAD)
@@ -102,6 +105,17 @@ def test_new_customers_go_above_the_footer_and_its_formulas_grow(tmp_path: Path)
     code, obj2 = run_json(path)
     assert found(obj2) == [] and obj2["changes"] == []
     assert cal(path, "客户档案") == before
+
+
+def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", merged=True)
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert [str(m) for m in ws.merged_cells.ranges] == ["A10:D10"]
+    assert ws["A10"].value == "合计" and ws["E10"].value == "=SUM(E3:E9)"
+    values = cal(path, "客户档案")
+    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")

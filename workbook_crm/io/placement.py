@@ -9,7 +9,8 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
 * its cells hold values or ordinary formulas (no shared or array formula); a formula's references
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
-* nothing else points at those rows: no merged cell, hyperlink, note, Table or autoFilter there,
+* nothing else points at those rows: no hyperlink, note, Table or autoFilter there, no merged range
+  reaching into them from above (one inside the footer moves with it),
   and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
 
 Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
@@ -101,7 +102,7 @@ def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
         if new is None:
             return blocked("合计行公式无法解析 / a footer formula cannot be parsed")
         formulas[f"{col}{r}"] = new
-    reason = _pointed_at(zf, source, part, xml, sheet.tab, tail[0])
+    reason = _pointed_at(zf, source, part, xml, sheet.tab, tail[0], tail[-1])
     if reason:
         return blocked(reason)
     return Placement(first, count, tuple(tail), shift, end, None, label, label_cell, formulas)
@@ -245,11 +246,15 @@ def _reaches(ref: str, start: int) -> bool:
     return False
 
 
-def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, tab: str, start: int) -> str | None:
-    """Why rows ``start``… of ``tab`` cannot move, or None."""
+def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, tab: str, start: int,
+                end: int) -> str | None:
+    """Why the footer rows ``start``…``end`` of ``tab`` cannot move, or None."""
     outside = _SHEET_DATA.sub(b"", xml)
-    for tag, what in ((b"mergeCell", "合并单元格 / merged cells"), (b"hyperlink", "超链接 / a hyperlink"),
-                      (b"autoFilter", "筛选 / an autoFilter")):
+    for m in re.finditer(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"', outside):
+        rows = _rows_in(m.group(1).decode())
+        if rows and max(rows) >= start and not (min(rows) >= start and max(rows) <= end):
+            return "合并单元格跨越合计行 / a merged range crosses the footer"   # one inside the footer moves with it
+    for tag, what in ((b"hyperlink", "超链接 / a hyperlink"), (b"autoFilter", "筛选 / an autoFilter")):
         for m in re.finditer(rb"<(?:\w+:)?" + tag + rb'\b[^>]*?\bref="([^"]+)"', outside):
             if _reaches(m.group(1).decode(), start):
                 return f"合计行所在位置有{what}"
