@@ -9,13 +9,20 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
 from conftest import SAMPLE, cli_json, soffice
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
+
+from workbook_crm.normalize import normalize_date, normalize_phone
+from workbook_crm.schema.base import PHONE
+from workbook_crm.validators.values import _edit
 
 ARCH_HEAD = ["客户编号", "客户名称", "负责人", "手机号码", "累计交易金额"]
 CUSTOMERS = [
@@ -32,8 +39,34 @@ REGS = [
 ]
 
 
+OOXML = Path(__file__).resolve().parent.parent.parent / "shared" / "ooxml"
+_SCHEMAS: list = []
+
+
+def ooxml_errors(path: Path) -> list[tuple[str, str]]:
+    """Errors of the shared OOXML check (ECMA-376 schemas + Excel's load-time rules) on a written file."""
+    if not (OOXML / "ooxml_check.py").exists():
+        return []
+    import sys
+
+    sys.path.insert(0, str(OOXML))
+    try:
+        import ooxml_check
+    finally:
+        sys.path.remove(str(OOXML))
+    if not _SCHEMAS:
+        _SCHEMAS.append(ooxml_check.SchemaSet(str(OOXML / "schemas")))
+    pkg = ooxml_check.check_file(str(path), _SCHEMAS[0])
+    return [(x.code, x.message) for x in pkg.findings if x.severity == "error"]
+
+
 def run_json(path: Path, *extra: str) -> tuple[int, dict]:
-    return cli_json("run", str(path), "--month", "2024-05", "--no-summary", *extra)
+    """The real CLI's monthly run; whatever it wrote must pass the OOXML check."""
+    before = Path(path).read_bytes()
+    code, obj = cli_json("run", str(path), "--month", "2024-05", "--no-summary", *extra)
+    if Path(path).read_bytes() != before:
+        assert ooxml_errors(Path(path)) == []
+    return code, obj
 
 
 def cal(path: Path, sheet: str) -> list[list]:
@@ -298,3 +331,25 @@ def test_hidden_cells_of_a_vertical_merge_take_the_merged_value(tmp_path: Path):
     assert [str(m) for m in back.merged_cells.ranges] == ["A2:A4", "B2:B4"]
     assert back["A3"].value is None and back["A4"].value is None and back["A2"].value == "C001"
     assert cal(path, "客户跟进记录表")[1][0] == "C001"
+
+
+# --- properties of the normalisers these items rely on ----------------------------------------
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+       st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]))
+def test_a_date_the_1904_system_cannot_hold_is_left_as_typed(d: date, form: str):
+    text = form.format(y=d.year, m=d.month, d=d.day)
+    n1900, n1904 = normalize_date(text), normalize_date(text, date1904=True)
+    assert n1900.value == d and n1900.code is None
+    if d.year < 1904:
+        assert (n1904.value, n1904.code) == (text, "date-before-1904") and not n1904.ok
+    else:
+        assert (n1904.value, n1904.code) == (d, None)
+
+
+@given(st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), min_size=2, max_size=4),
+       st.sampled_from([" / ", "、", ";", "，", " "]))
+def test_several_phones_in_a_cell_are_never_rewritten(numbers: list[str], sep: str):
+    typed = sep.join(numbers)
+    n = normalize_phone(typed)
+    assert (n.value, n.code) == (numbers[0], "multiple-phones")
+    assert not _edit(typed, n, PHONE)
