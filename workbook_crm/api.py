@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from .findings import Result, sort_findings
+from .findings import Result
 from .grading import grade_month
 from .grading.model import MonthResult
 from .io.reader import read_workbook
 from .period import parse_month
-from .validators import Checked, check_workbook
+from .validators import Checked, check_workbook, reportable
 
 Progress = Callable[[str], None]
 
@@ -73,7 +73,7 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
     with bulk_work():
         progress("读取工作簿")
         with _no_gc():
-            wb = read_workbook(path, password=password)
+            wb = read_workbook(path, password=password, rules_file=rules_file)
         settle()
         progress("规范化与校验")
         checked = check_workbook(wb, asof=asof, rules_file=rules_file)
@@ -84,11 +84,21 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
     return checked, graded
 
 
+def require_customers(checked: Checked, path: str | Path) -> None:
+    """run/summary on a file with no customer list: one line, exit 2, nothing written (issue #11)."""
+    from .errors import NothingToGrade
+    from .schema import registry
+
+    if registry.ARCHIVE.name not in checked.wb.sheets:
+        read = "、".join(f"{s.tab}→{name}" for name, s in checked.wb.sheets.items()) or "（无）"
+        raise NothingToGrade(path, detail=read)
+
+
 def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
                       today: date | None = None, rules_file: Path | None = None) -> Result:
     """Read-only: every finding at its cell, and the changes a run would make. Writes nothing."""
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
-    findings = sort_findings([*checked.findings, *graded.findings])
+    findings = reportable(checked, graded.findings)
     return Result(file=str(path), findings=findings, changes=list(checked.changes))
 
 
@@ -110,9 +120,14 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
                       rules_file: Path | None = None, today: date | None = None) -> list[Path]:
     """The managers' summary (and one workbook per 负责人); read-only on the record."""
     from .reports import write_per_owner, write_summary
+    from .writeback import check_summary_target
+    from .writeback.runfiles import clean_stale
 
+    clean_stale(Path(out).parent)
+    check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
-    findings = sort_findings([*checked.findings, *graded.findings])
+    require_customers(checked, path)
+    findings = reportable(checked, graded.findings)
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
     paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
                            n_rows_by_sheet=rows)]

@@ -11,6 +11,7 @@ from ..rules import Rules
 from ..schema.computed import HISTORY_COLUMNS, TIERS_COLUMNS
 from .campaigns import campaign_table, channel_table
 from .common import (
+    ARCHIVE,
     DEALS,
     FOLLOWUPS,
     Keys,
@@ -30,6 +31,8 @@ from .model import MonthResult
 from .reminders import reminders
 from .rfm import rfm
 from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_tier
+
+USER_LEVEL_COLUMN = "客户级别(自定)"
 
 
 def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
@@ -65,6 +68,9 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     }, index=cust.index)[list(TIERS_COLUMNS)]
     if r is not None:
         tiers = tiers.join(r[["R分", "F分", "M分"]])
+    arch = clean.get(ARCHIVE)
+    if arch is not None and "user_level" in arch.columns:  # issue #11: the user's own level, beside ours
+        tiers.insert(tiers.columns.get_loc("客户等级") + 1, USER_LEVEL_COLUMN, arch["user_level"].reindex(tiers.index))
 
     prev = previous(clean, month)
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
