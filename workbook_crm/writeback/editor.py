@@ -156,6 +156,7 @@ class WorkbookEditor:
                 moved[split_ref(new_ref)] = raw
         if not moved:
             return
+        self._move_merges(sheet, xml, min(rows), max(rows), shift)
         left = {(r, c) for r in set(rows) for (_, c) in moved} - set(moved)
         above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
         queue = self._values.setdefault(sheet, {})
@@ -349,6 +350,25 @@ class WorkbookEditor:
             self._drop_calc_chain()
         if values:
             self._full_calc_on_load()
+
+    def _move_merges(self, sheet: str, xml: bytes, lo: int, hi: int, shift: int) -> None:
+        """Merged ranges lying within rows ``lo``…``hi`` move down with them (<mergeCells> follows
+        <sheetData>, so only the part's tail is searched)."""
+        p = re.escape(SheetPatcher(xml[:4096]).p)
+        end = xml.rfind(b"</" + SheetPatcher(xml[:4096]).p + b"sheetData>")
+        if end < 0:
+            return
+
+        def one(ref: str) -> str:
+            cells = [split_ref(x) for x in ref.split(":")]
+            if not all(lo <= r <= hi for r, _ in cells):
+                return ref
+            return ":".join(make_ref(r + shift, c) for r, c in cells)
+
+        tail = re.sub(b"(<" + p + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
+                      lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3), xml[end:])
+        if tail != xml[end:]:
+            self.pkg.write(self._part(sheet), xml[:end] + tail)
 
     # --- computed sheets --------------------------------------------------------------------
     def not_ours(self, name: str, *, first_header: str, tab_color: str | None) -> str | None:
