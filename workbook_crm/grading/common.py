@@ -223,7 +223,7 @@ def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys
     out["amount"] = nums(arch, "annual_amount_yuan")
     out["amount_from_deals"] = False
     out["profit"] = nums(arch, "profit_yuan")
-    for name in ("renewal_rate", "satisfaction", "potential", "stability", "interaction", "dependency"):
+    for name in ("renewal_rate", "satisfaction", "potential", "stability", "interaction", "dependency", "recommend"):
         out[name] = nums(arch, name)
     out["first_contact"] = dates(arch, "first_contact")
     first_deal = dates(arch, "first_deal")

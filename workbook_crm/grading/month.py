@@ -25,11 +25,12 @@ from .common import (
 from .gaps import Target, gap_analysis
 from .grades import grade_customers
 from .health import contacts, health
+from .ltv import lifetime_value, nps
 from .migration import migration, previous
 from .model import MonthResult
 from .reminders import reminders
 from .rfm import rfm
-from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_tier
+from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_gap_note, value_tier
 
 
 def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
@@ -44,8 +45,9 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     cust = customer_frame(clean, asof, rules, keys)
     done = contacts(clean.get(FOLLOWUPS), asof, keys)
     tier = quadrant(cust, rules)
-    g = grade_customers(cust, rules, asof, extra=tier_reason(cust, tier, rules))
-    interval = interval_days(cust, tier, g["grade"], rules)
+    vt = value_tier(cust, rules)
+    g = grade_customers(cust, rules, asof, extra=_join_notes(tier_reason(cust, tier, rules), value_gap_note(cust, rules)))
+    interval = interval_days(cust, tier, g["grade"], rules, vt)
     h = health(cust, clean, done, rules, asof, keys)
     rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
     r = rfm(cust, clean, rules, asof, keys)
@@ -56,7 +58,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "客户编号": cust["customer_id"], "客户名称": cust["name"], "所属行业": cust["industry"],
         "负责人": cust["owner"], "年交易额(万元)": (cust["amount"] / 10_000).round(4),
         "利润贡献": (cust["profit"] / 10_000).round(4), "潜力评分": cust["potential"], "客户等级": g["grade"],
-        "客户分层": tier, "价值层级": value_tier(cust, rules), "生命周期阶段": lifecycle(cust, rules, asof),
+        "客户分层": tier, "价值层级": vt, "生命周期阶段": lifecycle(cust, rules, asof),
         "健康度得分": h["score"], "健康度等级": h["band"],
         "RFM分群": r["RFM分群"] if r is not None else None,
         "维护频率": remap(tier, {k: v[0] for k, v in TIER_PLAYBOOK.items()}), "维护周期(天)": interval,
@@ -65,6 +67,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     }, index=cust.index)[list(TIERS_COLUMNS)]
     if r is not None:
         tiers = tiers.join(r[["R分", "F分", "M分"]])
+    tiers["LTV(万元)"] = lifetime_value(cust, rules)  # seed 001 (三), issue #13
 
     prev = previous(clean, month)
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
@@ -93,11 +96,18 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "逾期跟进": n_late,
         "KPI达标": int((evaluation["达标情况"] == "达标").sum()) if evaluation is not None else 0,
         "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
+        **nps(cust),
     }
     return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
                        evaluation_actuals=actuals, campaigns=camp, channels=channels, migration=mig,
                        migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
                        findings=findings)
+
+
+def _join_notes(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two reason notes per row, joined by ；where both are present."""
+    both = (a != "") & (b != "")
+    return a.where(~both, a + "；" + b).where(a != "", b)
 
 
 def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.ndarray, int]:

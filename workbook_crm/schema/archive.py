@@ -41,6 +41,9 @@ SCHEMA = SheetSchema(
         Field("potential", "潜力评分(1-10)", SCORE, False, ("潜力评分", "潜力", "潜力分", "增长潜力"), low=1, high=10, width=12),
         Field("stability", "交易稳定性", SCORE, False, ("交易稳定性(1-5)",), low=1, high=5, width=10),
         Field("interaction", "互动频率", SCORE, False, ("互动频率(1-5)",), low=1, high=5, width=10),
+        # issue #13 (seed 001 满意度 "NPS≥50"): optional 推荐意愿 0–10, the summary shows its NPS
+        Field("recommend", "推荐意愿(0-10)", SCORE, False, ("推荐意愿", "推荐可能性", "推荐指数", "NPS评分", "推荐意愿(0-10分)"),
+              low=0, high=10, width=12),
         Field("dependency", "依赖度", SCORE, False, ("依赖度(1-5)", "客户依赖度"), low=1, high=5, width=10),
         Field("need_type", "需求类型", ENUM, False, ("客户需求类型",), ("产品需求型", "服务需求型", "定制需求型"),
               (("产品", "产品需求型"), ("服务", "服务需求型"), ("定制", "定制需求型")), width=12),
