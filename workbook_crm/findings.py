@@ -103,6 +103,15 @@ _CHECKS = [
        "删除身份证号", "delete the ID number"),
     _c("bank-card-number", ERROR, "单元格中含有银行卡号，不得采集", "the cell holds a bank card number, which must not be collected",
        "删除银行卡号", "delete the card number"),
+    # --- issue #13: content rules the seeds name (seed 003 §二(三), 模板说明, §四(一)) -------------
+    _c("vague-company-name", WARNING, "客户名称「{value}」不是具体的公司名", "customer name '{value}' names no particular company",
+       "按营业执照填写全称（如「上海甲科技有限公司」），不要写「某科技公司」", "write the full name on the business licence, not '某科技公司'"),
+    _c("next-step-no-date", WARNING, "下一步计划「{value}」没有时间节点", "next step '{value}' has no date",
+       "写明完成日期，如「5月15日前提供报价单」，或填写计划完成日期", "add a date, e.g. '5月15日前提供报价单', or fill 计划完成日期"),
+    _c("next-step-no-action", WARNING, "下一步计划「{value}」没有具体动作", "next step '{value}' names no concrete action",
+       "写明要做什么，如「5月20日前联系客户确认试用反馈」", "say what will be done, e.g. '5月20日前联系客户确认试用反馈'"),
+    _c("pipl-column", ERROR, "列「{value}」收集身份证号或银行卡号，《个人信息保护法》规定不得收集", "column '{value}' collects ID or bank card numbers, which must not be collected (PIPL)",
+       "删除整列（连同已填写的号码）", "delete the whole column, with any numbers already typed"),
     # --- rules and computations ----------------------------------------------------------------
     _c("bad-rule", ERROR, "规则「{field}」的值「{value}」无效，已使用默认值 {default}", "rule '{field}' value '{value}' is invalid; using the default {default}",
        "填写有效数值", "type a valid value"),

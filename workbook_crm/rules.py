@@ -93,6 +93,7 @@ class Rules:
     interval_value_mid: int = 90  # seed 001 三(一): 中价值 季度沟通
     interval_value_low: int = 180  # seed 001 三(一): 低价值 半年度沟通
     ltv_max_years: float = 10  # LTV = 年合作金额 × 1/(1−续约率) years, capped (ours)
+    next_step_needs_date: bool = True  # seed 003 模板说明: 明确具体行动项…及时间节点
 
     @classmethod
     def defaults(cls) -> Rules:
@@ -169,6 +170,7 @@ SPECS: tuple[Spec, ...] = (
     _S("interval_value_high", "维护周期-高价值客户", "天", "seed 001 三(一) 月度深度沟通", "int", 1),
     _S("interval_value_mid", "维护周期-中价值客户", "天", "seed 001 三(一) 季度沟通", "int", 1),
     _S("interval_value_low", "维护周期-低价值客户", "天", "seed 001 三(一) 半年度沟通", "int", 1),
+    _S("next_step_needs_date", "下一步计划须含时间节点", "是/否", "seed 003 模板说明：明确具体行动项、负责人及时间节点", "bool"),
     _S("ltv_max_years", "LTV预期合作年限上限", "年", "LTV=年合作金额×1/(1−续约率)，年限不超过此值（自定）", "num", 1),
 )
 # spellings accepted for a choice rule (normalized) → the canonical value

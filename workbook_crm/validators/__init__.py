@@ -16,7 +16,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import content, duplicates
+from . import content, duplicates, seed_content
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
 from .values import parse_sheet
@@ -48,6 +48,7 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             f += content.personal_data(sheet)
             f += content.vague_text(sheet)
             f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
+            f += seed_content.checks(sheet, clean, rules)  # issue #13 item 7
         out.clean[name] = clean
         findings += f
         out.changes += c
