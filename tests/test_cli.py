@@ -108,3 +108,40 @@ def test_installed_command_runs(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "workbook_crm", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "validate" in proc.stdout
     assert sha256(p) == before
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "summary"])
+def test_a_month_that_cannot_be_is_refused_when_parsed(tmp_path: Path, command: str):
+    p = build_workbook(tmp_path / "ok.xlsx", {"客户档案": CLEAN_ARCHIVE})
+    before = sha256(p)
+    extra = ["-o", str(tmp_path / "s.xlsx")] if command == "summary" else []
+    code, out, err = cli(command, str(p), "--month", "2024-13", *extra)
+    assert code == 2 and "2024-13" in err and "Traceback" not in out + err
+    assert sha256(p) == before and sorted(x.name for x in tmp_path.iterdir()) == ["ok.xlsx"]
+
+
+def test_a_bug_of_ours_is_an_internal_error_not_a_bad_option(tmp_path: Path, monkeypatch):
+    """A ValueError deep in the library is our bug: exit 2 with 'internal error', never 'bad option'."""
+    from workbook_crm import api
+
+    def broken(*args, **kwargs):
+        raise ValueError("cannot convert float NaN to integer")
+
+    monkeypatch.setattr(api, "grade_month", broken)
+    p = build_workbook(tmp_path / "ok.xlsx", {"客户档案": CLEAN_ARCHIVE})
+    code, out, err = cli("validate", str(p))
+    assert code == 2 and "internal error" in err and "bad option" not in err and "Traceback" not in err
+
+
+def test_the_readme_python_api_runs(tmp_path: Path, monkeypatch):
+    """The README's library snippet, executed as written on a copy of a real workbook."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    build_workbook(tmp_path / "台账.xlsx", {"客户档案": CLEAN_ARCHIVE})
+    before = sha256(tmp_path / "台账.xlsx")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(snippet, "README.md", "exec"), scope)
+    result = scope["result"]
+    assert result.ok and result.exit_code == 0 and result.to_records() == []
+    assert sha256(tmp_path / "台账.xlsx") == before  # validate and a dry run write nothing

@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
-from .errors import WorkbookCrmError
+from .errors import BadOption, WorkbookCrmError
 from .findings import Result
+from .period import parse_month
 
 EXIT_UNUSABLE = 2
 _LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
@@ -24,7 +25,21 @@ _LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", sh
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                        help="text: a table for people; json: one object on stdout.")
 _PASSWORD = click.option("--password", default=None, help="Password of an encrypted workbook (decrypted in memory only).")
-_MONTH = click.option("--month", default=None, metavar="YYYY-MM", help="Reporting month (default: this month).")
+
+
+class _Month(click.ParamType):
+    """``--month``: checked when the command line is parsed (exit 2 with click's usage line)."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_month(str(value))[0]
+        except BadOption as exc:
+            self.fail(exc.message("en"), param, ctx)
+
+
+_MONTH = click.option("--month", type=_Month(), default=None, help="Reporting month (default: this month).")
 _RULES = click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                       help="A TOML file overriding the 规则配置 sheet.")
 
@@ -161,9 +176,6 @@ def _guard(call: Any, lang: str) -> Any:
         return call()
     except WorkbookCrmError as exc:
         click.echo(exc.message(lang), err=True)
-        sys.exit(EXIT_UNUSABLE)
-    except ValueError as exc:
-        click.echo(f"参数错误 / bad option: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
     except (KeyboardInterrupt, SystemExit):
         raise

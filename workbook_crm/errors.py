@@ -106,3 +106,14 @@ class SheetNotFound(WorkbookCrmError):
     code = "sheet-not-found"
     zh = "工作簿中没有名为「{detail}」的工作表。请检查工作表名称。"
     en = "the workbook has no sheet named '{detail}'. Check the sheet name."
+
+
+class BadOption(WorkbookCrmError, ValueError):
+    """An option given to the library or the CLI that cannot mean anything (e.g. ``--month 2024-13``).
+
+    Also a ``ValueError`` so library callers that catch that keep working.
+    """
+
+    code = "bad-option"
+    zh = "参数错误：{detail}"
+    en = "bad option: {detail}"

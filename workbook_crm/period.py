@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import date
 
+from .errors import BadOption
+
 
 def parse_month(month: str | None, today: date | None = None) -> tuple[str, date]:
     """(`YYYY-MM`, as-of date): the month's last day, or today when that is earlier.
@@ -18,7 +20,7 @@ def parse_month(month: str | None, today: date | None = None) -> tuple[str, date
         month = f"{today.year:04d}-{today.month:02d}"
     m = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})月?\s*", month)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"month must look like 2024-05, got {month!r}")
+        raise BadOption(detail=f"月份应写作 2024-05 / month must look like 2024-05, got {month!r}")
     y, mo = int(m.group(1)), int(m.group(2))
     last = date(y, mo, calendar.monthrange(y, mo)[1])
     return f"{y:04d}-{mo:02d}", min(last, today)
