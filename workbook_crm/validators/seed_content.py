@@ -105,7 +105,7 @@ def incomplete_next_steps(sheet: SheetData, clean: pd.DataFrame, *, require_date
         gap = gaps.get(str(v))
         if gap is None or skip.at[row] or (gap == "date" and not require_date):
             continue
-        out.append(Finding(f"next-step-no-{gap}", sheet=sheet.tab, cell=sheet.cell("next_step", row), row=row,
+        out.append(Finding("next-step-no-date" if gap == "date" else "next-step-no-action", sheet=sheet.tab, cell=sheet.cell("next_step", row), row=row,
                            column=sheet.letter("next_step"), field=sheet.schema.field("next_step").header, value=v))
     return out
 
