@@ -11,6 +11,7 @@ from pathlib import Path
 from .findings import Result, sort_findings
 from .grading import grade_month
 from .grading.model import MonthResult
+from .grading.timeliness import apply_timeliness
 from .io.reader import read_workbook
 from .period import parse_month
 from .validators import Checked, check_workbook
@@ -81,6 +82,7 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
                              cells=_cells(checked))
+        apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
     return checked, graded
 
 

@@ -93,6 +93,15 @@ class Rules:
     interval_value_mid: int = 90  # seed 001 三(一): 中价值 季度沟通
     interval_value_low: int = 180  # seed 001 三(一): 低价值 半年度沟通
     ltv_max_years: float = 10  # LTV = 年合作金额 × 1/(1−续约率) years, capped (ours)
+    # issue #13 item 1: timeliness (seeds 000/004)
+    first_visit_days: int = 7  # seed 004 (三): 新客户签约后，7天内完成首次回访
+    first_training_days: int = 30  # seed 004 (三): 30天内提供产品使用培训
+    fair_follow_hours: float = 48  # seed 004 (三): 展会 会后48小时内跟进
+    referral_contact_hours: float = 24  # seed 000 步骤一: 转介绍成功后24小时内
+    complaint_workdays: int = 3  # seed 004 (二): 问题在3个工作日内解决并反馈结果
+    response_hours: float = 24  # seed 004 (二): 24小时内响应客户问题
+    solution_hours: float = 48  # seed 004 (二): 48小时内提供解决方案
+    timeliness_lookback_days: int = 90  # ours: older events predate the follow-up log
     next_step_needs_date: bool = True  # seed 003 模板说明: 明确具体行动项…及时间节点
 
     @classmethod
@@ -170,6 +179,14 @@ SPECS: tuple[Spec, ...] = (
     _S("interval_value_high", "维护周期-高价值客户", "天", "seed 001 三(一) 月度深度沟通", "int", 1),
     _S("interval_value_mid", "维护周期-中价值客户", "天", "seed 001 三(一) 季度沟通", "int", 1),
     _S("interval_value_low", "维护周期-低价值客户", "天", "seed 001 三(一) 半年度沟通", "int", 1),
+    _S("first_visit_days", "签约后首次回访(天)", "天", "seed 004 (三) 新客户签约后7天内完成首次回访", "int", 1),
+    _S("first_training_days", "签约后首次培训(天)", "天", "seed 004 (三) 30天内提供产品使用培训", "int", 1),
+    _S("fair_follow_hours", "展会线索跟进时限(小时)", "小时", "seed 004 (三) 展会 会后48小时内跟进", "num", 1),
+    _S("referral_contact_hours", "转介绍线索联系时限(小时)", "小时", "seed 000 步骤一 转介绍成功后24小时内", "num", 1),
+    _S("complaint_workdays", "投诉处理时限(工作日)", "工作日", "seed 004 (二) 3个工作日内解决并反馈结果", "int", 1),
+    _S("response_hours", "问题响应时限(小时)", "小时", "seed 004 (二) 24小时内响应（跟进日期带时间时）", "num", 1),
+    _S("solution_hours", "解决方案时限(小时)", "小时", "seed 004 (二) 48小时内提供解决方案（跟进日期带时间时）", "num", 1),
+    _S("timeliness_lookback_days", "及时性检查回溯天数", "天", "自定：只检查近N天内的签约、线索和投诉", "int", 1),
     _S("next_step_needs_date", "下一步计划须含时间节点", "是/否", "seed 003 模板说明：明确具体行动项、负责人及时间节点", "bool"),
     _S("ltv_max_years", "LTV预期合作年限上限", "年", "LTV=年合作金额×1/(1−续约率)，年限不超过此值（自定）", "num", 1),
 )
