@@ -188,7 +188,7 @@ class _Timeliness:
                     self._late(code, f, start=e.start, elapsed=elapsed, limit=limit_text)
             elif self.asof_ts >= e.start:
                 self._remind(e.cid, e.name, e.owner, kind, due,
-                             f"{start_label} {e.start.date().isoformat()}，应在 {limit_text} 内{what}（{code}）")
+                             f"{start_label} {e.start.date().isoformat()}，应在{limit_text}内{what}（{code}）")
 
     def complaint_rules(self) -> None:
         c = self.contacts
