@@ -112,6 +112,8 @@ _CHECKS = [
        "写明要做什么，如「5月20日前联系客户确认试用反馈」", "say what will be done, e.g. '5月20日前联系客户确认试用反馈'"),
     _c("pipl-column", ERROR, "列「{value}」收集身份证号或银行卡号，《个人信息保护法》规定不得收集", "column '{value}' collects ID or bank card numbers, which must not be collected (PIPL)",
        "删除整列（连同已填写的号码）", "delete the whole column, with any numbers already typed"),
+    _c("override-no-reason", WARNING, "人工定级 {value} 没有填写定级原因", "manual grade {value} has no reason",
+       "在「定级原因」写明季度评审的理由（seed 002：季度评审会确认最终级别）", "record the review's reason in 定级原因"),
     # --- issue #13: timeliness (seeds 000, 004); open items are 跟进提醒 rows naming the same code ---
     _c("late-first-visit", WARNING, "签约（{start}）后 {elapsed} 才首次回访，要求 {limit} 内", "first visit {elapsed} after signing ({start}); limit {limit}",
        "新客户签约后 7 天内完成首次回访（seed 004）", "visit new customers within 7 days of signing (seed 004)"),

@@ -218,7 +218,7 @@ def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys
         arch = pd.DataFrame(columns=["customer_id"])
     out = pd.DataFrame(index=arch.index)
     out["customer_id"] = keys.ids[ARCHIVE].set_axis(arch.index)
-    for name in ("name", "industry", "owner", "customer_type", "urgency", "source"):
+    for name in ("name", "industry", "owner", "customer_type", "urgency", "source", "grade_override", "override_reason"):
         out[name] = col(arch, name)
     out["amount"] = nums(arch, "annual_amount_yuan")
     out["amount_from_deals"] = False

@@ -22,6 +22,7 @@ from .common import (
     months_back,
     remap,
 )
+from .final import apply_override, with_quarter_rows
 from .gaps import Target, gap_analysis
 from .grades import grade_customers
 from .health import contacts, health
@@ -47,6 +48,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     tier = quadrant(cust, rules)
     vt = value_tier(cust, rules)
     g = grade_customers(cust, rules, asof, extra=_join_notes(tier_reason(cust, tier, rules), value_gap_note(cust, rules)))
+    g = apply_override(cust, g)  # issue #13: 人工定级 wins, 计算等级 kept
     interval = interval_days(cust, tier, g["grade"], rules, vt)
     h = health(cust, clean, done, rules, asof, keys)
     rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
@@ -68,6 +70,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     if r is not None:
         tiers = tiers.join(r[["R分", "F分", "M分"]])
     tiers["LTV(万元)"] = lifetime_value(cust, rules)  # seed 001 (三), issue #13
+    tiers["计算等级"] = g["computed"]  # issue #13: shown beside the final 客户等级
 
     prev = previous(clean, month)
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
@@ -87,6 +90,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
                             "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],
                             "健康度得分": _fmt_g(h["score"])},
                            index=cust.index)[list(HISTORY_COLUMNS)].reset_index(drop=True)
+    history = with_quarter_rows(history, month)  # issue #13: the quarter's final grades
     counts = tiers["客户等级"].value_counts()
     kpis: dict[str, float | int] = {
         "客户总数": len(cust),

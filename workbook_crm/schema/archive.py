@@ -48,6 +48,10 @@ SCHEMA = SheetSchema(
         Field("need_type", "需求类型", ENUM, False, ("客户需求类型",), ("产品需求型", "服务需求型", "定制需求型"),
               (("产品", "产品需求型"), ("服务", "服务需求型"), ("定制", "定制需求型")), width=12),
         c.urgency(),
+        # issue #13 (seed 002 (四) 季度评审会确认最终级别): the review's grade wins over the computed one
+        Field("grade_override", "人工定级", ENUM, False, ("最终定级", "季度定级", "人工评级", "确认等级", "评审定级"),
+              ("S", "A", "B", "C"), (("S级", "S"), ("A级", "A"), ("B级", "B"), ("C级", "C")), width=10),
+        Field("override_reason", "定级原因", TEXT, False, ("人工定级原因", "定级说明", "调整原因"), width=24),
         Field("tags", "标签", TEXT, False, ("客户标签",), width=14),
         c.remark(),
     ),

@@ -122,7 +122,20 @@ def pipl_columns(sheet: SheetData) -> list[Finding]:
     return out
 
 
+def override_without_reason(sheet: SheetData, clean: pd.DataFrame) -> list[Finding]:
+    """人工定级 wins over the computed grade; seed 002's review meeting records why (定级原因)."""
+    if "grade_override" not in clean:
+        return []
+    manual = clean["grade_override"]
+    reason = clean["override_reason"] if "override_reason" in clean else pd.Series(None, index=clean.index, dtype=object)
+    blank = reason.isna() | reason.astype(str).str.strip().eq("")
+    at = "override_reason" if "override_reason" in sheet.columns else "grade_override"
+    return [Finding("override-no-reason", sheet=sheet.tab, cell=sheet.cell(at, row), row=row, column=sheet.letter(at),
+                    field=sheet.schema.field(at).header, value=manual.at[row])
+            for row in clean.index[manual.isin(("S", "A", "B", "C")) & blank]]
+
+
 def checks(sheet: SheetData, clean: pd.DataFrame, rules: Rules) -> list[Finding]:
     """Every rule of this module over one data sheet."""
-    return (pipl_columns(sheet) + vague_company_names(sheet)
+    return (pipl_columns(sheet) + vague_company_names(sheet) + override_without_reason(sheet, clean)
             + incomplete_next_steps(sheet, clean, require_date=bool(rules.next_step_needs_date)))
