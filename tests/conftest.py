@@ -65,3 +65,16 @@ def sample_copy(tmp_path: Path) -> Path:
 
 def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record every package our code writes (issue #14: the OOXML check runs over all of them)."""
+    from ooxml_written import install
+
+    install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from ooxml_written import uninstall
+
+    uninstall()

@@ -145,7 +145,11 @@ def test_shared_formula_master_overwritten_keeps_the_group(tmp_path):
         for n, b in parts.items():
             z.writestr(n, b)
     ed = WorkbookEditor(buf.getvalue())
-    ed.set_cells("客户档案", {"B1": "手填"})
+    ed.set_cells("客户档案", {"B1": "手填"})   # refused: a formula is never replaced unless asked
+    kept = openpyxl.load_workbook(io.BytesIO(ed.to_bytes()))["客户档案"]
+    assert kept["B1"].value == "=A1*2" and ed.kept_formulas["客户档案"] == ["B1"]
+    ed = WorkbookEditor(buf.getvalue())
+    ed.set_cells("客户档案", {"B1": "手填"}, replace_formulas=True)
     out = openpyxl.load_workbook(io.BytesIO(ed.to_bytes()))["客户档案"]
     assert out["B1"].value == "手填"
     assert [out[f"B{r}"].value for r in range(2, 6)] == [f"=A{r}*2" for r in range(2, 6)]

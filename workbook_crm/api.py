@@ -112,7 +112,11 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
                       rules_file: Path | None = None, today: date | None = None) -> list[Path]:
     """The managers' summary (and one workbook per 负责人); read-only on the record."""
     from .reports import write_per_owner, write_summary
+    from .writeback import check_summary_target
+    from .writeback.runfiles import clean_stale
 
+    clean_stale(Path(out).parent)
+    check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
     findings = sort_findings([*checked.findings, *graded.findings])
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}

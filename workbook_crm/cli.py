@@ -1,13 +1,15 @@
 """The command line: parse options, call one library function, render, exit. Nothing else.
 
 Exit codes are a contract: 0 = no errors (warnings allowed), 1 = errors found (and, for `run`,
-marked in the workbook), 2 = the file could not be used and nothing was written.
+marked in the workbook), 2 = the file could not be used and nothing was written, 130 = stopped by
+Ctrl-C (128 + the signal for SIGTERM/SIGHUP), temporary files removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import click
 
-from .errors import BadOption, WorkbookCrmError
+from .errors import BadOption, Interrupted, WorkbookCrmError
 from .findings import Result
 from .period import parse_month
 
@@ -156,7 +158,7 @@ def init(file: Path, force: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--customers", default=300, show_default=True, help="Number of customers.")
+@click.option("--customers", type=click.IntRange(min=1), default=300, show_default=True, help="Number of customers.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same workbook).")
 def sample(file: Path, customers: int, seed: int) -> None:
     """Write a realistic sample workbook, messes included.
@@ -172,12 +174,22 @@ def sample(file: Path, customers: int, seed: int) -> None:
 
 def _guard(call: Any, lang: str) -> Any:
     """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback."""
+    from .writeback.runfiles import install_signal_handlers
+
+    install_signal_handlers()
     try:
         return call()
+    except (KeyboardInterrupt, Interrupted) as exc:
+        written = getattr(exc, "written", False)
+        click.echo("已中断 / interrupted: " + (
+            "工作簿已写入（备份在 .workbook-crm/backups/），汇总未生成 / the workbook was written (backup in "
+            ".workbook-crm/backups/); no summary" if written else
+            "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), err=True)
+        sys.exit(128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
     except WorkbookCrmError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(EXIT_UNUSABLE)
-    except (KeyboardInterrupt, SystemExit):
+    except SystemExit:
         raise
     except Exception as exc:  # a bug of ours: say so without a wall of traceback
         if os.environ.get("WORKBOOK_CRM_DEBUG"):

@@ -117,3 +117,60 @@ class BadOption(WorkbookCrmError, ValueError):
     code = "bad-option"
     zh = "参数错误：{detail}"
     en = "bad option: {detail}"
+
+
+# --- issue #14 (safe write): output paths, links and permissions, protection, stale locks, signals ---
+class SameFile(WorkbookCrmError):
+    code = "same-file"
+    zh = "输出路径与{detail}是同一个文件，已拒绝（会覆盖它）。请换一个输出路径。"
+    en = "the output is the same file as {detail}; refused (it would be overwritten). Choose another output path."
+
+
+class NotOurFile(WorkbookCrmError):
+    code = "not-our-file"
+    zh = "该文件已存在且不是 workbook-crm 生成的汇总，未覆盖。请换一个路径或先移走它。"
+    en = "the file exists and is not a summary written by workbook-crm; not overwritten. Choose another path or move it."
+
+
+class WorkbookReadOnly(WorkbookCrmError):
+    code = "read-only"
+    zh = "文件为只读，未写入任何内容。请取消只读或用 --output 写到副本。"
+    en = "the file is read-only; nothing was written. Make it writable or use --output to write a copy."
+
+
+class HardLinked(WorkbookCrmError):
+    code = "hard-linked"
+    zh = "文件有 {detail} 个硬链接，替换它会使这些链接分离，未写入任何内容。请用 --output 写到副本。"
+    en = "the file has {detail} hard links; replacing it would split them, so nothing was written. Use --output to write a copy."
+
+
+class ForeignOwner(WorkbookCrmError):
+    code = "foreign-owner"
+    zh = "文件属于其他用户或组（{detail}），当前账户无法保持其所有者，未写入任何内容。请用文件所有者的账户运行，或用 --output 写到副本。"
+    en = "the file belongs to another user or group ({detail}) that this account cannot keep; nothing was written. Run as its owner or use --output to write a copy."
+
+
+class StaleLock(WorkbookCrmError):
+    code = "stale-lock"
+    zh = "发现残留的锁文件 {detail}（本机的 LibreOffice 已不在运行，可能是上次异常退出留下的）。确认无人打开该文件后删除此锁文件再运行。"
+    en = "stale lock file {detail} (LibreOffice is no longer running on this computer; left by a crash). If nobody has the file open, delete the lock file and run again."
+
+
+class ProtectedSheet(WorkbookCrmError):
+    code = "protected-sheet"
+    zh = "工作表「{detail}」受保护，需要写入它，未写入任何内容。请在 Excel/WPS 中撤销工作表保护（审阅 → 撤销工作表保护）后再运行，或只运行 validate。"
+    en = "sheet '{detail}' is protected and the run would edit it; nothing was written. Unprotect it in Excel/WPS (Review → Unprotect Sheet) and run again, or run validate only."
+
+
+class LockedStructure(WorkbookCrmError):
+    code = "locked-structure"
+    zh = "工作簿结构受保护，无法添加工作表「{detail}」，未写入任何内容。请撤销工作簿保护（审阅 → 保护工作簿）后再运行，或只运行 validate。"
+    en = "the workbook's structure is protected, so sheet '{detail}' cannot be added; nothing was written. Unprotect the workbook (Review → Protect Workbook) and run again, or run validate only."
+
+
+class Interrupted(BaseException):
+    """SIGTERM/SIGHUP during a run: unwinds like Ctrl-C so temporary files are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -71,8 +71,9 @@ _CHECKS = [
        "手机填 11 位数字，座机带区号，如 010-12345678", "mobiles have 11 digits; landlines carry an area code, e.g. 010-12345678"),
     _c("masked-phone", ERROR, "「{field}」是打码或不完整的号码：「{value}」，无法自动修复", "'{field}' is masked or truncated: '{value}'; cannot be fixed",
        "向客户或负责人确认完整号码", "ask for the full number"),
-    _c("multiple-phones", WARNING, "一个单元格里有多个号码，保留第一个 {kept}，其余：{rest}", "several numbers in one cell; kept {kept}, the rest: {rest}",
-       "其余号码请放到备注或另一联系人行", "move the other numbers to a remark or another contact"),
+    _c("multiple-phones", WARNING, "一个单元格里有多个号码，单元格保持原样，按第一个 {kept} 使用；其余：{rest}",
+       "several numbers in one cell; left as typed, {kept} (the first) is used; the rest: {rest}",
+       "如需分开，请把其余号码放到备注或另一联系人行", "to separate them, move the other numbers to a remark or another contact"),
     _c("bad-email", ERROR, "「{field}」不是有效的邮箱：「{value}」", "'{field}' is not a valid email: '{value}'",
        "格式如 name@company.com", "use the form name@company.com"),
     _c("bad-credit-code", ERROR, "统一社会信用代码「{value}」无效（{reason}）", "unified social credit code '{value}' is invalid ({reason})",
@@ -138,6 +139,23 @@ _CHECKS = [
        "如 ≥95%、≤3000、不低于50", "e.g. ≥95%, ≤3000, 不低于50"),
     _c("gap-mismatch", WARNING, "手填差异率 {value} 与计算值 {computed} 不一致", "typed gap {value} differs from the computed {computed}",
        "差异率 =（实际−目标）/目标；差值请另列", "gap rate = (actual − target) / target; put the difference elsewhere"),
+    # --- #14 items 1, 11 (i14-data): one odd cell is a finding; new customers never overwrite a footer
+    _c("date-before-1904", ERROR, "「{field}」的日期「{value}」早于 1904-01-01，本工作簿使用 1904 日期系统，无法写成日期，保持原样",
+       "'{field}' date '{value}' is before 1904-01-01, which this 1904-date-system workbook cannot hold as a date; left as typed",
+       "核对年份；确需 1904 年前的日期时，在 Excel 选项中关闭「使用 1904 日期系统」", "check the year; to keep such dates, turn off Excel's '1904 date system'"),
+    _c("footer-blocks-intake", WARNING, "「{value}」行（第 {row} 行）上方无法安全插入新客户，本次未建档 {count} 条登记：{reason}",
+       "new customers cannot be placed safely above the footer row '{value}' (row {row}); {count} registration(s) not filed: {reason}",
+       "把合计行移开或删除后再运行，登记表中的客户会在下次运行时建档",
+       "move or remove the footer row and run again; the registrations are filed on the next run"),
+    # --- issue #14 (i14-pkg): what the write-back leaves as the user made it -----------------------
+    _c("formula-kept", WARNING, "单元格是公式，未改写为「{new}」", "the cell holds a formula; not replaced by '{new}'",
+       "如需修改，请改公式或它引用的单元格", "change the formula or the cells it reads, if needed"),
+    _c("array-formula-kept", WARNING, "单元格在数组公式区域 {range} 内，未改写为「{new}」",
+       "the cell is inside the array formula {range}; not replaced by '{new}'",
+       "数组公式重算时会覆盖单元格的值：请改公式或它引用的单元格", "an array formula recalculates over the cell: change the formula or its inputs"),
+    _c("sheet-not-ours", WARNING, "工作表「{sheet_name}」不是本工具生成的（{reason}），结果已写入「{target}」",
+       "sheet '{sheet_name}' was not written by workbook-crm ({reason_en}); the results went to '{target}'",
+       "如需本工具接管，请删除或改名该工作表", "delete or rename that sheet to let workbook-crm write it"),
 ]
 
 CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}
@@ -180,8 +198,8 @@ class Finding:
     def message(self, lang: str = "zh") -> str:
         c = self.check
         template = c.zh if lang == "zh" else c.en
-        mapping = _Default(self.params)
-        mapping.update(value=_show(self.value), field=self.field)
+        mapping = _Default({k: _clip(v) for k, v in self.params.items()})
+        mapping.update(value=_clip(_show(self.value)), field=self.field)
         return template.format_map(mapping)
 
     def hint(self, lang: str = "zh") -> str:
@@ -276,6 +294,17 @@ def _show(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+SHOW_LIMIT = 200  # characters of a cell value quoted in a message (a note must fit in a cell)
+
+
+def _clip(value: Any) -> Any:
+    """A value quoted in a message: long texts are cut (a 32,767-character cell would make our note
+    and the 校验问题 row longer than Excel allows; #14 item 11)."""
+    if isinstance(value, str) and len(value) > SHOW_LIMIT:
+        return f"{value[:SHOW_LIMIT - 20]}…（{len(value):,}）"
+    return value
 
 
 def _json_value(value: Any) -> Any:

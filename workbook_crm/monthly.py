@@ -8,10 +8,10 @@ copy and a re-read all succeeded.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -27,6 +27,7 @@ from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
 from .io.rawread import read_raw
 from .io.reader import SheetData
+from .period import parse_month
 from .schema import registry
 from .schema.base import CREDIT_CODE, ID, PHONE
 from .schema.computed import (
@@ -37,7 +38,8 @@ from .schema.computed import (
     REMINDER_COLUMNS,
 )
 from .validators import Checked
-from .writeback import WorkbookEditor, safe_replace, write_new
+from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
+from .writeback.runfiles import die_with_parent, temp_dir
 
 EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
 CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
@@ -51,23 +53,29 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
               progress: Progress = _noop) -> Result:
     """Validate, normalize, grade and write back. ``summary=True`` writes one beside the file."""
     path = Path(path)
+    output_sha = None
+    if not dry_run:   # refuse outputs that would lose data before any work (see writeback/targets.py)
+        planned = summary if isinstance(summary, Path) else (
+            default_summary_path(path, parse_month(month, today)[0]) if summary else None)
+        output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
                                 progress=progress)
         findings = sort_findings([*checked.findings, *graded.findings])
-        editor_changes = list(checked.changes) + _computed_changes(checked, graded)
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        findings = sort_findings([*findings, *kept]) if kept else findings
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
                         "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
         if dry_run:
             return result
         return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                      lang=lang, backup_dir=backup_dir, progress=progress)
+                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
 
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress) -> Result:
+           backup_dir: Path | None, progress: Progress, output_sha: str | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -80,13 +88,18 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress)
+                      backup_dir=backup_dir, progress=progress, output_sha=output_sha)
     except BaseException:
         if job is not None:
             job.cancel()  # the record was not written: no summary of it either
         raise
     if job is not None:
-        error = job.finish()
+        try:
+            error = job.finish()
+        except BaseException as exc:   # Ctrl-C while the summary is finished: the record is written
+            job.cancel()
+            exc.written = True  # type: ignore[attr-defined]
+            raise
         result.extra["summary"] = None if error else str(job.out)
         if error:
             result.extra["summary_error"] = error
@@ -95,24 +108,29 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress) -> None:
+                  progress: Progress, output_sha: str | None = None) -> None:
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
+        _move_footer(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang)
         _mark(editor, checked, findings, lang)
         data = editor.to_bytes()
-    except WorkbookCrmError:
+    except WorkbookCrmError as exc:
+        exc.path = exc.path or str(path)   # the editor's refusals (protection) name no file
         raise
     except Exception as exc:  # a package the editor cannot take apart safely: refuse, write nothing
         raise WriteFailed(path, detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
     del editor
     settle()
     progress("校验并保存")
-    if output is not None:
+    if output is not None and output_sha is None:
         write_new(Path(output), data)
+    elif output is not None:   # an existing --output is backed up and checked like a record
+        backup = safe_replace(Path(output), data, expected_sha256=output_sha)
+        result.extra["backup"] = str(backup) if backup else None
     else:
         backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
         result.extra["backup"] = str(backup) if backup else None
@@ -137,10 +155,14 @@ class SummaryJob:
                  n_rows: dict[str, int]) -> None:
         self.out = out
         # a private folder beside the summary: whatever the writer leaves there (even when it is
-        # stopped half-way) goes with the folder
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=".~workbook-crm-", dir=out.parent))
+        # stopped half-way) goes with the folder; one left by a killed run is removed by the next
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = temp_dir(out.parent)
+        except OSError as exc:
+            raise WriteFailed(out, detail=f"汇总文件夹不可写 / the summary's folder is not writable: {exc}") from exc
         self.tmp = self.folder / out.name
+        self.parent_pid = os.getpid()
         self.kwargs = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
         self.graded, self.findings = graded, findings
         self.proc: Any = None
@@ -151,11 +173,12 @@ class SummaryJob:
             self.proc.start()
 
     def _child(self) -> None:
+        die_with_parent(self.parent_pid)   # never outlives the run, even a SIGKILLed one
         try:
             self._write(self.tmp)
             self.queue.put(None)
         except BaseException as exc:  # reported by the parent; no traceback on the user's terminal
-            self.queue.put(f"{type(exc).__name__}: {exc}"[:300])
+            self.queue.put(_explain(exc, self.kwargs["lang"]))
 
     def _write(self, target: Path) -> None:
         from .reports import write_summary
@@ -167,17 +190,21 @@ class SummaryJob:
         if self.proc is None:
             shutil.rmtree(self.folder, ignore_errors=True)
             try:
+                check_summary_target(self.out)
                 self._write(self.out)
             except Exception as exc:
-                return f"{type(exc).__name__}: {exc}"[:300]
+                return _explain(exc, self.kwargs["lang"])
             return None
         self.proc.join()
         error = self.queue.get() if not self.queue.empty() else f"summary process ended with {self.proc.exitcode}"
         try:
             if error is None and self.proc.exitcode == 0:
+                check_summary_target(self.out)   # opened (or replaced by another file) meanwhile: keep it
                 os.replace(self.tmp, self.out)
                 return None
             return error or f"summary process ended with {self.proc.exitcode}"
+        except (WorkbookCrmError, OSError) as exc:
+            return _explain(exc, self.kwargs["lang"])
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -186,6 +213,15 @@ class SummaryJob:
             self.proc.terminate()
             self.proc.join()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _explain(exc: BaseException, lang: str) -> str:
+    """One line for the user: our own messages as they are, disk full named, anything else short."""
+    if isinstance(exc, WorkbookCrmError):
+        return exc.message(lang)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "磁盘已满 / disk full"
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def default_summary_path(path: Path, month: str) -> Path:
@@ -206,10 +242,55 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
     return out
 
 
+def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+    """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
+    keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
+    A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
+    sheets = {c.sheet for c in changes}
+    if not sheets:
+        return changes, []
+    editor = WorkbookEditor(checked.wb.source.data)
+    names = set(editor.sheet_names)
+    guards = {s: editor.formula_cells(s) for s in sheets if s in names}
+    place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
+    moving = set(place.footer) if archive is not None and place is not None and not place.blocked and \
+        place.shift and place.count else set()   # a footer's formulas move down: its old cells are free
+    kept, found = [], []
+    for c in changes:
+        guard = guards.get(c.sheet)
+        free = moving and c.sheet == archive.tab and c.row in moving
+        kind = guard.kind(c.cell) if guard is not None and not free else None
+        if kind is None:
+            kept.append(c)
+            continue
+        params: dict[str, Any] = {"new": _plain(c.new)}
+        if kind == "array":
+            params["range"] = next(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+                                   for r1, c1, r2, c2 in guard.ranges if _inside(c.cell, (r1, c1, r2, c2)))
+        found.append(Finding("formula-kept" if kind == "formula" else "array-formula-kept", sheet=c.sheet, cell=c.cell,
+                             row=c.row, field=c.field, value=c.old, params=params))
+    return kept, found
+
+
+def _inside(ref: str, box: tuple[int, int, int, int]) -> bool:
+    col = "".join(ch for ch in ref if ch.isalpha())
+    r, c = int(ref[len(col):]), _col_index(col) + 1
+    return box[0] <= r <= box[2] and box[1] <= c <= box[3]
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
     return a == b
+
+
+def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
+    """A 合计 footer under 客户档案's data moves below the customers intake files (io/placement.py)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not (place.shift and place.count):
+        return
+    editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
@@ -282,7 +363,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):   # pd.NA: a nullable Int64 column
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
@@ -307,13 +388,36 @@ def _column_values(s: pd.Series) -> list[Any]:
     return [_cell_value(v) if v is not None and not isinstance(v, str) else v for v in values]
 
 
+_NOT_OURS = {"user": ("没有本工具的标记", "it carries no workbook-crm marker"),
+             "additions": ("含用户添加的表格、图表、图片或批注", "it holds tables, charts, pictures or notes the user added"),
+             "not-a-worksheet": ("不是普通工作表", "it is not a worksheet")}
+
+
+def _targets(editor: WorkbookEditor, graded: MonthResult, findings: list[Finding]) -> dict[str, str]:
+    """Where each computed sheet goes: its own name when that sheet is ours (or absent), else a
+    sheet named ``…（workbook-crm）`` — a sheet we did not write is never replaced (issue #14, items 3,
+    16); a ``sheet-not-ours`` finding says so in one line."""
+    first = {"客户分层": next(iter(graded.tiers.columns), "客户编号"), "跟进提醒": REMINDER_COLUMNS[0],
+             "疑似重复": DUPLICATE_COLUMNS[0], "校验问题": ISSUE_COLUMNS[0], "变更记录": CHANGE_COLUMNS[0],
+             "分级历史": HISTORY_COLUMNS[0]}
+    out = {}
+    for name, color in TAB_COLORS.items():
+        out[name], reason = editor.computed_target(name, first_header=first[name], tab_color=color)
+        if reason is not None:
+            zh, en = _NOT_OURS[reason.split(":")[0]]
+            findings.append(Finding("sheet-not-ours", sheet=name, params={
+                "sheet_name": name, "target": out[name], "reason": zh, "reason_en": en}))
+    return out
+
+
 def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],
                   changes: list[Change], lang: str) -> None:
+    to = _targets(editor, graded, findings)
     tiers_cols = list(graded.tiers.columns)
-    editor.replace_sheet("客户分层", tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
-    editor.replace_sheet("跟进提醒", list(REMINDER_COLUMNS), _rows(graded.reminders, REMINDER_COLUMNS),
+    editor.replace_sheet(to["客户分层"], tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
+    editor.replace_sheet(to["跟进提醒"], list(REMINDER_COLUMNS), _rows(graded.reminders, REMINDER_COLUMNS),
                          tab_color=TAB_COLORS["跟进提醒"])
-    editor.replace_sheet("疑似重复", list(DUPLICATE_COLUMNS), _rows(checked.duplicates, DUPLICATE_COLUMNS),
+    editor.replace_sheet(to["疑似重复"], list(DUPLICATE_COLUMNS), _rows(checked.duplicates, DUPLICATE_COLUMNS),
                          tab_color=TAB_COLORS["疑似重复"])
     issue_rows, links = [], {}
     for i, f in enumerate(findings):
@@ -321,35 +425,44 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
                            _plain(f.value), f.message(lang), f.hint(lang)])
         if f.sheet and f.cell:
             links[(i, 3)] = f"'{f.sheet}'!{f.cell}"
-    editor.replace_sheet("校验问题", list(ISSUE_COLUMNS), issue_rows, links=links, tab_color=TAB_COLORS["校验问题"],
+    editor.replace_sheet(to["校验问题"], list(ISSUE_COLUMNS), issue_rows, links=links, tab_color=TAB_COLORS["校验问题"],
                          widths=[6, 18, 14, 8, 14, 20, 50, 40])
-    log = _existing_rows(checked, "变更记录", len(CHANGE_COLUMNS))
+    extra, log = _existing_rows(checked, to["变更记录"], len(CHANGE_COLUMNS))
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule] for c in changes]
-    editor.replace_sheet("变更记录", list(CHANGE_COLUMNS), log, tab_color=TAB_COLORS["变更记录"],
+    pad = [None] * len(extra)
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, *pad] for c in changes]
+    editor.replace_sheet(to["变更记录"], [*CHANGE_COLUMNS, *extra], log, tab_color=TAB_COLORS["变更记录"],
                          widths=[20, 14, 8, 24, 24, 18])
-    hist = checked.clean.get(registry.HISTORY.name)
-    kept = [] if hist is None or hist.empty else [
-        [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
-        .itertuples(index=False, name=None) if str(rec[0]) not in _written_months(graded)]
-    editor.replace_sheet("分级历史", list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
+    if to["分级历史"] == registry.HISTORY.name:
+        hist = checked.clean.get(registry.HISTORY.name)
+        kept = [] if hist is None or hist.empty else [
+            [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
+            .itertuples(index=False, name=None) if str(rec[0]) not in _written_months(graded)]
+    else:   # ours went elsewhere because the user owns 分级历史: keep the months already there
+        _, rows = _existing_rows(checked, to["分级历史"], len(HISTORY_COLUMNS))
+        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) not in _written_months(graded)]
+    editor.replace_sheet(to["分级历史"], list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
                          tab_color=TAB_COLORS["分级历史"])
 
 
 def _written_months(graded: MonthResult) -> set[str]:
-    """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2)."""
+    """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2, issue #13)."""
     return {graded.month} | set(graded.history_rows.get("月份", pd.Series(dtype=object)).astype(str))
 
 
-def _existing_rows(checked: Checked, tab: str, width: int) -> list[list[Any]]:
-    """Rows already in one of our accumulating sheets (变更记录), read back as typed."""
-    if tab not in checked.wb.tabs:
-        return []
+def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], list[list[Any]]]:
+    """Rows already in one of our accumulating sheets (变更记录), read back as typed, with every
+    column the user added after ours (their headers are returned first: they are kept too)."""
+    if tab not in checked.wb.source.sheet_names:
+        return [], []
     raw = read_raw(checked.wb.source, sheets=[tab]).sheets.get(tab)
-    if raw is None:
-        return []
-    rows = [list(r[:width]) + [None] * (width - len(r[:width])) for r in raw.rows[1:]]
-    return [r for r in rows if any(v not in (None, "") for v in r)]
+    if raw is None or not raw.rows:
+        return [], []
+    used = max((i + 1 for r in raw.rows for i, v in enumerate(r) if v not in (None, "")), default=0)
+    full = max(width, used)
+    extra = ["" if v in (None, "") else str(v) for v in (list(raw.rows[0][width:full]) + [None] * full)[: full - width]]
+    rows = [list(r[:full]) + [None] * (full - len(r[:full])) for r in raw.rows[1:]]
+    return extra, [r for r in rows if any(v not in (None, "") for v in r)]
 
 
 def _plain(v: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from .errors import BadOption
 from .samplegen.writer import write_workbook
 
 __all__ = ["write_sample"]
@@ -22,6 +23,6 @@ def write_sample(path: Path, *, customers: int = 300, seed: int = 7, messy: bool
     them at random in the affected columns; ``messy=False`` gives clean, canonical values.
     """
     if customers < 1:
-        raise ValueError("customers must be at least 1")
+        raise BadOption(detail="customers must be at least 1")
     return write_workbook(Path(path), customers=customers, seed=seed, messy=messy,
                           today=today or date.today())

@@ -7,6 +7,7 @@ Parsing (normalize/) and checking (validators/) come after.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from ..findings import Finding
 from ..schema import registry
 from ..schema.base import MONEY, SheetSchema, norm_token, unit_scale
 from .guard import Source, open_source
+from .placement import table_totals_rows
 from .rawread import iter_raw
 
 HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
@@ -40,6 +42,12 @@ class SheetData:
     frame: pd.DataFrame  # index = Excel row; columns = fields present, then the user's columns by header
     n_cols: int = 0
     last_row: int = 0  # last Excel row holding data (footers excluded); new rows go below it
+    # rows below the header skipped as 合计/小计 footers or 填表说明 notes (io/placement.py keeps
+    # new customers above the ones under the data)
+    footer_rows: list[int] = field(default_factory=list)
+    # A1 refs of the hidden cells of vertically merged ranges: read with the merged value, never
+    # reported or written (#14 item 16)
+    merged_copies: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -104,7 +112,8 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
                   else _best_schema(sheet.rows, exclude={*wb.sheets, *wanted.values()}))
         if schema is None or schema.name in wb.sheets:
             continue
-        data = _map_sheet(schema, tab, sheet.rows, wb.findings)
+        data = _map_sheet(schema, tab, sheet.rows, wb.findings, merged=sheet.merged,
+                          totals=table_totals_rows(src, tab))
         if data is not None:
             wb.sheets[schema.name] = data
         del sheet
@@ -143,7 +152,8 @@ def _find_header(schema: SheetSchema, rows: list[list[Any]]) -> tuple[int, int] 
     return best
 
 
-def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding]) -> SheetData | None:
+def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding],
+               merged: Sequence[tuple[int, int, int, int]] = (), totals: set[int] | None = None) -> SheetData | None:
     found = _find_header(schema, rows)
     if found is None:
         findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
@@ -176,16 +186,22 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
                                     column="", field=f.header))
     n_cols = max((len(r) for r in rows), default=0)
     body = rows[hr + 1:]
-    frame, last_row = _frame(body, hr + 2, columns, headers, n_cols)
-    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row)
+    # vertical merges inside the body: (first body index, column, last body index)
+    vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
+    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set())
+    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
+                     footer_rows=skipped, merged_copies=copies)
 
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
-           n_cols: int) -> tuple[pd.DataFrame, int]:
+           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None) -> tuple[pd.DataFrame, int, list[int], set[str]]:
     """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row.
 
     Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
-    strings become None, then rows are kept by a boolean mask.
+    strings become None, then rows are kept by a boolean mask. A row is data only when one of *our*
+    fields holds something: a 序号 filled down or `=ROW()-2` in the user's column is not a customer.
+    The hidden cells of a vertical merge take the merged value (for reading only), but do not make
+    a row data by themselves. Also returns the skipped footer/note rows and the merged copies.
     """
     order = list(columns.items())
     ours = set(columns.values())
@@ -194,26 +210,51 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     picks = [c for _, c in order] + [c for _, c in extra]
     n = len(body)
     if n == 0:
-        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1
+        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1, [], set()
     width = max(picks) + 1
     if any(len(r) < width for r in body):
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
     columns_t = list(zip(*body, strict=False)) if body else []
     cols = [_clean_column(columns_t[c]) for c in picks]
-    # blank rows: nothing in any column (the user's columns included; a value elsewhere in the row
-    # without a header is not data)
+    # blank rows: nothing in any field of ours (a value only in the user's columns, or elsewhere in
+    # the row without a header, is not a customer)
     keep = np.zeros(n, dtype=bool)
-    for col in cols:
+    for col in cols[:len(order)]:
         keep |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
     # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
-    for i in np.flatnonzero(keep):
+    any_value = keep.copy()
+    for col in cols[len(order):]:
+        any_value |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+    skipped: list[int] = []
+    for i in np.flatnonzero(any_value):
         first = next((col[i] for col in cols if col[i] is not None), None)
-        if isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols)):
+        if (totals and int(i) + first_row in totals) or (  # a Table's totals row is its footer
+                isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
             keep[i] = False
+            skipped.append(int(i) + first_row)
+    copies = _fill_merged(cols, picks, vertical, keep, first_row)
     rows = (np.flatnonzero(keep) + first_row).tolist()
     data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
-    return frame, (rows[-1] if rows else first_row - 1)
+    return frame, (rows[-1] if rows else first_row - 1), skipped, copies
+
+
+def _fill_merged(cols: list[list[Any]], picks: list[int], vertical: Sequence[tuple[int, int, int]],
+                 keep: np.ndarray, first_row: int) -> set[str]:
+    """Give the hidden cells of each vertical merge the merged (top-left) value; their A1 refs."""
+    copies: set[str] = set()
+    where = {c: j for j, c in enumerate(picks)}
+    for r0, c0, r1 in vertical:
+        j = where.get(c0)
+        if j is None or r0 >= len(cols[j]):
+            continue
+        col, value = cols[j], cols[j][r0]
+        letter = get_column_letter(c0 + 1)
+        for r in range(r0 + 1, min(r1, len(col) - 1) + 1):
+            if col[r] is None and value is not None and keep[r]:
+                col[r] = value
+                copies.add(f"{letter}{r + first_row}")
+    return copies
 
 
 def _clean_column(values: tuple[Any, ...]) -> list[Any]:

@@ -92,9 +92,13 @@ def _bad(value: Any) -> Norm:
 def normalize_date(value: Any, *, date1904: bool = False, context_year: int | None = None) -> Norm:
     """日期 → ``datetime.date`` when certain; ambiguous, yearless and range forms carry a warning."""
     try:
-        return _normalize_date(value, date1904, context_year)
+        n = _normalize_date(value, date1904, context_year)
     except Exception:  # never let one odd cell stop the run
         return _bad(value)
+    if date1904 and isinstance(n.value, date) and n.value.year < _EPOCH_1904.year:
+        # a 1904-date workbook cannot hold it as a date cell: left as typed, not used (#14 item 11)
+        return Norm(value, "date-before-1904", (("value", value),))
+    return n
 
 
 def _normalize_date(value: Any, date1904: bool, context_year: int | None) -> Norm:

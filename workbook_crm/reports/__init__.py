@@ -7,13 +7,20 @@ is a new file, never the workbook of record.
 
 from __future__ import annotations
 
+import errno
+import gc
 import os
-import tempfile
+import sys
+import traceback
 from pathlib import Path
 
+from ..errors import WriteFailed
 from ..findings import Finding
 from ..grading.model import MonthResult
+from ..writeback.locks import check_lock
+from ..writeback.runfiles import temp_file
 from ..writeback.safe import new_file_mode
+from ..writeback.targets import check_summary_target
 from . import channels, evaluation, overview, owners, quality, reminders, tiers
 from .data import owners_of, prepare
 from .safety import mask_text, safe_file_stem, safe_text
@@ -38,10 +45,12 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
     out = Path(out)
     data = prepare(result, list(findings), owner=owner, lang=lang, source_name=source_name,
                    n_rows_by_sheet=n_rows_by_sheet)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~summary-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
+    check_summary_target(out)   # a new file or an earlier summary, not open
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(out.parent, ".~summary-", ".xlsx")
+        os.close(fd)
         book = Book(Path(tmp), unmask=unmask)
         book.wb.set_properties({"title": f"客户月度汇总 {data.month}", "comments": "workbook-crm"})
         overview_ws = overview.write(book, data)
@@ -51,11 +60,43 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         overview_ws.activate()
         book.close()
         os.chmod(tmp, new_file_mode())
+        check_lock(out)   # opened while we wrote: not replaced
         os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except BaseException as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        os_error = _os_error(exc)
+        if os_error is None:
+            raise
+        # read-only folder, full disk: one line. The writer's half-closed zip would print a traceback
+        # when collected ("Exception ignored in ZipFile.__del__"): collect it now, quietly.
+        _collect_quietly(exc)
+        why = "磁盘已满 / disk full" if os_error.errno == errno.ENOSPC else f"{type(os_error).__name__}: {os_error}"
+        raise WriteFailed(out, detail=why) from None
     return out
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    """The OSError behind ``exc`` (xlsxwriter wraps it in FileCreateError)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _collect_quietly(exc: BaseException) -> None:
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        e: BaseException | None = exc
+        while e is not None:
+            traceback.clear_frames(e.__traceback__)
+            e = e.__cause__ or e.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def write_per_owner(result: MonthResult, findings: list[Finding], out_dir: Path, *,

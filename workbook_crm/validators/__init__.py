@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..findings import Change, Finding, sort_findings
+from ..io.placement import Placement
 from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
@@ -31,6 +32,7 @@ class Checked:
     findings: list[Finding] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     duplicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DUPLICATE_COLUMNS)))
+    placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
 
 
 def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None) -> Checked:
@@ -64,7 +66,9 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     archive_keys = customer_keys(clean_archive) if clean_archive is not None else None
     ido = check_ids(archive, clean_archive, reg, out.clean.get(registry.REGISTRATION.name),
                     pattern=rules.id_pattern, channel_letters=dict(rules.channel_letters), history_ids=history_ids,
-                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()), archive_keys=archive_keys)
+                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()), archive_keys=archive_keys,
+                    source=wb.source)
+    out.placement = ido.placement
     findings += ido.findings
     out.changes += ido.changes
     assigned_cells = {(c.sheet, c.cell) for c in ido.changes if c.field == "客户编号"}
@@ -91,6 +95,11 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             sheet = wb.get(ref)
             if sheet is not None and ref in out.clean:
                 findings += content.unknown_customers(sheet, out.clean[ref], known)
+    # the hidden cells of a vertical merge are read with the merged value, never reported or written
+    copies = {(s.tab, ref) for s in wb.sheets.values() for ref in s.merged_copies}
+    if copies:
+        findings = [x for x in findings if (x.sheet, x.cell) not in copies]
+        out.changes = [c for c in out.changes if (c.sheet, c.cell) not in copies]
     out.findings = sort_findings(findings)
     return out
 

@@ -13,6 +13,8 @@ from typing import Any
 import pandas as pd
 
 from ..findings import Change, Finding
+from ..io.guard import Source
+from ..io.placement import Placement, place_rows
 from ..io.reader import SheetData
 from ..normalize import assign_ids, company_key
 
@@ -34,6 +36,7 @@ class IdOutcome:
     findings: list[Finding] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     new_archive_rows: pd.DataFrame | None = None  # clean rows appended to 客户档案 (index = new Excel rows)
+    placement: Placement | None = None  # where they go (a footer in the way moves down; io/placement.py)
 
 
 def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +51,8 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
 def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
               registration: SheetData | None, clean_reg: pd.DataFrame | None,
               *, pattern: str, channel_letters: dict[str, str], history_ids: list[str], today: date,
-              reg_errors: set[int], archive_keys: pd.DataFrame | None = None) -> IdOutcome:
+              reg_errors: set[int], archive_keys: pd.DataFrame | None = None,
+              source: Source | None = None) -> IdOutcome:
     out = IdOutcome()
     if archive is None or clean_archive is None or "customer_id" not in archive.columns:
         return out
@@ -89,8 +93,18 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
             out.changes.append(Change(archive.tab, archive.cell("customer_id", row), archive.frame.at[row, "customer_id"],
                                       assigned[i], RULE_ASSIGN, field="客户编号", row=row))
     if new_regs and registration is not None and clean_reg is not None:
-        out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs,
-                                         assigned[len(arch_rows):], out)
+        new_ids = assigned[len(arch_rows):]
+        count = sum(1 for cid in new_ids if cid)
+        place = (place_rows(source, archive, count) if source is not None
+                 else Placement(archive.last_row + 1, count, data_end=archive.last_row))
+        out.placement = place
+        if place.blocked:   # never written over a footer: nothing is filed, one finding says why
+            row = int(place.label_cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or place.footer[0])
+            out.findings.append(Finding("footer-blocks-intake", sheet=archive.tab, cell=place.label_cell, row=row,
+                                        column=place.label_cell[: len(place.label_cell) - len(str(row))],
+                                        value=place.label, params={"count": count, "reason": place.blocked}))
+        else:
+            out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs, new_ids, out, place.first)
     return out
 
 
@@ -142,11 +156,11 @@ def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame, r
 
 
 def _file_new(archive: SheetData, registration: SheetData, clean_reg: pd.DataFrame, rows: list[int],
-              ids: list[str | None], out: IdOutcome) -> pd.DataFrame:
-    """New 客户档案 rows below the last one, and the registration rows record their new IDs."""
+              ids: list[str | None], out: IdOutcome, first_row: int) -> pd.DataFrame:
+    """New 客户档案 rows from ``first_row`` (below the last one), and the registration rows record their new IDs."""
     records = []
     new_index = []
-    next_row = archive.last_row + 1
+    next_row = first_row
     for row, cid in zip(rows, ids, strict=False):
         if not cid:
             continue

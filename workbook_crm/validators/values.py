@@ -158,10 +158,15 @@ def _changes(sheet: SheetData, f: Field, rows: np.ndarray, codes: np.ndarray, un
                    field=f.header, row=int(rows[i])) for i in np.flatnonzero(edit)]
 
 
+# never rewritten: a guess (ambiguous/yearless), a range whose end would be lost, several numbers
+# in one phone cell (the others would be deleted; #14 item 5 — the first is used for reading)
+_KEEP_AS_TYPED = frozenset({"ambiguous-date", "yearless-date", "date-range", "multiple-phones"})
+
+
 def _edit(raw: Any, n: Norm, kind: str) -> bool:
     """Write the normalized value back? Only when certain, and only when it changes the cell."""
-    if n.code and (not n.ok or n.code in ("ambiguous-date", "yearless-date", "date-range")):
-        return False  # an error, or a guess a human must confirm, or a range whose end would be lost
+    if n.code and (not n.ok or n.code in _KEEP_AS_TYPED):
+        return False  # an error, a guess a human must confirm, or an edit that would drop information
     new = n.value
     if new is None or (isinstance(new, float) and np.isnan(new)):
         return False

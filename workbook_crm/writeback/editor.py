@@ -14,7 +14,9 @@ from typing import Any
 from lxml import etree
 
 from .comments import add_legacy_drawing, apply_comments
+from .formulas import FormulaCells
 from .newsheet import check_sheet_name, write_sheet
+from .ownership import add_marker, alternative_name, legacy_ours, marked, user_additions
 from .package import (
     CT_WORKSHEET,
     RT_CALCCHAIN,
@@ -31,15 +33,26 @@ from .package import (
     resolve,
     xml_attr,
 )
+from .protection import check_can_add_sheet, check_sheet_editable
 from .sheetxml import OldCell, SheetPatcher, make_ref, split_ref
 from .styles import Styles
 from .values import DATE_FMT, DATETIME_FMT, cell, encode, serial_date
 
 RT_OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+RT_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
 RT_SST = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 RT_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
+
+
+class RawCell:
+    """A ``<c>`` element queued as it is (a footer cell moved down by ``move_rows``)."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: bytes) -> None:
+        self.xml = xml
 
 
 class WorkbookEditor:
@@ -52,12 +65,13 @@ class WorkbookEditor:
         wb = self.pkg.read(self.wb_part)
         self.date1904 = bool(re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"', wb))
         self._styles: Styles | None = None
-        self._values: dict[str, dict[tuple[int, int], tuple[Any, str | None, int | None, bool]]] = {}
+        self._values: dict[str, dict[tuple[int, int], tuple[Any, str | None, int | None, bool, bool]]] = {}
         self._marks: dict[str, dict[tuple[int, int], str]] = {}
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
         self._patched: set[str] = set()   # sheet parts this editor has already rewritten
         self._legacy: dict[str, str] = {}   # sheet -> rId of a <legacyDrawing> the sheet must get
+        self.kept_formulas: dict[str, list[str]] = {}   # sheet -> cells whose formula a set did not replace
 
     # --- workbook structure ------------------------------------------------------------------
     def _sheets(self) -> list[dict[str, str]]:
@@ -97,14 +111,98 @@ class WorkbookEditor:
 
     # --- cell values ------------------------------------------------------------------------
     def set_cells(self, sheet: str, cells: Mapping[str, Any], *, number_format: str | None = None,
-                  style_from: str | None = None, as_text: bool = False) -> None:
-        """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it)."""
-        self._part(sheet)
+                  style_from: str | None = None, as_text: bool = False, replace_formulas: bool = False) -> None:
+        """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it).
+
+        A cell holding a formula, or inside an array formula's range, keeps it (listed in
+        ``kept_formulas``) unless ``replace_formulas``: a formula is never silently made a constant."""
+        part = self._part(sheet)
+        self._guard_table_headers(sheet, part, cells)
         base = self._style_of(sheet, style_from) if style_from else None
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
             encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
-            queue[split_ref(ref)] = (value, number_format, base, as_text)
+            rc = split_ref(ref)
+            prev = queue.get(rc)   # a cell move_rows emptied keeps the style it gave it
+            keep = prev[2] if base is None and prev is not None and not isinstance(prev[0], RawCell) else base
+            # a cell move_rows emptied (a footer moved down) takes new values whatever it held
+            replace = replace_formulas or (prev is not None and prev[4] and prev[0] is None)
+            queue[rc] = (value, number_format, keep, as_text, replace)
+
+    def move_rows(self, sheet: str, rows: Sequence[int], shift: int, formulas: Mapping[str, str],
+                  style_row: int) -> None:
+        """Move the cells of ``rows`` down by ``shift`` (a 合计 footer making room for new rows;
+        io/placement.py decides when that is safe). Each cell keeps its style and value; a formula
+        takes its new text from ``formulas`` (old ref -> formula). The cells left behind are
+        emptied and take the style of row ``style_row`` (the last data row), not the footer's."""
+        self._apply(sheet)
+        xml = self.pkg.read(self._part(sheet))
+        p = re.escape(SheetPatcher(xml[:4096]).p)
+        cell_re = re.compile(b"<" + p + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
+        moved: dict[tuple[int, int], bytes] = {}
+        for r in sorted(set(rows)):
+            m = re.search(b"<" + p + rb'row\b[^>]*?\br="' + str(r).encode() + rb'"[^>]*?(?:/>|>(.*?)</' + p + rb"row>)",
+                          xml, re.S)
+            for cm in cell_re.finditer(m.group(1) or b"") if m else ():
+                ref = (cm.group(1) + cm.group(2)).decode()
+                new_ref = f"{cm.group(1).decode()}{r + shift}"
+                raw = cm.group(0).replace(b'r="' + ref.encode() + b'"', b'r="' + new_ref.encode() + b'"', 1)
+                if ref in formulas:
+                    text = xml_escape(formulas[ref])
+                    raw = re.sub(b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)",
+                                 lambda fm, text=text: fm.group(1) + text + fm.group(2), raw, count=1, flags=re.S)
+                moved[split_ref(new_ref)] = raw
+        if not moved:
+            return
+        left = {(r, c) for r in set(rows) for (_, c) in moved} - set(moved)
+        above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
+        queue = self._values.setdefault(sheet, {})
+        for (r, c) in left:
+            raw = above.get((style_row, c))
+            style = int(attrs(raw[: raw.index(b">") + 1]).get("s", "0")) if raw else 0
+            queue[(r, c)] = (None, None, style, False, True)
+        for rc, raw in moved.items():
+            queue[rc] = (RawCell(raw), None, None, False, True)
+        self._drop_calc_chain()   # formula cells changed places
+
+    def formula_cells(self, sheet: str) -> FormulaCells:
+        """The sheet's formula cells and array-formula ranges (a value there reverts on recalculation).
+        A formula with no cached value reads as blank to most readers but is not blank."""
+        return FormulaCells.scan(self.pkg.read(self._part(sheet)))
+
+    def tables(self, sheet: str) -> list[dict[str, Any]]:
+        """The sheet's Excel Tables: part, name, ref as (r1, c1, r2, c2), header and totals row counts."""
+        part = self._part(sheet)
+        out = []
+        for _, target in self.pkg.rel_targets(part, RT_TABLE):
+            if not self.pkg.exists(target):
+                continue
+            xml = self.pkg.read(target)
+            m = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
+            a = attrs(m.group(0)) if m else {}
+            try:
+                first, _, last = a.get("ref", "").partition(":")
+                (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+            except ValueError:
+                continue
+            out.append({"part": target, "name": a.get("displayName") or a.get("name", ""), "ref": (r1, c1, r2, c2),
+                        "header_rows": int(a.get("headerRowCount", "1") or 1),
+                        "totals_rows": int(a.get("totalsRowCount", "0") or 0)})
+        return out
+
+    def _guard_table_headers(self, sheet: str, part: str, cells: Mapping[str, Any]) -> None:
+        """A Table's header cells must equal its column names (Excel repairs the file otherwise):
+        a value set there is refused, before anything is written."""
+        if not any(True for _ in self.pkg.rel_targets(part, RT_TABLE)):
+            return
+        for t in self.tables(sheet):
+            r1, c1, _, c2 = t["ref"]
+            if not t["header_rows"]:
+                continue
+            for ref in cells:
+                r, c = split_ref(ref)
+                if r == r1 and c1 <= c <= c2:
+                    raise ValueError(f"{sheet}!{ref} is a header cell of the Excel table {t['name']!r}")
 
     def mark_cells(self, sheet: str, marks: Mapping[str, str], *, author: str = "workbook-crm") -> list[str]:
         """Replace all our marks on ``sheet`` by these (fill + comment). Returns the cells where the
@@ -133,7 +231,9 @@ class WorkbookEditor:
         if not values and marks is None and legacy is None:
             return
         part = self._part(sheet)
-        patcher = SheetPatcher(self.pkg.read(part))
+        xml = self.pkg.read(part)
+        check_sheet_editable(sheet, xml)   # issue #14: a protected sheet is not edited
+        patcher = SheetPatcher(xml)
         st = self.styles
         old_marks = st.mark_xfs() if marks is not None else set()
         # xfs this editor appended can only be in a part it already patched
@@ -143,14 +243,27 @@ class WorkbookEditor:
             return   # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
+        arrays = FormulaCells.scan(patcher.xml, cells=False) if values else None
+        f_tag = re.compile(b"<" + re.escape(prefix) + rb"f[\s>/]")
+        kept = self.kept_formulas.setdefault(sheet, [])
 
         def edit(rc: tuple[int, int]):
             def fn(old: OldCell) -> bytes:
                 style = old.style
                 if style in old_marks:
                     style = st.unmark(style, old_marks)
+                if rc in values and isinstance(values[rc][0], RawCell):
+                    return values[rc][0].xml   # a cell moved as it was (move_rows)
+                if rc in values and not values[rc][4] and (
+                        (old.xml is not None and f_tag.search(old.xml)) or rc in arrays):
+                    kept.append(old.ref)   # a formula is never replaced by a constant: the caller reports it
+                    if old.xml is None:
+                        return b""
+                    if not (marks and rc in marks):
+                        return _restyle(old.xml, style)
+                    return _restyle(old.xml, st.clone(style, mark=True))
                 if rc in values:
-                    value, fmt, base, as_text = values[rc]
+                    value, fmt, base, as_text, _ = values[rc]
                     kind, t, inner = encode(value, date1904=date1904, as_text=as_text)
                     style = base if base is not None else style
                     if fmt is None and kind in ("date", "datetime"):
@@ -183,6 +296,32 @@ class WorkbookEditor:
             self._full_calc_on_load()
 
     # --- computed sheets --------------------------------------------------------------------
+    def not_ours(self, name: str, *, first_header: str, tab_color: str | None) -> str | None:
+        """Why the existing sheet ``name`` is not ours to replace ('user', 'additions:table,drawing',
+        'not-a-worksheet'), or None (ours, or absent). See ownership.py."""
+        if name not in self.sheet_names:
+            return None
+        try:
+            part = self._part(name)
+        except ValueError:
+            return "not-a-worksheet"
+        if not marked(self.pkg.read(self.wb_part), name):
+            head = self.pkg.read(part)[:8192]
+            if not legacy_ours(head, self.read_cells(name, ["A1"])["A1"], tab_color, first_header):
+                return "user"
+        extra = user_additions(self.pkg.rels(part))
+        return "additions:" + ",".join(sorted(set(extra))) if extra else None
+
+    def computed_target(self, name: str, *, first_header: str, tab_color: str | None) -> tuple[str, str | None]:
+        """(the sheet to write a computed sheet into, why ``name`` itself is not used or None)."""
+        reason = self.not_ours(name, first_header=first_header, tab_color=tab_color)
+        n = 1
+        target = name
+        while self.not_ours(target, first_header=first_header, tab_color=tab_color) is not None:
+            target = alternative_name(name, n)
+            n += 1
+        return target, reason
+
     def replace_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
                       widths: Sequence[float] | None = None, formats: Mapping[int, str] | None = None,
                       links: Mapping[tuple[int, int], str] | None = None, freeze_header: bool = True,
@@ -197,8 +336,10 @@ class WorkbookEditor:
         self._legacy.pop(name, None)
         if name in self.sheet_names:
             part = self._part(name)
+            check_sheet_editable(name, self.pkg.read(part))   # issue #14: protection honoured
             self._drop_sheet_rels(part)
         else:
+            check_can_add_sheet(name, self.pkg.read(self.wb_part))
             part = self.pkg.unique_name("xl/worksheets/sheet%d.xml")
             rid = self.pkg.add_rel(self.wb_part, RT_WORKSHEET, relative(self.wb_part, part))
             self.pkg.ensure_override(part, CT_WORKSHEET)
@@ -207,6 +348,7 @@ class WorkbookEditor:
         for rid, url in external:
             got = self.pkg.add_rel(part, RT_HYPERLINK, url, external=True)
             assert got == rid, "hyperlink rIds are numbered from 1 in a fresh rels part"
+        self.pkg.write(self.wb_part, add_marker(self.pkg.read(self.wb_part), name))
         self._drop_calc_chain()
         self._full_calc_on_load()
 
@@ -335,6 +477,10 @@ def _texts(inner: bytes) -> str:
     text = "".join(unescape(m.decode()) for m in re.findall(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S))
     text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
     return text
+
+
+def xml_escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
 def _restyle(xml: bytes, style: int) -> bytes:

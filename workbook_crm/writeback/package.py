@@ -34,6 +34,7 @@ RT_HYPERLINK = REL_NS + "/hyperlink"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
 COMPRESS_LEVEL = 1
 _REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.S)
@@ -219,10 +220,13 @@ class Package:
             self._added.append(name)
 
     def delete(self, name: str) -> None:
+        """Remove a part, and its Override (a content type for a missing part is an error to Excel)."""
         self._changed.pop(name, None)
         self._deflated.pop(name, None)
         self._cache.pop(name, None)
         self._deleted.add(name)
+        if name != CT_PART and self.exists(CT_PART):
+            self.remove_override(name)
 
     def unique_name(self, pattern: str) -> str:
         """First free ``pattern % n`` (n ≥ 1), e.g. 'xl/comments%d.xml'."""
@@ -307,17 +311,21 @@ class Package:
     def add_rel(self, part: str, rel_type: str, target: str, *, external: bool = False) -> str:
         """Append a Relationship (text edit: the other rels keep their bytes); returns the new rId."""
         name = rels_name(part)
-        data = self.read(name) if self.exists(name) else (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            b'<Relationships xmlns="' + PKG_REL_NS.encode() + b'"></Relationships>')
+        if self.exists(name):
+            data = self.read(name)
+        else:   # a new .rels part needs a content type: LibreOffice 5 packages declare no Default for it
+            data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    b'<Relationships xmlns="' + PKG_REL_NS.encode() + b'"></Relationships>')
+            self.ensure_default("rels", CT_RELS)
         used = {r.get("Id") for r in self.rels(part)}
         n = 1
         while f"rId{n}" in used:
             n += 1
         rid = f"rId{n}"
         mode = ' TargetMode="External"' if external else ""
-        el = f'<Relationship Id="{rid}" Type="{rel_type}" Target={xml_attr(target)}{mode}/>'.encode()
-        self.write(name, _insert_before_close(data, b"Relationships", el))
+        el = root_prefix(data, b"Relationships") + (
+            f'Relationship Id="{rid}" Type="{rel_type}" Target={xml_attr(target)}{mode}/>'.encode())
+        self.write(name, _insert_before_close(data, b"Relationships", b"<" + el))
         return rid
 
     def remove_rels(self, part: str, rel_type: str) -> None:
@@ -335,22 +343,31 @@ class Package:
         needle = b'PartName="/' + part.encode() + b'"'
         if needle in data:
             return
-        el = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
-        self.write(CT_PART, _insert_before_close(data, b"Types", el))
+        el = root_prefix(data, b"Types") + f'Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+        self.write(CT_PART, _insert_before_close(data, b"Types", b"<" + el))
 
     def ensure_default(self, ext: str, content_type: str) -> None:
+        """A ``<Default>`` for the extension unless one exists (under any prefix: ``<ns0:Default``)."""
         data = self.read(CT_PART)
-        if re.search(rb'<Default\b[^>]*Extension="' + re.escape(ext.encode()) + b'"', data, re.I):
+        if re.search(rb'<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*["\']' + re.escape(ext.encode()) + b"[\"']",
+                     data, re.I):
             return
-        el = f'<Default Extension="{ext}" ContentType="{content_type}"/>'.encode()
-        self.write(CT_PART, _insert_before_close(data, b"Types", el))
+        el = root_prefix(data, b"Types") + f'Default Extension="{ext}" ContentType="{content_type}"/>'.encode()
+        self.write(CT_PART, _insert_before_close(data, b"Types", b"<" + el))
 
     def remove_override(self, part: str) -> None:
         data = self.read(CT_PART)
-        pat = rb'<Override\b[^>]*PartName="/' + re.escape(part.encode()) + rb'"[^>]*/>'
-        new = re.sub(pat, b"", data)
+        pat = rb'<(?:\w+:)?Override\b[^>]*PartName="/' + re.escape(part.encode()) + rb'"[^>]*/>'
+        new = re.sub(pat, b"", data, flags=re.I)
         if new != data:
             self.write(CT_PART, new)
+
+
+def root_prefix(data: bytes, local: bytes) -> bytes:
+    """The root element's prefix with its colon (``b"ns0:"``), or b"": what we insert must be in the
+    root's namespace, and ElementTree-based writers bind it to a prefix instead of the default."""
+    m = re.search(rb"<(\w+:)?" + local + rb"\b", data)
+    return (m.group(1) or b"") if m else b""
 
 
 def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
@@ -368,4 +385,4 @@ def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
 
 insert_before_close = _insert_before_close
 __all__ = ["Package", "Deflated", "Deflater", "COMPRESS_LEVEL", "crc32_combine", "attrs", "unescape", "escape", "xml_attr", "resolve", "rels_name", "relative",
-           "insert_before_close"]
+           "insert_before_close", "root_prefix", "CT_RELS"]

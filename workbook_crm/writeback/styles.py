@@ -51,6 +51,11 @@ class Styles:
         except etree.XMLSyntaxError as exc:
             raise UnreadableWorkbook(detail=f"xl/styles.xml: {exc}") from exc
         self.dirty = False
+        # the lists every xf points into must exist with their defaults (some writers omit them):
+        # otherwise fontId="0"/borderId="0" dangle and Excel repairs the file
+        self._defaults("fonts", ["numFmts"], [self._default_font()])
+        self._defaults("fills", ["numFmts", "fonts"], [self._pattern("none"), self._pattern("gray125")])
+        self._defaults("borders", ["numFmts", "fonts", "fills"], [self._empty_border()])
         self.cell_xfs = self._container("cellXfs", ["numFmts", "fonts", "fills", "borders", "cellStyleXfs"])
         if len(self.cell_xfs) == 0:   # a cellXfs without entries: index 0 must exist for s-less cells
             self._append(self.cell_xfs, self._el("xf", numFmtId="0", fontId="0", fillId="0", borderId="0"))
@@ -64,6 +69,29 @@ class Styles:
         for k, v in attrs.items():
             el.set(k, v)
         return el
+
+    def _default_font(self) -> etree._Element:
+        font = self._el("font")
+        font.append(self._el("sz", val="11"))
+        font.append(self._el("name", val="Calibri"))
+        return font
+
+    def _pattern(self, kind: str) -> etree._Element:
+        fill = self._el("fill")
+        fill.append(self._el("patternFill", patternType=kind))
+        return fill
+
+    def _empty_border(self) -> etree._Element:
+        border = self._el("border")
+        for side in ("left", "right", "top", "bottom", "diagonal"):
+            border.append(self._el(side))
+        return border
+
+    def _defaults(self, tag: str, after: list[str], entries: list[etree._Element]) -> None:
+        container = self._container(tag, after)
+        if len(container) == 0:
+            for el in entries:
+                self._append(container, el)
 
     def _container(self, tag: str, after: list[str]) -> etree._Element:
         """The child list ``tag``; created in schema order (after the ``after`` siblings) if missing."""
@@ -178,11 +206,11 @@ class Styles:
         bg = etree.SubElement(pf, _q("bgColor"), indexed="64")
         if under is not None:
             bg.attrib.clear()
-            bg.attrib.update(dict(under.attrib))
+            bg.attrib.update(_valid_color(under))
         return self._find_or_append(fills, fill)
 
     def _color_key(self, color: etree._Element | None) -> tuple:
-        return tuple(sorted(color.attrib.items())) if color is not None else (("indexed", "64"),)
+        return tuple(sorted(_valid_color(color).items())) if color is not None else (("indexed", "64"),)
 
     def mark_xfs(self) -> set[int]:
         """cellXfs indexes that carry our problem fill (this run's or an earlier run's)."""
@@ -223,7 +251,10 @@ class Styles:
     def new_xf(self, *, num_fmt: str | None = None, header: bool = False, link: bool = False) -> int:
         """An xf for fresh sheets: default font, optional header look (bold, fill, border) or link look."""
         xf = self._el("xf", numFmtId=str(self.num_fmt_id(num_fmt)) if num_fmt else "0",
-                      fontId="0", fillId="0", borderId="0", xfId="0")
+                      fontId="0", fillId="0", borderId="0")
+        style_xfs = self.root.find(_q("cellStyleXfs"))
+        if style_xfs is not None and len(style_xfs):   # xfId="0" names nothing without cellStyleXfs
+            xf.set("xfId", "0")
         if num_fmt:
             xf.set("applyNumberFormat", "1")
         if header or link:
@@ -257,3 +288,18 @@ class Styles:
 
     def to_bytes(self) -> bytes:
         return self._prolog + etree.tostring(self.root, encoding="UTF-8", xml_declaration=False)
+
+
+def _valid_color(color: etree._Element) -> dict[str, str]:
+    """A colour's attributes as the schema allows them: ``rgb`` is 8 hex digits (ARGB). Some writers
+    put 6 (RGB); Excel reads those as opaque, so copying ours as ``FF``+RGB keeps the colour and the
+    schema."""
+    out = dict(color.attrib)
+    rgb = out.get("rgb")
+    if rgb is not None:
+        if re.fullmatch(r"[0-9A-Fa-f]{6}", rgb):
+            out["rgb"] = "FF" + rgb.upper()
+        elif not re.fullmatch(r"[0-9A-Fa-f]{8}", rgb):
+            out.pop("rgb")
+            out.setdefault("indexed", "64")
+    return out

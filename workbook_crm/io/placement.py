@@ -1,0 +1,308 @@
+"""Where new rows of a data sheet go (intake files new customers into 客户档案): the one decision.
+
+New rows go right below the last data row. A 合计/汇总 footer (or notes) under the data is never
+written over (#14 item 1): when it is in the way it *moves down* below the new rows, which is safe
+only when nothing else depends on where it is. The rule (docs/CHOICES.md):
+
+* the footer block is the last thing on the sheet (every row holding anything from the footer's
+  first row down is a footer or note row);
+* its cells hold values or ordinary formulas (no shared or array formula); a formula's references
+  to this sheet move with the rows, and a range ending on the last data row grows to the new last
+  data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
+* nothing else points at those rows: no merged cell, hyperlink, note, Table or autoFilter there,
+  and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
+
+Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
+with a totals row never takes rows this way: its totals row is a footer that Tables own.
+``place_rows`` is what intake and the write-back (structures growing to the new rows) both call.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from openpyxl.formula.tokenizer import Tokenizer
+
+from .guard import Source
+
+if TYPE_CHECKING:   # the reader imports table_totals_rows from here
+    from .reader import SheetData
+
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_CONTENT = re.compile(rb"<(?:\w+:)?(?:v|f|is)\b")
+_F = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetData>)", re.S)
+_REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$")
+_PART = re.compile(r"^(\$?)([A-Z]{0,3})(\$?)(\d*)$")
+_RT_TABLE = "relationships/table"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """New rows ``first … first+count-1``; ``footer`` rows (before the move) go down by ``shift``.
+
+    ``blocked`` says why nothing can be placed (then ``count`` is 0 and nothing is filed)."""
+
+    first: int
+    count: int
+    footer: tuple[int, ...] = ()
+    shift: int = 0
+    data_end: int = 0   # the last data row before the new rows
+    blocked: str | None = None
+    label: str = ""     # the footer's first text and its cell (for the finding)
+    label_cell: str = ""
+    formulas: dict[str, str] = field(default_factory=dict)   # moved formula cell (old ref) -> new formula
+
+    @property
+    def rows(self) -> range:
+        return range(self.first, self.first + self.count)
+
+    def moved(self, row: int) -> int:
+        """Where a footer row ends up."""
+        return row + self.shift if row in self.footer else row
+
+
+def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
+    """Rows for ``count`` new records below the data of ``sheet`` (see the module doc)."""
+    end = max(sheet.last_row, sheet.header_row)
+    first = end + 1
+    tail = sorted(r for r in sheet.footer_rows if r > end)
+    if count <= 0 or not tail or tail[0] > end + count:
+        return Placement(first, count, data_end=end)
+    shift = end + count - tail[0] + 1
+    part = source.sheet_parts.get(sheet.tab)
+    zf = zipfile.ZipFile(io.BytesIO(source.data))
+    xml = _read(zf, part) if part else None
+    if xml is None:
+        return Placement(first, 0, tuple(tail), data_end=end, blocked="工作表无法读取 / sheet part unreadable")
+    cells = _cells_from(xml, tail[0])
+    label, label_cell = next(((_text(c), f"{col}{r}") for r, col, c in cells if r == tail[0] and _text(c)),
+                             ("合计", f"A{tail[0]}"))
+
+    def blocked(reason: str) -> Placement:
+        return Placement(first, 0, tuple(tail), data_end=end, blocked=reason, label=label, label_cell=label_cell)
+
+    if any(r not in tail for r, _, _ in cells):
+        return blocked("合计行下面还有其他内容 / there is more content below the footer")
+    formulas: dict[str, str] = {}
+    for r, col, body in cells:
+        fm = _F.search(body or b"")
+        if fm is None:
+            continue
+        if re.search(rb'\bt="(?:shared|array|dataTable)"', fm.group(1)):
+            return blocked("合计行含共享或数组公式 / the footer holds a shared or array formula")
+        text = html.unescape((fm.group(2) or b"").decode("utf-8"))
+        new = shift_formula(text, sheet.tab, start=tail[0], shift=shift, data_end=end, grow_to=end + count)
+        if new is None:
+            return blocked("合计行公式无法解析 / a footer formula cannot be parsed")
+        formulas[f"{col}{r}"] = new
+    reason = _pointed_at(zf, source, part, xml, sheet.tab, tail[0])
+    if reason:
+        return blocked(reason)
+    return Placement(first, count, tuple(tail), shift, end, None, label, label_cell, formulas)
+
+
+def table_totals_rows(source: Source, tab: str) -> set[int]:
+    """Excel rows that are the totals row of a Table on this sheet (never customers)."""
+    part = source.sheet_parts.get(tab)
+    if not part:
+        return set()
+    zf = zipfile.ZipFile(io.BytesIO(source.data))
+    out: set[int] = set()
+    for target in _related(zf, part, _RT_TABLE):
+        xml = _read(zf, target) or b""
+        m = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
+        if not m:
+            continue
+        ref = re.search(rb'\bref="([^"]+)"', m.group(0))
+        totals = re.search(rb'\btotalsRowCount="(\d+)"', m.group(0))
+        if ref and totals and int(totals.group(1)) > 0:
+            last = int(re.sub(r"[^0-9]", "", ref.group(1).decode().split(":")[-1]) or 0)
+            out.update(range(last - int(totals.group(1)) + 1, last + 1))
+    return out
+
+
+def shift_formula(text: str, tab: str, *, start: int, shift: int, data_end: int, grow_to: int) -> str | None:
+    """A footer formula after its rows moved down by ``shift``: references to this sheet at row
+    ``start`` or below move with them; a range ending on a row from ``data_end`` to ``start - 1``
+    (the bottom of the data) ends on ``grow_to``. References to other sheets and names stay."""
+    try:
+        tok = Tokenizer("=" + text)
+    except Exception:
+        return None
+    for item in tok.items:
+        if item.type != "OPERAND" or item.subtype != "RANGE":
+            continue
+        m = _REF.match(item.value)
+        if m is None or not _same_sheet(m.group("sheet"), tab):
+            continue
+        a, b = m.group("a"), m.group("b")
+        if not _PART.match(a) or (b is not None and not _PART.match(b)) or not (a or b):
+            continue   # a defined name or a structured reference: not a cell of this sheet
+        prefix = f"{m.group('sheet')}!" if m.group("sheet") else ""
+        if b is None:
+            item.value = prefix + _move(a, start, shift)
+        else:
+            b2 = _move(b, start, shift)
+            row_b = _row(b)
+            if row_b is not None and data_end <= row_b < start:
+                b2 = _with_row(b, grow_to)
+            item.value = f"{prefix}{_move(a, start, shift)}:{b2}"
+    return tok.render()[1:]
+
+
+def _same_sheet(prefix: str | None, tab: str) -> bool:
+    if prefix is None:
+        return True
+    name = prefix[1:-1].replace("''", "'") if prefix.startswith("'") else prefix
+    return name == tab
+
+
+def _row(part: str) -> int | None:
+    m = _PART.match(part)
+    return int(m.group(4)) if m and m.group(4) else None
+
+
+def _with_row(part: str, row: int) -> str:
+    m = _PART.match(part)
+    assert m is not None
+    return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}"
+
+
+def _move(part: str, start: int, shift: int) -> str:
+    r = _row(part)
+    return _with_row(part, r + shift) if r is not None and r >= start else part
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return zf.read(name)
+    except KeyError:
+        return None
+
+
+def _rels_name(part: str) -> str:
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
+def _related(zf: zipfile.ZipFile, part: str, type_suffix: str) -> list[str]:
+    rels = _read(zf, _rels_name(part)) or b""
+    folder = part.rpartition("/")[0]
+    out = []
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = m.group(0).decode("utf-8", "replace")
+        typ = re.search(r'\bType="([^"]*)"', tag)
+        target = re.search(r'\bTarget="([^"]*)"', tag)
+        if typ and target and typ.group(1).endswith(type_suffix) and "TargetMode=\"External\"" not in tag:
+            out.append(_resolve(folder, html.unescape(target.group(1))))
+    return out
+
+
+def _resolve(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = folder.split("/") if folder else []
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _cells_from(xml: bytes, start: int) -> list[tuple[int, str, bytes | None]]:
+    """Cells holding something (a value, formula or text) at row ``start`` or below."""
+    out = []
+    for m in _CELL.finditer(xml):
+        r = int(m.group(2))
+        if r >= start and m.group(3) and _CONTENT.search(m.group(3)):
+            out.append((r, m.group(1).decode(), m.group(3)))
+    return out
+
+
+def _text(body: bytes | None) -> str:
+    m = re.search(rb"<(?:\w+:)?t\b[^>]*>([^<]*)<", body or b"")
+    return html.unescape(m.group(1).decode("utf-8", "replace")).strip() if m else ""
+
+
+def _rows_in(ref: str) -> list[int]:
+    return [int(n) for n in re.findall(r"[A-Z]*\$?(\d+)", ref.replace("$", ""))]
+
+
+def _reaches(ref: str, start: int) -> bool:
+    """Does a space-separated sqref/ref reach row ``start`` or below?"""
+    for piece in ref.split():
+        rows = _rows_in(piece)
+        if rows and max(rows) >= start:
+            return True
+    return False
+
+
+def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, tab: str, start: int) -> str | None:
+    """Why rows ``start``… of ``tab`` cannot move, or None."""
+    outside = _SHEET_DATA.sub(b"", xml)
+    for tag, what in ((b"mergeCell", "合并单元格 / merged cells"), (b"hyperlink", "超链接 / a hyperlink"),
+                      (b"autoFilter", "筛选 / an autoFilter")):
+        for m in re.finditer(rb"<(?:\w+:)?" + tag + rb'\b[^>]*?\bref="([^"]+)"', outside):
+            if _reaches(m.group(1).decode(), start):
+                return f"合计行所在位置有{what}"
+    for target in _related(zf, part, "relationships/comments"):
+        for m in re.finditer(rb'<(?:\w+:)?comment\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b""):
+            if _reaches(m.group(1).decode(), start):
+                return "合计行上有批注 / a note sits on the footer"
+    for target in _related(zf, part, _RT_TABLE):
+        m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
+        if m and _reaches(m.group(1).decode(), start):
+            return "合计行属于表格（Table）/ the footer is a Table's totals row"
+    # this sheet's own formulas outside the footer, other sheets' formulas, defined names
+    own = [(m.group(2) or b"") for c in _CELL.finditer(xml)
+           if int(c.group(2)) < start and (m := _F.search(c.group(3) or b""))]
+    for text in own:
+        if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=True):
+            return "其他单元格的公式引用了合计行 / a formula on the sheet refers to the footer"
+    quoted = [tab.encode(), html.escape(tab.replace("'", "''"), quote=False).encode()]
+    for name, other in source.sheet_parts.items():
+        if other == part:
+            continue
+        data = _read(zf, other) or b""
+        if not any(q in data for q in quoted):
+            continue
+        for m in _F.finditer(data):
+            if _refers(html.unescape((m.group(2) or b"").decode("utf-8", "replace")), tab, start, own_sheet=False):
+                return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
+    wb = next((n for n in zf.namelist() if n.endswith("workbook.xml")), "")
+    for m in re.finditer(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', _read(zf, wb) or b"", re.S):
+        if b"_xlnm." in m.group(1):
+            continue   # print area / titles: widened by the write-back, not pointed at the footer
+        if _refers(html.unescape(m.group(2).decode("utf-8", "replace")), tab, start, own_sheet=False):
+            return "定义的名称引用了合计行 / a defined name refers to the footer"
+    return None
+
+
+def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:
+    """Does a formula refer to rows ``start``… of ``tab`` (unprefixed references count on its own sheet)?"""
+    try:
+        items = Tokenizer("=" + formula).items
+    except Exception:
+        return True   # cannot tell: assume it does
+    for item in items:
+        if item.type != "OPERAND" or item.subtype != "RANGE":
+            continue
+        m = _REF.match(item.value)
+        if m is None:
+            continue
+        if m.group("sheet") is None and not own_sheet:
+            continue
+        if m.group("sheet") is not None and not _same_sheet(m.group("sheet"), tab):
+            continue
+        rows = [r for p in (m.group("a"), m.group("b")) if p and (r := _row(p)) is not None]
+        if rows and max(rows) >= start:
+            return True
+    return False
