@@ -174,3 +174,10 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+# --- issue #13: the quarterly archive ------------------------------------------------------------
+class ArchiveExists(WorkbookCrmError):
+    code = "archive-exists"
+    zh = "该季度的归档已存在，归档不会被覆盖。如需重做，请先移走它。"
+    en = "this quarter's archive already exists and is never overwritten. Move it away to redo it."
