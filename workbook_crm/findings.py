@@ -115,6 +115,8 @@ _CHECKS = [
        "删除整列（连同已填写的号码）", "delete the whole column, with any numbers already typed"),
     _c("override-no-reason", WARNING, "人工定级 {value} 没有填写定级原因", "manual grade {value} has no reason",
        "在「定级原因」写明季度评审的理由（seed 002：季度评审会确认最终级别）", "record the review's reason in 定级原因"),
+    _c("merge-conflict", WARNING, "合并到 {survivor} 时「{field}」不一致：保留 {kept}，被合并客户为 {value}", "merging into {survivor}: '{field}' differs; kept {kept}, the merged customer had {value}",
+       "核对后手动改正存续客户的值", "check and correct the survivor's value by hand if needed"),
     # --- issue #13: timeliness (seeds 000, 004); open items are 跟进提醒 rows naming the same code ---
     _c("late-first-visit", WARNING, "签约（{start}）后 {elapsed} 才首次回访，要求 {limit} 内", "first visit {elapsed} after signing ({start}); limit {limit}",
        "新客户签约后 7 天内完成首次回访（seed 004）", "visit new customers within 7 days of signing (seed 004)"),

@@ -52,6 +52,9 @@ SCHEMA = SheetSchema(
         Field("grade_override", "人工定级", ENUM, False, ("最终定级", "季度定级", "人工评级", "确认等级", "评审定级"),
               ("S", "A", "B", "C"), (("S级", "S"), ("A级", "A"), ("B级", "B"), ("C级", "C")), width=10),
         Field("override_reason", "定级原因", TEXT, False, ("人工定级原因", "定级说明", "调整原因"), width=24),
+        # issue #13 item 4: a customer merged into another (疑似重复 处理意见 合并) keeps its row, marked
+        Field("merge_status", "状态", TEXT, False, ("档案状态",), width=8),
+        Field("merged_into", "合并至", TEXT, False, ("合并到", "并入"), width=14),
         Field("tags", "标签", TEXT, False, ("客户标签",), width=14),
         c.remark(),
     ),

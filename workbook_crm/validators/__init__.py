@@ -17,7 +17,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import content, duplicates, seed_content
+from . import content, duplicates, merge, seed_content
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
 from .values import parse_sheet
@@ -79,6 +79,15 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
                     if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index}
         if assigned and "customer_id" in clean_archive:
             clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
+        # issue #13 item 4: pairs marked 合并 are merged first; merged rows are no customers any more
+        mc, mf = merge.merge_marked(archive, out.clean, {n: wb.get(n) for n in (registry.FOLLOWUPS.name, registry.DEALS.name)},
+                                    merge.marked_pairs(out.clean.get(registry.DUPLICATES.name)), out.changes)
+        out.changes += mc
+        findings += mf
+        gone = merge.merged_rows(clean_archive)
+        if len(gone):
+            clean_archive = clean_archive.drop(gone)
+            archive_keys = archive_keys.drop(gone, errors="ignore") if archive_keys is not None else None
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
         table, fuzzy = duplicates.fuzzy_duplicates(
