@@ -170,13 +170,13 @@ class _Timeliness:
             timed = m["stime"].notna() & m["timed"]
             start_ts = m["start"] + pd.to_timedelta(m["stime"].fillna(0).astype(float), unit="s")
             m = m[~timed | (m["ts"] >= start_ts)]
-        first = m.sort_values(["ts"], kind="stable").groupby("eid").head(1).set_index("eid")
+        first = m.sort_values(["ts"], kind="stable").groupby("eid").head(1).set_index("eid").to_dict("index")
         limit_days = days if days is not None else math.ceil(float(hours or 0) / 24)
         limit_text = f"{days} 天" if days is not None else f"{hours:g} 小时"
         for e in ev.itertuples():
             due = e.start + pd.Timedelta(days=limit_days)
-            if e.eid in first.index:
-                f = first.loc[e.eid]
+            f = first.get(e.eid)
+            if f is not None:
                 if hours is not None and pd.notna(e.stime) and f["timed"]:
                     s_ts = e.start + pd.Timedelta(seconds=float(e.stime))
                     late = f["ts"] > s_ts + pd.Timedelta(hours=float(hours))
