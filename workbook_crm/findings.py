@@ -117,6 +117,8 @@ _CHECKS = [
        "在「定级原因」写明季度评审的理由（seed 002：季度评审会确认最终级别）", "record the review's reason in 定级原因"),
     _c("merge-conflict", WARNING, "合并到 {survivor} 时「{field}」不一致：保留 {kept}，被合并客户为 {value}", "merging into {survivor}: '{field}' differs; kept {kept}, the merged customer had {value}",
        "核对后手动改正存续客户的值", "check and correct the survivor's value by hand if needed"),
+    _c("returning-lead-contact", WARNING, "已建档客户 {customer} 再次登记，「{field}」不同：档案 {old}，本次 {value}", "returning lead of {customer}: '{field}' differs (archive {old}, now {value})",
+       "在「疑似重复」表该行的处理意见填写 更新（改档案）或 保留", "answer 更新 (update the archive) or 保留 in 疑似重复"),
     # --- issue #13: timeliness (seeds 000, 004); open items are 跟进提醒 rows naming the same code ---
     _c("late-first-visit", WARNING, "签约（{start}）后 {elapsed} 才首次回访，要求 {limit} 内", "first visit {elapsed} after signing ({start}); limit {limit}",
        "新客户签约后 7 天内完成首次回访（seed 004）", "visit new customers within 7 days of signing (seed 004)"),

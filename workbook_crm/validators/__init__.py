@@ -17,7 +17,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import content, duplicates, merge, seed_content
+from . import content, duplicates, merge, returning, seed_content
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
 from .values import parse_sheet
@@ -95,6 +95,13 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             decisions=duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
             exact={x.row for x in exact if x.row}, keys=archive_keys)
         findings += fuzzy
+        # issue #13 item 5: a returning lead with other contact data → a proposal in 疑似重复
+        proposals, rf, rc = returning.returning_leads(
+            archive, reg, out.clean, out.changes, duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)))
+        findings += rf
+        out.changes += rc
+        if proposals:
+            table = pd.concat([table, pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS))], ignore_index=True)
         out.duplicates = table
         if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:
             clean_archive = pd.concat([clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)])
