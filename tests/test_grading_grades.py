@@ -65,12 +65,21 @@ def test_value_tier_and_potential_boundaries() -> None:
 
 @pytest.mark.parametrize(("missing", "label"), [("annual_amount_yuan", "年合作金额"), ("renewal_rate", "续约率"),
                                                 ("satisfaction", "满意度")])
-def test_missing_input_named_and_grade_falls(missing: str, label: str) -> None:
+def test_missing_input_named_and_customer_is_pending(missing: str, label: str) -> None:
+    """Missing is not C (issue #12): the other two inputs meet S, so the missing one decides."""
     cols = {"annual_amount_yuan": [900_000.0], "renewal_rate": [0.99], "satisfaction": [5.0]}
     cols[missing] = [np.nan]
     t = run(archive(**cols))
-    assert t.loc[3, "客户等级"] == "C"
-    assert f"{label} 缺失" in t.loc[3, "评级依据"]
+    assert t.loc[3, "客户等级"] == "待评级"
+    assert f"{label} 缺失" in t.loc[3, "评级依据"] and "→ 待评级" in t.loc[3, "评级依据"]
+
+
+def test_missing_input_that_cannot_lift_the_grade_is_still_c() -> None:
+    """3万 already fails B's 5万: whatever 续约率 would be, the customer is C."""
+    t = run(archive(annual_amount_yuan=[30_000.0, 300_000.0], renewal_rate=[np.nan, np.nan],
+                    satisfaction=[5.0, 3.0]))
+    assert list(t["客户等级"]) == ["C", "C"]
+    assert "续约率 缺失" in t.loc[3, "评级依据"] and "→ C" in t.loc[3, "评级依据"]
 
 
 def test_no_deal_for_three_months_is_c() -> None:
@@ -104,8 +113,10 @@ def test_lifecycle_from_deals_and_health_from_logs() -> None:
     assert t.loc[3, "年交易额(万元)"] == pytest.approx(6.0)  # blank archive amount: 交易记录, last 12 months
     assert "交易记录" in t.loc[3, "评级依据"]
     assert list(t["生命周期阶段"]) == ["新客户", "流失客户", "潜在客户"]
-    # C003: no scores typed, no contacts in a log that has data → 互动频率 1 is its only dimension
-    assert t.loc[5, "健康度得分"] == 1.0 and t.loc[5, "健康度等级"] == "较差"
+    # C003: no scores typed, no contacts in a log that has data → 互动频率 1 is its only dimension:
+    # a score, but one dimension is no verdict (no band), and the reason says how many
+    assert t.loc[5, "健康度得分"] == 1.0 and pd.isna(t.loc[5, "健康度等级"])
+    assert "健康度 取自 1/4 项" in t.loc[5, "评级依据"]
     assert pd.isna(t.loc[4, "RFM分群"])  # no deals in 交易记录: no RFM
 
 

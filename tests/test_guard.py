@@ -124,10 +124,17 @@ def test_empty_file(tmp_path: Path) -> None:
     assert "0 字节" in refused(p, UnreadableWorkbook)
 
 
-def test_legacy_xls(tmp_path: Path) -> None:
+def test_legacy_xls_is_read_not_refused(tmp_path: Path) -> None:
+    """Issue #11: a legacy .xls is read (as an in-memory .xlsx); an empty one then has no sheet to use."""
+    from workbook_crm.errors import NoRecognisableSheet
+    from workbook_crm.io.reader import read_workbook
+
     p = tmp_path / "old.xls"
     p.write_bytes(make_cfb("Workbook"))
-    assert "旧版 .xls" in refused(p, UnsupportedFormat)
+    src = open_source(p)
+    assert src.converted_from == ".xls" and src.data.startswith(b"PK")
+    with pytest.raises(NoRecognisableSheet):
+        read_workbook(p)
 
 
 def test_csv_renamed(tmp_path: Path) -> None:

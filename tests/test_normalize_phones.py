@@ -45,7 +45,7 @@ def test_masked_or_truncated_are_never_fixed(typed):
     assert (n.value, n.code) == (typed, "masked-phone") and not n.ok
 
 
-BAD = ["无", "abc", "12345", "87654321", "0000-1234567", "23800138000", "13800138000转12", True, 1.5, -13800138000,
+BAD = ["无", "abc", "12345", "1234567", "0000-1234567", "23800138000", "13800138000转12", True, 1.5, -13800138000,
        "010-123", "邮箱 a@b.com"]
 
 
@@ -53,6 +53,14 @@ BAD = ["无", "abc", "12345", "87654321", "0000-1234567", "23800138000", "138001
 def test_bad_numbers(typed):
     n = normalize_phone(typed)
     assert n.code == "bad-phone" and n.value is typed
+
+
+@pytest.mark.parametrize("typed", ["3177332", "317-7332", 3177332.0, 3177332, "87654321", "8765 4321"])
+def test_local_number_without_area_code_is_a_warning_kept_as_typed(typed):
+    """issue #11: a 7/8-digit local landline is usable in its city — warned (缺区号), never rewritten."""
+    n = normalize_phone(typed)
+    assert (n.value, n.code, n.ok) == (typed, "no-area-code", True)
+    assert normalize_phone(n.value) == n
 
 
 @pytest.mark.parametrize(("typed", "kept", "rest"), [

@@ -86,11 +86,11 @@ def test_unnamed_sheet_found_by_its_headers(tmp_path: Path):
 
 def test_duplicate_column_warned_at_second_header(tmp_path: Path):
     p = build_workbook(tmp_path / "a.xlsx", {"客户档案": [
-        ["客户编号", "客户名称", "负责人", "手机号码", "联系电话"],
-        ["CX202401001", "甲公司", "王五", "13800138000", "13900139000"],
+        ["客户编号", "客户名称", "负责人", "手机号码", "邮箱", "电子邮箱"],
+        ["CX202401001", "甲公司", "王五", "13800138000", "a@b.com", "c@d.com"],
     ]})
     _, obj = cli_json("validate", str(p))
-    assert ("客户档案", "E1", "duplicate-column") in keys(obj)
+    assert sorted(keys(obj)) == [("客户档案", "F1", "duplicate-column")]
 
 
 def test_no_recognisable_sheet_exits_2(tmp_path: Path):

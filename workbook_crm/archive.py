@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import runstate
 from .api import check
 from .errors import ArchiveExists, BadOption
 from .findings import sort_findings
@@ -83,7 +84,8 @@ def archive_quarter(path: str | Path, *, quarter: str, out: Path | None = None, 
     lost = _lost(checked, graded.tiers, before.tiers, graded.asof)
     findings = sort_findings([*checked.findings, *graded.findings])
     editor = WorkbookEditor(checked.wb.source.data)
-    _write_sheets(editor, checked, graded, findings, [], lang)
+    no_edits = runstate.Edits([], pd.DataFrame(columns=list(runstate.LIFECYCLE_COLUMNS)), graded.month, baseline=False)
+    _write_sheets(editor, checked, graded, findings, [], lang, no_edits)  # 变更记录 kept as it is
     editor.replace_sheet(LOST_SHEET, list(LOST_COLUMNS), _rows(lost, LOST_COLUMNS), tab_color="#7F7F7F",
                          widths=[14, 28, 10, 8, 13, 12, 12])
     editor.pkg.write(editor.wb_part, read_only_recommended(editor.pkg.read(editor.wb_part)))

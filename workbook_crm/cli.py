@@ -73,7 +73,8 @@ def validate(file: Path, fmt: str, lang: str, password: str | None, month: str |
     """
     from .api import validate_workbook
 
-    result = _guard(lambda: validate_workbook(file, password=password, month=month, rules_file=rules_file), lang)
+    result = _guard(lambda: validate_workbook(file, password=password, month=month, rules_file=rules_file), lang,
+                    fmt=fmt, file=file)
     _render(result, fmt, lang)
     sys.exit(result.exit_code)
 
@@ -107,7 +108,8 @@ def run(file: Path, month: str | None, dry_run: bool, output: Path | None, summa
     summary: Path | bool = False if (no_summary or dry_run) else (summary_path or True)
     progress = _progress(fmt)
     result = _guard(lambda: run_month(file, month=month, dry_run=dry_run, output=output, summary=summary,
-                                      password=password, rules_file=rules_file, lang=lang, progress=progress), lang)
+                                      password=password, rules_file=rules_file, lang=lang, progress=progress), lang,
+                    fmt=fmt, file=file)
     _render(result, fmt, lang, show_changes=True)
     sys.exit(result.exit_code)
 
@@ -136,6 +138,30 @@ def summary(file: Path, out: Path, month: str | None, unmask: bool, per_owner: P
                                              password=password, rules_file=rules_file), lang)
     for p in paths:
         click.echo(str(p))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_RULES
+def inspect(file: Path, fmt: str, lang: str, password: str | None, rules_file: Path | None) -> None:
+    """Show how FILE is read: each sheet's kind and why, each column's field and a sample. Read-only.
+
+    Correct a wrong guess with 字段映射 lines in 规则配置 or the --rules file.
+
+    \b
+    Example:
+      workbook-crm inspect 客户名单.xls
+    """
+    from .inspection import inspect_workbook, render_text
+
+    ins = _guard(lambda: inspect_workbook(file, password=password, rules_file=rules_file), lang)
+    if fmt == "json":
+        click.echo(json.dumps(ins.to_json_obj(), ensure_ascii=False, indent=1, default=str))
+    else:
+        click.echo(render_text(ins))
 
 
 @main.command()
@@ -204,8 +230,12 @@ def sample(file: Path, customers: int, seed: int) -> None:
     click.echo(str(write_sample(file, customers=customers, seed=seed)))
 
 
-def _guard(call: Any, lang: str) -> Any:
-    """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback."""
+def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None) -> Any:
+    """User mistakes and unusable files → one line naming the file and the fix, exit 2, no traceback.
+
+    With ``--format json`` the refusal is also one JSON object on stdout (issue #11), so a script
+    reading stdout always gets a document.
+    """
     from .writeback.runfiles import install_signal_handlers
 
     install_signal_handlers()
@@ -219,16 +249,23 @@ def _guard(call: Any, lang: str) -> Any:
             "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), err=True)
         sys.exit(128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
     except WorkbookCrmError as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(EXIT_UNUSABLE)
+        _refuse(exc.message(lang), exc.code, fmt, file)
     except SystemExit:
         raise
     except Exception as exc:  # a bug of ours: say so without a wall of traceback
         if os.environ.get("WORKBOOK_CRM_DEBUG"):
             raise
-        click.echo(f"内部错误，未写入任何文件 / internal error, nothing was written: {type(exc).__name__}: {exc}\n"
-                   "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", err=True)
-        sys.exit(EXIT_UNUSABLE)
+        _refuse(f"内部错误，未写入任何文件 / internal error, nothing was written: {type(exc).__name__}: {exc}\n"
+                "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", "internal", fmt, file)
+
+
+def _refuse(message: str, code: str, fmt: str, file: Path | None) -> None:
+    click.echo(message, err=True)
+    if fmt == "json":
+        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": EXIT_UNUSABLE,
+               "error": {"code": code, "message": message}, "counts": {"error": 0, "warning": 0}, "findings": []}
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+    sys.exit(EXIT_UNUSABLE)
 
 
 def _progress(fmt: str):
@@ -273,6 +310,15 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
         if extra.get("dry_run"):
             for ch in result.changes[:50]:
                 console.print(f"  {ch.sheet}!{ch.cell}: {ch.old!s} → {ch.new!s}  ({ch.rule})")
+        if extra.get("converted"):
+            conv = extra["converted"]
+            console.print(f"「{conv['source']}」是 {conv['from']} 文件，未改动；记录已写入新文件 {conv['record']}" if zh else
+                          f"{conv['source']} is a {conv['from']} file and was not changed; the record is now {conv['record']}")
+        if extra.get("hand_edits"):
+            n = len(extra["hand_edits"])
+            console.print(f"人工修改 {n} 处，已记入变更记录" if zh else f"{n} hand edits since the last run logged")
+        if extra.get("baseline"):
+            console.print(extra["baseline"] if zh else "no state of a previous run: this run is the new baseline")
         if extra.get("backup"):
             console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
         if extra.get("summary"):

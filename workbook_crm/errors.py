@@ -181,3 +181,17 @@ class ArchiveExists(WorkbookCrmError):
     code = "archive-exists"
     zh = "该季度的归档已存在，归档不会被覆盖。如需重做，请先移走它。"
     en = "this quarter's archive already exists and is never overwritten. Move it away to redo it."
+
+
+class NothingToGrade(WorkbookCrmError):
+    """Issue #11: a file with no customer list gets no empty computed sheets written into it."""
+
+    code = "nothing-to-grade"
+    zh = "没有可评级的客户：工作簿里没有客户档案或客户名单（读到：{detail}），未写入任何内容。可用 validate / inspect 检查这些表。"
+    en = "nothing to grade: the workbook holds no customer list (read: {detail}); nothing was written. validate / inspect check these sheets."
+
+
+class OutputExists(WorkbookCrmError):
+    code = "output-exists"
+    zh = "原文件不是 .xlsx，记录要写入新文件，但默认文件名已被占用（{detail}）。请用 --output 指定新文件。"
+    en = "the source is not an .xlsx, so the record goes to a new file, but the default names are taken ({detail}). Use --output."

@@ -49,8 +49,8 @@ _CHECKS = [
        "填写该单元格", "fill in the cell"),
     _c("bad-number", ERROR, "「{field}」应为数字，实际为「{value}」", "'{field}' should be a number, got '{value}'",
        "只填写数字（金额可带 万/元）", "type a number (money may carry 万/元)"),
-    _c("bad-enum", ERROR, "「{field}」的值「{value}」不在可选范围内：{allowed}", "'{field}' value '{value}' is not one of: {allowed}",
-       "从下拉列表中选择", "pick a value from the dropdown"),
+    _c("bad-enum", WARNING, "「{field}」的值「{value}」不在可选范围内：{allowed}", "'{field}' value '{value}' is not one of: {allowed}",
+       "从下拉列表中选择，或在规则配置「可选值-{field}」中加入这个值", "pick a value from the dropdown, or add it to 规则配置 '可选值-{field}'"),
     _c("out-of-range", ERROR, "「{field}」的值「{value}」超出范围 {low}–{high}", "'{field}' value '{value}' is outside {low}–{high}",
        "填写范围内的数值", "type a value within the range"),
     _c("bad-date", ERROR, "「{field}」无法识别为日期：「{value}」", "'{field}' is not a readable date: '{value}'",
@@ -160,6 +160,24 @@ _CHECKS = [
     _c("sheet-not-ours", WARNING, "工作表「{sheet_name}」不是本工具生成的（{reason}），结果已写入「{target}」",
        "sheet '{sheet_name}' was not written by workbook-crm ({reason_en}); the results went to '{target}'",
        "如需本工具接管，请删除或改名该工作表", "delete or rename that sheet to let workbook-crm write it"),
+    # --- issue #11 (i11-recog): workbooks that are not our template --------------------------------
+    _c("unknown-customer-name", WARNING, "客户「{value}」不在客户档案中", "customer '{value}' is not in 客户档案",
+       "如是新客户，请在客户档案中建档；如是同一客户的不同写法，请统一名称", "file the customer, or write the name as in 客户档案"),
+    _c("bad-mapping", WARNING, "字段映射「{field}」指向的「{value}」不是「{sheet_name}」的字段，已忽略",
+       "mapping '{field}' names '{value}', which is not a field of '{sheet_name}'; ignored",
+       "值填写该表的列名，如 客户名称、手机号码，或填 忽略", "use a column name of that sheet (e.g. 客户名称) or 忽略"),
+]
+
+# --- issue #11 (i11-conv): two phone fields, house conventions, one finding per repeated problem ----
+_CHECKS += [
+    _c("no-area-code", WARNING, "「{field}」「{value}」是本地号码，缺区号，按原样保留", "'{field}' '{value}' is a local number without its area code; kept as typed",
+       "如知道区号，请补上，如 0571-3177332", "add the area code if known, e.g. 0571-3177332"),
+    _c("no-contact", ERROR, "没有任何联系方式（{fields} 都为空）", "no way to reach the customer ({fields} all empty)",
+       "至少填写一个手机、电话或邮箱", "fill in at least a mobile, a phone or an email"),
+    _c("mixed-ids", WARNING, "客户编号有 {count} 种写法（如 {examples}），未逐格报错；新编号按 {pattern} 分配", "customer IDs are written {count} ways (e.g. {examples}); not reported cell by cell; new IDs follow {pattern}",
+       "如要统一，在规则配置「客户编号规则」中写明编号规则", "set 客户编号规则 in 规则配置 to settle one scheme"),
+    _c("own-column", WARNING, "列「{value}」的值都不在「{field}」的可选范围内，按本表自己的列处理（不校验、不改写）", "column '{value}' never holds a '{field}' value; treated as the sheet's own column (not checked, not changed)",
+       "如确是「{field}」，请在规则配置「可选值-{field}」中加入这些值", "if it is '{field}', add its values to 规则配置 '可选值-{field}'"),
 ]
 
 CATALOG: dict[str, Check] = {c.code: c for c in _CHECKS}
@@ -190,6 +208,11 @@ class Finding:
     field: str = ""
     value: Any = None
     params: dict[str, Any] = dc_field(default_factory=dict)
+    cells: tuple[str, ...] = ()  # issue #11: one problem repeated down a column — every cell it was found at
+
+    @property
+    def count(self) -> int:
+        return len(self.cells) or 1
 
     @property
     def check(self) -> Check:
@@ -202,15 +225,20 @@ class Finding:
     def message(self, lang: str = "zh") -> str:
         c = self.check
         template = c.zh if lang == "zh" else c.en
-        mapping = _Default({k: _clip(v) for k, v in self.params.items()})
+        mapping = _Default({k: _clip(_show(v)) for k, v in self.params.items()})
         mapping.update(value=_clip(_show(self.value)), field=self.field)
-        return template.format_map(mapping)
+        text = template.format_map(mapping)
+        if self.cells:
+            shown = "、".join(self.cells[:EXAMPLES]) + ("…" if len(self.cells) > EXAMPLES else "")
+            text += (f"——本列共 {len(self.cells)} 处：{shown}" if lang == "zh"
+                     else f" — {len(self.cells)} cells in this column: {shown}")
+        return text
 
     def hint(self, lang: str = "zh") -> str:
         return self.check.hint_zh if lang == "zh" else self.check.hint_en
 
     def to_record(self, lang: str = "zh") -> dict[str, Any]:
-        return {
+        rec = {
             "code": self.code,
             "severity": self.severity,
             "sheet": self.sheet,
@@ -222,6 +250,10 @@ class Finding:
             "message": self.message(lang),
             "hint": self.hint(lang),
         }
+        if self.cells:
+            rec["count"] = len(self.cells)
+            rec["cells"] = list(self.cells)
+        return rec
 
     def key(self) -> tuple[str, str, str]:
         return (self.sheet, self.cell, self.code)
@@ -291,7 +323,7 @@ class Result:
 
 
 def _show(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):
         return ""
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d")
@@ -319,6 +351,37 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10] if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 else value.isoformat()
     return str(value)
+
+
+EXAMPLES = 5  # cells named in the message of an aggregated finding (JSON lists them all)
+# Problems that are each their own (a pair of customers, a clash of two IDs): never aggregated.
+_SINGLE = frozenset({"duplicate-id", "duplicate-customer", "possible-duplicate"})
+
+
+def aggregate(findings: Iterable[Finding], header_rows: dict[str, int], *, min_count: int) -> list[Finding]:
+    """One problem repeated down a column → one finding at its header cell, with every cell listed.
+
+    A manager acts on "手机号码: 37 masked numbers", not on 37 rows of the same sentence; the cells are
+    not each marked (the header is). Groups are (sheet, column, code); fewer than ``min_count``
+    stay cell by cell, as do problems between two rows (duplicates).
+    """
+    items = list(findings)
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in items:
+        if f.column and f.row and f.sheet in header_rows and f.code not in _SINGLE and not f.cells:
+            groups.setdefault((f.sheet, f.column, f.code), []).append(f)
+    merged: dict[int, Finding] = {}
+    drop: set[int] = set()
+    for (sheet, column, _), group in groups.items():
+        if len(group) < max(2, min_count):
+            continue
+        first = group[0]
+        hr = header_rows[sheet]
+        merged[id(first)] = Finding(first.code, sheet=sheet, cell=f"{column}{hr}", row=hr, column=column,
+                                    field=first.field, value=first.value, params=dict(first.params),
+                                    cells=tuple(f.cell for f in group))
+        drop.update(id(f) for f in group[1:])
+    return [merged.get(id(f), f) for f in items if id(f) not in drop]
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -8,6 +8,7 @@ copy and a re-read all succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import multiprocessing
 import os
@@ -21,7 +22,8 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .api import Progress, _noop, bulk_work, check, settle
+from . import runstate
+from .api import Progress, _noop, bulk_work, check, legacy_actuals, require_customers, settle
 from .errors import WorkbookCrmError, WriteFailed
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
@@ -37,11 +39,13 @@ from .schema.computed import (
     ISSUE_COLUMNS,
     REMINDER_COLUMNS,
 )
-from .validators import Checked
+from .validators import Checked, reportable
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
-EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
+# format None: ％ on rows whose target is a percentage, General elsewhere (PER_ROW)
+PER_ROW = "per-row"
+EVAL_COLUMNS = (("计算实际值", PER_ROW), ("差值", PER_ROW), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
 CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
 TAB_COLORS = {"客户分层": "#2E75B6", "跟进提醒": "#C00000", "疑似重复": "#ED7D31", "校验问题": "#C00000",
               "变更记录": "#7F7F7F", "分级历史": "#548235"}
@@ -58,24 +62,83 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         planned = summary if isinstance(summary, Path) else (
             default_summary_path(path, parse_month(month, today)[0]) if summary else None)
         output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
+    state = runstate.load(path)
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
-                                progress=progress)
-        findings = sort_findings([*checked.findings, *graded.findings])
+                                progress=progress, state=state)
+        require_customers(checked, path)
+        if checked.wb.source.converted_from and not dry_run:
+            return _run_converted(path, checked, output, month=month, summary=summary, rules_file=rules_file,
+                                  today=today, lang=lang, backup_dir=backup_dir, progress=progress)
+        findings = reportable(checked, graded.findings)
         editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
         findings = sort_findings([*findings, *kept]) if kept else findings
+        now = runstate.current(checked.wb, editor_changes)
+        edits = runstate.hand_edits(checked.wb, state, now, graded.asof)
+        graded.lifecycle = edits.lifecycle
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
-                        "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
+                        "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None,
+                        "hand_edits": [c.to_record() for c in edits.changes],
+                        "baseline": _baseline_note(path) if edits.baseline else None}
         if dry_run:
             return result
-        return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+        after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
+                                  customers={cid: vals for cid, (_, vals) in now.items()},
+                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle))
+        result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
+                        lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha)
+        # the record is written: what it holds now is the next run's baseline
+        runstate.save(Path(output) if output is not None else path, after)
+        return result
+
+
+def _baseline_note(path: Path) -> str:
+    return (f"未找到上次运行的记录（{runstate.state_path(path).parent.parent.name}/state/{path.name}.json），"
+            "本次运行作为对比基线，下次运行起记录人工修改")
+
+
+def _ours_after(checked: Checked, graded: MonthResult) -> dict[str, Any]:
+    """The user's cells this run fills (a blank 差异率): the next run recognises them as ours."""
+    sheet = checked.wb.get(registry.EVALUATION.name)
+    if sheet is None or "gap_rate" not in sheet.columns:
+        return {}
+    return {f"{sheet.tab}!{sheet.cell('gap_rate', row)}": runstate.plain(v) for row, v in graded.rate_fills.items()}
+
+
+def converted_target(path: Path) -> Path:
+    """Where `run` puts the record of a .xls/CSV: NAME.xlsx beside it, else NAME-workbook-crm.xlsx."""
+    from .errors import OutputExists
+
+    for candidate in (path.with_suffix(".xlsx"), path.with_name(f"{path.stem}-workbook-crm.xlsx")):
+        if not candidate.exists():
+            return candidate
+    raise OutputExists(path, detail=str(path.with_name(f"{path.stem}-workbook-crm.xlsx")))
+
+
+def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any) -> Result:
+    """A .xls/CSV is never written: its values become a new .xlsx, and the run works on that (issue #11)."""
+    target = Path(output) if output is not None else converted_target(path)
+    write_new(target, checked.wb.source.data)
+    try:
+        result = run_month(target, dry_run=False, output=None, password=None, **kw)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    result.extra["converted"] = {"source": str(path), "record": str(target), "from": checked.wb.source.converted_from}
+    if result.extra.get("backup"):  # a backup of the copy made a moment ago would only be clutter
+        backup = Path(result.extra["backup"])
+        backup.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            backup.parent.rmdir()
+            backup.parent.parent.rmdir()
+        result.extra["backup"] = None
+    return result
 
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress, output_sha: str | None = None) -> Result:
+           backup_dir: Path | None, progress: Progress, hand: runstate.Edits, output_sha: str | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -88,7 +151,7 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha)
     except BaseException:
         if job is not None:
             job.cancel()  # the record was not written: no summary of it either
@@ -108,14 +171,14 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress, output_sha: str | None = None) -> None:
+                  progress: Progress, hand: runstate.Edits, output_sha: str | None = None) -> None:
     progress("写回工作簿")
     try:
         editor = WorkbookEditor(checked.wb.source.data)
         _move_footer(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
-        _write_sheets(editor, checked, graded, findings, editor_changes, lang)
+        _write_sheets(editor, checked, graded, findings, editor_changes, lang, hand)
         _mark(editor, checked, findings, lang)
         data = editor.to_bytes()
     except WorkbookCrmError as exc:
@@ -228,17 +291,27 @@ def default_summary_path(path: Path, month: str) -> Path:
     return path.with_name(f"{path.stem}-汇总-{month}.xlsx")
 
 
+RATE_RULE = "计算差异率"
+
+
 def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
-    """Computed 实际值 written into blank cells of 效果评估表 (实际值来源 = 计算)."""
+    """The computed 差异率 written into its blank (or still ours) cell of 效果评估表 (seed 004's own column).
+
+    The computed 实际值 never goes into the user's 实际值 (it would read back as typed next month):
+    it lives in our column 计算实际值.
+    """
     sheet = checked.wb.get(registry.EVALUATION.name)
-    if sheet is None or "actual" not in sheet.columns:
+    if sheet is None:
         return []
     out = []
-    for row, value in graded.evaluation_actuals.items():
-        old = sheet.frame.at[row, "actual"] if row in sheet.frame.index else None
+    for row, value in graded.rate_fills.items() if "gap_rate" in sheet.columns else ():
+        old = sheet.frame.at[row, "gap_rate"] if row in sheet.frame.index else None
         if _same(old, value):
             continue
-        out.append(Change(sheet.tab, sheet.cell("actual", row), old, value, "计算实际值", field="实际值", row=int(row)))
+        out.append(Change(sheet.tab, sheet.cell("gap_rate", row), old, value, RATE_RULE, field="差异率", row=int(row)))
+    for row, old in legacy_actuals(checked).items():  # an older version's computed 实际值 leaves the user's column
+        out.append(Change(sheet.tab, sheet.cell("actual", row), old, None, "旧版计算实际值移至计算实际值", field="实际值",
+                          row=int(row)))
     return out
 
 
@@ -299,11 +372,14 @@ def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[C
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for c in changes:
         new = c.new.date() if isinstance(c.new, (pd.Timestamp, datetime)) else c.new
-        kind = "date" if isinstance(new, date) else "text" if c.field in text_headers else "plain"
+        kind = ("date" if isinstance(new, date) else "rate" if c.rule == RATE_RULE
+                else "text" if c.field in text_headers else "plain")
         groups[(c.sheet, kind)][c.cell] = new
     for (sheet, kind), cells in groups.items():
         if kind == "date":
             editor.set_cells(sheet, cells, number_format="yyyy-mm-dd")
+        elif kind == "rate":  # a number with its ％ format, never text
+            editor.set_cells(sheet, cells, number_format="0.0%")
         else:
             editor.set_cells(sheet, cells, as_text=kind == "text")
 
@@ -341,8 +417,14 @@ def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: Mo
             letter = get_column_letter(where[name] + 1)
             cells = {f"{letter}{row}": _cell_value(v) for row, v in table[name].items() if row in sheet.frame.index}
             cells = {k: v for k, v in cells.items() if not _same(_typed(sheet, k), v)}
-            if cells:
-                editor.set_cells(sheet.tab, cells, number_format=fmt)
+            if fmt == PER_ROW and "percent" in table:
+                pct = {f"{letter}{row}" for row, p in table["percent"].items() if bool(p)}
+                for part, f in (({k: v for k, v in cells.items() if k in pct}, "0.0%"),
+                                ({k: v for k, v in cells.items() if k not in pct}, None)):
+                    if part:
+                        editor.set_cells(sheet.tab, part, number_format=f)
+            elif cells:
+                editor.set_cells(sheet.tab, cells, number_format=None if fmt == PER_ROW else fmt)
 
 
 def _typed(sheet: SheetData, ref: str) -> Any:
@@ -363,7 +445,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):   # pd.NA: a nullable Int64 column
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
@@ -411,7 +493,7 @@ def _targets(editor: WorkbookEditor, graded: MonthResult, findings: list[Finding
 
 
 def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],
-                  changes: list[Change], lang: str) -> None:
+                  changes: list[Change], lang: str, hand: runstate.Edits) -> None:
     to = _targets(editor, graded, findings)
     tiers_cols = list(graded.tiers.columns)
     editor.replace_sheet(to["客户分层"], tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
@@ -430,9 +512,12 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
     extra, log = _existing_rows(checked, to["变更记录"], len(CHANGE_COLUMNS))
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     pad = [None] * len(extra)
-    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, *pad] for c in changes]
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, runstate.HAND, hand.period, *pad]
+            for c in hand.changes]
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, runstate.TOOL, graded.month, *pad]
+            for c in changes]
     editor.replace_sheet(to["变更记录"], [*CHANGE_COLUMNS, *extra], log, tab_color=TAB_COLORS["变更记录"],
-                         widths=[20, 14, 8, 24, 24, 18])
+                         widths=[20, 14, 8, 24, 24, 18, 6, 24])
     if to["分级历史"] == registry.HISTORY.name:
         hist = checked.clean.get(registry.HISTORY.name)
         kept = [] if hist is None or hist.empty else [
@@ -466,7 +551,7 @@ def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], l
 
 
 def _plain(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat()

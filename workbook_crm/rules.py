@@ -31,6 +31,8 @@ class Rules:
 
     id_pattern: str = "CX{yyyy}{mm}{seq:03}"  # SPEC §4 default; seed 000 also shows {yy}{mm}{channel}{seq:03}
     channel_letters: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_LETTERS))
+    # issue #11: values a team adds to a closed list, by the field's header (可选值-客户类型 = 月结/现金)
+    extra_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # seed 002 (四): S ≥50万/≥90%/≥4.5; A ≥20万/≥80%/≥4.0; B ≥5万/≥60%/≥3.5; else C
     s_amount: float = 50
     s_renewal: float = 0.90
@@ -103,6 +105,7 @@ class Rules:
     solution_hours: float = 48  # seed 004 (二): 48小时内提供解决方案
     timeliness_lookback_days: int = 90  # ours: older events predate the follow-up log
     next_step_needs_date: bool = True  # seed 003 模板说明: 明确具体行动项…及时间节点
+    merge_threshold: int = 5  # issue #11: this many of one problem in one column → one finding with a count
 
     @classmethod
     def defaults(cls) -> Rules:
@@ -189,11 +192,14 @@ SPECS: tuple[Spec, ...] = (
     _S("timeliness_lookback_days", "及时性检查回溯天数", "天", "自定：只检查近N天内的签约、线索和投诉", "int", 1),
     _S("next_step_needs_date", "下一步计划须含时间节点", "是/否", "seed 003 模板说明：明确具体行动项、负责人及时间节点", "bool"),
     _S("ltv_max_years", "LTV预期合作年限上限", "年", "LTV=年合作金额×1/(1−续约率)，年限不超过此值（自定）", "num", 1),
+    _S("merge_threshold", "同列同类问题合并条数", "条", "同一列同一问题达到此数即合并为一条（标在表头，列出各行）", "int", 2),
 )
 # spellings accepted for a choice rule (normalized) → the canonical value
 _CHOICE_ALIASES = {"seed": "种子001", "seed001": "种子001", "种子": "种子001", "001": "种子001",
                    "textbook": "经典", "classic": "经典", "教科书": "经典", "标准": "经典"}
 CHANNEL_PREFIX = "渠道代码-"  # one row per 信息来源: 渠道代码-展会对接 = Z
+CHOICES_PREFIX = "可选值-"  # issue #11: 可选值-客户类型 = 月结/现金 extends that field's list
+_CHOICE_SPLIT = re.compile(r"[/、,，;；|\n]+")
 
 
 def _norm(text: object) -> str:
@@ -220,6 +226,8 @@ def rules_rows(rules: Rules | None = None) -> list[tuple[str, Any, str, str]]:
         rows.append((s.key, v, s.unit, s.note))
     for source, letter in r.channel_letters.items():
         rows.append((CHANNEL_PREFIX + source, letter, "字母", "seed 000 步骤二：展=Z、推=T；其余自定"))
+    for header, values in r.extra_choices.items():
+        rows.append((CHOICES_PREFIX + header, "/".join(values), "", "本表自己的可选值，用 / 分隔"))
     return rows
 
 
@@ -282,6 +290,15 @@ def _apply(rules: Rules, key: str, value: Any) -> tuple[Rules, bool] | None:
         letters = dict(rules.channel_letters)
         letters[str(key).strip()[len(CHANNEL_PREFIX):].strip()] = letter
         return replace(rules, channel_letters=letters), True
+    if k.startswith(_norm(CHOICES_PREFIX)):
+        items = value if isinstance(value, (list, tuple)) else _CHOICE_SPLIT.split(str(value))
+        values = tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+        header = str(key).strip()[len(CHOICES_PREFIX):].strip()
+        if not values or not header:
+            return rules, False
+        choices = dict(rules.extra_choices)
+        choices[header] = tuple(dict.fromkeys((*choices.get(header, ()), *values)))
+        return replace(rules, extra_choices=choices), True
     spec = _BY_KEY.get(k)
     if spec is None:
         return None
@@ -337,8 +354,12 @@ def _load_toml(rules: Rules, path: Path) -> Rules:
         raise RulesFileError(path, f"TOML 语法错误 / syntax error: {exc}") from exc
     flat: list[tuple[str, Any]] = []
     for key, value in data.items():
+        if key in ("字段映射", "mapping"):  # read by io/mapping.py before any sheet is mapped
+            continue
         if isinstance(value, dict) and key in ("channel_letters", "渠道代码"):
             flat.extend((CHANNEL_PREFIX + str(k), v) for k, v in value.items())
+        elif isinstance(value, dict) and key in ("choices", "可选值"):
+            flat.extend((CHOICES_PREFIX + str(k), v) for k, v in value.items())
         else:
             flat.append((key, value))
     for key, value in flat:
@@ -356,4 +377,4 @@ def rule_names() -> list[str]:
     return [s.key for s in SPECS] + [CHANNEL_PREFIX + k for k in DEFAULT_CHANNEL_LETTERS]
 
 
-assert {f.name for f in fields(Rules)} == {s.attr for s in SPECS} | {"channel_letters"}
+assert {f.name for f in fields(Rules)} == {s.attr for s in SPECS} | {"channel_letters", "extra_choices"}

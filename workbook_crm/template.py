@@ -32,6 +32,7 @@ from .schema.base import (
     SheetSchema,
 )
 from .schema.registry import DATA_SHEETS, SETTINGS
+from .schema.settings import MAPPING_ROWS
 
 TITLE_ROW = 0  # zero-based: Excel row 1
 HEADER_ROW = 1  # Excel row 2
@@ -188,6 +189,11 @@ def write_settings(ws: Worksheet, layout: Layout) -> int:
     row = FIRST_DATA_ROW
     for rule in rules_rows():
         for c, value in enumerate(rule[: len(SETTINGS.fields)]):
+            write_value(ws, row, c, value, layout, None)
+        row += 1
+    row += 1  # a blank row, then the 字段映射 section (issue #11), documented where it is used
+    for rule in MAPPING_ROWS:
+        for c, value in enumerate(rule):
             write_value(ws, row, c, value, layout, None)
         row += 1
     return row

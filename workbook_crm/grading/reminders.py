@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import FOLLOWUPS, REGISTRATION, Keys, col, date_objects, dates, strftime_each
+from .common import ARCHIVE, FOLLOWUPS, REGISTRATION, Keys, col, date_objects, dates, strftime_each
 
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
 OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = "逾期未跟进", "从未跟进", "下一步逾期", "即将到期", "下一步即将到期"
@@ -105,7 +105,9 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
                          "提醒类型": kind, "应跟进日期": due, "逾期天数": late})[m]
     rows["内容"] = _content(last[m], cust["first_contact"][m], interval[m], never.to_numpy()[m])
     steps = next_steps(cust, clean, done, days, asof_ts, horizon, keys)
-    out = pd.concat([rows, steps], ignore_index=True) if len(steps) else rows.reset_index(drop=True)
+    agreed = agreed_contacts(cust, clean, last, days, asof_ts, horizon)
+    parts = [p for p in (steps, agreed) if len(p)]
+    out = pd.concat([rows, *parts], ignore_index=True) if parts else rows.reset_index(drop=True)
     out["应跟进日期"] = date_objects(pd.to_datetime(out["应跟进日期"]), missing=pd.NaT)
     out["逾期天数"] = pd.to_numeric(out["逾期天数"]).astype("Int64")
     out = out.sort_values("逾期天数", ascending=False, kind="stable", na_position="first").reset_index(drop=True)
@@ -162,6 +164,24 @@ def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.Data
     return pd.DataFrame({"客户编号": s["cid"], "客户名称": name, "负责人": owner,
                          "提醒类型": np.where(s["late"] > 0, STEP_OVERDUE, STEP_SOON),
                          "应跟进日期": s["due"], "逾期天数": s["late"], "内容": pd.Series(content, index=s.index)})
+
+
+def agreed_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], last: pd.Series, days: _Days,
+                    asof_ts: pd.Timestamp, horizon: int) -> pd.DataFrame:
+    """下次联系时间 kept on the customer row (issue #11): due unless a contact on or after it happened."""
+    arch = clean.get(ARCHIVE)
+    if arch is None or "next_contact" not in arch.columns or not len(cust):
+        return pd.DataFrame(columns=list(REMINDER_COLUMNS))
+    due = dates(arch, "next_contact").reindex(cust.index)
+    open_ = due.notna() & ~(last >= due)
+    late = days.between(due, asof_ts)
+    m = (open_ & (late >= -horizon)).to_numpy()
+    if not m.any():
+        return pd.DataFrame(columns=list(REMINDER_COLUMNS))
+    text = ["约定下次联系 " + d for d in strftime_each(due[m])]
+    return pd.DataFrame({"客户编号": cust["customer_id"][m], "客户名称": cust["name"][m], "负责人": cust["owner"][m],
+                         "提醒类型": np.where(late[m] > 0, STEP_OVERDUE, STEP_SOON), "应跟进日期": due[m],
+                         "逾期天数": late[m], "内容": pd.Series(text, index=due[m].index)})
 
 
 def _na(v: object) -> bool:

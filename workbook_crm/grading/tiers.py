@@ -76,9 +76,12 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
 
 def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules,
                   value: pd.Series | None = None) -> pd.Series:
-    """维护周期(天): the strictest of tier, grade, customer type, urgency and value tier (SPEC §6, seed 001)."""
+    """维护周期(天): the strictest of tier (else value tier), grade, customer type and urgency (SPEC §6, seed 001)."""
     if value is None:
         value = pd.Series(None, index=cust.index, dtype=object)
+    # seed 001's cadence by value tier stands in where seed 004's quadrant is unknown (no 潜力评分):
+    # where both are known, seed 004's table (成熟客户 季度 for C002 80万) is the seeds' own example
+    value = value.where(tier.isna())
     by = ((value, {"高价值": rules.interval_value_high, "中价值": rules.interval_value_mid,
                    "中低价值": rules.interval_value_low, "低价值": rules.interval_value_low}),
           (tier, {"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
@@ -101,3 +104,15 @@ def tier_reason(cust: pd.DataFrame, tier: pd.Series, rules: Rules) -> pd.Series:
     text = np.select([miss_a & miss_p, miss_a, miss_p],
                      ["客户分层：年交易额、潜力评分 缺失", "客户分层：年交易额 缺失", "客户分层：潜力评分 缺失"], "")
     return pd.Series(text, index=cust.index, dtype=object)
+
+
+# 维护频率 in words for a 维护周期 in days: the words always agree with the days (issue #12 item 4)
+_FREQUENCY = ((7, "每周"), (14, "双周"), (31, "月度"), (62, "双月"), (92, "季度"), (183, "半年度"))
+
+
+def frequency(interval: pd.Series) -> pd.Series:
+    """维护频率 from 维护周期(天): ≤7 每周, ≤14 双周, ≤31 月度, ≤62 双月, ≤92 季度, ≤183 半年度, else 年度."""
+    days = interval.to_numpy(dtype="float64")
+    words = np.select([days <= d for d, _ in _FREQUENCY], [w for _, w in _FREQUENCY], "年度").astype(object)
+    words[np.isnan(days)] = None
+    return pd.Series(words, index=interval.index, dtype=object)

@@ -25,7 +25,7 @@ from workbook_crm.errors import (
     UnreadableWorkbook,
     WorkbookCrmError,
 )
-from workbook_crm.io import sniff
+from workbook_crm.io import convert, sniff
 from workbook_crm.io.zipscan import (
     SheetExtent,
     SheetScanner,
@@ -67,6 +67,9 @@ class Source:
     sheet_parts: dict[str, str] = field(default_factory=dict)
     # sheet name -> what the pre-scan found: drives rawread's guard against far-away cells
     extents: dict[str, SheetExtent] = field(default_factory=dict)
+    # ".xls" / ".csv" when ``data`` is an in-memory .xlsx made from such a file (issue #11): the
+    # source is never written; `run` puts the record in a new .xlsx
+    converted_from: str = ""
 
 
 def open_source(path: str | Path, *, password: str | None = None) -> Source:
@@ -88,9 +91,14 @@ def open_source(path: str | Path, *, password: str | None = None) -> Source:
     digest = hashlib.sha256(raw).hexdigest()
     encrypted = False
     data = raw
-    if raw.startswith(sniff.OLE_MAGIC):
+    converted = ""
+    if raw.startswith(sniff.OLE_MAGIC) and sniff.is_legacy_xls(p, raw):
+        data, converted = convert.xls_to_xlsx(p, raw), ".xls"
+    elif raw.startswith(sniff.OLE_MAGIC):
         data = sniff.decrypt_ole(p, raw, password)
         encrypted = True
+    elif not raw.startswith(b"PK") and convert.is_csv_name(p) and sniff.looks_like_csv(raw):
+        data, converted = convert.csv_to_xlsx(p, raw), ".csv"
     elif not raw.startswith(b"PK"):
         sniff.refuse_non_zip(p, raw)
     try:
@@ -103,6 +111,7 @@ def open_source(path: str | Path, *, password: str | None = None) -> Source:
     except Exception as exc:  # fuzzed zips raise ValueError, struct.error, OverflowError …
         raise UnreadableWorkbook(p, f"{type(exc).__name__}: {exc}") from exc
     src.sha256, src.size, src.mtime_ns, src.encrypted = digest, st.st_size, st.st_mtime_ns, encrypted
+    src.converted_from = converted
     return src
 
 

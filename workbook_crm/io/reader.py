@@ -7,7 +7,8 @@ Parsing (normalize/) and checking (validators/) come after.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,16 @@ from openpyxl.utils import get_column_letter
 from ..errors import NoRecognisableSheet
 from ..findings import Finding
 from ..schema import registry
-from ..schema.base import MONEY, SheetSchema, norm_token, unit_scale
+from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
+from ..schema.common import MOBILE_WORDS
+from . import mapping as mapping_mod
+from . import recognise
 from .guard import Source, open_source
+from .mapping import Mapping
 from .placement import table_totals_rows
 from .rawread import iter_raw
 
-HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
+HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
 _FOOTER_WORDS = ("合计", "小计", "总计", "汇总", "total")
 _NOTE_WORDS = ("填表说明", "说明:", "注:", "备注:", "填写说明", "示例")
 
@@ -48,6 +53,8 @@ class SheetData:
     # A1 refs of the hidden cells of vertically merged ranges: read with the merged value, never
     # reported or written (#14 item 16)
     merged_copies: set[str] = field(default_factory=set)
+    reason: str = ""  # why the tab was taken for this sheet (inspect)
+    notes: list[str] = field(default_factory=list)  # columns left to the user, and why (inspect)
 
     @property
     def name(self) -> str:
@@ -82,6 +89,8 @@ class WorkbookData:
     tabs: list[str]
     sheets: dict[str, SheetData] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    verdicts: dict[str, recognise.Verdict] = field(default_factory=dict)  # every tab read: its kind and why
+    mapping: Mapping = field(default_factory=Mapping)
 
     @property
     def date1904(self) -> bool:
@@ -91,86 +100,92 @@ class WorkbookData:
         return self.sheets.get(name)
 
 
-def read_workbook(path: str | Path, *, password: str | None = None, source: Source | None = None) -> WorkbookData:
-    """Open through the guarded front door and map every recognisable sheet."""
+def read_workbook(path: str | Path, *, password: str | None = None, source: Source | None = None,
+                  rules_file: Path | None = None) -> WorkbookData:
+    """Open through the guarded front door and map every recognisable sheet (see ``recognise``)."""
     src = source or open_source(Path(path), password=password)
     tabs = list(src.sheet_names)
-    wanted: dict[str, str] = {}  # tab -> canonical
-    for tab in tabs:
-        canonical = registry.match_sheet_name(tab)
-        if canonical and canonical not in wanted.values():
-            wanted[tab] = canonical
-    # Unnamed tabs (`Sheet1`) are sniffed by their headers only when a data sheet is missing.
-    missing = [s.name for s in registry.DATA_SHEETS if s.name not in wanted.values()]
-    sniff = [t for t in tabs if t not in wanted and registry.match_sheet_name(t) is None
-             and t not in registry.COMPUTED_SHEETS] if missing else []
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
+    wb.mapping = _user_mapping(src, tabs, rules_file)
+    order = [t for t in tabs if t not in registry.COMPUTED_SHEETS or t in registry.ALL]
     # one sheet at a time: its rows become a frame and are let go before the next is read
-    for sheet in iter_raw(src, sheets=[*wanted, *sniff], blank_as_none=False):
+    for sheet in iter_raw(src, sheets=order, blank_as_none=False):
         tab = sheet.name
-        schema = (registry.ALL[wanted[tab]] if tab in wanted
-                  else _best_schema(sheet.rows, exclude={*wb.sheets, *wanted.values()}))
-        if schema is None or schema.name in wb.sheets:
-            continue
-        data = _map_sheet(schema, tab, sheet.rows, wb.findings, merged=sheet.merged,
-                          totals=table_totals_rows(src, tab))
-        if data is not None:
-            wb.sheets[schema.name] = data
+        verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
+        wb.verdicts[tab] = verdict
+        if verdict.schema is not None:
+            data = _map_sheet(verdict.schema, tab, sheet.rows, wb.findings, wb.mapping,
+                              strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
+                              merged=sheet.merged, totals=table_totals_rows(src, tab))
+            if data is not None:
+                data.reason = verdict.reason
+                wb.sheets[verdict.schema.name] = data
         del sheet
+    _lone_list(wb)
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
-        raise NoRecognisableSheet(path, detail="、".join(tabs) or "（无）")
+        raise NoRecognisableSheet(path, detail=_why_not(wb) or "（无）")
     if registry.ARCHIVE.name not in wb.sheets:  # the master: without it nothing can be graded or linked
         wb.findings.append(Finding("missing-sheet", sheet=registry.ARCHIVE.name, params={"sheet_name": registry.ARCHIVE.name}))
     return wb
 
 
-def _best_schema(rows: list[list[Any]], exclude: set[str]) -> SheetSchema | None:
-    """The data sheet an unnamed tab holds: most headers matched, then most required fields present."""
-    scored = []
-    for schema in registry.DATA_SHEETS:
-        if schema.name in exclude:
-            continue
-        found = _find_header(schema, rows)
-        if not found or found[1] < max(3, len(schema.required) + 1):
-            continue
-        index = registry.header_index(schema.name)
-        names = {index.match(v)[0] for v in rows[found[0]] if isinstance(v, str)}
-        required = sum(f.name in names for f in schema.required) / max(1, len(schema.required))
-        scored.append(((found[1], required), schema))
-    return max(scored, key=lambda t: t[0])[1] if scored else None
+def _user_mapping(src: Source, tabs: list[str], rules_file: Path | None) -> Mapping:
+    """字段映射 lines of the 规则配置 sheet, then of the --rules file: needed before any sheet is mapped."""
+    m = Mapping()
+    settings = [t for t in tabs if registry.match_sheet_name(t) == registry.SETTINGS.name]
+    for sheet in iter_raw(src, sheets=settings[:1], blank_as_none=True):
+        m = mapping_mod.from_rows(sheet.rows)
+    return mapping_mod.from_toml(rules_file, m)
 
 
-def _find_header(schema: SheetSchema, rows: list[list[Any]]) -> tuple[int, int] | None:
-    """The row (0-based) naming the most fields of the schema, and how many it names."""
-    index = registry.header_index(schema.name)
-    best: tuple[int, int] | None = None
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        names = {index.match(v)[0] for v in row if isinstance(v, str)}
-        names.discard(None)
-        if len(names) >= schema.min_header_matches and (best is None or len(names) > best[1]):
-            best = (r, len(names))
-    return best
+def _lone_list(wb: WorkbookData) -> None:
+    """A workbook whose only customer list is lead-shaped: that list is the 客户档案 (it gets graded)."""
+    reg = wb.sheets.get(registry.REGISTRATION.name)
+    if reg is None or registry.ARCHIVE.name in wb.sheets:
+        return
+    sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False))
+    data = _map_sheet(recognise.LONE_ARCHIVE, reg.tab, sheet.rows, [], wb.mapping, strict=False)
+    if data is None:
+        return
+    wb.findings = [f for f in wb.findings if f.sheet != reg.tab]
+    data.reason = f"{reg.reason}；工作簿中只有这一份客户名单，作为「客户档案」评级"
+    wb.verdicts[reg.tab] = recognise.Verdict(registry.ARCHIVE.name, "lone", data.reason, recognise.LONE_ARCHIVE)
+    del wb.sheets[registry.REGISTRATION.name]
+    wb.sheets = {registry.ARCHIVE.name: data, **wb.sheets}
+
+
+def _why_not(wb: WorkbookData) -> str:
+    return "；".join(f"「{tab}」{v.reason}" for tab, v in wb.verdicts.items() if v.kind is None)[:400]
 
 
 def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding],
+               mapping: Mapping | None = None, *, strict: bool = True,
                merged: Sequence[tuple[int, int, int, int]] = (), totals: set[int] | None = None) -> SheetData | None:
-    found = _find_header(schema, rows)
+    found = recognise.find_header(schema, tab, rows, mapping)
     if found is None:
         findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
                                 params={"sheet_name": tab}))
         return None
     hr = found[0]
-    index = registry.header_index(schema.name)
     header = rows[hr]
     columns: dict[str, int] = {}
     units: dict[str, str] = {}
     headers: dict[int, str] = {}
+    phones: list[int] = []  # columns naming a phone: placed after the loop (手机 wins the mobile)
     for c, v in enumerate(header):
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         headers[c] = str(v).strip()
-        name, unit = index.match(v)
+        name, unit = recognise.match_header(schema, tab, v, mapping)
+        target = mapping.header_for(tab, v) if mapping else None
+        if target not in (None, mapping_mod.IGNORE) and recognise.resolve_field(schema, str(target)) is None:
+            findings.append(Finding("bad-mapping", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}", row=hr + 1,
+                                    column=get_column_letter(c + 1), field=f"表头:{headers[c]}", value=target,
+                                    params={"sheet_name": schema.name}))
         if name is None:
+            continue
+        if name == "mobile" and "landline" in schema.field_names:
+            phones.append(c)
             continue
         if name in columns:
             findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}",
@@ -180,22 +195,84 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
         columns[name] = c
         units[name] = unit
     header_row = hr + 1
+    for c in _place_phones(phones, headers, columns, units):
+        findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{header_row}",
+                                row=header_row, column=get_column_letter(c + 1), field=schema.field("mobile").header,
+                                value=headers[c]))
     for f in schema.required:
-        if f.name not in columns:
+        stand_in = recognise.ALTERNATIVES.get(f.name, ())
+        if f.name not in columns and not any(a in columns for a in stand_in) and (strict or f.name == "name"):
             findings.append(Finding("missing-column", sheet=tab, cell=f"A{header_row}", row=header_row,
                                     column="", field=f.header))
     n_cols = max((len(r) for r in rows), default=0)
     body = rows[hr + 1:]
+    notes = []
+    for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:
+        c = columns[name]
+        if recognise.foreign_phones([r[c] for r in body[:2000] if c < len(r)]):
+            del columns[name]  # the user's own column: kept as typed, not checked
+            notes.append(f"「{headers[c]}」的号码大多不是中国号码，作为用户自己的列保留原样")
+    idle = {c for c, h in headers.items() if norm_token(h) in _SERIAL_HEADERS}
+    idle |= {c for n, c in columns.items() if schema.field(n).kind == ENUM}
+    index = recognise.index_for(schema)
     # vertical merges inside the body: (first body index, column, last body index)
     vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
-    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set())
+    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set(),
+                                              idle=idle, artefact=lambda row: _is_template_row(row, header, index))
     return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
-                     footer_rows=skipped, merged_copies=copies)
+                     footer_rows=skipped, merged_copies=copies, notes=notes)
+
+
+_SERIAL_HEADERS = frozenset({"序号", "序", "行号", "no", "no.", "#", "index", "编号序号"})
+_HINT_WORDS = ("必填", "选填", "可选", "非必填", "必选", "示例", "格式说明", "填写说明", "如:", "例:", "例如", "下拉选择")
+_LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 _./()&-]*$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
+    """A hint row (必填/选填/示例) or a second header row in another language: not data.
+
+    A second header is a row of labels only, most of them either naming our fields again or being
+    Latin words under a Chinese header (``Customername`` under 客户姓名).
+    """
+    cells = [(c, v) for c, v in enumerate(row) if v is not None and v != ""]
+    if not cells or not all(isinstance(v, str) for _, v in cells):
+        return False
+    texts = [str(v) for _, v in cells]
+    if sum(any(w in t for w in _HINT_WORDS) for t in texts) * 2 >= len(texts):
+        return True
+    if len(texts) < 3:
+        return False
+    ours = sum(index.match(t)[0] is not None for t in texts)
+    latin = sum(bool(_LATIN.match(t)) and c < len(header) and isinstance(header[c], str)
+                and bool(_CJK.search(header[c])) for c, t in zip((c for c, _ in cells), texts, strict=True))
+    return latin * 10 >= len(texts) * 8 or ours * 10 >= len(texts) * 7
+
+
+def _place_phones(phones: list[int], headers: dict[int, str], columns: dict[str, int],
+                  units: dict[str, str]) -> list[int]:
+    """手机 and 电话 are two fields (issue #11): a header naming a mobile takes the mobile field, a generic
+    one (电话, 联系电话) the landline when a mobile header exists. Returns the columns left over."""
+    if not phones:
+        return []
+    specific = [c for c in phones if any(w in norm_token(headers[c]) for w in MOBILE_WORDS)]
+    mobile = specific[0] if specific else phones[0]
+    columns["mobile"] = mobile
+    units["mobile"] = ""
+    rest = [c for c in phones if c != mobile]
+    if rest and "landline" not in columns:
+        generic = [c for c in rest if c not in specific]
+        columns["landline"] = (generic or rest)[0]
+        units["landline"] = ""
+        rest.remove(columns["landline"])
+    return rest
 
 
 def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
-           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None) -> tuple[pd.DataFrame, int, list[int], set[str]]:
-    """Raw values of the data rows: blank, note and footer rows dropped; index = Excel row.
+           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None, *,
+           idle: set[int] | frozenset[int] = frozenset(), artefact: Callable[[list[Any]], bool] | None = None,
+           ) -> tuple[pd.DataFrame, int, list[int], set[str]]:
+    """Raw values of the data rows: blank, note, footer and template rows dropped; index = Excel row.
 
     Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
     strings become None, then rows are kept by a boolean mask. A row is data only when one of *our*
@@ -232,6 +309,19 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
                 isinstance(first, str) and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
             keep[i] = False
             skipped.append(int(i) + first_row)
+    # template artefacts (issue #11): a row with values only in ``idle`` columns (a pre-filled 序号,
+    # dropdown defaults) is not data, nor is one of the first rows that ``artefact`` calls a hint
+    # row (必填/选填) or a second header in another language
+    if idle:
+        busy = np.zeros(n, dtype=bool)
+        for c, col in zip(picks, cols[:len(order)], strict=False):
+            if c not in idle:
+                busy |= np.fromiter((v is not None for v in col), dtype=bool, count=n)
+        keep &= busy
+    if artefact is not None:
+        for i in np.flatnonzero(keep)[:3]:
+            if artefact(list(body[i])):
+                keep[i] = False
     copies = _fill_merged(cols, picks, vertical, keep, first_row)
     rows = (np.flatnonzero(keep) + first_row).tolist()
     data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}

@@ -62,6 +62,24 @@ def decrypt_ole(p: Path, raw: bytes, password: str | None) -> bytes:
     raise UnsupportedFormat(p, f"OLE2 复合文件，但不是工作簿 / an OLE2 file that is not a workbook ({', '.join(sorted(streams)[:5])})")
 
 
+def is_legacy_xls(p: Path, raw: bytes) -> bool:
+    """An OLE2 file holding a BIFF workbook stream (and not an encrypted OOXML package)."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(raw))
+        streams = {"/".join(s) for s in ole.listdir()}
+        ole.close()
+    except Exception:  # damaged: decrypt_ole says so
+        return False
+    return ("Workbook" in streams or "Book" in streams) and "EncryptedPackage" not in streams
+
+
+def looks_like_csv(raw: bytes) -> bool:
+    text = _as_text(raw[:65536])
+    return text is not None and not text.lstrip("\ufeff \r\n\t").startswith("<") and _looks_delimited(text)
+
+
 def refuse_non_zip(p: Path, raw: bytes) -> None:
     """Every .xlsx is a zip; say what this file looks like instead, always raising."""
     if p.name.startswith("~$") and len(raw) <= LOCK_FILE_MAX:

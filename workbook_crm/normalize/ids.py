@@ -95,9 +95,21 @@ class IdPattern:
     def format(self, first_contact: date | None, channel: str, seq: int) -> str:
         return f"{self.prefix_for(first_contact, channel)}{seq:0{self.width}d}"
 
+    def describe(self) -> str:
+        """`CX{yyyy}{mm}{seq:03}` as a person reads it: `CX+年(4位)+月(2位)+3位序号，如 CX202405001`."""
+        words = {"yyyy": "年(4位)", "yy": "年(2位)", "mm": "月(2位)", "channel": "渠道字母"}
+        parts = [v if k == "lit" else f"{self.width}位序号" if k == "seq" else words[k] for k, v in self.parts]
+        return "+".join(parts) + "，如 " + self.format(date(2024, 5, 1), "Z", 1)
+
     def split(self, s: str) -> tuple[str, int]:
         """A matching ID → (prefix, sequence number)."""
         return s[: -self.width], int(s[-self.width:])
+
+
+def clean_id(v: Any) -> str:
+    """An ID as it is meant: number-cell `.0` dropped, width folded, spaces stripped, upper case
+    (`cx202405004` → `CX202405004`, CHOICES.md)."""
+    return _clean_id(v)
 
 
 def _clean_id(v: Any) -> str:

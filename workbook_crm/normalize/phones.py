@@ -146,6 +146,10 @@ def _one(value: Any, text: str) -> Norm:
         return Norm(f"{m[1]}-{m[2]}-{m[3]}" + (f"转{ext}" if ext else ""))
     if digits.startswith("0") and not digits.startswith("00"):
         return _landline(value, digits, ext)
+    if len(digits) in (7, 8) and digits[0] in "23456789" and not intl:
+        # 3177332: a local landline as printed on a shop sign; usable by someone in that city, so a
+        # warning, and kept as typed (we cannot know the area code)
+        return Norm(value, "no-area-code", (("value", digits + (f"转{ext}" if ext else "")),))
     return _bad(value)
 
 

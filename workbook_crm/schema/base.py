@@ -88,7 +88,8 @@ class SheetSchema:
         return [f for f in self.fields if f.required]
 
     def pandera_schema(self) -> pa.DataFrameSchema:
-        """The validation half (values already parsed): required, enumerations, bounds.
+        """The validation half (values already parsed): required values and bounds. Enumerations are
+        checked by their normalizer (validators/values.py), since 规则配置 can extend a list.
 
         Columns absent from the sheet are not required here — a missing required *column* is one
         finding at the header, reported by the reader.
@@ -96,8 +97,6 @@ class SheetSchema:
         columns: dict[str, pa.Column] = {}
         for f in self.fields:
             checks: list[pa.Check] = []
-            if f.kind == ENUM and f.choices:
-                checks.append(pa.Check.isin(list(f.choices), name="bad-enum"))
             if f.kind in (SCORE, PERCENT, NUMBER, INTEGER) and (f.low is not None or f.high is not None):
                 checks.append(pa.Check(_bounded(f.low, f.high), element_wise=True, name="out-of-range"))
             columns[f.name] = pa.Column(object, checks=checks, nullable=not f.required, required=False,

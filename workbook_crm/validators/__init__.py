@@ -5,22 +5,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from ..findings import Change, Finding, sort_findings
+from ..findings import Change, Finding, aggregate, sort_findings
 from ..io.placement import Placement
 from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import content, duplicates, merge, returning, seed_content
+from . import contact, content, duplicates, links, merge, returning, seed_content
+from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
-from .values import parse_sheet
+from .values import parse_sheet, release_foreign_enums
 
 
 @dataclass
@@ -44,21 +46,30 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     for name, sheet in wb.sheets.items():
         if name == registry.SETTINGS.name:
             continue
-        clean, f, c = parse_sheet(sheet, context_year=asof.year, date1904=wb.date1904)
+        f = release_foreign_enums(sheet, rules.extra_choices) if not sheet.schema.computed else []
+        clean, parsed, c = parse_sheet(sheet, context_year=asof.year, date1904=wb.date1904,
+                                       extra_choices=rules.extra_choices)
+        f += parsed
         if not sheet.schema.computed:
             f += schema_findings(sheet, clean)
             f += content.personal_data(sheet)
             f += content.vague_text(sheet)
             f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
             f += seed_content.checks(sheet, clean, rules)  # issue #13 item 7
+            if name == registry.REGISTRATION.name:
+                f += contact.reachable(sheet, clean)
         out.clean[name] = clean
         findings += f
         out.changes += c
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
+    links.ensure_archive_keys(wb, out.clean)
+    links.deal_amounts(out.clean)
+    findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
-    rules = _id_pattern_in_use(rules, out.clean.get(registry.ARCHIVE.name), settings_has_pattern=_sets_pattern(wb))
+    rules, odd_ids_are_errors, notes = house_pattern(rules, archive, out.clean.get(registry.ARCHIVE.name))
+    findings += notes
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
@@ -67,12 +78,20 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     ido = check_ids(archive, clean_archive, reg, out.clean.get(registry.REGISTRATION.name),
                     pattern=rules.id_pattern, channel_letters=dict(rules.channel_letters), history_ids=history_ids,
                     today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()), archive_keys=archive_keys,
-                    source=wb.source)
+                    source=wb.source, report_odd=odd_ids_are_errors)
     out.placement = ido.placement
     findings += ido.findings
     out.changes += ido.changes
     assigned_cells = {(c.sheet, c.cell) for c in ido.changes if c.field == "客户编号"}
     findings = [x for x in findings if not (x.code == "required" and (x.sheet, x.cell) in assigned_cells)]
+    clean_reg = out.clean.get(registry.REGISTRATION.name)
+    if reg is not None and clean_reg is not None and "customer_id" in clean_reg:
+        # a lead filed in this run carries its new 客户编号 into grading (its 最近跟进时间 counts now)
+        got = {c.row: c.new for c in ido.changes
+               if c.sheet == reg.tab and c.field == "客户编号" and c.row in clean_reg.index}
+        if got:
+            clean_reg["customer_id"] = clean_reg["customer_id"].astype(object)
+            clean_reg.loc[list(got), "customer_id"] = list(got.values())
     if archive is not None and registry.ARCHIVE.name in out.clean:
         clean_archive = out.clean[registry.ARCHIVE.name]
         assigned = {c.row: c.new for c in ido.changes
@@ -120,35 +139,11 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     return out
 
 
-ID_PATTERNS = ("CX{yyyy}{mm}{seq:03}", "C{seq:03}", "{yy}{mm}{channel}{seq:03}")
-
-
-def _sets_pattern(wb: WorkbookData) -> bool:
-    sheet = wb.get(registry.SETTINGS.name)
-    if sheet is None or "key" not in sheet.columns:
-        return False
-    return any(isinstance(k, str) and "编号规则" in k for k in sheet.frame["key"])
-
-
-def _id_pattern_in_use(rules: Rules, archive: pd.DataFrame | None, *, settings_has_pattern: bool) -> Rules:
-    """Without a 客户编号规则 in 规则配置, follow the pattern the workbook's IDs already use (seed 004: C001).
-
-    A workbook numbered C001, C002 … would otherwise see every ID reported as malformed.
-    """
-    if settings_has_pattern or archive is None or "customer_id" not in archive:
-        return rules
-    ids = [v for v in archive["customer_id"] if isinstance(v, str) and v]
-    if not ids:
-        return rules
-    from dataclasses import replace
-
-    from ..normalize import IdPattern
-
-    share = {p: sum(IdPattern.parse(p).matches(v) for v in ids) / len(ids) for p in ID_PATTERNS}
-    if share.get(rules.id_pattern, 0) >= 0.5:
-        return rules
-    best = max(share, key=lambda p: share[p])
-    return replace(rules, id_pattern=best) if share[best] >= 0.8 else rules
+def reportable(checked: Checked, more: Iterable[Finding] = ()) -> list[Finding]:
+    """The findings as a user sees them: a problem repeated down a column is one finding at its header."""
+    header_rows = {s.tab: s.header_row for s in checked.wb.sheets.values() if not s.schema.computed}
+    return sort_findings(aggregate([*checked.findings, *more], header_rows,
+                                   min_count=int(checked.rules.merge_threshold)))
 
 
 def _rules(wb: WorkbookData, rules_file: Path | None) -> tuple[Rules, list[Finding]]:

@@ -7,6 +7,7 @@ the next run reads back from the 疑似重复 sheet: a pair marked 不是重复 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,16 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ..findings import Finding
+
+try:  # optional: without it a same-sounding typo is judged by its score like any other pair
+    from pypinyin import Style as _Style
+    from pypinyin import pinyin as _pinyin
+    _NORMAL = _Style.NORMAL
+except ImportError:  # pragma: no cover
+    _pinyin = None
+    _NORMAL = None
 from ..io.reader import SheetData
+from ..normalize.text import nfkc
 from ..schema.computed import DUPLICATE_COLUMNS
 from .ids import customer_keys
 
@@ -73,19 +83,23 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
     rows = np.array([r for r, _ in usable])
     ks = np.array([k for _, k in usable], dtype=object)
     pairs: dict[tuple[int, int], float] = {}
+    names_all = dict(zip(rows_all, clean["name"].to_list(), strict=True))
     for sort_key in (ks, np.array([k[::-1] for k in ks], dtype=object)):
         order = np.argsort(sort_key, kind="stable")
         sk, sr = ks[order], rows[order]
         for d in range(1, min(WINDOW, len(sk) - 1) + 1):
             a, b = sk[:-d], sk[d:]
-            scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=threshold)
-            for i in np.nonzero(scores >= threshold)[0]:
+            cutoff = min(threshold, SOUND_CUTOFF)
+            scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=cutoff)
+            for i in np.nonzero(scores >= cutoff)[0]:
                 if a[i] == b[i] or _only_numbers_differ(a[i], b[i]):
                     continue  # exact: reported elsewhere; 第1分公司 vs 第2分公司: different entities
                 lo, hi = sorted((int(sr[i]), int(sr[i + d])))
+                if not similar_names(a[i], b[i], str(names_all[lo]), str(names_all[hi]), float(scores[i]), threshold):
+                    continue
                 pairs[(lo, hi)] = float(scores[i])
     ids = dict(zip(rows_all, clean["customer_id"].to_list(), strict=True))
-    names = dict(zip(rows_all, clean["name"].to_list(), strict=True))
+    names = names_all
     records: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for (lo, hi), score in sorted(pairs.items()):
@@ -111,6 +125,61 @@ _DIGITS = re.compile(r"[0-9零〇一二三四五六七八九十百千]+")
 def _only_numbers_differ(a: str, b: str) -> bool:
     """Names that differ only in their numbers (分店/分公司/厂 numbering) name different customers."""
     return _DIGITS.sub("#", a) == _DIGITS.sub("#", b)
+
+
+SOUND_CUTOFF = 70  # candidates this close are examined for a same-sounding typo (青禾/清禾 in 6 characters: 83)
+
+
+def similar_names(key_a: str, key_b: str, name_a: str, name_b: str, score: float, threshold: float) -> bool:
+    """Is this pair 疑似重复? A typo that sounds the same (拼音输入法: 青禾/清禾) always is; otherwise the
+    score must reach the threshold and the difference must not be a branch's own name (issue #11)."""
+    if same_sound_typo(key_a, key_b):
+        return True
+    return score >= threshold and not branches_of_one_name(name_a, name_b)
+
+
+def same_sound_typo(a: str, b: str) -> bool:
+    """Same length, one or two characters differ, and each differing pair reads the same in pinyin."""
+    if len(a) != len(b) or len(a) < 4 or _pinyin is None:
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return 0 < len(diff) <= min(2, len(a) // 3) and all(_readings(x) & _readings(y) for x, y in diff)
+
+
+@lru_cache(maxsize=8192)
+def _readings(ch: str) -> frozenset[str]:
+    if _pinyin is None or not ("\u4e00" <= ch <= "\u9fff"):
+        return frozenset()
+    return frozenset(_pinyin(ch, style=_NORMAL, heteronym=True)[0])
+
+
+# issue #11: stores, stalls and branches of one business share its name and differ in their own part.
+_SEPARATORS = re.compile(r"[-—–_·•|/\\\s(（【\[]")
+_BRANCH_WORDS = ("分店", "门店", "店", "批发", "档口", "商行", "分公司", "营业部", "门市", "专卖", "加盟", "分部", "网点",
+                 "仓", "站", "摊", "超市", "市场")
+
+
+def branches_of_one_name(a: str, b: str) -> bool:
+    """Two names that differ only in what follows a shared prefix, where that part names a branch:
+    after a separator (`城东市场-亚平批发` / `-亚芳批发`) or just before a store word (`百果园龙头店` /
+    `坡头店`). Such pairs are two shops, not a typo. A difference in the distinctive part of the name
+    (`杭州青禾贸易` / `杭州清禾贸易`: far from the end, no separator before it) is still a candidate.
+    """
+    a, b = nfkc(a).strip(), nfkc(b).strip()
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    t = 0
+    while t < min(len(a), len(b)) - p and a[-1 - t] == b[-1 - t]:
+        t += 1
+    if p == 0 or len(a) - p - t <= 0 or len(b) - p - t <= 0:
+        return False   # nothing shared before, or one name is the other plus text: judged by the score
+    stem = a[:p]
+    if (m := list(_SEPARATORS.finditer(stem))) and m[-1].start() >= 2:
+        return True
+    tail = a[len(a) - t:]
+    word = next((w for w in _BRANCH_WORDS if tail.endswith(w)), "")
+    return bool(word) and len(tail) - len(word) <= 2 and len(stem) >= 2
 
 
 def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:

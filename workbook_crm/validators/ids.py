@@ -16,9 +16,10 @@ from ..findings import Change, Finding
 from ..io.guard import Source
 from ..io.placement import Placement, place_rows
 from ..io.reader import SheetData
-from ..normalize import assign_ids, company_key
+from ..normalize import IdPattern, assign_ids, company_key
 
 RULE_ASSIGN = "分配客户编号"
+RULE_TIDY = "编号规范化"
 RULE_LINK = "关联已建档客户"
 RULE_INTAKE = "登记表建档"
 
@@ -52,7 +53,9 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
               registration: SheetData | None, clean_reg: pd.DataFrame | None,
               *, pattern: str, channel_letters: dict[str, str], history_ids: list[str], today: date,
               reg_errors: set[int], archive_keys: pd.DataFrame | None = None,
-              source: Source | None = None) -> IdOutcome:
+              source: Source | None = None, report_odd: bool = True) -> IdOutcome:
+    """``report_odd=False``: the scheme was read from the codes themselves (validators/house.py), so a
+    code that does not follow it is the team's, not an error (said once there)."""
     out = IdOutcome()
     if archive is None or clean_archive is None or "customer_id" not in archive.columns:
         return out
@@ -77,21 +80,29 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
     assigned, norms = assign_ids(existing, firsts, sources, pattern=pattern, channel_letters=channel_letters,
                                  history_ids=history_ids, default_date=today)
     arch_rows = list(clean_archive.index)
+    shown = IdPattern.parse(pattern).describe()
     for i, n in norms:
         if i < len(arch_rows):
+            if n.code == "bad-id" and not report_odd:
+                continue
             row = arch_rows[i]
             out.findings.append(Finding(n.code or "bad-id", sheet=archive.tab, cell=archive.cell("customer_id", row),
                                         row=row, column=archive.letter("customer_id"), field="客户编号",
-                                        value=ids.iat[i], params={"pattern": pattern, **dict(n.params)}))
+                                        value=ids.iat[i], params={**dict(n.params), "pattern": shown}))
         elif registration is not None:
             row = new_regs[i - len(arch_rows)]
             out.findings.append(Finding(n.code or "id-overflow", sheet=registration.tab,
                                         cell=registration.cell("name", row), row=row, field="客户编号",
                                         value=None, params=dict(n.params)))
     for i, row in enumerate(arch_rows):
+        typed = archive.frame.at[row, "customer_id"]
         if not existing[i] and assigned[i]:
-            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), archive.frame.at[row, "customer_id"],
+            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), typed,
                                       assigned[i], RULE_ASSIGN, field="客户编号", row=row))
+        elif isinstance(typed, str) and assigned[i] and assigned[i] != typed and IdPattern.parse(pattern).matches(assigned[i]):
+            # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
+            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), typed,
+                                      assigned[i], RULE_TIDY, field="客户编号", row=row))
     if new_regs and registration is not None and clean_reg is not None:
         new_ids = assigned[len(arch_rows):]
         count = sum(1 for cid in new_ids if cid)

@@ -7,7 +7,8 @@ emails, credit codes, enum synonyms) — each a :class:`Change` at its cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -43,12 +44,20 @@ from ..schema.base import (
     norm_token,
 )
 
-# Rules logged in 变更记录 (the 规则 column): one name per kind of edit.
-RULE_NAMES = {DATE: "日期格式 YYYY-MM-DD", PHONE: "电话号码规范化", EMAIL: "邮箱规范化", CREDIT_CODE: "信用代码规范化",
-              ENUM: "同义词→标准值"}
+# Rules logged in 变更记录 (the 规则 column): one name per kind of edit. Enumerations are read through
+# their synonyms but never rewritten (issue #11): 电话回访, 高优先级 or a Traditional 潛在客戶 is the
+# team's own word for the value, kept as typed.
+RULE_NAMES = {DATE: "日期格式 YYYY-MM-DD", PHONE: "电话号码规范化", EMAIL: "邮箱规范化", CREDIT_CODE: "信用代码规范化"}
+
+# issue #11, the seeds' own vocabulary: 利润贡献 is an amount or a share (seed 004: 25%); 企业规模 is a
+# size class or what it is measured by (seeds 000/001/002: 员工数/营收, 中型(500人)).
+MONEY_OR_PERCENT = frozenset({"profit"})
+_SIZE_MEASURE = re.compile(r"\d.*(人|名|万|亿|元)|(人|员工|营收|收入).*\d|[微小中大]型")
+ENUM_ACCEPTS: dict[str, Callable[[str], bool]] = {"company_size": lambda s: bool(_SIZE_MEASURE.search(s))}
 
 
 def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
+                extra_choices: Mapping[str, tuple[str, ...]] | None = None,
                 ) -> tuple[pd.DataFrame, list[Finding], list[Change]]:
     """Clean frame, findings and planned edits of one sheet.
 
@@ -64,7 +73,7 @@ def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
         if f.name not in sheet.columns:
             continue
         col = raw[f.name]
-        fn = _normalizer(f, sheet, context_year, date1904)
+        fn = _normalizer(f, sheet, context_year, date1904, field_choices(f, extra_choices))
         if fn is None:  # free text: kept as typed (numbers and dates as their text)
             clean[f.name] = _as_texts(col)
             continue
@@ -93,7 +102,64 @@ def _as_texts(col: pd.Series) -> pd.Series:
     return pd.Series([v if type(v) is str else _text(v) for v in values], index=col.index, dtype=object)
 
 
-def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool) -> Callable[[Any], Norm] | None:
+def field_choices(f: Field, extra: Mapping[str, tuple[str, ...]] | None) -> tuple[str, ...]:
+    """Values 规则配置 adds to this field's list (可选值-客户类型, by header or synonym)."""
+    if not extra:
+        return ()
+    names = {norm_token(n) for n in (f.header, *f.synonyms)}
+    return tuple(v for k, values in extra.items() if norm_token(k) in names for v in values)
+
+
+def enum_normalizer(f: Field, extra: tuple[str, ...] = ()) -> Callable[[Any], Norm]:
+    """Synonyms → the canonical value (for grading); anything else is a warning, kept as typed."""
+    mapping = {**f.choice_map, **{norm_token(c): c for c in extra}}
+    accept = ENUM_ACCEPTS.get(f.name)
+    allowed = "/".join((*f.choices, *extra))
+
+    def enum(v: Any) -> Norm:
+        if v is None:
+            return Norm(None)
+        text = _text(v) if not isinstance(v, str) else v
+        canon = mapping.get(norm_token(text))
+        if canon is not None:
+            return Norm(canon)
+        if accept is not None and accept(norm_token(text)):
+            return Norm(v)
+        return Norm(v, "bad-enum", (("allowed", allowed),))
+
+    return enum
+
+
+def release_foreign_enums(sheet: SheetData, extra_choices: Mapping[str, tuple[str, ...]] | None) -> list[Finding]:
+    """A closed-list column none of whose values fits the list is the user's own column (issue #11):
+    an ERP's 客户类型 holding 月结/现金 means payment terms, not our customer type. It is unmapped
+    (kept, never checked or changed) and said once at its header."""
+    out: list[Finding] = []
+    for f in sheet.schema.fields:
+        if f.kind != ENUM or f.name not in sheet.columns:
+            continue
+        col = sheet.frame[f.name]
+        values = col[col.notna()]
+        if values.empty:
+            continue
+        fn = enum_normalizer(f, field_choices(f, extra_choices))
+        if any(fn(v).code is None for v in pd.unique(values.astype(object))):
+            continue
+        cell = sheet.header_cell(f.name)
+        header = sheet.headers.get(sheet.columns[f.name], f.header)
+        label, n = header, 2
+        while label in sheet.frame.columns:
+            label, n = f"{header}#{n}", n + 1
+        sheet.frame = sheet.frame.rename(columns={f.name: label})
+        del sheet.columns[f.name]
+        sheet.units.pop(f.name, None)
+        out.append(Finding("own-column", sheet=sheet.tab, cell=cell, row=sheet.header_row,
+                           column="".join(ch for ch in cell if ch.isalpha()), field=f.header, value=header))
+    return out
+
+
+def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool,
+                extra: tuple[str, ...] = ()) -> Callable[[Any], Norm] | None:
     if f.kind == DATE:
         return lambda v: normalize_date(v, date1904=date1904, context_year=context_year)
     if f.kind == PHONE:
@@ -104,21 +170,23 @@ def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool) -
         return check_credit_code
     if f.kind == MONEY:
         scale = sheet.scale(f.name)
+        if f.name in MONEY_OR_PERCENT:
+            return lambda v: _money_or_percent(v, scale)
         return lambda v: parse_money(v, scale=scale)
     if f.kind == PERCENT:
         return normalize_percent
     if f.kind in (NUMBER, INTEGER, SCORE):
         return normalize_number
     if f.kind == ENUM:
-        mapping = f.choice_map
-
-        def enum(v: Any) -> Norm:
-            if v is None:
-                return Norm(None)
-            return Norm(mapping.get(norm_token(str(v)), v))
-
-        return enum
+        return enum_normalizer(f, extra)
     return None
+
+
+def _money_or_percent(v: Any, scale: int) -> Norm:
+    """利润贡献 `25%` is a share (seed 004), kept as typed; anything else is an amount."""
+    if isinstance(v, str) and v.strip().endswith(("%", "％")) and normalize_percent(v).ok:
+        return Norm(v)
+    return parse_money(v, scale=scale)
 
 
 def _store(clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any], norms: list[Norm],
