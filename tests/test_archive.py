@@ -115,3 +115,20 @@ def test_the_snapshot_opens_in_libreoffice(record: Path, tmp_path: Path) -> None
     assert again.exists(), proc.stderr
     ws = openpyxl.load_workbook(again, read_only=True)["本季流失客户"]
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["C001", "C004"]
+
+
+def test_an_encrypted_record_gets_no_unencrypted_archive(record: Path) -> None:
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with record.open("rb") as f:
+        OOXMLFile(f).encrypt("s3cret", out)
+    locked = record.with_name("加密.xlsx")
+    locked.write_bytes(out.getvalue())
+    before = sha256(locked)
+    code, _, err = cli("archive", str(locked), "--quarter", "2024Q2", "--password", "s3cret")
+    assert code == 2 and "加密工作簿不生成归档" in err and len(err.strip().splitlines()) == 1
+    assert sha256(locked) == before
+    assert not locked.with_name("加密-归档-2024Q2.xlsx").exists()

@@ -68,7 +68,9 @@ def parse_quarter(text: str) -> tuple[str, str, str]:
 
 
 def archive_path(path: Path, quarter: str) -> Path:
-    return path.with_name(f"{path.stem}-归档-{quarter}{path.suffix}")
+    """``NAME-归档-2024Q2.xlsx`` (``.xlsm`` for a macro workbook; an .xls/.csv source gets .xlsx)."""
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    return path.with_name(f"{path.stem}-归档-{quarter}{suffix}")
 
 
 def archive_quarter(path: str | Path, *, quarter: str, out: Path | None = None, password: str | None = None,
@@ -80,6 +82,9 @@ def archive_quarter(path: str | Path, *, quarter: str, out: Path | None = None, 
     if target.exists() or target.is_symlink():
         raise ArchiveExists(target)
     checked, graded = check(path, password=password, month=end_month, today=today, rules_file=rules_file)
+    if checked.wb.source.encrypted:  # the snapshot would be an unencrypted copy of a protected record
+        raise BadOption(path, detail="加密工作簿不生成归档（归档会是未加密的副本）/ no archive of an encrypted workbook "
+                                     "(it would be an unencrypted copy)")
     before = grade_month(checked.clean, checked.rules, month=prev_month, today=today)
     lost = _lost(checked, graded.tiers, before.tiers, graded.asof)
     findings = sort_findings([*checked.findings, *graded.findings])
