@@ -165,6 +165,38 @@ def inspect(file: Path, fmt: str, lang: str, password: str | None, rules_file: P
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--quarter", required=True, help="The quarter to archive, e.g. 2024Q2.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Snapshot to write (default: NAME-归档-2024Q2.xlsx beside FILE).")
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_RULES
+def archive(file: Path, quarter: str, out: Path | None, fmt: str, lang: str, password: str | None,
+            rules_file: Path | None) -> None:
+    """Write the quarter's read-only snapshot beside FILE and list the customers lost in it (FILE is only read).
+
+    \b
+    Example:
+      workbook-crm archive 台账.xlsx --quarter 2024Q2
+    """
+    from .archive import archive_quarter
+
+    res = _guard(lambda: archive_quarter(file, quarter=quarter, out=out, password=password, rules_file=rules_file,
+                                         lang=lang), lang)
+    if fmt == "json":
+        click.echo(json.dumps(res.to_json_obj(), ensure_ascii=False, indent=1, default=str))
+        return
+    zh = lang == "zh"
+    click.echo(f"{'归档' if zh else 'archive'}: {res.archive}")
+    n = len(res.lost)
+    click.echo(f"{res.quarter} {'本季流失客户' if zh else 'customers lost this quarter'}: {n}")
+    for r in res.lost.itertuples(index=False):
+        click.echo(f"  {r[0]}  {r[1]}  {r[2] if isinstance(r[2], str) else ''}  {r[4] or ''}")
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(file: Path, force: bool) -> None:

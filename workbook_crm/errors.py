@@ -182,6 +182,13 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+# --- issue #13: the quarterly archive ------------------------------------------------------------
+class ArchiveExists(WorkbookCrmError):
+    code = "archive-exists"
+    zh = "该季度的归档已存在，归档不会被覆盖。如需重做，请先移走它。"
+    en = "this quarter's archive already exists and is never overwritten. Move it away to redo it."
+
+
 class NothingToGrade(WorkbookCrmError):
     """Issue #11: a file with no customer list gets no empty computed sheets written into it."""
 

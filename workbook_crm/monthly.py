@@ -562,12 +562,17 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
         hist = checked.clean.get(registry.HISTORY.name)
         kept = [] if hist is None or hist.empty else [
             [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
-            .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
+            .itertuples(index=False, name=None) if str(rec[0]) not in _written_months(graded)]
     else:   # ours went elsewhere because the user owns 分级历史: keep the months already there
         _, rows = _existing_rows(checked, to["分级历史"], len(HISTORY_COLUMNS))
-        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) != graded.month]
+        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) not in _written_months(graded)]
     editor.replace_sheet(to["分级历史"], list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
                          tab_color=TAB_COLORS["分级历史"])
+
+
+def _written_months(graded: MonthResult) -> set[str]:
+    """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2, issue #13)."""
+    return {graded.month} | set(graded.history_rows.get("月份", pd.Series(dtype=object)).astype(str))
 
 
 def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], list[list[Any]]]:
