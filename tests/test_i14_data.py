@@ -79,7 +79,8 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
     return sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"])
 
 
-def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False) -> Path:
+def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False,
+                        structures: bool = False) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -101,6 +102,11 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
             ws.write_string(7, 0, "合计", bold)
             ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
         ws.write_formula(7, 4, "=SUM(E3:E7)", bold, 15000)
+    if structures:   # a filter, a format and a dropdown reaching over the footer, as users select them
+        ws.autofilter("A2:E8")
+        ws.conditional_format("E3:E8", {"type": "cell", "criteria": ">", "value": 2500,
+                                        "format": wb.add_format({"bold": True})})
+        ws.data_validation("C3:C100", {"validate": "list", "source": ["王五", "赵六"]})
     reg = wb.add_worksheet("客户信息登记表")
     reg.write_row(0, 0, REG_HEAD)
     for r, row in enumerate(REGS, start=1):
@@ -138,6 +144,17 @@ def test_new_customers_go_above_the_footer_and_its_formulas_grow(tmp_path: Path)
     code, obj2 = run_json(path)
     assert found(obj2) == [] and obj2["changes"] == []
     assert cal(path, "客户档案") == before
+
+
+def test_filters_formats_and_dropdowns_over_the_footer_grow_as_with_a_row_insert(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", structures=True)
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert ws.auto_filter.ref == "A2:E10"
+    assert [str(r.sqref) for r in ws.conditional_formatting] == ["E3:E10"]
+    assert [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C102"]
+    assert ws["A10"].value == "合计" and cal(path, "客户档案")[7][1] == REGS[0][1]
 
 
 def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
@@ -190,7 +207,7 @@ def test_footer_pointed_at_from_another_sheet_blocks_intake_with_one_finding(tmp
     code, obj = run_json(path)
     blocked = [f for f in obj["findings"] if f["code"] == "footer-blocks-intake"]
     assert [(f["sheet"], f["cell"]) for f in blocked] == [("客户档案", "A8")]
-    assert "我的分析" in blocked[0]["message"] and "2" in blocked[0]["message"]
+    assert "我的分析" in blocked[0]["message"] and "第 8 行" in blocked[0]["message"] and "2 条" in blocked[0]["message"]
     assert not any(c["rule"] == "登记表建档" for c in obj["changes"])
     values = cal(path, "客户档案")
     assert values[7][0] == "合计" and len(values) == 8

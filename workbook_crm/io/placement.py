@@ -9,8 +9,9 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
 * its cells hold values or ordinary formulas (no shared or array formula); a formula's references
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
-* nothing else points at those rows: no hyperlink, note, Table or autoFilter there, no merged range
-  reaching into them from above (one inside the footer moves with it),
+* nothing else points at those rows: no hyperlink, note or Table there, no merged range reaching
+  into them from above (one inside the footer moves with it; a filter, conditional format or
+  validation reaching into them grows, as with Excel's row insert),
   and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
 
 Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
@@ -291,10 +292,13 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
         rows = _rows_in(m.group(1).decode())
         if rows and max(rows) >= start and not (min(rows) >= start and max(rows) <= end):
             return "合并单元格跨越合计行 / a merged range crosses the footer"   # one inside the footer moves with it
-    for tag, what in ((b"hyperlink", "超链接 / a hyperlink"), (b"autoFilter", "筛选 / an autoFilter")):
-        for m in re.finditer(rb"<(?:\w+:)?" + tag + rb'\b[^>]*?\bref="([^"]+)"', outside):
-            if _reaches(m.group(1).decode(), start):
-                return f"合计行所在位置有{what}"
+    for m in re.finditer(rb'<(?:\w+:)?hyperlink\b[^>]*?\bref="([^"]+)"', outside):
+        if _reaches(m.group(1).decode(), start):
+            return "合计行上有超链接 / a hyperlink sits on the footer"
+    for m in re.finditer(rb'<(?:\w+:)?autoFilter\b[^>]*?\bref="([^"]+)"', outside):
+        rows = _rows_in(m.group(1).decode())
+        if rows and min(rows) >= start:   # one reaching from the header into the footer grows with it
+            return "筛选范围在合计行中 / an autoFilter starts in the footer"
     for target in _related(zf, part, "relationships/comments"):
         for m in re.finditer(rb'<(?:\w+:)?comment\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b""):
             if _reaches(m.group(1).decode(), start):
@@ -302,7 +306,7 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
     for target in _related(zf, part, _RT_TABLE):
         m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
         if m and _reaches(m.group(1).decode(), start):
-            return "合计行属于表格（Table）/ the footer is a Table's totals row"
+            return "合计行在表格（Table）范围内 / the footer is inside an Excel Table"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
     own = source.extents.get(tab)
     for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():   # the rows above the footer
