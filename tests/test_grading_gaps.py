@@ -65,7 +65,9 @@ def test_blank_actuals_are_computed() -> None:
                        "target": ["≥95%", "≥4.5", "≥90%", "≥25%", "季度新增50家", "≥100"], "actual": [None] * 6},
                       index=range(3, 9))
     res = run({"客户档案": arch, "分级历史": hist, "客户跟进记录表": fu, "市场开拓跟踪表": camp, "效果评估表": ev})
-    a = res.evaluation_actuals
+    # ours, in our own column (never the user's 实际值, which stays blank)
+    a = res.evaluation["计算实际值"].dropna().to_dict()
+    assert res.evaluation["实际值"].isna().all()
     assert a[3] == pytest.approx(0.5)  # C001 still 核心, C002 now 成熟
     assert a[4] == pytest.approx(4.5) and a[5] == pytest.approx(2 / 3) and a[6] == pytest.approx(0.05)
     assert a[7] == 1 and 8 not in a

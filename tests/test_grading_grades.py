@@ -54,19 +54,32 @@ def test_boundaries(amount: float, renewal: float, sat: float, grade: str) -> No
 
 
 def test_value_tier_and_potential_boundaries() -> None:
-    t = run(archive(annual_amount_yuan=[500_000.0, 499_999.0, 100_000.0, 99_999.0], potential=[7.0, 7, 6.99, 10]))
-    assert list(t["价值层级"]) == ["高价值", "中价值", "中价值", "低价值"]
-    assert list(t["客户分层"]) == ["核心客户", "潜力客户", "基础客户", "潜力客户"]
+    # seed 001 (二): 高价值 超50万 (50万 itself is 中价值), 中价值 10–50万, 低价值 低于5万, 5–10万 per 规则配置
+    t = run(archive(annual_amount_yuan=[500_001.0, 500_000.0, 100_000.0, 99_999.0, 50_000.0, 49_999.0],
+                    potential=[7.0, 7, 6.99, 10, 1, 1]))
+    assert list(t["价值层级"]) == ["高价值", "中价值", "中价值", "低价值", "低价值", "低价值"]
+    assert list(t["客户分层"]) == ["核心客户", "核心客户", "基础客户", "潜力客户", "基础客户", "基础客户"]  # seed 004: ≥
+    assert "（seed 001 未命名），按规则配置归入低价值" in t.loc[6, "评级依据"]
+    assert "价值层级" not in t.loc[8, "评级依据"]
 
 
 @pytest.mark.parametrize(("missing", "label"), [("annual_amount_yuan", "年合作金额"), ("renewal_rate", "续约率"),
                                                 ("satisfaction", "满意度")])
-def test_missing_input_named_and_grade_falls(missing: str, label: str) -> None:
+def test_missing_input_named_and_customer_is_pending(missing: str, label: str) -> None:
+    """Missing is not C (issue #12): the other two inputs meet S, so the missing one decides."""
     cols = {"annual_amount_yuan": [900_000.0], "renewal_rate": [0.99], "satisfaction": [5.0]}
     cols[missing] = [np.nan]
     t = run(archive(**cols))
-    assert t.loc[3, "客户等级"] == "C"
-    assert f"{label} 缺失" in t.loc[3, "评级依据"]
+    assert t.loc[3, "客户等级"] == "待评级"
+    assert f"{label} 缺失" in t.loc[3, "评级依据"] and "→ 待评级" in t.loc[3, "评级依据"]
+
+
+def test_missing_input_that_cannot_lift_the_grade_is_still_c() -> None:
+    """3万 already fails B's 5万: whatever 续约率 would be, the customer is C."""
+    t = run(archive(annual_amount_yuan=[30_000.0, 300_000.0], renewal_rate=[np.nan, np.nan],
+                    satisfaction=[5.0, 3.0]))
+    assert list(t["客户等级"]) == ["C", "C"]
+    assert "续约率 缺失" in t.loc[3, "评级依据"] and "→ C" in t.loc[3, "评级依据"]
 
 
 def test_no_deal_for_three_months_is_c() -> None:
@@ -100,8 +113,10 @@ def test_lifecycle_from_deals_and_health_from_logs() -> None:
     assert t.loc[3, "年交易额(万元)"] == pytest.approx(6.0)  # blank archive amount: 交易记录, last 12 months
     assert "交易记录" in t.loc[3, "评级依据"]
     assert list(t["生命周期阶段"]) == ["新客户", "流失客户", "潜在客户"]
-    # C003: no scores typed, no contacts in a log that has data → 互动频率 1 is its only dimension
-    assert t.loc[5, "健康度得分"] == 1.0 and t.loc[5, "健康度等级"] == "较差"
+    # C003: no scores typed, no contacts in a log that has data → 互动频率 1 is its only dimension:
+    # a score, but one dimension is no verdict (no band), and the reason says how many
+    assert t.loc[5, "健康度得分"] == 1.0 and pd.isna(t.loc[5, "健康度等级"])
+    assert "健康度 取自 1/4 项" in t.loc[5, "评级依据"]
     assert pd.isna(t.loc[4, "RFM分群"])  # no deals in 交易记录: no RFM
 
 
@@ -111,6 +126,6 @@ def test_rfm_segments() -> None:
         "customer_id": ["C001"] * 5 + ["C002"] + ["C003"] * 5 + ["C004"],
         "deal_date": pd.to_datetime(["2024-04-20"] * 5 + ["2024-04-25"] + ["2023-06-01"] * 5 + ["2023-06-01"]),
         "amount_yuan": [100_000.0] * 5 + [1000.0] + [100.0] * 5 + [900_000.0]}, index=range(2, 14))
-    t = run(arch, 交易记录=deals)
+    t = run(arch, Rules(rfm_definition="经典"), 交易记录=deals)  # the textbook R/F/M
     assert list(t["RFM分群"]) == ["重要价值客户", "一般发展客户", "一般保持客户", "重要挽留客户"]
     assert {"R分", "F分", "M分"} <= set(t.columns)

@@ -34,7 +34,7 @@ from workbook_crm.reports.safety import safe_file_stem
 MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}")
 FULL_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 N_ROWS = {"客户档案": 300, "客户跟进记录表": 800}
-SHEETS = ["概览", "客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "数据质量", "图表数据"]
+SHEETS = ["概览", "客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "客户变动", "数据质量", "图表数据"]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_native_charts_are_drawn_from_cells(summary, month):
     ws = openpyxl.load_workbook(summary)[ref.group(1)]
     values = [ws[f"{ref.group(2)}{r}"].value for r in range(int(ref.group(3)), int(ref.group(5)) + 1)]
     expected = month[0].tiers["客户等级"].value_counts()
-    assert values == [expected.get(g, 0) for g in "SABC"]
+    assert values == [expected.get(g, 0) for g in ("S", "A", "B", "C", "待评级")]
 
 
 def test_sheets_order_frozen_filtered_and_printable(summary):

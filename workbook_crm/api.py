@@ -8,9 +8,13 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from . import runstate
 from .findings import Result
 from .grading import grade_month
+from .grading.common import EVALUATION
+from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
+from .grading.timeliness import apply_timeliness
 from .io.reader import read_workbook
 from .period import parse_month
 from .validators import Checked, check_workbook, reportable
@@ -67,9 +71,14 @@ def settle() -> None:
 
 
 def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
-          rules_file: Path | None = None, progress: Progress = _noop) -> tuple[Checked, MonthResult]:
-    """Read, normalize, validate and grade — everything the run does before it writes."""
+          rules_file: Path | None = None, progress: Progress = _noop,
+          state: runstate.RunState | None = None) -> tuple[Checked, MonthResult]:
+    """Read, normalize, validate and grade — everything the run does before it writes.
+
+    ``state``: what the last run left (runstate); read from beside ``path`` when not given.
+    """
     month_s, asof = parse_month(month, today)
+    state = state if state is not None else runstate.load(Path(path))
     with bulk_work():
         progress("读取工作簿")
         with _no_gc():
@@ -77,10 +86,14 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         settle()
         progress("规范化与校验")
         checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        # a value with an error finding feeds no figure (issue #12 item 3)
+        left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
         settle()
         progress("评级与分析")
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                             cells=_cells(checked))
+                             cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state),
+                             ours_actuals=legacy_actuals(checked))
+        apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
     return checked, graded
 
 
@@ -92,6 +105,37 @@ def require_customers(checked: Checked, path: str | Path) -> None:
     if registry.ARCHIVE.name not in checked.wb.sheets:
         read = "、".join(f"{s.tab}→{name}" for name, s in checked.wb.sheets.items()) or "（无）"
         raise NothingToGrade(path, detail=read)
+
+
+def legacy_actuals(checked: Checked) -> dict[int, object]:
+    """效果评估表 rows whose 实际值 an older version computed into the user's column.
+
+    Before issue #12 a computed 实际值 went into 实际值 with 实际值来源 = 计算 (and there was no
+    计算实际值 column); read back, it passed for typed and was never recomputed. Such a cell is ours:
+    it is recomputed, and the run moves it out of the user's column (row → the value there).
+    """
+    sheet = checked.wb.get(EVALUATION)
+    if sheet is None or "actual" not in sheet.columns or "计算实际值" in sheet.headers.values():
+        return {}
+    frame = sheet.frame
+    if "实际值来源" not in frame.columns:
+        return {}
+    marked = frame.index[(frame["实际值来源"].astype(str).str.strip() == "计算").to_numpy()]
+    return {int(r): frame.at[r, "actual"] for r in marked if frame.at[r, "actual"] is not None}
+
+
+def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]:
+    """效果评估表 rows whose 差异率 cell the last run filled: row → the value written there."""
+    sheet = checked.wb.get(EVALUATION)
+    if sheet is None or "gap_rate" not in sheet.columns or not state.ours:
+        return {}
+    letter = sheet.letter("gap_rate")
+    out = {}
+    for row in sheet.frame.index:
+        key = f"{sheet.tab}!{letter}{row}"
+        if key in state.ours:
+            out[int(row)] = state.ours[key]
+    return out
 
 
 def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
@@ -123,11 +167,15 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     from .writeback import check_summary_target
     from .writeback.runfiles import clean_stale
 
-    clean_stale(Path(out).parent)
+    clean_stale(Path(out).parent, *([Path(per_owner)] if per_owner is not None else []))
     check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
-    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
+    state = runstate.load(Path(path))
+    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file, state=state)
     require_customers(checked, path)
     findings = reportable(checked, graded.findings)
+    # the same 客户变动 the run shows: hand edits of 客户类型 since the last run (nothing is saved here)
+    graded.lifecycle = runstate.hand_edits(checked.wb, state, runstate.current(checked.wb, list(checked.changes)),
+                                           graded.asof).lifecycle
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
     paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
                            n_rows_by_sheet=rows)]

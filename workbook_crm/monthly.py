@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .api import Progress, _noop, bulk_work, check, require_customers, settle
+from . import runstate
+from .api import Progress, _noop, bulk_work, check, legacy_actuals, require_customers, settle
 from .errors import WorkbookCrmError, WriteFailed
 from .findings import Change, Finding, Result, sort_findings
 from .grading.model import MonthResult
@@ -42,7 +43,9 @@ from .validators import Checked, reportable
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
-EVAL_COLUMNS = (("差值", None), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
+# format None: ％ on rows whose target is a percentage, General elsewhere (PER_ROW)
+PER_ROW = "per-row"
+EVAL_COLUMNS = (("计算实际值", PER_ROW), ("差值", PER_ROW), ("计算差异率", "0.0%"), ("达标情况", None), ("实际值来源", None))
 CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
 TAB_COLORS = {"客户分层": "#2E75B6", "跟进提醒": "#C00000", "疑似重复": "#ED7D31", "校验问题": "#C00000",
               "变更记录": "#7F7F7F", "分级历史": "#548235"}
@@ -59,23 +62,53 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         planned = summary if isinstance(summary, Path) else (
             default_summary_path(path, parse_month(month, today)[0]) if summary else None)
         output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
+    state = runstate.load(path)
     with bulk_work():  # one frozen GC for both halves (check's own is nested)
         checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file,
-                                progress=progress)
+                                progress=progress, state=state)
         require_customers(checked, path)
         if checked.wb.source.converted_from and not dry_run:
             return _run_converted(path, checked, output, month=month, summary=summary, rules_file=rules_file,
                                   today=today, lang=lang, backup_dir=backup_dir, progress=progress)
         findings = reportable(checked, graded.findings)
-        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        # one editor for the formula check and the write-back (the sheets it inflates are read once);
+        # handed over in a box so that the write-back's `del` frees it before the file is replaced
+        box = {"editor": _open_editor(checked)}
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded),
+                                              box["editor"])
         findings = sort_findings([*findings, *kept]) if kept else findings
+        now = runstate.current(checked.wb, editor_changes)
+        edits = runstate.hand_edits(checked.wb, state, now, graded.asof)
+        graded.lifecycle = edits.lifecycle
         result = Result(file=str(path), findings=findings, changes=editor_changes)
         result.extra = {"month": graded.month, "asof": graded.asof.isoformat(), "dry_run": dry_run,
-                        "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None}
+                        "changes": [c.to_record() for c in editor_changes], "backup": None, "summary": None,
+                        "hand_edits": [c.to_record() for c in edits.changes],
+                        "baseline": _baseline_note(path) if edits.baseline else None}
         if dry_run:
             return result
-        return _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                      lang=lang, backup_dir=backup_dir, progress=progress, output_sha=output_sha)
+        after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
+                                  customers={cid: vals for cid, (_, vals) in now.items()},
+                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle))
+        result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
+                        lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
+                        box=box)
+        # the record is written: what it holds now is the next run's baseline
+        runstate.save(Path(output) if output is not None else path, after)
+        return result
+
+
+def _baseline_note(path: Path) -> str:
+    return (f"未找到上次运行的记录（{runstate.state_path(path).parent.parent.name}/state/{path.name}.json），"
+            "本次运行作为对比基线，下次运行起记录人工修改")
+
+
+def _ours_after(checked: Checked, graded: MonthResult) -> dict[str, Any]:
+    """The user's cells this run fills (a blank 差异率): the next run recognises them as ours."""
+    sheet = checked.wb.get(registry.EVALUATION.name)
+    if sheet is None or "gap_rate" not in sheet.columns:
+        return {}
+    return {f"{sheet.tab}!{sheet.cell('gap_rate', row)}": runstate.plain(v) for row, v in graded.rate_fills.items()}
 
 
 def converted_target(path: Path) -> Path:
@@ -110,7 +143,8 @@ def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any)
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress, output_sha: str | None = None) -> Result:
+           backup_dir: Path | None, progress: Progress, hand: runstate.Edits, output_sha: str | None = None,
+           box: dict[str, WorkbookEditor | None] | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -121,12 +155,15 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
         progress("生成汇总")
         job = SummaryJob(graded, findings, out, source_name=path.name, lang=lang,
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
+    written: list[bool] = []
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress, output_sha=output_sha)
-    except BaseException:
+                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha, box=box,
+                      on_swapped=lambda: written.append(True))
+    except BaseException as exc:
         if job is not None:
-            job.cancel()  # the record was not written: no summary of it either
+            job.cancel()  # the record was not written (or the run was stopped): no summary of it
+        exc.written = bool(written)  # type: ignore[attr-defined]  # what Ctrl-C's one line says
         raise
     if job is not None:
         try:
@@ -143,14 +180,17 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress, output_sha: str | None = None) -> None:
+                  progress: Progress, hand: runstate.Edits, output_sha: str | None = None,
+                  box: dict[str, WorkbookEditor | None] | None = None,
+                  on_swapped: Callable[[], None] | None = None) -> None:
     progress("写回工作簿")
     try:
-        editor = WorkbookEditor(checked.wb.source.data)
+        editor = (box or {}).pop("editor", None) or WorkbookEditor(checked.wb.source.data)
         _move_footer(editor, checked)
+        _grow_structures(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
-        _write_sheets(editor, checked, graded, findings, editor_changes, lang)
+        _write_sheets(editor, checked, graded, findings, editor_changes, lang, hand)
         _mark(editor, checked, findings, lang)
         data = editor.to_bytes()
     except WorkbookCrmError as exc:
@@ -162,12 +202,13 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     settle()
     progress("校验并保存")
     if output is not None and output_sha is None:
-        write_new(Path(output), data)
+        write_new(Path(output), data, on_swapped=on_swapped)
     elif output is not None:   # an existing --output is backed up and checked like a record
-        backup = safe_replace(Path(output), data, expected_sha256=output_sha)
+        backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     else:
-        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
+        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir,
+                              on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     del data
     # the record's frames are done with: let them go (peak memory)
@@ -263,28 +304,46 @@ def default_summary_path(path: Path, month: str) -> Path:
     return path.with_name(f"{path.stem}-汇总-{month}.xlsx")
 
 
+RATE_RULE = "计算差异率"
+
+
 def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
-    """Computed 实际值 written into blank cells of 效果评估表 (实际值来源 = 计算)."""
+    """The computed 差异率 written into its blank (or still ours) cell of 效果评估表 (seed 004's own column).
+
+    The computed 实际值 never goes into the user's 实际值 (it would read back as typed next month):
+    it lives in our column 计算实际值.
+    """
     sheet = checked.wb.get(registry.EVALUATION.name)
-    if sheet is None or "actual" not in sheet.columns:
+    if sheet is None:
         return []
     out = []
-    for row, value in graded.evaluation_actuals.items():
-        old = sheet.frame.at[row, "actual"] if row in sheet.frame.index else None
+    for row, value in graded.rate_fills.items() if "gap_rate" in sheet.columns else ():
+        old = sheet.frame.at[row, "gap_rate"] if row in sheet.frame.index else None
         if _same(old, value):
             continue
-        out.append(Change(sheet.tab, sheet.cell("actual", row), old, value, "计算实际值", field="实际值", row=int(row)))
+        out.append(Change(sheet.tab, sheet.cell("gap_rate", row), old, value, RATE_RULE, field="差异率", row=int(row)))
+    for row, old in legacy_actuals(checked).items():  # an older version's computed 实际值 leaves the user's column
+        out.append(Change(sheet.tab, sheet.cell("actual", row), old, None, "旧版计算实际值移至计算实际值", field="实际值",
+                          row=int(row)))
     return out
 
 
-def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+def _open_editor(checked: Checked) -> WorkbookEditor | None:
+    try:
+        return WorkbookEditor(checked.wb.source.data)
+    except Exception:   # the write-back reports it (WriteFailed); the editor guards formulas there too
+        return None
+
+
+def spare_formulas(checked: Checked, changes: list[Change],
+                   editor: WorkbookEditor | None = None) -> tuple[list[Change], list[Finding]]:
     """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
     keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
     A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
     sheets = {c.sheet for c in changes}
-    if not sheets:
+    editor = editor or _open_editor(checked)
+    if not sheets or editor is None:
         return changes, []
-    editor = WorkbookEditor(checked.wb.source.data)
     names = set(editor.sheet_names)
     guards = {s: editor.formula_cells(s) for s in sheets if s in names}
     place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
@@ -328,30 +387,49 @@ def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
     editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
+def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
+    """The user's Table, filter, validations, formats, names and print area take intake's new rows
+    (issue #14, item 12; the rows are where io/placement.py put them)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not place.count:
+        return
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
+                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+
+
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
     """Cell edits grouped by how they are written: dates, text that looks like a number, the rest."""
     text_headers = {f.header for s in registry.DATA_SHEETS for f in s.fields if f.kind in (PHONE, ID, CREDIT_CODE)}
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for c in changes:
         new = c.new.date() if isinstance(c.new, (pd.Timestamp, datetime)) else c.new
-        kind = "date" if isinstance(new, date) else "text" if c.field in text_headers else "plain"
+        kind = ("date" if isinstance(new, date) else "rate" if c.rule == RATE_RULE
+                else "text" if c.field in text_headers else "plain")
         groups[(c.sheet, kind)][c.cell] = new
     for (sheet, kind), cells in groups.items():
         if kind == "date":
             editor.set_cells(sheet, cells, number_format="yyyy-mm-dd")
+        elif kind == "rate":  # a number with its ％ format, never text
+            editor.set_cells(sheet, cells, number_format="0.0%")
         else:
             editor.set_cells(sheet, cells, as_text=kind == "text")
 
 
-def _extra_columns(sheet: SheetData, names: Iterable[str]) -> dict[str, int]:
-    """Column index for each computed column: ours from an earlier run, else the next free column."""
+def _extra_columns(sheet: SheetData, names: Iterable[str], occupied: set[int] = frozenset()) -> dict[str, int]:
+    """Column index (0-based) for each computed column: ours from an earlier run, else the next
+    column that is empty in every row and not hidden (``occupied``: the columns holding anything —
+    a headerless note included — or hidden; issue #14, items 4 and 16)."""
     by_header = {h: c for c, h in sheet.headers.items()}
+    taken = set(sheet.headers) | set(sheet.columns.values()) | set(occupied)
     nxt = max([*sheet.headers.keys(), *sheet.columns.values(), -1]) + 1
     out = {}
     for name in names:
         if name in by_header and by_header[name] not in sheet.columns.values():
             out[name] = by_header[name]
         else:
+            while nxt in taken:
+                nxt += 1
             out[name] = nxt
             nxt += 1
     return out
@@ -363,7 +441,10 @@ def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: Mo
         sheet = checked.wb.get(schema.name)
         if sheet is None or table is None or table.empty:
             continue
-        where = _extra_columns(sheet, [n for n, _ in cols])
+        used, hidden = editor.column_usage(sheet.tab)
+        where = _extra_columns(sheet, [n for n, _ in cols], {c - 1 for c in used | hidden})
+        if max(where.values()) >= 16384:
+            continue   # no free, visible column left in the grid: the figures stay in the summary only
         last_header = max(sheet.headers) if sheet.headers else 0
         style = f"{get_column_letter(last_header + 1)}{sheet.header_row}"
         new_headers = {f"{get_column_letter(c + 1)}{sheet.header_row}": n for n, c in where.items()
@@ -376,8 +457,14 @@ def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: Mo
             letter = get_column_letter(where[name] + 1)
             cells = {f"{letter}{row}": _cell_value(v) for row, v in table[name].items() if row in sheet.frame.index}
             cells = {k: v for k, v in cells.items() if not _same(_typed(sheet, k), v)}
-            if cells:
-                editor.set_cells(sheet.tab, cells, number_format=fmt)
+            if fmt == PER_ROW and "percent" in table:
+                pct = {f"{letter}{row}" for row, p in table["percent"].items() if bool(p)}
+                for part, f in (({k: v for k, v in cells.items() if k in pct}, "0.0%"),
+                                ({k: v for k, v in cells.items() if k not in pct}, None)):
+                    if part:
+                        editor.set_cells(sheet.tab, part, number_format=f)
+            elif cells:
+                editor.set_cells(sheet.tab, cells, number_format=None if fmt == PER_ROW else fmt)
 
 
 def _typed(sheet: SheetData, ref: str) -> Any:
@@ -398,7 +485,7 @@ def _col_index(letters: str) -> int:
 
 
 def _cell_value(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):   # pd.NA: a nullable Int64 column
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
@@ -446,7 +533,7 @@ def _targets(editor: WorkbookEditor, graded: MonthResult, findings: list[Finding
 
 
 def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult, findings: list[Finding],
-                  changes: list[Change], lang: str) -> None:
+                  changes: list[Change], lang: str, hand: runstate.Edits) -> None:
     to = _targets(editor, graded, findings)
     tiers_cols = list(graded.tiers.columns)
     editor.replace_sheet(to["客户分层"], tiers_cols, _rows(graded.tiers, tiers_cols), tab_color=TAB_COLORS["客户分层"])
@@ -465,19 +552,27 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
     extra, log = _existing_rows(checked, to["变更记录"], len(CHANGE_COLUMNS))
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     pad = [None] * len(extra)
-    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, *pad] for c in changes]
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, runstate.HAND, hand.period, *pad]
+            for c in hand.changes]
+    log += [[stamp, c.sheet, c.cell, _plain(c.old), _plain(c.new), c.rule, runstate.TOOL, graded.month, *pad]
+            for c in changes]
     editor.replace_sheet(to["变更记录"], [*CHANGE_COLUMNS, *extra], log, tab_color=TAB_COLORS["变更记录"],
-                         widths=[20, 14, 8, 24, 24, 18])
+                         widths=[20, 14, 8, 24, 24, 18, 6, 24])
     if to["分级历史"] == registry.HISTORY.name:
         hist = checked.clean.get(registry.HISTORY.name)
         kept = [] if hist is None or hist.empty else [
             [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
-            .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
+            .itertuples(index=False, name=None) if str(rec[0]) not in _written_months(graded)]
     else:   # ours went elsewhere because the user owns 分级历史: keep the months already there
         _, rows = _existing_rows(checked, to["分级历史"], len(HISTORY_COLUMNS))
-        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) != graded.month]
+        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) not in _written_months(graded)]
     editor.replace_sheet(to["分级历史"], list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
                          tab_color=TAB_COLORS["分级历史"])
+
+
+def _written_months(graded: MonthResult) -> set[str]:
+    """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2, issue #13)."""
+    return {graded.month} | set(graded.history_rows.get("月份", pd.Series(dtype=object)).astype(str))
 
 
 def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], list[list[Any]]]:
@@ -496,7 +591,7 @@ def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], l
 
 
 def _plain(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat()

@@ -2,8 +2,11 @@
 
 差值 = 实际 − 目标 (a fraction for percents: 92% vs 95% → −0.03); 计算差异率 = (实际 − 目标)/目标
 (−3.2%); 达标情况 by the comparator's direction. A blank 实际值 of an indicator the workbook can
-measure is computed (实际值来源 = 计算). A typed 差异率 off by more than ``gap_tolerance`` from the
-computed one is a ``gap-mismatch`` warning (seed row 2 types −7% for 18% vs ≥25%, which is −28%).
+measure is computed (实际值来源 = 计算) into our own column 计算实际值 — never into the user's
+实际值, where the next run would read it back as typed (issue #12). A blank 差异率 (the seed's own
+column) is filled with the computed rate, and the next run recognises that value as ours (runstate)
+and recomputes it; a typed 差异率 off by more than ``gap_tolerance`` from the computed one stays and
+is a ``gap-mismatch`` warning (seed row 2 types −7% for 18% vs ≥25%, which is −28%).
 """
 
 from __future__ import annotations
@@ -115,8 +118,13 @@ def meets(op: str, actual: float, target: float) -> bool:
 
 
 def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target], float | None], rules: Rules,
-                 cells=None) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
-    """(效果评估表 computed rows, Excel row → computed 实际值, findings)."""
+                 cells=None, ours: dict[int, Any] | None = None,
+                 ours_actuals: dict[int, Any] | None = None) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
+    """(效果评估表 computed rows, Excel row → 差异率 to write into its blank (or still ours) cell, findings).
+
+    ``ours``: Excel row → the 差异率 the last run wrote there; a cell still holding it is ours, not typed.
+    """
+    ours, ours_actuals = ours or {}, ours_actuals or {}
     ev = clean.get(EVALUATION)
     if ev is None:
         return None, {}, []
@@ -127,8 +135,10 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
         get = ev.loc[row].get
         indicator = to_simplified(str(get("indicator") or "")).strip()
         raw_target, raw_actual = get("target"), get("actual")
-        rec = {"核心指标": get("indicator"), "目标值": raw_target, "实际值": raw_actual, "差值": None,
-               "计算差异率": None, "达标情况": None, "实际值来源": None, "责任人": get("owner")}
+        if int(row) in ours_actuals:
+            raw_actual = None  # an older run's computed value in the user's column: ours to recompute
+        rec = {"核心指标": get("indicator"), "目标值": raw_target, "实际值": raw_actual, "计算实际值": None, "差值": None,
+               "计算差异率": None, "达标情况": None, "实际值来源": None, "责任人": get("owner"), "percent": False}
         records.append(rec)
         if _blank(raw_target):
             continue
@@ -136,14 +146,14 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
         if target is None:
             findings.append(_finding("bad-target", "target", row, raw_target, cells))
             continue
+        rec["percent"] = target.percent
         actual = None if _blank(raw_actual) else parse_actual(raw_actual, target)
         source = "填报" if actual is not None else None
         if actual is None and _blank(raw_actual):
             actual = measure(indicator, target)
             if actual is not None:
                 source = "计算"
-                actuals[int(row)] = actual
-                rec["实际值"] = actual
+                rec["计算实际值"] = actual
         if actual is None:
             continue
         rec["实际值来源"] = source
@@ -151,13 +161,26 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
         rate = (actual - target.value) / target.value if target.value else None
         rec["计算差异率"] = None if rate is None else round(rate, 6)
         rec["达标情况"] = "达标" if meets(target.op, actual, target.value) else "未达标"
-        typed = parse_rate(get("gap_rate"))
+        raw_rate = get("gap_rate")
+        if int(row) in ours and _same(raw_rate, ours[int(row)]):
+            raw_rate = None  # the value the last run filled in: ours to recompute, not typed
+        if _blank(raw_rate) and rate is not None and "gap_rate" in ev.columns:
+            actuals[int(row)] = round(rate, 6)
+        typed = parse_rate(raw_rate)
         if typed is not None and rate is not None and abs(typed - rate) > rules.gap_tolerance + 1e-12:
             f = _finding("gap-mismatch", "gap_rate", row, typed, cells)
             f.params.update(computed=f"{rate * 100:.1f}%")
             f.value = f"{typed * 100:g}%"
             findings.append(f)
-    return pd.DataFrame(records, index=ev.index), actuals, findings
+    columns = ["核心指标", "目标值", "实际值", "计算实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人", "percent"]
+    # an empty 效果评估表 (a fresh `init`) still has the columns every reader expects
+    return pd.DataFrame(records, index=ev.index, columns=columns), actuals, findings
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) < 1e-9
+    return a == b
 
 
 def _blank(v: Any) -> bool:

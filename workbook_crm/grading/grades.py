@@ -1,7 +1,9 @@
 """S/A/B/C grades with their reasons in words (客户等级, 评级依据; seed 002 (四)).
 
-The grade is the highest level whose three conditions all hold. A missing input fails the
-condition it feeds and is named in the reason (``续约率 缺失``), never read as zero. C also when the
+The grade is the highest level whose three conditions all hold. Missing is not C (issue #12): when
+a missing input could decide the grade (the inputs present would allow a higher level), the
+customer is ``待评级`` and the reason names what is missing (``续约率 缺失``); when the inputs present
+already fail every level (年合作金额 3万 < 5万), it is C whatever the missing ones say. C also when the
 last deal is older than ``no_deal_months_c`` months (seed 002 (四): 连续3个月无合作).
 
 The reason lists the conditions of the level just above the grade (for S: its own), e.g.
@@ -20,6 +22,7 @@ from .common import months_back, pct, score, strftime_each, wan
 
 LEVELS = ("S", "A", "B")
 GRADES = ("S", "A", "B", "C")
+PENDING = "待评级"  # the inputs that would decide the grade are missing (counted apart, never as C)
 _EPS = 1e-9  # 0.9 typed as 90% must meet a 90% threshold despite float rounding
 
 
@@ -40,6 +43,7 @@ def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Seri
     thresholds = [_thresholds(rules, level) for level in LEVELS]
     n = len(cust)
     holds = np.ones((len(LEVELS), n), dtype=bool)
+    could = np.ones((len(LEVELS), n), dtype=bool)  # the level holds if every missing input were met
     # texts[level][metric]: the condition's words per row
     texts: list[list[np.ndarray]] = [[] for _ in LEVELS]
     for m, (label, values, fmt) in enumerate(metrics):
@@ -50,12 +54,15 @@ def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Seri
             threshold = thresholds[li][m]
             ok_u = uniq >= threshold - _EPS
             holds[li] &= np.append(ok_u, False)[codes]
+            could[li] &= np.append(ok_u, True)[codes]
             t = fmt(threshold)
             table = np.empty(len(uniq) + 1, dtype=object)
             table[:-1] = [f"{label} {v} {'≥' if ok else '<'} {t}" for v, ok in zip(shown, ok_u, strict=True)]
             table[-1] = missing
             texts[li].append(table[codes])
     grade = np.select([holds[0], holds[1], holds[2]], ["S", "A", "B"], "C").astype(object)
+    best = np.select([could[0], could[1], could[2]], ["S", "A", "B"], "C").astype(object)
+    pending = grade != best
     # the conditions shown: S's own for S, otherwise those of the level above
     level_shown = np.select([grade == "S", grade == "A", grade == "B"], [0, 0, 1], 2)
 
@@ -68,6 +75,7 @@ def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Seri
         when = strftime_each(last[stale])
         tail[stale] = [f"；连续{k}个月无合作（最近合作 {w}）" for w in when]
         grade[stale] = "C"
+        pending &= ~stale
     has_deal_info = cust["last_deal"].notna() | cust["first_deal"].notna()
     unknown = (~has_deal_info & cust["amount"].notna()).to_numpy()
     if unknown.any():
@@ -80,6 +88,9 @@ def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Seri
         e = extra.to_numpy(dtype=object)
         has = e != ""
         after[has] = "；" + e[has]
+    grade[pending] = PENDING
+    # a pending customer is shown the conditions of the best level it could still reach
+    level_shown[pending] = np.select([best == "S", best == "A"], [0, 1], 2)[pending]
     pieces = np.stack([np.stack(t) for t in texts])  # level, metric, row
     rows = np.arange(n)
     a, r, s = (pieces[level_shown, m, rows] for m in range(3))

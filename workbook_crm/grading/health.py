@@ -8,7 +8,9 @@
   ``interaction_months`` months: ≥3 → 5 (seed 001), ≥2 → 4, ≥1 → 3, ≥0.5 → 2, less → 1 (ours).
   Otherwise the typed 互动频率.
 - 满意度 and 依赖度: the archive's typed scores.
-Missing dimensions are left out of the mean (never zero); no dimension at all → blank.
+Missing dimensions are left out of the mean (never zero); no dimension at all → blank. A band
+(健康度等级) needs at least ``MIN_DIMS`` dimensions: one score alone is not a verdict on the
+relationship (issue #12); ``dims`` says how many the mean was taken over.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import pandas as pd
 
 from ..rules import Rules
 from .common import DEALS, FOLLOWUPS, Keys, dates, months_back
+
+MIN_DIMS = 2
+DIM_LABELS = {"stability": "交易稳定性", "interaction": "互动频率", "satisfaction": "满意度", "dependency": "依赖度"}
 
 
 def contacts(followups: pd.DataFrame | None, asof: date, keys: Keys) -> pd.DataFrame:
@@ -83,7 +88,26 @@ def health(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFram
                          "interaction": interaction_score(cust, done, rules, asof, keys),
                          "satisfaction": cust["satisfaction"], "dependency": cust["dependency"]})
     score = dims.mean(axis=1, skipna=True).round(2)
+    n = dims.notna().sum(axis=1)
     band = np.select([score >= rules.health_excellent, score >= rules.health_good, score >= rules.health_fair,
                       score.notna()], ["优秀", "良好", "一般", "较差"], "").astype(object)
-    band[band == ""] = None
-    return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object))
+    band[(band == "") | (n < MIN_DIMS).to_numpy()] = None
+    return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object), dims=n)
+
+
+def health_note(h: pd.DataFrame) -> pd.Series:
+    """``健康度 取自 2/4 项（满意度、依赖度 缺失）`` where a dimension is missing; empty text otherwise."""
+    present = h[list(DIM_LABELS)].notna().to_numpy()
+    labels = list(DIM_LABELS.values())
+    k = len(labels)
+    table = np.empty(2 ** k, dtype=object)  # one text per pattern of present dimensions
+    for pattern in range(2 ** k):
+        has = [bool(pattern >> j & 1) for j in range(k)]
+        n = sum(has)
+        if n in (0, k):
+            table[pattern] = ""
+            continue
+        missing = "、".join(label for label, ok in zip(labels, has, strict=True) if not ok)
+        table[pattern] = f"健康度 取自 {n}/{k} 项（{missing} 缺失{'' if n >= MIN_DIMS else '，不定等级'}）"
+    codes = (present * (1 << np.arange(k))).sum(axis=1)
+    return pd.Series(table[codes], index=h.index, dtype=object)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .common import HISTORY, col, ids, lookup
+from .grades import PENDING
 
 RANK = {"S": 4, "A": 3, "B": 2, "C": 1}
 ABSENT = "—"
@@ -21,7 +22,7 @@ def previous(clean: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:
     if h is None or not len(h) or "month" not in h.columns:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     months = col(h, "month").astype(str).str.strip().str[:7]
-    before = months[months < month]
+    before = months[(months < month) & months.str.match(r"\d{4}-\d{2}$")]  # not a quarter's 2024Q2 block
     if before.empty:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     rows = h[months == before.max()]
@@ -59,7 +60,7 @@ def migration(now: pd.DataFrame, prev: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     change = np.select([prev_row < 0, now_row < 0, r_now > r_prev, r_now < r_prev], ["新增", "流失", "升级", "降级"], "不变")
     out = pd.DataFrame({"客户编号": pd.Series(uniq, dtype=object), "客户名称": name.fillna(name_prev),
                         "上月等级": grade_prev.fillna(ABSENT), "本月等级": grade.fillna(ABSENT), "变化": change})
-    order = [*RANK, ABSENT]
+    order = [*RANK, PENDING, ABSENT]
     matrix = pd.crosstab(pd.Categorical(out["上月等级"], order), pd.Categorical(out["本月等级"], order),
                          dropna=False).rename_axis(index="上月等级", columns="本月等级")
     # ids are distinct strings: Arrow's sort (code point order, as Python's) gives sort_values' order

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..rules import Rules
 from ..schema.computed import HISTORY_COLUMNS, TIERS_COLUMNS
+from . import indicators
 from .campaigns import campaign_table, channel_table
 from .common import (
     ARCHIVE,
@@ -20,26 +21,42 @@ from .common import (
     date_objects,
     dates,
     month_bounds,
-    months_back,
     remap,
 )
+from .final import apply_override, with_quarter_rows
 from .gaps import Target, gap_analysis
-from .grades import grade_customers
-from .health import contacts, health
+from .grades import GRADES, PENDING, grade_customers
+from .health import contacts, health, health_note
+from .ltv import lifetime_value, nps
 from .migration import migration, previous
 from .model import MonthResult
 from .reminders import reminders
 from .rfm import rfm
-from .tiers import TIER_PLAYBOOK, interval_days, lifecycle, quadrant, tier_reason, value_tier
+from .tiers import (
+    TIER_PLAYBOOK,
+    frequency,
+    interval_days,
+    lifecycle,
+    quadrant,
+    tier_reason,
+    value_gap_note,
+    value_tier,
+)
 
 USER_LEVEL_COLUMN = "客户级别(自定)"
 
 
 def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, month: str | None = None,
-                today: date | None = None, cells=None) -> MonthResult:
+                today: date | None = None, cells=None,
+                left_out: dict[str, dict[int, list[str]]] | None = None,
+                ours_rates: dict[int, object] | None = None,
+                ours_actuals: dict[int, object] | None = None) -> MonthResult:
     """Grade every 客户档案 customer for ``month`` ("YYYY-MM", default today's) and analyse the month.
 
     asof = the month's last day, or today when earlier; every "last N months" counts back from it.
+    ``left_out``: sheet → Excel row → values left out because they hold an error (grading/flagged.py).
+    ``ours_rates``: 效果评估表 row → the 差异率 the last run filled in (runstate), recomputed, not typed;
+    ``ours_actuals``: rows whose 实际值 an older version computed there (recomputed, not typed).
     """
     rules = rules or Rules.defaults()
     month, first_day, asof = month_bounds(month, today)
@@ -47,22 +64,24 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     cust = customer_frame(clean, asof, rules, keys)
     done = contacts(clean.get(FOLLOWUPS), asof, keys)
     tier = quadrant(cust, rules)
-    g = grade_customers(cust, rules, asof, extra=tier_reason(cust, tier, rules))
-    interval = interval_days(cust, tier, g["grade"], rules)
+    vt = value_tier(cust, rules)
+    g = grade_customers(cust, rules, asof, extra=_join_notes(tier_reason(cust, tier, rules), value_gap_note(cust, rules)))
+    g = apply_override(cust, g)  # issue #13: 人工定级 wins, 计算等级 kept
+    interval = interval_days(cust, tier, g["grade"], rules, vt)
     h = health(cust, clean, done, rules, asof, keys)
     rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
     r = rfm(cust, clean, rules, asof, keys)
-    reason = g["reason"]
+    reason = _with_notes(g["reason"], health_note(h), (left_out or {}).get(ARCHIVE, {}))
     late, n_late = _late(cust, late_rows, keys)
-    status = np.where(late, "逾期", np.where(last.isna(), "未跟进", "正常"))
+    status = np.where(last.isna(), "未跟进", np.where(late, "逾期", "正常"))
     tiers = pd.DataFrame({
         "客户编号": cust["customer_id"], "客户名称": cust["name"], "所属行业": cust["industry"],
         "负责人": cust["owner"], "年交易额(万元)": (cust["amount"] / 10_000).round(4),
         "利润贡献": (cust["profit"] / 10_000).round(4), "潜力评分": cust["potential"], "客户等级": g["grade"],
-        "客户分层": tier, "价值层级": value_tier(cust, rules), "生命周期阶段": lifecycle(cust, rules, asof),
+        "客户分层": tier, "价值层级": vt, "生命周期阶段": lifecycle(cust, rules, asof),
         "健康度得分": h["score"], "健康度等级": h["band"],
         "RFM分群": r["RFM分群"] if r is not None else None,
-        "维护频率": remap(tier, {k: v[0] for k, v in TIER_PLAYBOOK.items()}), "维护周期(天)": interval,
+        "维护频率": frequency(interval), "维护周期(天)": interval,
         "关键维护动作": remap(tier, {k: v[1] for k, v in TIER_PLAYBOOK.items()}),
         "最近跟进日期": date_objects(last), "跟进状态": status, "评级依据": reason,
     }, index=cust.index)[list(TIERS_COLUMNS)]
@@ -71,6 +90,8 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     arch = clean.get(ARCHIVE)
     if arch is not None and "user_level" in arch.columns:  # issue #11: the user's own level, beside ours
         tiers.insert(tiers.columns.get_loc("客户等级") + 1, USER_LEVEL_COLUMN, arch["user_level"].reindex(tiers.index))
+    tiers["LTV(万元)"] = lifetime_value(cust, rules)  # seed 001 (三), issue #13
+    tiers["计算等级"] = g["computed"]  # issue #13: shown beside the final 客户等级
 
     prev = previous(clean, month)
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
@@ -80,30 +101,56 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
                 else np.zeros(len(cust), dtype=bool))
     channels = channel_table(cust, in_deals)
 
-    def measure(indicator: str, target: Target) -> float | None:
-        return _measure(indicator, target, clean, cust, tier, prev, camp, channels, asof, first_day, keys)
+    ctx = indicators.Context(clean, cust, tier, prev, camp, channels, asof, first_day, keys)
 
-    evaluation, actuals, gap_findings = gap_analysis(clean, measure, rules, cells)
+    def measure(indicator: str, target: Target) -> float | None:
+        return indicators.measure(indicator, target, ctx)
+
+    evaluation, fills, gap_findings = gap_analysis(clean, measure, rules, cells, ours=ours_rates,
+                                                     ours_actuals=ours_actuals)
     findings = list(gap_findings)
     owners = _owners(tiers, cust, clean, late, first_day, asof, keys)
     history = pd.DataFrame({"月份": month, "客户编号": cust["customer_id"], "客户名称": cust["name"],
                             "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],
-                            "健康度得分": _fmt_g(h["score"])},
+                            "健康度得分": h["score"]},
                            index=cust.index)[list(HISTORY_COLUMNS)].reset_index(drop=True)
+    history = with_quarter_rows(history, month)  # issue #13: the quarter's final grades
     counts = tiers["客户等级"].value_counts()
+    new = indicators.new_customers(cust, clean, month, first_day, asof)
     kpis: dict[str, float | int] = {
         "客户总数": len(cust),
-        "本月新增": int(((cust["first_contact"] >= pd.Timestamp(first_day))
-                         & (cust["first_contact"] <= pd.Timestamp(asof))).sum()),
-        **{k: int(counts.get(k, 0)) for k in ("S", "A", "B", "C")},
+        "本月新增": int(new.sum()),
+        **{k: int(counts.get(k, 0)) for k in (*GRADES, PENDING)},
         "逾期跟进": n_late,
         "KPI达标": int((evaluation["达标情况"] == "达标").sum()) if evaluation is not None else 0,
         "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
+        **nps(cust),
     }
     return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
-                       evaluation_actuals=actuals, campaigns=camp, channels=channels, migration=mig,
+                       rate_fills=fills, campaigns=camp, channels=channels, migration=mig,
                        migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
-                       findings=findings)
+                       findings=findings, new_ids=set(cust["customer_id"].to_numpy(dtype=object)[new.to_numpy()]) - {None})
+
+
+def _with_notes(reason: pd.Series, health_notes: pd.Series, left_out: dict[int, list[str]]) -> pd.Series:
+    """评级依据 plus the health note and the values left out because they hold an error."""
+    out = reason.to_numpy(dtype=object).copy()
+    notes = health_notes.to_numpy(dtype=object)
+    has = notes != ""
+    if has.any():
+        out[has] = out[has] + "；" + notes[has]
+    if left_out:
+        pos = reason.index.get_indexer(list(left_out))
+        for p, words in zip(pos, left_out.values(), strict=True):
+            if p >= 0:
+                out[p] = f"{out[p]}；{'；'.join(words)}"
+    return pd.Series(out, index=reason.index, dtype=object)
+
+
+def _join_notes(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two reason notes per row, joined by ；where both are present."""
+    both = (a != "") & (b != "")
+    return a.where(~both, a + "；" + b).where(a != "", b)
 
 
 def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.ndarray, int]:
@@ -124,69 +171,12 @@ def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.nda
     return late, int(late_code[:-1].sum()) + len(blank_late)
 
 
-def _fmt_g(v: pd.Series) -> pd.Series:
-    """f"{v:g}" per value (NaN stays), each distinct score formatted once."""
-    codes, uniq = pd.factorize(v)
-    if not len(uniq):
-        return v.map(lambda x: f"{x:g}", na_action="ignore")
-    table = np.empty(len(uniq) + 1, dtype=object)
-    table[:-1] = [f"{u:g}" for u in uniq]
-    table[-1] = np.nan
-    return pd.Series(table[codes], index=v.index)
-
-
-def _measure(indicator: str, target: Target, clean, cust, tier, prev, camp, channels, asof: date,
-             first_day: date, keys: Keys) -> float | None:
-    """实际值 the workbook itself can tell (issue #4 item 5); None when it cannot."""
-    asof_ts = pd.Timestamp(asof)
-    if "留存率" in indicator:
-        # 核心客户留存率: share of last month's 核心客户 (分级历史) still 核心客户 now
-        was = set(prev.loc[prev["tier"] == "核心客户", "customer_id"])
-        if not was:
-            return None
-        still = set(cust.loc[tier == "核心客户", "customer_id"])
-        return len(was & still) / len(was)
-    if "新客户" in indicator or "新增客户" in indicator:
-        start = months_back(asof, target.months) if target.months else pd.Timestamp(first_day) - pd.Timedelta(days=1)
-        fd = cust["first_deal"]
-        if fd.isna().all():
-            return None
-        return float(((fd > start) & (fd <= asof_ts)).sum())
-    if "转化率" in indicator:
-        if camp is not None and camp["潜在客户数量"].sum() > 0:
-            return float(camp["已转化客户数量"].sum() / camp["潜在客户数量"].sum())
-        if len(channels):
-            return float(channels["成交客户数"].sum() / channels["客户数"].sum())
-        return None
-    if "获客成本" in indicator and camp is not None and camp["已转化客户数量"].sum() > 0:
-        return float(camp["预算(元)"].sum() / camp["已转化客户数量"].sum())
-    if "跟进完成率" in indicator:
-        f = clean.get(FOLLOWUPS)
-        if f is None:
-            return None
-        d, st = dates(f, "follow_date"), col(f, "status")
-        inside = (d >= pd.Timestamp(first_day)) & (d <= asof_ts) & (st != "已取消")
-        if not inside.any():
-            return None
-        return float((st[inside] == "已完成").mean())
-    if "满意度" in indicator and not target.percent:
-        s = cust["satisfaction"].dropna()
-        return float(round(s.mean(), 4)) if len(s) else None
-    if "复购率" in indicator and DEALS in clean:
-        when = dates(clean[DEALS], "deal_date")
-        inside = ((when > months_back(asof, 12)) & (when <= asof_ts)).to_numpy()
-        n = keys.count(keys.codes[DEALS][inside])
-        n = n[n > 0]
-        return float((n >= 2).mean()) if len(n) else None
-    return None
-
-
 def _owners(tiers: pd.DataFrame, cust: pd.DataFrame, clean, late: np.ndarray, first_day: date, asof: date,
             keys: Keys) -> pd.DataFrame:
-    """负责人, 客户数, S, A, B, C, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
+    """负责人, 客户数, S, A, B, C, 待评级, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
     t = pd.DataFrame({"负责人": tiers["负责人"].fillna("未分配"), "客户等级": tiers["客户等级"], "逾期": late},
                      index=tiers.index)
-    out = pd.crosstab(t["负责人"], t["客户等级"]).reindex(columns=["S", "A", "B", "C"], fill_value=0)
+    out = pd.crosstab(t["负责人"], t["客户等级"]).reindex(columns=[*GRADES, PENDING], fill_value=0)
     out.insert(0, "客户数", out.sum(axis=1))
     out["逾期"] = t.groupby("负责人")["逾期"].sum()
     f = clean.get(FOLLOWUPS)

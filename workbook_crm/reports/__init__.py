@@ -21,7 +21,7 @@ from ..writeback.locks import check_lock
 from ..writeback.runfiles import temp_file
 from ..writeback.safe import new_file_mode
 from ..writeback.targets import check_summary_target
-from . import channels, evaluation, overview, owners, quality, reminders, tiers
+from . import channels, evaluation, lifecycle, overview, owners, quality, reminders, tiers
 from .data import owners_of, prepare
 from .safety import mask_text, safe_file_stem, safe_text
 from .style import Book
@@ -29,7 +29,7 @@ from .style import Book
 __all__ = ["mask_text", "safe_text", "write_per_owner", "write_summary"]
 
 # Sheet order as a manager reads it: the overview, then who and what, then how well.
-_SHEETS = (tiers, owners, reminders, evaluation, channels, quality)
+_SHEETS = (tiers, owners, reminders, evaluation, channels, lifecycle, quality)
 
 
 def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, unmask: bool = False,

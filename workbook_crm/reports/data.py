@@ -13,7 +13,9 @@ from datetime import date
 import pandas as pd
 
 from ..findings import CATALOG, ERROR, WARNING, Finding
+from ..grading.grades import PENDING
 from ..grading.model import MonthResult
+from ..runstate import LIFECYCLE_COLUMNS
 from ..schema.computed import REMINDER_COLUMNS, TIERS_COLUMNS
 from .style import GRADES, frame_or_empty
 
@@ -21,7 +23,7 @@ UNASSIGNED = "未分配"
 EVALUATION_COLUMNS = ("评估维度", "核心指标", "目标值", "实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人")
 CAMPAIGN_COLUMNS = ("活动名称", "渠道类型", "负责人", "预算(元)", "潜在客户数量", "已转化客户数量", "转化率", "获客成本")
 CHANNEL_COLUMNS = ("信息来源", "客户数", "成交客户数", "转化率")
-OWNER_COLUMNS = ("负责人", "客户数", "S", "A", "B", "C", "逾期", "本月跟进", "跟进完成率")
+OWNER_COLUMNS = ("负责人", "客户数", "S", "A", "B", "C", "待评级", "逾期", "本月跟进", "跟进完成率")
 MIGRATION_COLUMNS = ("客户编号", "客户名称", "上月等级", "本月等级", "变化")
 
 
@@ -58,6 +60,7 @@ class SummaryData:
     findings: list[Finding]
     kpis: dict[str, float | int]
     quality: Quality
+    lifecycle: pd.DataFrame = field(default_factory=pd.DataFrame)  # 客户类型 hand edits (runstate)
 
 
 def owner_key(value: object) -> str:
@@ -87,7 +90,7 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
     """Cut the tables to ``owner`` (when given), sort them as shown, and compute the tile figures."""
     tiers = frame_or_empty(result.tiers, TIERS_COLUMNS)
     reminders = frame_or_empty(result.reminders, REMINDER_COLUMNS)
-    evaluation = frame_or_empty(result.evaluation, EVALUATION_COLUMNS[1:])
+    evaluation = _shown_actuals(frame_or_empty(result.evaluation, EVALUATION_COLUMNS[1:]))
     campaigns = frame_or_empty(result.campaigns, CAMPAIGN_COLUMNS)
     channels = frame_or_empty(result.channels, CHANNEL_COLUMNS)
     migration = frame_or_empty(result.migration, MIGRATION_COLUMNS)
@@ -108,12 +111,29 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
             migration = migration[migration["客户编号"].astype(str).isin(ids)]
         matrix = _matrix(migration)
         # Findings sit at cells, and their values may name other customers: only counts travel.
-        findings = [Finding(f.code, f.sheet) for f in findings]
+        findings = [Finding(f.code, f.sheet, cells=f.cells) for f in findings]
     if "逾期天数" in reminders.columns:
         reminders = reminders.sort_values("逾期天数", ascending=False, kind="stable", na_position="last")
+    lifecycle = frame_or_empty(result.lifecycle, LIFECYCLE_COLUMNS)
+    if owner is not None and "客户编号" in lifecycle.columns:
+        lifecycle = lifecycle[lifecycle["客户编号"].astype(str).isin(set(tiers["客户编号"].astype(str)))]
     kpis = _kpis(result, tiers, reminders, evaluation, migration, owners, owner)
+    events = Counter(lifecycle["事件"].astype(str)) if "事件" in lifecycle.columns else Counter()
+    kpis.update({"转为成交": int(events.get("成交", 0)), "转为流失": int(events.get("流失", 0))})
     return SummaryData(result.month, result.asof, owner, source_name, lang, tiers, reminders, evaluation,
-                       campaigns, channels, migration, matrix, owners, findings, kpis, quality)
+                       campaigns, channels, migration, matrix, owners, findings, kpis, quality, lifecycle)
+
+
+def _shown_actuals(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """The summary shows the 实际值 used: the typed one, else ours (计算实际值, 实际值来源 = 计算)."""
+    if "计算实际值" not in evaluation.columns:
+        return evaluation
+    out = evaluation.copy()
+    ours = out["计算实际值"].notna()
+    actual = out["实际值"].astype(object)
+    actual[ours] = out.loc[ours, "计算实际值"]
+    out["实际值"] = actual
+    return out.drop(columns=["计算实际值", "percent"], errors="ignore")
 
 
 def _matrix(migration: pd.DataFrame) -> pd.DataFrame:
@@ -125,8 +145,15 @@ def _matrix(migration: pd.DataFrame) -> pd.DataFrame:
 
 
 def grade_counts(tiers: pd.DataFrame) -> dict[str, int]:
+    """S/A/B/C and 待评级 (counted apart: missing inputs are not a C)."""
     counts = Counter(tiers["客户等级"].astype(str)) if "客户等级" in tiers.columns else Counter()
-    return {g: int(counts.get(g, 0)) for g in GRADES}
+    return {g: int(counts.get(g, 0)) for g in (*GRADES, PENDING)}
+
+
+def _new(result: MonthResult, tiers: pd.DataFrame) -> int:
+    if "客户编号" not in tiers.columns:
+        return 0
+    return int(tiers["客户编号"].isin(result.new_ids).sum())
 
 
 def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, evaluation: pd.DataFrame,
@@ -144,7 +171,8 @@ def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, eva
         status = evaluation["达标情况"].astype(str)
         met, total = int((status == "达标").sum()), int(status.isin(["达标", "未达标"]).sum())
     figures: dict[str, float | int] = {
-        "客户总数": len(tiers), "本月新增": int(changes.get("新增", 0)), **grade_counts(tiers),
+        # 本月新增: the one definition (grading/indicators.new_customers), for an owner's rows too
+        "客户总数": len(tiers), "本月新增": _new(result, tiers), **grade_counts(tiers),
         "逾期跟进": overdue, "KPI达标": met, "KPI总数": total,
         "升级": int(changes.get("升级", 0)), "降级": int(changes.get("降级", 0)), "流失": int(changes.get("流失", 0)),
     }
@@ -162,11 +190,11 @@ def _quality(findings: list[Finding], n_rows: dict[str, int]) -> Quality:
         if f.code not in CATALOG:
             continue
         if f.severity == ERROR:
-            errors[f.sheet] += 1
-            if f.row is not None:
-                bad.setdefault(f.sheet, set()).add(f.row)
+            errors[f.sheet] += f.count   # a problem repeated down a column counts each of its cells
+            rows = [int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for c in f.cells] if f.cells else [f.row]
+            bad.setdefault(f.sheet, set()).update(r for r in rows if r is not None)
         elif f.severity == WARNING:
-            warnings[f.sheet] += 1
+            warnings[f.sheet] += f.count
     q = Quality(errors=sum(errors.values()), warnings=sum(warnings.values()))
     for sheet in sorted(set(n_rows) | set(errors) | set(warnings), key=lambda s: (s not in n_rows, s)):
         rows = int(n_rows.get(sheet, 0))

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from ..grading.grades import PENDING
 from .data import SummaryData, grade_counts
 from .style import ACCENT, GRADE_CHART, GRADE_FILL, GRADE_FONT, GRADES, PERCENT, RED, TIER_CHART, TIERS, Book
 
@@ -120,10 +121,15 @@ def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
         n = int(k.get(g, 0))
         note = f"占 {n / total:.0%}" if total else ""
         _tile(book, ws, 9, 1 + 3 * i, f"{g} 级客户", n, note, fill=GRADE_FILL[g], color=GRADE_FONT[g])
+    pending = int(k.get(PENDING, 0))  # missing inputs: counted apart, never as C (issue #12)
+    _tile(book, ws, 9, 1 + 3 * len(GRADES), PENDING, pending, "缺少定级所需数据", fill="#FFF2CC", color="#7F6000")
     for i, (label, key, note, color) in enumerate((("较上月升级", "升级", "等级提高的客户", "#375623"),
                                                   ("较上月降级", "降级", "等级下降的客户", RED),
                                                   ("流失客户", "流失", "上月在册、本月不在", "#404040"))):
-        _tile(book, ws, 9, 13 + 3 * i, label, int(k.get(key, 0)), note, fill="#EDEDED", color=color)
+        _tile(book, ws, 9, 16 + 3 * i, label, int(k.get(key, 0)), note, fill="#EDEDED", color=color)
+    if "NPS" in k:  # issue #13: only when the optional 推荐意愿 (0–10) column has answers
+        _tile(book, ws, 9, 25, "NPS 净推荐值", float(k["NPS"]), f"推荐意愿 {int(k.get('NPS样本数', 0))} 位客户作答",
+              num_format="0.0", fill="#E2EFDA" if k["NPS"] >= 0 else "#FCE4D6", color="#375623" if k["NPS"] >= 0 else RED)
 
 
 def _chart(book: Book, kind: str, subtype: str | None = None):

@@ -6,7 +6,7 @@ are defined here too so the writers and the summary share one list.
 
 from __future__ import annotations
 
-from .base import TEXT, Field, SheetSchema
+from .base import NUMBER, TEXT, Field, SheetSchema
 
 TIERS_COLUMNS = (
     "客户编号", "客户名称", "所属行业", "负责人", "年交易额(万元)", "利润贡献", "潜力评分", "客户等级", "客户分层",
@@ -15,7 +15,10 @@ TIERS_COLUMNS = (
 )
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
 ISSUE_COLUMNS = ("级别", "代码", "工作表", "单元格", "字段", "原值", "问题说明", "建议")
-CHANGE_COLUMNS = ("运行时间", "工作表", "单元格", "原值", "新值", "规则")
+# 来源: 工具 (the run's own edits) or 人工 (hand edits since the last run, issue #12); 期间: the run's
+# month, or for hand edits the dates between the last run and this one. Added at the end so older
+# logs keep their columns.
+CHANGE_COLUMNS = ("运行时间", "工作表", "单元格", "原值", "新值", "规则", "来源", "期间")
 DUPLICATE_COLUMNS = ("客户A", "名称A", "客户B", "名称B", "相似度", "匹配字段", "处理意见")
 DECISIONS = ("合并", "保留", "不是重复")
 
@@ -30,7 +33,7 @@ HISTORY = SheetSchema(
         Field("grade", "客户等级", TEXT),
         Field("tier", "客户分层", TEXT),
         Field("value_tier", "价值层级", TEXT),
-        Field("health", "健康度得分", TEXT),
+        Field("health", "健康度得分", NUMBER),  # a number, stored as one (issue #12 item 7)
     ),
 )
 HISTORY_COLUMNS = tuple(f.header for f in HISTORY.fields)
