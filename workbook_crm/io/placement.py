@@ -10,9 +10,9 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
 * nothing else points at those rows: no hyperlink, note or Table there, no merged range reaching
-  into them from above (one inside the footer moves with it; a filter, conditional format or
-  validation reaching into them grows, as with Excel's row insert),
-  and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
+  into them from above (one inside the footer moves with it), and no formula elsewhere in the
+  workbook refers to them. Filters, formats, validations and defined names follow the rows as with
+  Excel's row insert at the footer (``Placement.inserted``; writeback/structures.py).
 
 Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
 with a totals row never takes rows this way: its totals row is a footer that Tables own.
@@ -62,6 +62,14 @@ class Placement:
     @property
     def rows(self) -> range:
         return range(self.first, self.first + self.count)
+
+    @property
+    def inserted(self) -> tuple[int, int] | None:
+        """The rows that behave as inserted (Excel's row insert at the footer's first row: ranges
+        reaching into the footer grow by ``shift``, ranges inside it move), or None when nothing moved."""
+        if self.blocked or not (self.shift and self.count and self.footer):
+            return None
+        return self.footer[0], self.footer[0] + self.shift - 1
 
     def moved(self, row: int) -> int:
         """Where a footer row ends up."""
@@ -323,13 +331,7 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
         for text in _formulas(data):
             if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
                 return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
-    wb = next((n for n in zf.namelist() if n.endswith("workbook.xml")), "")
-    for m in re.finditer(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', _read(zf, wb) or b"", re.S):
-        if b"_xlnm." in m.group(1):
-            continue   # print area / titles: widened by the write-back, not pointed at the footer
-        if _refers(html.unescape(m.group(2).decode("utf-8", "replace")), tab, start, own_sheet=False):
-            return "定义的名称引用了合计行 / a defined name refers to the footer"
-    return None
+    return None   # defined names move or grow with the rows (writeback/structures.py)
 
 
 def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:

@@ -352,41 +352,25 @@ class WorkbookEditor:
             self._full_calc_on_load()
 
     def _move_merges(self, sheet: str, xml: bytes, lo: int, hi: int, shift: int) -> None:
-        """Ranges follow the footer rows ``lo``…``hi`` moving down by ``shift``, as Excel's row insert
-        does: a merged range inside them moves; a merge, filter (and its sort), conditional format or
-        validation reaching from the data into them grows by ``shift``. Formatting or validation lying
-        wholly in the footer stays (its formula may name cells absolutely). All of these follow
-        <sheetData>, so only the part's tail is rewritten."""
+        """Merged ranges lying within rows ``lo``…``hi`` move down with them (<mergeCells> follows
+        <sheetData>, so only the part's tail is rewritten). Filters, formats and validations follow
+        through ``extend_structures`` (structures.py, told the rows were inserted)."""
         pre = SheetPatcher(xml[:4096]).p
-        p = re.escape(pre)
         end = xml.rfind(b"</" + pre + b"sheetData>")
         if end < 0:
             return
 
-        def piece(ref: str, move: bool) -> str:
+        def one(ref: str) -> str:
             try:
                 cells = [split_ref(x) for x in ref.split(":")]
             except ValueError:
-                return ref   # a whole column or row (A:A, 3:5): nothing to grow
-            top, bottom = min(r for r, _ in cells), max(r for r, _ in cells)
-            if move and lo <= top and bottom <= hi:
-                return ":".join(make_ref(r + shift, c) for r, c in cells)
-            if top < lo <= bottom:
-                return ":".join(make_ref(r + shift if r >= lo else r, c) for r, c in cells)
-            return ref
+                return ref
+            if not all(lo <= r <= hi for r, _ in cells):
+                return ref
+            return ":".join(make_ref(r + shift, c) for r, c in cells)
 
-        def refs(text: str, move: bool) -> str:
-            return " ".join(piece(x, move) for x in text.split(" "))
-
-        def tag(m: re.Match[bytes]) -> bytes:
-            move = m.group(1).endswith(b"mergeCell")
-            return re.sub(rb'(\s(?:sq)?ref=")([^"]+)(")',
-                          lambda a: a.group(1) + refs(a.group(2).decode(), move).encode() + a.group(3), m.group(0))
-
-        tail = re.sub(b"<(" + p + rb"(?:mergeCell|autoFilter|sortState|sortCondition|conditionalFormatting|"
-                      rb"dataValidation))\b[^>]*>", tag, xml[end:])
-        tail = re.sub(rb"(<(?:\w+:)?sqref>)([^<]+)(</(?:\w+:)?sqref>)",   # x14 extensions (data bars)
-                      lambda m: m.group(1) + refs(m.group(2).decode(), False).encode() + m.group(3), tail)
+        tail = re.sub(b"(<" + re.escape(pre) + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
+                      lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3), xml[end:])
         if tail != xml[end:]:
             self.pkg.write(self._part(sheet), xml[:end] + tail)
 
