@@ -215,15 +215,18 @@ def test_footer_pointed_at_from_another_sheet_blocks_intake_with_one_finding(tmp
     assert [r[0] for r in cal(path, "客户信息登记表")[1:3]] == [None, None]   # no ID for an unfiled lead
 
 
-def test_table_totals_row_is_not_a_customer_and_is_never_written_over(tmp_path: Path):
+def test_table_totals_row_is_not_a_customer_and_new_rows_go_inside_the_table(tmp_path: Path):
     path = build_footer_record(tmp_path / "台账.xlsx", table=True)
     code, obj = run_json(path)
-    assert [(f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["sheet"] == "客户档案"] == [
-        ("客户档案", "A8", "footer-blocks-intake")]
-    assert not [c for c in obj["changes"] if c["sheet"] == "客户档案"]
+    assert code == 0 and found(obj) == []
+    assert not [c for c in obj["changes"] if c["cell"] in {"A8", "A9"} and c["rule"] != "登记表建档"]
     ws = openpyxl.load_workbook(path)["客户档案"]
-    assert ws["A8"].value == "合计" and ws["E8"].value.startswith("=SUBTOTAL(109")
-    assert list(ws.tables.values())[0].ref == "A2:E8"
+    table = ws.tables[next(iter(ws.tables))]
+    assert table.ref == "A2:E10" and table.totalsRowCount == 1        # the Table took the new rows
+    assert ws["A10"].value == "合计" and ws["E10"].value == "=SUBTOTAL(109,[累计交易金额])"
+    values = cal(path, "客户档案")
+    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
+    assert [r[4] for r in values[2:7]] == [1000.0, 2000.0, 3000.0, 4000.0, 5000.0]
 
 
 @pytest.mark.parametrize(("formula", "moved"), [

@@ -9,13 +9,13 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
 * its cells hold values or ordinary formulas (no shared or array formula); a formula's references
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
-* nothing else points at those rows: no hyperlink, note or Table there, no merged range reaching
-  into them from above (one inside the footer moves with it), and no formula elsewhere in the
-  workbook refers to them. Filters, formats, validations and defined names follow the rows as with
-  Excel's row insert at the footer (``Placement.inserted``; writeback/structures.py).
+* nothing else points at those rows: no hyperlink or note there, no merged range reaching into
+  them from above (one inside the footer moves with it), and no formula elsewhere in the workbook
+  refers to them. Tables, filters, formats, validations and defined names follow the rows as with
+  Excel's row insert at the footer (``Placement.inserted``; writeback/structures.py) — so a Table's
+  totals row stays its last row and the new customers land inside the Table.
 
-Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
-with a totals row never takes rows this way: its totals row is a footer that Tables own.
+Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``).
 ``place_rows`` is what intake and the write-back (structures growing to the new rows) both call.
 """
 
@@ -313,8 +313,9 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
                 return "合计行上有批注 / a note sits on the footer"
     for target in _related(zf, part, _RT_TABLE):
         m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
-        if m and _reaches(m.group(1).decode(), start):
-            return "合计行在表格（Table）范围内 / the footer is inside an Excel Table"
+        rows = _rows_in(m.group(1).decode()) if m else []
+        if rows and min(rows) >= start:   # a Table reaching into the footer grows with the insert
+            return "合计行中有表格（Table）/ an Excel Table starts in the footer"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
     own = source.extents.get(tab)
     for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():   # the rows above the footer
