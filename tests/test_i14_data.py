@@ -80,7 +80,7 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
 
 
 def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False,
-                        structures: bool = False) -> Path:
+                        structures: bool = False, gap: int = 0) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -96,14 +96,15 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
         ws.write_row(1, 0, ARCH_HEAD)
         for r, row in enumerate(CUSTOMERS, start=2):
             ws.write_row(r, 0, row)
+        f = 7 + gap   # the footer's 0-based row (blank rows between it and the data when gap > 0)
         if merged:   # the label merged across the footer row
-            ws.merge_range("A8:D8", "合计", bold)
+            ws.merge_range(f, 0, f, 3, "合计", bold)
         else:
-            ws.write_string(7, 0, "合计", bold)
-            ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
-        ws.write_formula(7, 4, "=SUM(E3:E7)", bold, 15000)
+            ws.write_string(f, 0, "合计", bold)
+            ws.write_formula(f, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
+        ws.write_formula(f, 4, "=SUM(E3:E7)", bold, 15000)
     if structures:   # a filter, a format and a dropdown reaching over the footer, as users select them
-        ws.autofilter("A2:E8")
+        ws.autofilter(1, 0, 7 + gap, 4)
         ws.conditional_format("E3:E8", {"type": "cell", "criteria": ">", "value": 2500,
                                         "format": wb.add_format({"bold": True})})
         ws.data_validation("C3:C100", {"validate": "list", "source": ["王五", "赵六"]})
@@ -155,6 +156,16 @@ def test_filters_formats_and_dropdowns_over_the_footer_grow_as_with_a_row_insert
     assert [str(r.sqref) for r in ws.conditional_formatting] == ["E3:E10"]
     assert [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C102"]
     assert ws["A10"].value == "合计" and cal(path, "客户档案")[7][1] == REGS[0][1]
+
+
+def test_a_footer_below_blank_rows_moves_only_as_far_as_needed(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", structures=True, gap=1)   # data 3-7, blank 8, 合计 9
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert ws["A10"].value == "合计" and ws["B10"].value == '=COUNTA(B3:B9)&"家"' and ws["E10"].value == "=SUM(E3:E9)"
+    assert ws.auto_filter.ref == "A2:E10" and [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C101"]
+    assert [r[1] for r in cal(path, "客户档案")[7:10]] == [REGS[0][1], REGS[1][1], '5家']
 
 
 def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
