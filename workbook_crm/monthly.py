@@ -40,6 +40,7 @@ from .schema.computed import (
     REMINDER_COLUMNS,
 )
 from .validators import Checked, reportable
+from .validators.returning import fingerprints
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
@@ -89,7 +90,8 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
             return result
         after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
                                   customers={cid: vals for cid, (_, vals) in now.items()},
-                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle))
+                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle),
+                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes))
         result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                         lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
                         box=box)
