@@ -396,8 +396,10 @@ def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
     archive = checked.wb.get(registry.ARCHIVE.name)
     if archive is None or place is None or place.blocked or not place.count:
         return
-    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
-                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+    # a footer that moved down: the rows behave as inserted at its first row, by as many as it moved
+    rows = place.inserted or (place.first, place.first + place.count - 1)
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1, rows=rows,
+                             inserted=place.inserted is not None)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
