@@ -23,6 +23,7 @@ import posixpath
 import struct
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 from xml.parsers import expat
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")   # zipfile's structFileHeader: 30 bytes
@@ -56,7 +57,7 @@ def verify_package(tmp: Path, new_bytes: bytes, original: Path | None = None) ->
             if body is not None:
                 xml[info.filename] = body
     sheets = _structure(z, names, xml, changed)
-    _read_back(new_bytes, sheets, changed)
+    _read_back(tmp, sheets, changed)
 
 
 def _sha256_file(path: Path) -> str:
@@ -79,25 +80,51 @@ def _raw(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
 
 
 def _changed(new_bytes: bytes, infos: list[zipfile.ZipInfo], original: Path | None) -> set[str]:
-    """Names of the new or changed members; an unchanged one must match the original byte for byte."""
-    before: dict[str, zipfile.ZipInfo] = {}
-    old: bytes = b""
-    if original is not None and original.exists():
-        try:
-            old = original.read_bytes()
-            before = {i.filename: i for i in zipfile.ZipFile(io.BytesIO(old)).infolist()}
-        except (zipfile.BadZipFile, OSError):
-            before = {}
-    changed = set()
+    """Names of the new or changed members; an unchanged one must match the original byte for byte
+    (read from the original file piece by piece: the original is not held in memory)."""
+    changed = {i.filename for i in infos}
+    if original is None or not original.exists():
+        for info in infos:
+            _raw(new_bytes, info)   # every local header checked
+        return changed
+    try:
+        with open(original, "rb") as fh:
+            return _unchanged_removed(fh, new_bytes, infos, changed)
+    except OSError:
+        return {i.filename for i in infos}
+
+
+def _unchanged_removed(fh: BinaryIO, new_bytes: bytes, infos: list[zipfile.ZipInfo], changed: set[str]) -> set[str]:
+    """Drop from ``changed`` every member whose directory entry and compressed bytes equal the original's."""
+    try:
+        before = {i.filename: i for i in zipfile.ZipFile(fh).infolist()}
+    except zipfile.BadZipFile:
+        before = {}
     for info in infos:
+        raw = _raw(new_bytes, info)   # a changed member's local header is checked too
         prev = before.get(info.filename)
-        same = (prev is not None and (prev.CRC, prev.file_size, prev.compress_size, prev.compress_type)
-                == (info.CRC, info.file_size, info.compress_size, info.compress_type))
-        if same and _raw(new_bytes, info) == _raw(old, prev):
+        if prev is None or ((prev.CRC, prev.file_size, prev.compress_size, prev.compress_type)
+                            != (info.CRC, info.file_size, info.compress_size, info.compress_type)):
             continue
-        _raw(new_bytes, info)   # a changed member's local header is checked too
-        changed.add(info.filename)
+        if _same_raw(fh, prev, raw):
+            changed.discard(info.filename)
     return changed
+
+
+def _same_raw(fh: BinaryIO, info: zipfile.ZipInfo, raw: memoryview) -> bool:
+    fh.seek(info.header_offset)
+    head = fh.read(_LOCAL_HEADER.size)
+    if len(head) != _LOCAL_HEADER.size:
+        return False
+    fields = _LOCAL_HEADER.unpack(head)
+    if fields[0] != zipfile.stringFileHeader:
+        return False
+    fh.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11])
+    for at in range(0, len(raw), _PIECE):
+        piece = raw[at:at + _PIECE]
+        if fh.read(len(piece)) != piece:
+            return False
+    return True
 
 
 def _inflate(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -205,11 +232,12 @@ def _structure(z: zipfile.ZipFile, names: set[str], xml: dict[str, bytes], chang
     return sheets
 
 
-def _read_back(new_bytes: bytes, sheets: dict[str, str], changed: set[str]) -> None:
-    """The fast reader opens the package, sees the workbook's sheets, and loads every changed worksheet."""
+def _read_back(tmp: Path, sheets: dict[str, str], changed: set[str]) -> None:
+    """The fast reader opens the file (proven to hold our bytes), sees the workbook's sheets, and loads
+    every changed worksheet, one at a time."""
     from python_calamine import CalamineWorkbook
 
-    book = CalamineWorkbook.from_filelike(io.BytesIO(new_bytes))
+    book = CalamineWorkbook.from_path(str(tmp))
     if list(book.sheet_names) != list(sheets):
         raise PackageError("the reader does not see the workbook's sheets")
     for name, part in sheets.items():
