@@ -211,7 +211,8 @@ def main() -> None:
                 tries.append(child(kind, work))
             figures = min(tries, key=lambda f: f.get("run", f["wall"]))
             res[kind] = figures
-            print(f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB",
+            print(f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  cpu {figures.get('cpu_s', 0):6.1f} s  "
+                  f"peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB {json.dumps(figures)}",
                   flush=True)
         rows.append(res)
     print()
