@@ -17,9 +17,13 @@ import openpyxl
 import pytest
 from conftest import build_workbook, cli, cli_json
 from erp_fixture import SHEET, N, planted, write_erp
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from workbook_crm.io.reader import read_workbook
+from workbook_crm.normalize import normalize_phone
+from workbook_crm.validators.duplicates import branches_of_one_name, name_score
 from workbook_crm.writeback import COMMENT_PREFIX, MARK_RGB
 
 ARCHIVE_HEAD = ["客户编号", "客户名称", "负责人", "手机号码"]
@@ -40,7 +44,8 @@ def calamine_rows(path: Path, sheet: str) -> list[list]:
 # --- item 4: two phone numbers, two fields ----------------------------------------------------------
 
 def test_mobile_in_shou_ji_is_not_missing_because_dian_hua_came_first(tmp_path: Path):
-    p = build_workbook(tmp_path / "a.xlsx", {"客户信息登记表": [
+    p = build_workbook(tmp_path / "a.xlsx", {"客户档案": [ARCHIVE_HEAD, ["CX202401001", "己有限公司", "王五", "13700137000"]],
+                                            "客户信息登记表": [
         ["客户名称", "联系人", "电话", "手机", "电子邮箱"],
         ["甲贸易有限公司", "王五", "0571-87654321", "13800138000", None],   # both numbers: fine
         ["乙商行", "李四", "3177332", None, None],                            # a local landline only
@@ -52,8 +57,7 @@ def test_mobile_in_shou_ji_is_not_missing_because_dian_hua_came_first(tmp_path: 
     assert (sheet.letter("mobile"), sheet.letter("landline")) == ("D", "C")   # 手机 wins, 电话 is the landline
     code, obj = cli_json("validate", str(p))
     assert code == 1
-    assert all_keys(obj) == sorted([("客户信息登记表", "D6", "no-contact"), ("客户信息登记表", "C3", "no-area-code"),
-                                    ("客户档案", "", "missing-sheet")])
+    assert all_keys(obj) == sorted([("客户信息登记表", "D6", "no-contact"), ("客户信息登记表", "C3", "no-area-code")])
     local = next(f for f in obj["findings"] if f["code"] == "no-area-code")
     assert local["severity"] == "warning" and "3177332" in local["message"] and "缺区号" in local["message"]
 
@@ -72,6 +76,14 @@ def test_a_local_number_is_kept_as_typed_by_the_run(tmp_path: Path):
     assert (ws["E2"].value, ws["E3"].value, ws["D2"].value) == (3177332, "317-7333", "13800138000")
     rows = calamine_rows(p, "客户档案")
     assert (rows[1][4], rows[2][4]) == (3177332.0, "317-7333")
+
+
+@given(st.sampled_from("23456789"), st.integers(0, 10**7 - 1), st.sampled_from([6, 7]), st.sampled_from(["", "-", " "]))
+def test_any_local_number_is_a_warning_and_kept(lead: str, rest: int, width: int, sep: str):
+    digits = f"{lead}{rest % 10**width:0{width}d}"
+    typed = f"{digits[:3]}{sep}{digits[3:]}"
+    n = normalize_phone(typed)
+    assert (n.value, n.code, n.ok) == (typed, "no-area-code", True) and normalize_phone(n.value) == n
 
 
 # --- item 6: the workbook's own conventions ---------------------------------------------------------
@@ -203,6 +215,17 @@ def test_the_record_marks_the_header_and_lists_the_rows_in_the_issue_sheet(tmp_p
     assert "共 12 处" in issues[1][6]
 
 
+def test_the_summary_counts_every_cell_of_a_repeated_problem(tmp_path: Path):
+    p = _masked_book(tmp_path)
+    out = tmp_path / "汇总.xlsx"
+    assert cli("summary", str(p), "-o", str(out))[0] == 0
+    rows = calamine_rows(out, "数据质量")
+    by_sheet = next(r for r in rows if r and r[0] == "客户档案")
+    assert by_sheet[1:5] == [13.0, 13.0, 13.0, 0.0]   # 行数, 有错误的行, 错误, 警告
+    by_code = {(r[1], r[2]): r[3] for r in rows if len(r) > 3 and r[1] in ("masked-phone", "bad-phone")}
+    assert by_code == {("masked-phone", "客户档案"): 12.0, ("bad-phone", "客户档案"): 1.0}
+
+
 def test_messages_never_show_nan_raw_patterns_or_float_phones(tmp_path: Path):
     rows = [[*ARCHIVE_HEAD, "电话", "电子邮箱"],
             [None, "甲有限公司", "王五", 13800138000, 31773329, "a@b"],
@@ -210,8 +233,15 @@ def test_messages_never_show_nan_raw_patterns_or_float_phones(tmp_path: Path):
             ["X1", "乙有限公司", "王五", 1380013800, "0000-1234567", None]]
     p = build_workbook(tmp_path / "a.xlsx", {"客户档案": rows, "规则配置": [["参数", "值"], ["客户编号规则", "K{seq:03}"]]})
     _, obj = cli_json("validate", str(p))
-    messages = [f["message"] for f in obj["findings"]]
-    assert messages and not [m for m in messages if re.search(r"nan|\{seq|\d\.0\b|None", m)]
+    # numbers exhausted: customers without an ID are named by their cell, never `nan`
+    full = build_workbook(tmp_path / "b.xlsx", {"客户档案": [["客户编号", "客户名称", "负责人"], ["K9", "甲贸易有限公司", "王五"],
+                                                           [None, "甲贸易有限公司", "王五"], [None, "杭州青禾贸易有限公司", "王五"],
+                                                           [None, "杭州清禾贸易有限公司", "王五"]],
+                                                "规则配置": [["参数", "值"], ["客户编号规则", "K{seq:01}"]]})
+    _, obj2 = cli_json("validate", str(full))
+    messages = [f["message"] for f in obj["findings"] + obj2["findings"]]
+    assert len(messages) >= 8 and not [m for m in messages if re.search(r"nan|\{seq|\d\.0\b|None", m)]
+    assert "与 K9（B2） 是同一客户" in " ".join(messages)
 
 
 def test_a_refusal_in_json_is_one_json_object(tmp_path: Path):
@@ -237,6 +267,24 @@ def test_branches_are_not_duplicates_but_a_same_sounding_typo_is(tmp_path: Path)
     assert all_keys(obj) == [("客户档案", "B7", "possible-duplicate")]
     dups = calamine_rows(p, "疑似重复")
     assert [(r[0], r[2]) for r in dups[1:]] == [("K005", "K006")]
+
+
+@pytest.mark.parametrize(("a", "b", "branch"), [
+    ("城东水果批发市场-亚平批发", "城东水果批发市场-亚芳批发", True), ("百果园龙头店", "百果园坡头店", True),
+    ("华联超市龙头店", "华联超市坡头店", True), ("杭州青禾贸易有限公司", "杭州清禾贸易有限公司", False),
+    ("杭州青禾贸易商行", "杭州清禾贸易商行", False), ("杭州青禾贸易", "杭州青禾贸易有限公司", False),
+])
+def test_branch_names_are_told_from_typos(a: str, b: str, branch: bool):
+    assert branches_of_one_name(a, b) is branch
+    assert name_score("x", "y", a, b, 92.0) == (0.0 if branch else 92.0)
+
+
+def test_a_same_sounding_typo_counts_half_and_respects_the_threshold(tmp_path: Path):
+    pytest.importorskip("pypinyin")
+    assert name_score("杭州青禾贸易", "杭州清禾贸易", "", "", 83.3) == 91.7
+    rows = [ARCHIVE_HEAD, ["K001", "杭州青禾贸易有限公司", "王五", None], ["K002", "杭州清禾贸易有限公司", "王五", None]]
+    strict = build_workbook(tmp_path / "a.xlsx", {"客户档案": rows, "规则配置": [["参数", "值"], ["疑似重复相似度(0-100)", 95]]})
+    assert all_keys(cli_json("validate", str(strict))[1]) == []
 
 
 # --- the 486-row ERP export ---------------------------------------------------------------------------
@@ -281,3 +329,17 @@ def _has_pinyin() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_a_lead_reachable_only_by_landline_is_filed_with_it(tmp_path: Path):
+    p = build_workbook(tmp_path / "a.xlsx", {
+        "客户档案": [[*ARCHIVE_HEAD, "固定电话"], ["CX202401001", "甲贸易有限公司", "王五", "13800138000", None]],
+        "客户信息登记表": [["客户名称", "联系人", "手机", "电话", "跟进人", "首次接触时间"],
+                     ["乙五金商行", "李四", None, "0571-87654321", "王五", "2024-01-15"]],
+    })
+    code, obj = cli_json("run", str(p), "--no-summary", "--month", "2024-01")
+    assert [k for k in all_keys(obj) if k[0] != "客户档案" or k[2] != "missing-sheet"] == []
+    rows = calamine_rows(p, "客户档案")
+    assert [r[:5] for r in rows[1:]] == [["CX202401001", "甲贸易有限公司", "王五", "13800138000", ""],
+                                        ["CX202401002", "乙五金商行", "王五", "", "0571-87654321"]]
+    assert openpyxl.load_workbook(p)["客户档案"]["E3"].value == "0571-87654321"

@@ -48,7 +48,7 @@ def test_editor_keeps_every_untouched_part(name: str) -> None:
     sheet, part = next(iter(src.sheet_parts.items()))
     try:
         editor = WorkbookEditor(src.data)
-        editor.set_cells(sheet, {"A1": "workbook-crm 测试"})
+        editor.set_cells(sheet, {"A1": "workbook-crm 测试"}, replace_formulas=True)   # some A1s hold formulas
         editor.mark_cells(sheet, {"B2": "【workbook-crm】测试标记"})
         editor.replace_sheet("客户分层", ["客户编号", "客户名称"], [["C001", "=不是公式"], ["C002", "上海某某有限公司"]])
         out = editor.to_bytes()

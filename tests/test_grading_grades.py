@@ -54,9 +54,13 @@ def test_boundaries(amount: float, renewal: float, sat: float, grade: str) -> No
 
 
 def test_value_tier_and_potential_boundaries() -> None:
-    t = run(archive(annual_amount_yuan=[500_000.0, 499_999.0, 100_000.0, 99_999.0], potential=[7.0, 7, 6.99, 10]))
-    assert list(t["价值层级"]) == ["高价值", "中价值", "中价值", "低价值"]
-    assert list(t["客户分层"]) == ["核心客户", "潜力客户", "基础客户", "潜力客户"]
+    # seed 001 (二): 高价值 超50万 (50万 itself is 中价值), 中价值 10–50万, 低价值 低于5万, 5–10万 per 规则配置
+    t = run(archive(annual_amount_yuan=[500_001.0, 500_000.0, 100_000.0, 99_999.0, 50_000.0, 49_999.0],
+                    potential=[7.0, 7, 6.99, 10, 1, 1]))
+    assert list(t["价值层级"]) == ["高价值", "中价值", "中价值", "低价值", "低价值", "低价值"]
+    assert list(t["客户分层"]) == ["核心客户", "核心客户", "基础客户", "潜力客户", "基础客户", "基础客户"]  # seed 004: ≥
+    assert "（seed 001 未命名），按规则配置归入低价值" in t.loc[6, "评级依据"]
+    assert "价值层级" not in t.loc[8, "评级依据"]
 
 
 @pytest.mark.parametrize(("missing", "label"), [("annual_amount_yuan", "年合作金额"), ("renewal_rate", "续约率"),
@@ -122,6 +126,6 @@ def test_rfm_segments() -> None:
         "customer_id": ["C001"] * 5 + ["C002"] + ["C003"] * 5 + ["C004"],
         "deal_date": pd.to_datetime(["2024-04-20"] * 5 + ["2024-04-25"] + ["2023-06-01"] * 5 + ["2023-06-01"]),
         "amount_yuan": [100_000.0] * 5 + [1000.0] + [100.0] * 5 + [900_000.0]}, index=range(2, 14))
-    t = run(arch, 交易记录=deals)
+    t = run(arch, Rules(rfm_definition="经典"), 交易记录=deals)  # the textbook R/F/M
     assert list(t["RFM分群"]) == ["重要价值客户", "一般发展客户", "一般保持客户", "重要挽留客户"]
     assert {"R分", "F分", "M分"} <= set(t.columns)

@@ -9,13 +9,20 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
 from conftest import SAMPLE, cli_json, soffice
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
+
+from workbook_crm.normalize import normalize_date, normalize_phone
+from workbook_crm.schema.base import PHONE
+from workbook_crm.validators.values import _edit
 
 ARCH_HEAD = ["客户编号", "客户名称", "负责人", "手机号码", "累计交易金额"]
 CUSTOMERS = [
@@ -32,8 +39,34 @@ REGS = [
 ]
 
 
+OOXML = Path(__file__).resolve().parent.parent.parent / "shared" / "ooxml"
+_SCHEMAS: list = []
+
+
+def ooxml_errors(path: Path) -> list[tuple[str, str]]:
+    """Errors of the shared OOXML check (ECMA-376 schemas + Excel's load-time rules) on a written file."""
+    if not (OOXML / "ooxml_check.py").exists():
+        return []
+    import sys
+
+    sys.path.insert(0, str(OOXML))
+    try:
+        import ooxml_check
+    finally:
+        sys.path.remove(str(OOXML))
+    if not _SCHEMAS:
+        _SCHEMAS.append(ooxml_check.SchemaSet(str(OOXML / "schemas")))
+    pkg = ooxml_check.check_file(str(path), _SCHEMAS[0])
+    return [(x.code, x.message) for x in pkg.findings if x.severity == "error"]
+
+
 def run_json(path: Path, *extra: str) -> tuple[int, dict]:
-    return cli_json("run", str(path), "--month", "2024-05", "--no-summary", *extra)
+    """The real CLI's monthly run; whatever it wrote must pass the OOXML check."""
+    before = Path(path).read_bytes()
+    code, obj = cli_json("run", str(path), "--month", "2024-05", "--no-summary", *extra)
+    if Path(path).read_bytes() != before:
+        assert ooxml_errors(Path(path)) == []
+    return code, obj
 
 
 def cal(path: Path, sheet: str) -> list[list]:
@@ -46,7 +79,7 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
     return sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"])
 
 
-def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False) -> Path:
+def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -62,8 +95,11 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
         ws.write_row(1, 0, ARCH_HEAD)
         for r, row in enumerate(CUSTOMERS, start=2):
             ws.write_row(r, 0, row)
-        ws.write_string(7, 0, "合计", bold)
-        ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
+        if merged:   # the label merged across the footer row
+            ws.merge_range("A8:D8", "合计", bold)
+        else:
+            ws.write_string(7, 0, "合计", bold)
+            ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
         ws.write_formula(7, 4, "=SUM(E3:E7)", bold, 15000)
     reg = wb.add_worksheet("客户信息登记表")
     reg.write_row(0, 0, REG_HEAD)
@@ -102,6 +138,17 @@ def test_new_customers_go_above_the_footer_and_its_formulas_grow(tmp_path: Path)
     code, obj2 = run_json(path)
     assert found(obj2) == [] and obj2["changes"] == []
     assert cal(path, "客户档案") == before
+
+
+def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", merged=True)
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert [str(m) for m in ws.merged_cells.ranges] == ["A10:D10"]
+    assert ws["A10"].value == "合计" and ws["E10"].value == "=SUM(E3:E9)"
+    values = cal(path, "客户档案")
+    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
@@ -284,3 +331,25 @@ def test_hidden_cells_of_a_vertical_merge_take_the_merged_value(tmp_path: Path):
     assert [str(m) for m in back.merged_cells.ranges] == ["A2:A4", "B2:B4"]
     assert back["A3"].value is None and back["A4"].value is None and back["A2"].value == "C001"
     assert cal(path, "客户跟进记录表")[1][0] == "C001"
+
+
+# --- properties of the normalisers these items rely on ----------------------------------------
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+       st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]))
+def test_a_date_the_1904_system_cannot_hold_is_left_as_typed(d: date, form: str):
+    text = form.format(y=d.year, m=d.month, d=d.day)
+    n1900, n1904 = normalize_date(text), normalize_date(text, date1904=True)
+    assert n1900.value == d and n1900.code is None
+    if d.year < 1904:
+        assert (n1904.value, n1904.code) == (text, "date-before-1904") and not n1904.ok
+    else:
+        assert (n1904.value, n1904.code) == (d, None)
+
+
+@given(st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), min_size=2, max_size=4),
+       st.sampled_from([" / ", "、", ";", "，", " "]))
+def test_several_phones_in_a_cell_are_never_rewritten(numbers: list[str], sep: str):
+    typed = sep.join(numbers)
+    n = normalize_phone(typed)
+    assert (n.value, n.code) == (numbers[0], "multiple-phones")
+    assert not _edit(typed, n, PHONE)

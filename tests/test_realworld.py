@@ -26,7 +26,7 @@ EXPECTED: dict[str, dict[str, tuple[str, dict[str, str], list[str], int]]] = {
         ["微信", "类型", "区域"], 3)},
     "mbg__客户导入模板.xls": {"Sheet1": (
         "客户档案", {"客户名称": "name", "公司规模": "company_size", "手机号码": "mobile", "详细地址": "reg_address",
-                 "客户来源": "source", "客户级别": "user_level"}, ["企业性质", "注册资金", "官网"], 1)},
+                 "客户来源": "source", "客户级别": "user_level", "固定电话": "landline"}, ["企业性质", "注册资金", "官网"], 1)},
     "mbg__客户导入模板.xlsx": {"Sheet1": (  # the 必填/选填 hint row under the example is not a customer
         "客户档案", {"客户名称": "name", "手机号码": "mobile", "详细地址": "reg_address", "客户来源": "source",
                  "客户级别": "user_level"}, ["企业性质", "官网", "公司简介"], 1)},
@@ -36,7 +36,8 @@ EXPECTED: dict[str, dict[str, tuple[str, dict[str, str], list[str], int]]] = {
         "交易记录", {"date": "deal_date", "buName": "customer_name", "salesName": "owner", "amount": "amount"},
         ["billNo", "location"], 24)},
     "jsh__customer_template.xls": {"信息": (  # the note row above the header is skipped
-        "客户档案", {"名称*": "name", "手机号码": "mobile", "纳税人识别号": "credit_code", "联系人": "contact"},
+        "客户档案", {"名称*": "name", "手机号码": "mobile", "联系电话": "landline", "纳税人识别号": "credit_code",
+                 "联系人": "contact"},
         ["传真", "期初应收", "开户行"], 2)},
     "vue3p__客户导入模板.xlsx": {"sheet-1": (  # the English second header row is not data
         "客户档案", {"客户姓名": "name", "电话": "mobile"}, ["股票代码", "员工数量"], 1)},

@@ -97,17 +97,17 @@ def test_template_artefact_rows_are_not_data(tmp_path: Path) -> None:
 
 
 def test_mapping_in_the_settings_sheet_changes_the_reading(tmp_path: Path) -> None:
-    data = [["公司全称", "电话", "微信", "备注"], ["甲公司", "13800138000", "wx1", "好"]]
+    data = [["甲方", "电话", "微信", "备注"], ["甲公司", "13800138000", "wx1", "好"]]
     p = build_workbook(tmp_path / "m.xlsx", {"Sheet1": data})
-    code, out, err = cli("inspect", str(p))  # 公司全称 is no name we know: nothing to read
+    code, out, err = cli("inspect", str(p))  # 甲方 is no name we know: nothing to read
     assert code == 2 and "缺客户名称" in err
     p2 = build_workbook(tmp_path / "m2.xlsx", {"Sheet1": data, "规则配置": [
-        ["参数", "值", "单位", "说明"], ["表头:公司全称", "客户名称", "", ""], ["表头:微信", "忽略", "", ""],
+        ["参数", "值", "单位", "说明"], ["表头:甲方", "客户名称", "", ""], ["表头:微信", "忽略", "", ""],
         ["工作表:Sheet1", "客户档案", "", ""], ["表头:Sheet1!备注", "不存在的字段", "", ""]]})
     after = _inspect(p2)["Sheet1"]
     assert after["kind"] == "客户档案" and after["how"] == "mapping"
     # a mapping naming no field of ours is reported and ignored: 备注 keeps its usual reading
-    assert _fields(after) == {"公司全称": "name", "电话": "mobile", "微信": "", "备注": "remark"}
+    assert _fields(after) == {"甲方": "name", "电话": "mobile", "微信": "", "备注": "remark"}
     code, obj = cli_json("validate", str(p2), "--month", MONTH)
     assert keys(obj) == {("Sheet1", "D1", "bad-mapping")}
 

@@ -20,7 +20,10 @@ from openpyxl.worksheet.table import Table
 from python_calamine import CalamineWorkbook
 from test_run import ARCHIVE, CAMPAIGN, EVAL, FOLLOW, build_record
 
+from workbook_crm.schema.computed import CHANGE_COLUMNS  # noqa: E402
+
 COMPUTED = ["客户分层", "跟进提醒", "疑似重复", "校验问题", "变更记录", "分级历史"]
+N = len(CHANGE_COLUMNS)
 
 
 def run(path: Path) -> tuple[int, dict]:
@@ -86,7 +89,7 @@ def test_a_users_own_sheets_named_like_ours_are_never_replaced(tmp_path: Path) -
     wb = openpyxl.load_workbook(path)
     assert [c.value for c in wb["变更记录"][1]] == USER_LOG[0]
     ours = calamine_rows(path, "变更记录（workbook-crm）")
-    assert ours[0] == ["运行时间", "工作表", "单元格", "原值", "新值", "规则"] and len(ours) - 1 == len(obj["changes"])
+    assert ours[0] == list(CHANGE_COLUMNS) and len(ours) - 1 == len(obj["changes"])
     assert calamine_rows(path, "客户分层（workbook-crm）")[0][:2] == ["客户编号", "客户名称"]
     names_after_first = wb.sheetnames
     # the next run writes into the same alternatives (they are ours now), nothing new appears
@@ -101,17 +104,17 @@ def test_our_change_log_keeps_the_columns_the_user_added(tmp_path: Path) -> None
     run(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["变更记录"]
-    ws["G1"] = "审核"
-    ws["G2"] = "已核对"
-    ws["H3"] = "无表头的备注"
+    ws.cell(1, N + 1, "审核")
+    ws.cell(2, N + 1, "已核对")
+    ws.cell(3, N + 2, "无表头的备注")
     wb.save(path)
     first = calamine_rows(path, "变更记录")
     code, obj = run(path)
     assert of_code(obj, "sheet-not-ours") == []
     log = calamine_rows(path, "变更记录")
-    assert log[0][:7] == ["运行时间", "工作表", "单元格", "原值", "新值", "规则", "审核"]
-    assert log[1][6] == "已核对" and log[2][7] == "无表头的备注"
-    assert [r[:6] for r in log[1: len(first)]] == [r[:6] for r in first[1:]]
+    assert log[0][: N + 1] == [*CHANGE_COLUMNS, "审核"]
+    assert log[1][N] == "已核对" and log[2][N + 1] == "无表头的备注"
+    assert [r[:N] for r in log[1: len(first)]] == [r[:N] for r in first[1:]]
 
 
 def test_sheets_written_before_the_marker_are_still_ours(tmp_path: Path) -> None:
@@ -208,3 +211,26 @@ def test_dry_run_reports_the_same_kept_formulas(tmp_path: Path, dry: bool) -> No
     args = ["run", str(path), "--month", "2024-05", "--no-summary"] + (["--dry-run"] if dry else [])
     code, obj = cli_json(*args)
     assert of_code(obj, "formula-kept") == [("客户档案", "A5", "formula-kept")]
+
+
+@pytest.mark.libreoffice
+def test_our_sheets_stay_ours_after_a_libreoffice_save(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import soffice
+
+    office = soffice()
+    if office is None:
+        pytest.skip("LibreOffice not installed")
+    path = build_record(tmp_path / "台账.xlsx")
+    run(path)
+    subprocess.run([office, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp_path / "lo" / "台账.xlsx"
+    names = openpyxl.load_workbook(saved).sheetnames
+    code, obj = run(saved)
+    assert of_code(obj, "sheet-not-ours") == []
+    assert openpyxl.load_workbook(saved).sheetnames == names
+    assert ooxml_errors(saved) == []
+    log = calamine_rows(saved, "变更记录")
+    assert log[0] == list(CHANGE_COLUMNS) and len(log) > 1

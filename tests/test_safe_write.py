@@ -7,6 +7,7 @@ back with two readers (openpyxl and python-calamine)."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -149,7 +151,8 @@ def test_summary_never_replaces_a_users_file_but_replaces_its_own(tmp_path):
     for _ in range(2):   # the second run replaces the summary the first one wrote
         code, out, err = cli("summary", str(path), "-o", str(ours), "--month", "2024-05")
         assert code == 0, err
-    assert "客户分层" in " ".join(names(ours)) or len(names(ours)) > 1
+    sheets = names(ours)
+    assert sheets[0] == "概览" and CalamineWorkbook.from_path(str(ours)).sheet_names == sheets
     assert leftovers(tmp_path) == []
 
 
@@ -183,6 +186,55 @@ def test_a_save_at_the_swap_is_kept(tmp_path, monkeypatch, exchange):
     assert cells(path)[4] == ["C004", "别人刚保存的客户", "", "", "", "", "", ""]
     assert openpyxl.load_workbook(path)["客户档案"]["B5"].value == "别人刚保存的客户"
     assert leftovers(tmp_path) == [] and list((tmp_path / ".workbook-crm" / "backups").iterdir()) == []
+
+
+def test_fallback_a_save_during_the_last_hash_is_kept(tmp_path, monkeypatch):
+    """Without the exchange the last check hashes the record (~30 ms at 17 MB): a save by rename in
+    that time is caught by the look at the inode that follows the hash."""
+    path = record(tmp_path / "台账.xlsx")
+    sha, new, theirs = sha256_file(path), _edited(path), _other_version(path)
+    monkeypatch.setattr(safe, "_renameat2", lambda *a: False)
+    armed, real_hash = [], safe.sha256_file
+    monkeypatch.setattr(safe, "BEFORE_SWAP", lambda target: armed.append(True))
+
+    def hash_then_save(p):
+        digest = real_hash(p)
+        if armed:   # the last check: the other program saves while we hash
+            armed.clear()
+            _save_by_rename(path, theirs)
+        return digest
+
+    monkeypatch.setattr(safe, "sha256_file", hash_then_save)
+    with pytest.raises(WorkbookChanged):
+        safe_replace(path, new, expected_sha256=sha)
+    assert path.read_bytes() == theirs and cells(path)[4][:2] == ["C004", "别人刚保存的客户"]
+    assert leftovers(tmp_path) == []
+
+
+def test_two_saves_around_the_exchange_are_both_kept(tmp_path, monkeypatch):
+    """One save just before the exchange, another between the exchange and its undo: the first goes
+    back in place, the second is kept among the backups — neither is lost."""
+    path = record(tmp_path / "台账.xlsx")
+    if not safe._renameat2(path, path, safe._RENAME_EXCHANGE):
+        pytest.skip("renameat2(RENAME_EXCHANGE) not available here")
+    sha, new, first = sha256_file(path), _edited(path), _other_version(path)
+    second = _edited(path, "第二个程序")
+    monkeypatch.setattr(safe, "BEFORE_SWAP", lambda target: _save_by_rename(target, first))
+    real_same = safe._Read.same
+
+    def same_then_save(self, p, *, content=True):
+        answer = real_same(self, p, content=content)
+        if p != self.path:   # called on the file taken out by the exchange
+            _save_by_rename(self.path, second)
+        return answer
+
+    monkeypatch.setattr(safe._Read, "same", same_then_save)
+    with pytest.raises(WorkbookChanged):
+        safe_replace(path, new, expected_sha256=sha)
+    assert path.read_bytes() == first and cells(path)[4][:2] == ["C004", "别人刚保存的客户"]
+    kept = list((tmp_path / ".workbook-crm" / "backups").iterdir())
+    assert [k.read_bytes() for k in kept] == [second] and cells(kept[0])[4][0] == "第二个程序"
+    assert leftovers(tmp_path) == []
 
 
 def test_a_save_at_the_swap_cli_exits_2_with_one_line(tmp_path, monkeypatch):
@@ -223,7 +275,7 @@ def test_a_full_disk_during_the_backup_leaves_no_backup_named_file(tmp_path, mon
     assert "disk full" in info.value.message("en")
     assert path.read_bytes() == before and cells(path) == values
     assert sorted(folder.iterdir()) == sorted(good)   # the ten good ones, nothing truncated among them
-    assert all(cells(b)[4][0].startswith("C8") or cells(b)[4][0] == "" for b in good[1:])
+    assert [cells(b)[4][0] for b in good[1:]] == [f"C8{i}" for i in range(9)]   # each the version before its run
 
 
 def test_a_killed_runs_partial_backup_is_not_counted_and_is_removed(tmp_path):
@@ -281,6 +333,27 @@ def test_mode_and_owner_are_kept(tmp_path):
     assert "客户分层" in names(path) and cells(path)[1][0] == "C001"
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to run as another account")
+def test_another_accounts_record_is_not_taken_over():
+    """Run by `nobody` on root's group-writable record: refused, the owner stays root."""
+    folder = Path(tempfile.mkdtemp(prefix="wbc-owner-"))
+    try:
+        os.chmod(folder, 0o777)
+        path = record(folder / "台账.xlsx")
+        os.chmod(path, 0o666)
+        before = sha256(path)
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+                               "workbook_crm", "run", str(path), "--month", "2024-05"],
+                              capture_output=True, text=True, timeout=300, cwd=folder)
+        assert proc.returncode == 2 and "无法保持其所有者" in one_line(proc.stderr)
+        st = os.stat(path)
+        assert sha256(path) == before and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, 0, 0o666)
+        assert names(path) == ["客户档案"] and leftovers(folder) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_read_only_record_is_refused(tmp_path):
     path = record(tmp_path / "台账.xlsx")
     os.chmod(path, 0o444)
@@ -307,6 +380,24 @@ def _protected(path: Path, *, sheet: str | None = None, structure: bool = False)
 
 def test_a_protected_sheet_we_would_edit_is_refused(tmp_path):
     path = _protected(tmp_path / "台账.xlsx", sheet="客户档案")
+    before = sha256(path)
+    code, _, err = run(path)
+    assert code == 2 and "「客户档案」受保护" in one_line(err)
+    assert sha256(path) == before and cells(path)[3][3] == "138 0013 8001"
+
+
+@pytest.mark.libreoffice
+def test_a_libreoffice_saved_protected_sheet_is_refused(tmp_path):
+    """LibreOffice writes ``<sheetProtection sheet="true" …>``: the same refusal."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        pytest.skip("LibreOffice not installed")
+    (tmp_path / "src").mkdir()
+    src = _protected(tmp_path / "src" / "台账.xlsx", sheet="客户档案")
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path), str(src)], capture_output=True, timeout=180, env=dict(os.environ, HOME=str(tmp_path)))
+    path = tmp_path / "台账.xlsx"
+    assert path.exists() and openpyxl.load_workbook(path)["客户档案"].protection.sheet is True
     before = sha256(path)
     code, _, err = run(path)
     assert code == 2 and "「客户档案」受保护" in one_line(err)
@@ -350,10 +441,14 @@ def test_the_next_run_removes_dead_runs_leftovers_only(tmp_path):
     live.write_bytes(b"x")
     other_host = tmp_path / f".台账-wc{dead}h000000-aaaa1111.xlsx.tmp"   # another computer's: left alone
     other_host.write_bytes(b"x")
+    old_legacy, new_legacy = tmp_path / ".台账-k2j4h5g6.xlsx.tmp", tmp_path / ".~workbook-crm-q1w2e3r4"
+    old_legacy.write_bytes(b"x")   # untagged (earlier versions): removed once older than an hour
+    os.utime(old_legacy, (time.time() - 7200, time.time() - 7200))
+    new_legacy.mkdir()
     code, _, err = run(path)
     assert code in (0, 1), err
-    assert not folder.exists() and not any(p.exists() for p in stale)
-    assert live.exists() and other_host.exists()
+    assert not folder.exists() and not any(p.exists() for p in stale) and not old_legacy.exists()
+    assert live.exists() and other_host.exists() and new_legacy.exists()
     assert cells(path)[1][0] == "C001" and "客户分层" in names(path)
 
 
@@ -370,6 +465,26 @@ def test_ctrl_c_at_the_swap_exits_130_with_one_line_and_leaves_nothing(tmp_path,
     assert sha256(path) == before and names(path) == ["客户档案"]
     assert leftovers(tmp_path) == [] and list((tmp_path / ".workbook-crm" / "backups").iterdir()) == []
     assert not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
+    code, out, err = run(path, "--format", "json")   # a script reading stdout still gets one document
+    obj = json.loads(out)
+    assert code == 130 and (obj["exit_code"], obj["error"]["code"], obj["ok"]) == (130, "interrupted", False)
+    assert sha256(path) == before and leftovers(tmp_path) == []
+
+
+def test_ctrl_c_after_the_swap_says_the_workbook_was_written_and_keeps_the_backup(tmp_path, monkeypatch):
+    path = record(tmp_path / "台账.xlsx")
+    original = path.read_bytes()
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(safe, "_prune", ctrl_c)   # the moment after the swap
+    code, _, err = run(path)
+    assert code == 130 and "the workbook was written" in one_line(err)
+    assert "客户分层" in names(path) and cells(path)[3][3] == "13800138001"
+    backups = list((tmp_path / ".workbook-crm" / "backups").iterdir())
+    assert [b.read_bytes() for b in backups] == [original]
+    assert leftovers(tmp_path) == [] and not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
 
 
 _KILL_SCRIPT = """
@@ -404,7 +519,7 @@ def _gone(pid: int, wait: float = 5.0) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self").exists() or sys.platform != "linux", reason="needs Linux /proc")
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGKILL"])
 def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
     path = record(tmp_path / "台账.xlsx")
     before = sha256(path)
@@ -415,8 +530,8 @@ def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
     assert children, "the summary is written by a forked process"
     assert all(_gone(pid) for pid in children)   # never outlives the run, even a SIGKILLed one
     assert sha256(path) == before and names(path) == ["客户档案"]
-    if sig == "SIGTERM":
-        assert proc.returncode == 128 + signal.SIGTERM and "interrupted" in one_line(proc.stderr)
+    if sig != "SIGKILL":   # Ctrl-C → 130, SIGTERM → 143, one line, nothing left behind
+        assert proc.returncode == 128 + getattr(signal, sig) and "interrupted" in one_line(proc.stderr)
         assert leftovers(tmp_path) == []
     else:
         assert proc.returncode == -signal.SIGKILL

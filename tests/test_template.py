@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from workbook_crm.schema.base import CREDIT_CODE, DATE, ENUM, MONEY, PERCENT, PHONE, SCORE
 from workbook_crm.schema.registry import DATA_SHEETS, SETTINGS
+from workbook_crm.schema.settings import MAPPING_ROWS
 from workbook_crm.template import rules_rows, write_template
 
 COMMITTED = Path(__file__).resolve().parent.parent / "templates" / "台账模板.xlsx"
@@ -113,7 +114,11 @@ def test_settings_sheet_holds_the_rule_defaults(template: Path) -> None:
     cal_rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_name(SETTINGS.name).to_python()[2:]
     ws = openpyxl.load_workbook(template)[SETTINGS.name]
     xl_rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3, max_col=4)]
-    assert len(cal_rows) == len(xl_rows) == len(expected)
+    assert len(cal_rows) == len(xl_rows) == len(expected) + 1 + len(MAPPING_ROWS)
+    # after the rules, a blank row and the 字段映射 section (issue #11), documentation rows with no 值
+    assert [r[0] for r in cal_rows[len(expected) + 1:]] == [r[0] for r in MAPPING_ROWS]
+    assert all(not r[1] for r in xl_rows[len(expected):])
+    cal_rows, xl_rows = cal_rows[:len(expected)], xl_rows[:len(expected)]
     for want, got_cal, got_xl in zip(expected, cal_rows, xl_rows, strict=True):
         assert got_cal[0] == got_xl[0] == want[0]
         value = want[1]

@@ -14,6 +14,7 @@ from .grading import grade_month
 from .grading.common import EVALUATION
 from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
+from .grading.timeliness import apply_timeliness
 from .io.reader import read_workbook
 from .period import parse_month
 from .validators import Checked, check_workbook, reportable
@@ -84,7 +85,8 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
             wb = read_workbook(path, password=password, rules_file=rules_file)
         settle()
         progress("规范化与校验")
-        checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        checked = check_workbook(wb, asof=asof, rules_file=rules_file, previous=state.customers,
+                                 settled=state.registrations)
         # a value with an error finding feeds no figure (issue #12 item 3)
         left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
         settle()
@@ -92,6 +94,7 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
         graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
                              cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state),
                              ours_actuals=legacy_actuals(checked))
+        apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
     return checked, graded
 
 
@@ -165,7 +168,7 @@ def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, 
     from .writeback import check_summary_target
     from .writeback.runfiles import clean_stale
 
-    clean_stale(Path(out).parent)
+    clean_stale(Path(out).parent, *([Path(per_owner)] if per_owner is not None else []))
     check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
     state = runstate.load(Path(path))
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file, state=state)

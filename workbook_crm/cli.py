@@ -165,6 +165,38 @@ def inspect(file: Path, fmt: str, lang: str, password: str | None, rules_file: P
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--quarter", required=True, help="The quarter to archive, e.g. 2024Q2.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Snapshot to write (default: NAME-归档-2024Q2.xlsx beside FILE).")
+@_FORMAT
+@_LANG
+@_PASSWORD
+@_RULES
+def archive(file: Path, quarter: str, out: Path | None, fmt: str, lang: str, password: str | None,
+            rules_file: Path | None) -> None:
+    """Write the quarter's read-only snapshot beside FILE and list the customers lost in it (FILE is only read).
+
+    \b
+    Example:
+      workbook-crm archive 台账.xlsx --quarter 2024Q2
+    """
+    from .archive import archive_quarter
+
+    res = _guard(lambda: archive_quarter(file, quarter=quarter, out=out, password=password, rules_file=rules_file,
+                                         lang=lang), lang)
+    if fmt == "json":
+        click.echo(json.dumps(res.to_json_obj(), ensure_ascii=False, indent=1, default=str))
+        return
+    zh = lang == "zh"
+    click.echo(f"{'归档' if zh else 'archive'}: {res.archive}")
+    n = len(res.lost)
+    click.echo(f"{res.quarter} {'本季流失客户' if zh else 'customers lost this quarter'}: {n}")
+    for r in res.lost.itertuples(index=False):
+        click.echo(f"  {r[0]}  {r[1]}  {r[2] if isinstance(r[2], str) else ''}  {r[4] or ''}")
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(file: Path, force: bool) -> None:
@@ -211,11 +243,11 @@ def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None)
         return call()
     except (KeyboardInterrupt, Interrupted) as exc:
         written = getattr(exc, "written", False)
-        click.echo("已中断 / interrupted: " + (
+        _refuse("已中断 / interrupted: " + (
             "工作簿已写入（备份在 .workbook-crm/backups/），汇总未生成 / the workbook was written (backup in "
             ".workbook-crm/backups/); no summary" if written else
-            "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), err=True)
-        sys.exit(128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
+            "未写入任何文件，临时文件已删除 / nothing was written; temporary files removed"), "interrupted", fmt, file,
+            exit_code=128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT))
     except WorkbookCrmError as exc:
         _refuse(exc.message(lang), exc.code, fmt, file)
     except SystemExit:
@@ -227,13 +259,13 @@ def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None)
                 "设置 WORKBOOK_CRM_DEBUG=1 可查看详情 / set WORKBOOK_CRM_DEBUG=1 for details", "internal", fmt, file)
 
 
-def _refuse(message: str, code: str, fmt: str, file: Path | None) -> None:
+def _refuse(message: str, code: str, fmt: str, file: Path | None, *, exit_code: int = EXIT_UNUSABLE) -> None:
     click.echo(message, err=True)
     if fmt == "json":
-        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": EXIT_UNUSABLE,
+        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": exit_code,
                "error": {"code": code, "message": message}, "counts": {"error": 0, "warning": 0}, "findings": []}
         click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
-    sys.exit(EXIT_UNUSABLE)
+    sys.exit(exit_code)
 
 
 def _progress(fmt: str):

@@ -132,6 +132,12 @@ class NotOurFile(WorkbookCrmError):
     en = "the file exists and is not a summary written by workbook-crm; not overwritten. Choose another path or move it."
 
 
+class TargetExists(WorkbookCrmError):
+    code = "target-exists"
+    zh = "文件已存在，未覆盖。请换一个输出路径。"
+    en = "the file exists; not overwritten. Choose another output path."
+
+
 class WorkbookReadOnly(WorkbookCrmError):
     code = "read-only"
     zh = "文件为只读，未写入任何内容。请取消只读或用 --output 写到副本。"
@@ -174,6 +180,13 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+# --- issue #13: the quarterly archive ------------------------------------------------------------
+class ArchiveExists(WorkbookCrmError):
+    code = "archive-exists"
+    zh = "该季度的归档已存在，归档不会被覆盖。如需重做，请先移走它。"
+    en = "this quarter's archive already exists and is never overwritten. Move it away to redo it."
 
 
 class NothingToGrade(WorkbookCrmError):

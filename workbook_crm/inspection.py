@@ -102,7 +102,7 @@ def render_text(ins: Inspection) -> str:
         for c in s.columns:
             sample = "" if c.sample is None else f"  例：{_short(c.sample)}"
             lines.append(f"  {c.column:>3}  {c.header} → {c.field}{sample}")
-    lines.append("\n要改正映射，在「规则配置」加一行（参数 / 值），或写进 --rules 文件的 [字段映射]：\n"
+    lines.append("\n要改正映射，在「规则配置」加一行（参数 / 值），或写进 --rules 文件的 [\"字段映射\"] 表：\n"
                  "  表头:公司全称 = 客户名称    工作表:Sheet1 = 客户档案    表头:微信 = 忽略")
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from .schema.computed import (
     REMINDER_COLUMNS,
 )
 from .validators import Checked, reportable
+from .validators.returning import fingerprints
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
@@ -71,7 +72,11 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
             return _run_converted(path, checked, output, month=month, summary=summary, rules_file=rules_file,
                                   today=today, lang=lang, backup_dir=backup_dir, progress=progress)
         findings = reportable(checked, graded.findings)
-        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded))
+        # one editor for the formula check and the write-back (the sheets it inflates are read once);
+        # handed over in a box so that the write-back's `del` frees it before the file is replaced
+        box = {"editor": _open_editor(checked)}
+        editor_changes, kept = spare_formulas(checked, list(checked.changes) + _computed_changes(checked, graded),
+                                              box["editor"])
         findings = sort_findings([*findings, *kept]) if kept else findings
         now = runstate.current(checked.wb, editor_changes)
         edits = runstate.hand_edits(checked.wb, state, now, graded.asof)
@@ -85,9 +90,11 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
             return result
         after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
                                   customers={cid: vals for cid, (_, vals) in now.items()},
-                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle))
+                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle),
+                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes))
         result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
-                        lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha)
+                        lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
+                        box=box)
         # the record is written: what it holds now is the next run's baseline
         runstate.save(Path(output) if output is not None else path, after)
         return result
@@ -138,7 +145,8 @@ def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any)
 
 def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
            editor_changes: list[Change], *, output: Path | None, summary: Path | bool | None, lang: str,
-           backup_dir: Path | None, progress: Progress, hand: runstate.Edits, output_sha: str | None = None) -> Result:
+           backup_dir: Path | None, progress: Progress, hand: runstate.Edits, output_sha: str | None = None,
+           box: dict[str, WorkbookEditor | None] | None = None) -> Result:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -149,12 +157,15 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
         progress("生成汇总")
         job = SummaryJob(graded, findings, out, source_name=path.name, lang=lang,
                          n_rows={n: len(s.frame) for n, s in checked.wb.sheets.items()})
+    written: list[bool] = []
     try:
         _write_record(path, checked, graded, result, findings, editor_changes, output=output, lang=lang,
-                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha)
-    except BaseException:
+                      backup_dir=backup_dir, progress=progress, hand=hand, output_sha=output_sha, box=box,
+                      on_swapped=lambda: written.append(True))
+    except BaseException as exc:
         if job is not None:
-            job.cancel()  # the record was not written: no summary of it either
+            job.cancel()  # the record was not written (or the run was stopped): no summary of it
+        exc.written = bool(written)  # type: ignore[attr-defined]  # what Ctrl-C's one line says
         raise
     if job is not None:
         try:
@@ -171,11 +182,14 @@ def _write(path: Path, checked: Checked, graded: MonthResult, result: Result, fi
 
 def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Result, findings: list[Finding],
                   editor_changes: list[Change], *, output: Path | None, lang: str, backup_dir: Path | None,
-                  progress: Progress, hand: runstate.Edits, output_sha: str | None = None) -> None:
+                  progress: Progress, hand: runstate.Edits, output_sha: str | None = None,
+                  box: dict[str, WorkbookEditor | None] | None = None,
+                  on_swapped: Callable[[], None] | None = None) -> None:
     progress("写回工作簿")
     try:
-        editor = WorkbookEditor(checked.wb.source.data)
+        editor = (box or {}).pop("editor", None) or WorkbookEditor(checked.wb.source.data)
         _move_footer(editor, checked)
+        _grow_structures(editor, checked)
         _apply_changes(editor, checked, editor_changes)
         _write_computed_columns(editor, checked, graded)
         _write_sheets(editor, checked, graded, findings, editor_changes, lang, hand)
@@ -190,12 +204,13 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     settle()
     progress("校验并保存")
     if output is not None and output_sha is None:
-        write_new(Path(output), data)
+        write_new(Path(output), data, on_swapped=on_swapped)
     elif output is not None:   # an existing --output is backed up and checked like a record
-        backup = safe_replace(Path(output), data, expected_sha256=output_sha)
+        backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     else:
-        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir)
+        backup = safe_replace(path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir,
+                              on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     del data
     # the record's frames are done with: let them go (peak memory)
@@ -315,14 +330,22 @@ def _computed_changes(checked: Checked, graded: MonthResult) -> list[Change]:
     return out
 
 
-def spare_formulas(checked: Checked, changes: list[Change]) -> tuple[list[Change], list[Finding]]:
+def _open_editor(checked: Checked) -> WorkbookEditor | None:
+    try:
+        return WorkbookEditor(checked.wb.source.data)
+    except Exception:   # the write-back reports it (WriteFailed); the editor guards formulas there too
+        return None
+
+
+def spare_formulas(checked: Checked, changes: list[Change],
+                   editor: WorkbookEditor | None = None) -> tuple[list[Change], list[Finding]]:
     """Changes aimed at formula cells (or inside an array formula's range) are not made: the cell
     keeps its formula, the change is reported instead of written or logged (issue #14, items 6, 13).
     A formula with no cached value reads as blank, so intake would otherwise give it a new ID."""
     sheets = {c.sheet for c in changes}
-    if not sheets:
+    editor = editor or _open_editor(checked)
+    if not sheets or editor is None:
         return changes, []
-    editor = WorkbookEditor(checked.wb.source.data)
     names = set(editor.sheet_names)
     guards = {s: editor.formula_cells(s) for s in sheets if s in names}
     place, archive = checked.placement, checked.wb.get(registry.ARCHIVE.name)
@@ -366,6 +389,17 @@ def _move_footer(editor: WorkbookEditor, checked: Checked) -> None:
     editor.move_rows(archive.tab, place.footer, place.shift, place.formulas, style_row=place.data_end)
 
 
+def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
+    """The user's Table, filter, validations, formats, names and print area take intake's new rows
+    (issue #14, item 12; the rows are where io/placement.py put them)."""
+    place = checked.placement
+    archive = checked.wb.get(registry.ARCHIVE.name)
+    if archive is None or place is None or place.blocked or not place.count:
+        return
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
+                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+
+
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:
     """Cell edits grouped by how they are written: dates, text that looks like a number, the rest."""
     text_headers = {f.header for s in registry.DATA_SHEETS for f in s.fields if f.kind in (PHONE, ID, CREDIT_CODE)}
@@ -384,15 +418,20 @@ def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[C
             editor.set_cells(sheet, cells, as_text=kind == "text")
 
 
-def _extra_columns(sheet: SheetData, names: Iterable[str]) -> dict[str, int]:
-    """Column index for each computed column: ours from an earlier run, else the next free column."""
+def _extra_columns(sheet: SheetData, names: Iterable[str], occupied: set[int] = frozenset()) -> dict[str, int]:
+    """Column index (0-based) for each computed column: ours from an earlier run, else the next
+    column that is empty in every row and not hidden (``occupied``: the columns holding anything —
+    a headerless note included — or hidden; issue #14, items 4 and 16)."""
     by_header = {h: c for c, h in sheet.headers.items()}
+    taken = set(sheet.headers) | set(sheet.columns.values()) | set(occupied)
     nxt = max([*sheet.headers.keys(), *sheet.columns.values(), -1]) + 1
     out = {}
     for name in names:
         if name in by_header and by_header[name] not in sheet.columns.values():
             out[name] = by_header[name]
         else:
+            while nxt in taken:
+                nxt += 1
             out[name] = nxt
             nxt += 1
     return out
@@ -404,7 +443,10 @@ def _write_computed_columns(editor: WorkbookEditor, checked: Checked, graded: Mo
         sheet = checked.wb.get(schema.name)
         if sheet is None or table is None or table.empty:
             continue
-        where = _extra_columns(sheet, [n for n, _ in cols])
+        used, hidden = editor.column_usage(sheet.tab)
+        where = _extra_columns(sheet, [n for n, _ in cols], {c - 1 for c in used | hidden})
+        if max(where.values()) >= 16384:
+            continue   # no free, visible column left in the grid: the figures stay in the summary only
         last_header = max(sheet.headers) if sheet.headers else 0
         style = f"{get_column_letter(last_header + 1)}{sheet.header_row}"
         new_headers = {f"{get_column_letter(c + 1)}{sheet.header_row}": n for n, c in where.items()
@@ -522,12 +564,17 @@ def _write_sheets(editor: WorkbookEditor, checked: Checked, graded: MonthResult,
         hist = checked.clean.get(registry.HISTORY.name)
         kept = [] if hist is None or hist.empty else [
             [_plain(v) for v in rec] for rec in hist.reindex(columns=[f.name for f in registry.HISTORY.fields])
-            .itertuples(index=False, name=None) if str(rec[0]) != graded.month]
+            .itertuples(index=False, name=None) if str(rec[0]) not in _written_months(graded)]
     else:   # ours went elsewhere because the user owns 分级历史: keep the months already there
         _, rows = _existing_rows(checked, to["分级历史"], len(HISTORY_COLUMNS))
-        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) != graded.month]
+        kept = [[_plain(v) for v in r[: len(HISTORY_COLUMNS)]] for r in rows if str(r[0]) not in _written_months(graded)]
     editor.replace_sheet(to["分级历史"], list(HISTORY_COLUMNS), kept + _rows(graded.history_rows, HISTORY_COLUMNS),
                          tab_color=TAB_COLORS["分级历史"])
+
+
+def _written_months(graded: MonthResult) -> set[str]:
+    """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2, issue #13)."""
+    return {graded.month} | set(graded.history_rows.get("月份", pd.Series(dtype=object)).astype(str))
 
 
 def _existing_rows(checked: Checked, tab: str, width: int) -> tuple[list[str], list[list[Any]]]:

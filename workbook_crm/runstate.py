@@ -52,6 +52,7 @@ class RunState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     ours: dict[str, Any] = field(default_factory=dict)  # "sheet!A1" → value we wrote
     events: list[dict[str, Any]] = field(default_factory=list)  # that month's lifecycle rows (kept on a re-run)
+    registrations: set[str] = field(default_factory=set)  # 客户信息登记表 rows already settled (returning.py)
     found: bool = False
 
     def period(self, asof: date) -> str:
@@ -71,20 +72,26 @@ def load(workbook: Path) -> RunState:
         return RunState()
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return RunState()
-    return RunState(month=data.get("month"), asof=data.get("asof"), customers=dict(data.get("customers") or {}),
-                    ours=dict(data.get("ours") or {}), events=list(data.get("events") or []), found=True)
+    fields = list(data.get("fields") or [])
+    customers = {cid: dict(zip(fields, values, strict=False)) for cid, values in (data.get("customers") or {}).items()}
+    return RunState(month=data.get("month"), asof=data.get("asof"), customers=customers,
+                    ours=dict(data.get("ours") or {}), events=list(data.get("events") or []),
+                    registrations=set(data.get("registrations") or []), found=True)
 
 
 def save(workbook: Path, state: RunState) -> None:
     """Write the state atomically (a half-written JSON would read as no state: a new baseline)."""
     p = state_path(Path(workbook))
     p.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": STATE_VERSION, "month": state.month, "asof": state.asof, "customers": state.customers,
-            "ours": state.ours, "events": state.events}
+    # customers as value lists under one field list: a third of the size of dicts at 100k customers
+    fields = sorted({f for vals in state.customers.values() for f in vals})
+    data = {"version": STATE_VERSION, "month": state.month, "asof": state.asof, "fields": fields,
+            "customers": {cid: [vals.get(f) for f in fields] for cid, vals in state.customers.items()},
+            "ours": state.ours, "events": state.events, "registrations": sorted(state.registrations)}
     fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, sort_keys=True)
+            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -218,12 +218,12 @@ def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys
         arch = pd.DataFrame(columns=["customer_id"])
     out = pd.DataFrame(index=arch.index)
     out["customer_id"] = keys.ids[ARCHIVE].set_axis(arch.index)
-    for name in ("name", "industry", "owner", "customer_type", "urgency", "source"):
+    for name in ("name", "industry", "owner", "customer_type", "urgency", "source", "grade_override", "override_reason"):
         out[name] = col(arch, name)
     out["amount"] = nums(arch, "annual_amount_yuan")
     out["amount_from_deals"] = False
     out["profit"] = nums(arch, "profit_yuan")
-    for name in ("renewal_rate", "satisfaction", "potential", "stability", "interaction", "dependency"):
+    for name in ("renewal_rate", "satisfaction", "potential", "stability", "interaction", "dependency", "recommend"):
         out[name] = nums(arch, name)
     out["first_contact"] = dates(arch, "first_contact")
     first_deal = dates(arch, "first_deal")

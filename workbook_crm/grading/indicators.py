@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .common import DEALS, FOLLOWUPS, HISTORY, Keys, col, dates, months_back, nums
@@ -65,14 +66,17 @@ def new_customers(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], month: str
                   asof: date) -> pd.Series:
     """本月新增, per customer row (the one definition: the run's tile and each owner's use it)."""
     fc = cust["first_contact"]
-    inside = (fc >= pd.Timestamp(first_day)) & (fc <= pd.Timestamp(asof))
+    inside = ((fc >= pd.Timestamp(first_day)) & (fc <= pd.Timestamp(asof))).to_numpy()
+    ids = cust["customer_id"].to_numpy(dtype=object)  # stripped by Keys
+    unseen = ~pd.isna(ids)
     h = clean.get(HISTORY)
-    earlier: set = set()
     if h is not None and len(h) and "month" in h.columns:
         months = col(h, "month").astype(str).str.strip().str[:7]
-        earlier = set(col(h, "customer_id")[months < month].dropna().astype(str).str.strip())
-    unseen = ~cust["customer_id"].astype(str).isin(earlier) & cust["customer_id"].notna()
-    return (inside | (fc.isna() & unseen)).astype(bool)
+        earlier = col(h, "customer_id")[(months < month).to_numpy()].dropna()
+        earlier = pd.unique(np.asarray([str(v).strip() for v in pd.unique(earlier.to_numpy(dtype=object))],
+                                       dtype=object))
+        unseen &= ~pd.Series(ids, dtype=object).isin(earlier).to_numpy()
+    return pd.Series(inside | (fc.isna().to_numpy() & unseen), index=cust.index, dtype=bool)
 
 
 @dataclass

@@ -22,7 +22,7 @@ def previous(clean: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:
     if h is None or not len(h) or "month" not in h.columns:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     months = col(h, "month").astype(str).str.strip().str[:7]
-    before = months[months < month]
+    before = months[(months < month) & months.str.match(r"\d{4}-\d{2}$")]  # not a quarter's 2024Q2 block
     if before.empty:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     rows = h[months == before.max()]

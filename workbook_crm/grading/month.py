@@ -23,14 +23,25 @@ from .common import (
     month_bounds,
     remap,
 )
+from .final import apply_override, with_quarter_rows
 from .gaps import Target, gap_analysis
 from .grades import GRADES, PENDING, grade_customers
 from .health import contacts, health, health_note
+from .ltv import lifetime_value, nps
 from .migration import migration, previous
 from .model import MonthResult
 from .reminders import reminders
 from .rfm import rfm
-from .tiers import TIER_PLAYBOOK, frequency, interval_days, lifecycle, quadrant, tier_reason, value_tier
+from .tiers import (
+    TIER_PLAYBOOK,
+    frequency,
+    interval_days,
+    lifecycle,
+    quadrant,
+    tier_reason,
+    value_gap_note,
+    value_tier,
+)
 
 USER_LEVEL_COLUMN = "客户级别(自定)"
 
@@ -53,8 +64,10 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     cust = customer_frame(clean, asof, rules, keys)
     done = contacts(clean.get(FOLLOWUPS), asof, keys)
     tier = quadrant(cust, rules)
-    g = grade_customers(cust, rules, asof, extra=tier_reason(cust, tier, rules))
-    interval = interval_days(cust, tier, g["grade"], rules)
+    vt = value_tier(cust, rules)
+    g = grade_customers(cust, rules, asof, extra=_join_notes(tier_reason(cust, tier, rules), value_gap_note(cust, rules)))
+    g = apply_override(cust, g)  # issue #13: 人工定级 wins, 计算等级 kept
+    interval = interval_days(cust, tier, g["grade"], rules, vt)
     h = health(cust, clean, done, rules, asof, keys)
     rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
     r = rfm(cust, clean, rules, asof, keys)
@@ -65,7 +78,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "客户编号": cust["customer_id"], "客户名称": cust["name"], "所属行业": cust["industry"],
         "负责人": cust["owner"], "年交易额(万元)": (cust["amount"] / 10_000).round(4),
         "利润贡献": (cust["profit"] / 10_000).round(4), "潜力评分": cust["potential"], "客户等级": g["grade"],
-        "客户分层": tier, "价值层级": value_tier(cust, rules), "生命周期阶段": lifecycle(cust, rules, asof),
+        "客户分层": tier, "价值层级": vt, "生命周期阶段": lifecycle(cust, rules, asof),
         "健康度得分": h["score"], "健康度等级": h["band"],
         "RFM分群": r["RFM分群"] if r is not None else None,
         "维护频率": frequency(interval), "维护周期(天)": interval,
@@ -77,6 +90,8 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
     arch = clean.get(ARCHIVE)
     if arch is not None and "user_level" in arch.columns:  # issue #11: the user's own level, beside ours
         tiers.insert(tiers.columns.get_loc("客户等级") + 1, USER_LEVEL_COLUMN, arch["user_level"].reindex(tiers.index))
+    tiers["LTV(万元)"] = lifetime_value(cust, rules)  # seed 001 (三), issue #13
+    tiers["计算等级"] = g["computed"]  # issue #13: shown beside the final 客户等级
 
     prev = previous(clean, month)
     mig, matrix = migration(pd.DataFrame({"customer_id": cust["customer_id"], "name": cust["name"],
@@ -99,6 +114,7 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
                             "客户等级": g["grade"], "客户分层": tier, "价值层级": tiers["价值层级"],
                             "健康度得分": h["score"]},
                            index=cust.index)[list(HISTORY_COLUMNS)].reset_index(drop=True)
+    history = with_quarter_rows(history, month)  # issue #13: the quarter's final grades
     counts = tiers["客户等级"].value_counts()
     new = indicators.new_customers(cust, clean, month, first_day, asof)
     kpis: dict[str, float | int] = {
@@ -108,11 +124,12 @@ def grade_month(clean: dict[str, pd.DataFrame], rules: Rules | None = None, *, m
         "逾期跟进": n_late,
         "KPI达标": int((evaluation["达标情况"] == "达标").sum()) if evaluation is not None else 0,
         "KPI总数": int(evaluation["达标情况"].notna().sum()) if evaluation is not None else 0,
+        **nps(cust),
     }
     return MonthResult(month=month, asof=asof, tiers=tiers, reminders=rem, evaluation=evaluation,
                        rate_fills=fills, campaigns=camp, channels=channels, migration=mig,
                        migration_matrix=matrix, owners=owners, history_rows=history, kpis=kpis,
-                       findings=findings, new_ids=set(cust.loc[new.to_numpy(), "customer_id"].dropna()))
+                       findings=findings, new_ids=set(cust["customer_id"].to_numpy(dtype=object)[new.to_numpy()]) - {None})
 
 
 def _with_notes(reason: pd.Series, health_notes: pd.Series, left_out: dict[int, list[str]]) -> pd.Series:
@@ -128,6 +145,12 @@ def _with_notes(reason: pd.Series, health_notes: pd.Series, left_out: dict[int, 
             if p >= 0:
                 out[p] = f"{out[p]}；{'；'.join(words)}"
     return pd.Series(out, index=reason.index, dtype=object)
+
+
+def _join_notes(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two reason notes per row, joined by ；where both are present."""
+    both = (a != "") & (b != "")
+    return a.where(~both, a + "；" + b).where(a != "", b)
 
 
 def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.ndarray, int]:

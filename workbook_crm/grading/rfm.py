@@ -1,10 +1,16 @@
 """RFM (seed 001 (三)) when 交易记录 exists: R, F, M scored 1–5 by quintiles, eight segments.
 
-Seed 001 words R/F/M unusually (R as 近6个月合作频次); we use the textbook reading, which its
-purpose ("量化客户价值") needs: R = days since the last deal, F = deals in the last ``rfm_months``
-months, M = amount in those months. Scores are quintiles of the percentile rank among customers
-with deals (ties share a rank, so equal values get equal scores); a shorter recency scores higher.
-Each score is "high" when above the mean score, and the three highs/lows name the segment.
+Two definitions, chosen by 规则配置 "RFM定义" (issue #13):
+
+- 种子001 (default), as seed 001 words it: R = 近6个月合作频次 (deals in the last ``rfm_recent_months``),
+  F = 近12个月交易总额 (amount over ``rfm_months``), M = 平均客单价 (mean amount per deal, every deal
+  up to the as-of date) — "越高越好" for all three.
+- 经典 (the textbook): R = days since the last deal (shorter scores higher), F = deals in the last
+  ``rfm_months`` months, M = amount in those months.
+
+Scores are quintiles of the percentile rank among customers with deals (ties share a rank, so equal
+values get equal scores). Each score is "high" when above the mean score, and the three highs/lows
+name the segment.
 """
 
 from __future__ import annotations
@@ -50,9 +56,18 @@ def rfm(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: 
     frequency = keys.count(code[recent])[present].astype("float64")
     sums = pd.Series(nums(deals, "amount_yuan").to_numpy()[keep][recent]).groupby(code[recent]).sum()
     monetary = sums.reindex(present).fillna(0).to_numpy()
-    recency = (np.datetime64(asof_ts) - last[present]).astype("timedelta64[D]").astype(np.int64)
-    scores = pd.DataFrame({"R分": _quintile(pd.Series(recency), ascending=False),
-                           "F分": _quintile(pd.Series(frequency)), "M分": _quintile(pd.Series(monetary))})
+    if rules.rfm_definition == "经典":
+        recency = (np.datetime64(asof_ts) - last[present]).astype("timedelta64[D]").astype(np.int64)
+        scores = pd.DataFrame({"R分": _quintile(pd.Series(recency), ascending=False),
+                               "F分": _quintile(pd.Series(frequency)), "M分": _quintile(pd.Series(monetary))})
+    else:
+        amounts = nums(deals, "amount_yuan").to_numpy()[keep]
+        six = when > np.datetime64(months_back(asof, rules.rfm_recent_months))
+        count6 = keys.count(code[six])[present].astype("float64")
+        known = ~np.isnan(amounts)
+        mean = pd.Series(amounts[known]).groupby(code[known]).mean().reindex(present).fillna(0).to_numpy()
+        scores = pd.DataFrame({"R分": _quintile(pd.Series(count6)), "F分": _quintile(pd.Series(monetary)),
+                               "M分": _quintile(pd.Series(mean))})
     high = scores.gt(scores.mean()).to_numpy()
     seg_names = np.array([SEGMENTS[(bool(r), bool(f), bool(m))] for r in (0, 1) for f in (0, 1) for m in (0, 1)],
                          dtype=object)

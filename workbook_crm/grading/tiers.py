@@ -32,12 +32,28 @@ def quadrant(cust: pd.DataFrame, rules: Rules) -> pd.Series:
 
 
 def value_tier(cust: pd.DataFrame, rules: Rules) -> pd.Series:
-    """价值层级 (seed 001): 高价值 ≥ 50万, 中价值 10–50万, 低价值 < 10万; blank when the amount is missing."""
+    """价值层级 as seed 001 (二) words it: 高价值 超50万, 中价值 10万–50万, 低价值 低于5万.
+
+    The seed leaves 5–10万 unnamed; 规则配置 "5-10万价值层级" says what it is (default 低价值: it does
+    not reach 中价值's floor). Blank when the amount is missing.
+    """
     a = cust["amount"]
-    v = np.select([a >= rules.value_high * 10_000 - _EPS, a >= rules.value_mid * 10_000 - _EPS],
-                  ["高价值", "中价值"], "低价值").astype(object)
+    v = np.select([a > rules.value_high * 10_000 + _EPS, a >= rules.value_mid * 10_000 - _EPS,
+                   a < rules.value_low * 10_000 - _EPS],
+                  ["高价值", "中价值", "低价值"], rules.value_gap_tier).astype(object)
     v[a.isna().to_numpy()] = None
     return pd.Series(v, index=cust.index, dtype=object)
+
+
+def value_gap_note(cust: pd.DataFrame, rules: Rules) -> pd.Series:
+    """For an amount in the seed's unnamed band (5–10万): which tier it was given and why."""
+    a = cust["amount"]
+    gap = (a >= rules.value_low * 10_000 - _EPS) & (a < rules.value_mid * 10_000 - _EPS)
+    text = pd.Series("", index=cust.index, dtype=object)
+    if gap.any():
+        text[gap] = [f"价值层级：年合作金额 {x / 10_000:g}万 在 {rules.value_low:g}万–{rules.value_mid:g}万 之间"
+                     f"（seed 001 未命名），按规则配置归入{rules.value_gap_tier}" for x in a[gap]]
+    return text
 
 
 def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
@@ -58,9 +74,17 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
     return pd.Series(stage, index=cust.index, dtype=object)
 
 
-def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules) -> pd.Series:
-    """维护周期(天): the strictest of tier, grade, customer type and urgency (SPEC §6)."""
-    by = ((tier, {"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
+def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules,
+                  value: pd.Series | None = None) -> pd.Series:
+    """维护周期(天): the strictest of tier (else value tier), grade, customer type and urgency (SPEC §6, seed 001)."""
+    if value is None:
+        value = pd.Series(None, index=cust.index, dtype=object)
+    # seed 001's cadence by value tier stands in where seed 004's quadrant is unknown (no 潜力评分):
+    # where both are known, seed 004's table (成熟客户 季度 for C002 80万) is the seeds' own example
+    value = value.where(tier.isna())
+    by = ((value, {"高价值": rules.interval_value_high, "中价值": rules.interval_value_mid,
+                   "中低价值": rules.interval_value_low, "低价值": rules.interval_value_low}),
+          (tier, {"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
                   "成熟客户": rules.interval_mature, "基础客户": rules.interval_basic}),
           (grade, {"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b, "C": rules.interval_c}),
           (cust["customer_type"], {"高意向潜在客户": rules.interval_high_intent,

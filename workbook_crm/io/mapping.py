@@ -76,6 +76,7 @@ def from_rows(rows: list[list[Any]]) -> Mapping:
     m = Mapping()
     for row in rows:
         cells = [v for v in row if v is not None and (not isinstance(v, str) or v.strip())]
+        cells = [v.strip() if isinstance(v, str) else v for v in cells]
         if len(cells) >= 2 and is_mapping_key(cells[0]):
             m.add(cells[0], cells[1])
     return m

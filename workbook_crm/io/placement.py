@@ -9,7 +9,8 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
 * its cells hold values or ordinary formulas (no shared or array formula); a formula's references
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
-* nothing else points at those rows: no merged cell, hyperlink, note, Table or autoFilter there,
+* nothing else points at those rows: no hyperlink, note, Table or autoFilter there, no merged range
+  reaching into them from above (one inside the footer moves with it),
   and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
 
 Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
@@ -36,7 +37,6 @@ if TYPE_CHECKING:   # the reader imports table_totals_rows from here
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _CONTENT = re.compile(rb"<(?:\w+:)?(?:v|f|is)\b")
 _F = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetData>)", re.S)
 _REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$")
 _PART = re.compile(r"^(\$?)([A-Z]{0,3})(\$?)(\d*)$")
 _RT_TABLE = "relationships/table"
@@ -80,7 +80,8 @@ def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
     xml = _read(zf, part) if part else None
     if xml is None:
         return Placement(first, 0, tuple(tail), data_end=end, blocked="工作表无法读取 / sheet part unreadable")
-    cells = _cells_from(xml, tail[0])
+    at = _tail_offset(xml, tail[0])
+    cells = _cells_from(xml[at:], tail[0])
     label, label_cell = next(((_text(c), f"{col}{r}") for r, col, c in cells if r == tail[0] and _text(c)),
                              ("合计", f"A{tail[0]}"))
 
@@ -101,7 +102,7 @@ def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
         if new is None:
             return blocked("合计行公式无法解析 / a footer formula cannot be parsed")
         formulas[f"{col}{r}"] = new
-    reason = _pointed_at(zf, source, part, xml, sheet.tab, tail[0])
+    reason = _pointed_at(zf, source, part, xml, at, sheet.tab, tail[0], tail[-1])
     if reason:
         return blocked(reason)
     return Placement(first, count, tuple(tail), shift, end, None, label, label_cell, formulas)
@@ -217,6 +218,42 @@ def _resolve(folder: str, target: str) -> str:
     return "/".join(parts)
 
 
+def _tail_offset(xml: bytes, start: int) -> int:
+    """Offset of the first ``<row>`` numbered ``start`` or more: rows are in order and the footer is
+    at the end, so this walks back from ``</sheetData>`` over a few rows instead of parsing 100k."""
+    m = re.search(rb"<(\w+:)?worksheet\b", xml[:4096])
+    p = (m.group(1) or b"") if m else b""
+    end = xml.rfind(b"</" + p + b"sheetData>")
+    if end < 0:
+        return len(xml)
+    row_open = b"<" + p + b"row"
+    pos = end
+    while True:
+        i = xml.rfind(row_open, 0, pos)
+        if i < 0:
+            return pos if pos < end else end
+        r = re.match(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml[i: i + 512])
+        if r is None:
+            return 0   # rows without numbers: look at every cell
+        if int(r.group(1)) < start:
+            return pos
+        pos = i
+
+
+def _formulas(xml: bytes) -> list[bytes]:
+    """The text of every ``<f>…</f>`` in a part, found from its end tag by one literal search (a
+    regex would stop at every tag of a 40 MB sheet)."""
+    out = []
+    pos = xml.find(b"f>")
+    while pos >= 0:
+        lt = xml.rfind(b"<", 0, pos)
+        if xml[lt + 1: lt + 2] == b"/" and re.fullmatch(rb"</(?:\w+:)?f", xml[lt:pos + 1]):
+            gt = xml.rfind(b">", 0, lt)
+            out.append(xml[gt + 1: lt])
+        pos = xml.find(b"f>", pos + 2)
+    return out
+
+
 def _cells_from(xml: bytes, start: int) -> list[tuple[int, str, bytes | None]]:
     """Cells holding something (a value, formula or text) at row ``start`` or below."""
     out = []
@@ -245,11 +282,16 @@ def _reaches(ref: str, start: int) -> bool:
     return False
 
 
-def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, tab: str, start: int) -> str | None:
-    """Why rows ``start``… of ``tab`` cannot move, or None."""
-    outside = _SHEET_DATA.sub(b"", xml)
-    for tag, what in ((b"mergeCell", "合并单元格 / merged cells"), (b"hyperlink", "超链接 / a hyperlink"),
-                      (b"autoFilter", "筛选 / an autoFilter")):
+def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: int, tab: str, start: int,
+                end: int) -> str | None:
+    """Why the footer rows ``start``…``end`` of ``tab`` cannot move, or None."""
+    head_end, close = xml.find(b"sheetData"), xml.rfind(b"sheetData>")
+    outside = xml[:head_end] + (xml[close:] if close > head_end else xml[head_end:])   # all but the cells
+    for m in re.finditer(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"', outside):
+        rows = _rows_in(m.group(1).decode())
+        if rows and max(rows) >= start and not (min(rows) >= start and max(rows) <= end):
+            return "合并单元格跨越合计行 / a merged range crosses the footer"   # one inside the footer moves with it
+    for tag, what in ((b"hyperlink", "超链接 / a hyperlink"), (b"autoFilter", "筛选 / an autoFilter")):
         for m in re.finditer(rb"<(?:\w+:)?" + tag + rb'\b[^>]*?\bref="([^"]+)"', outside):
             if _reaches(m.group(1).decode(), start):
                 return f"合计行所在位置有{what}"
@@ -262,20 +304,20 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, tab:
         if m and _reaches(m.group(1).decode(), start):
             return "合计行属于表格（Table）/ the footer is a Table's totals row"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
-    own = [(m.group(2) or b"") for c in _CELL.finditer(xml)
-           if int(c.group(2)) < start and (m := _F.search(c.group(3) or b""))]
-    for text in own:
+    own = source.extents.get(tab)
+    for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():   # the rows above the footer
         if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=True):
             return "其他单元格的公式引用了合计行 / a formula on the sheet refers to the footer"
     quoted = [tab.encode(), html.escape(tab.replace("'", "''"), quote=False).encode()]
     for name, other in source.sheet_parts.items():
-        if other == part:
-            continue
+        ext = source.extents.get(name)
+        if other == part or (ext is not None and not ext.maybe_formulas):
+            continue   # the guard's scan saw no formula there: not worth inflating
         data = _read(zf, other) or b""
         if not any(q in data for q in quoted):
             continue
-        for m in _F.finditer(data):
-            if _refers(html.unescape((m.group(2) or b"").decode("utf-8", "replace")), tab, start, own_sheet=False):
+        for text in _formulas(data):
+            if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
                 return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
     wb = next((n for n in zf.namelist() if n.endswith("workbook.xml")), "")
     for m in re.finditer(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', _read(zf, wb) or b"", re.S):

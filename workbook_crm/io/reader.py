@@ -108,11 +108,16 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     src = source or open_source(Path(path), password=password)
     tabs = list(src.sheet_names)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
-    wb.mapping = _user_mapping(src, tabs, rules_file)
     order = [t for t in tabs if t not in registry.COMPUTED_SHEETS or t in registry.ALL]
+    # 规则配置 first: its 字段映射 lines (then the --rules file's) apply to every other sheet
+    settings = [t for t in order if registry.match_sheet_name(t) == registry.SETTINGS.name][:1]
+    order = settings + [t for t in order if t not in settings]
+    wb.mapping = mapping_mod.from_toml(rules_file, Mapping()) if not settings else Mapping()
     # one sheet at a time: its rows become a frame and are let go before the next is read
     for sheet in iter_raw(src, sheets=order, blank_as_none=False):
         tab = sheet.name
+        if tab in settings:
+            wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
         verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
         wb.verdicts[tab] = verdict
         if verdict.schema is not None:
@@ -123,6 +128,7 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
                 data.reason = verdict.reason
                 wb.sheets[verdict.schema.name] = data
         del sheet
+    wb.sheets = dict(sorted(wb.sheets.items(), key=lambda kv: tabs.index(kv[1].tab)))  # workbook order
     _lone_list(wb)
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail=_why_not(wb) or "（无）")
@@ -131,20 +137,11 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     return wb
 
 
-def _user_mapping(src: Source, tabs: list[str], rules_file: Path | None) -> Mapping:
-    """字段映射 lines of the 规则配置 sheet, then of the --rules file: needed before any sheet is mapped."""
-    m = Mapping()
-    settings = [t for t in tabs if registry.match_sheet_name(t) == registry.SETTINGS.name]
-    for sheet in iter_raw(src, sheets=settings[:1], blank_as_none=True):
-        m = mapping_mod.from_rows(sheet.rows)
-    return mapping_mod.from_toml(rules_file, m)
-
-
 def _lone_list(wb: WorkbookData) -> None:
     """A workbook whose only customer list is lead-shaped: that list is the 客户档案 (it gets graded)."""
     reg = wb.sheets.get(registry.REGISTRATION.name)
-    if reg is None or registry.ARCHIVE.name in wb.sheets:
-        return
+    if reg is None or registry.ARCHIVE.name in wb.sheets or recognise.strict_name(reg.tab, registry.REGISTRATION.name):
+        return  # our own 客户信息登记表 stays the intake sheet
     sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False))
     data = _map_sheet(recognise.LONE_ARCHIVE, reg.tab, sheet.rows, [], wb.mapping, strict=False)
     if data is None:
@@ -219,8 +216,11 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     index = recognise.index_for(schema)
     # vertical merges inside the body: (first body index, column, last body index)
     vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
-    frame, last_row, skipped, copies = _frame(body, hr + 2, columns, headers, n_cols, vertical, totals or set(),
-                                              idle=idle, artefact=lambda row: _is_template_row(row, header, index))
+    # 规则配置 rows are rules, never template hints (`可选值-客户类型` names a list, it is not 可选/选填)
+    ours = schema.computed or schema.name == registry.SETTINGS.name  # our own sheets hold no template rows
+    frame, last_row, skipped, copies = _frame(
+        body, hr + 2, columns, headers, n_cols, vertical, totals or set(), idle=set() if ours else idle,
+        artefact=None if ours else (lambda row: _is_template_row(row, header, index)))
     return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
                      footer_rows=skipped, merged_copies=copies, notes=notes)
 
@@ -241,7 +241,8 @@ def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
     if not cells or not all(isinstance(v, str) for _, v in cells):
         return False
     texts = [str(v) for _, v in cells]
-    if sum(any(w in t for w in _HINT_WORDS) for t in texts) * 2 >= len(texts):
+    hits = sum(any(w in t for w in _HINT_WORDS) for t in texts)
+    if hits * 2 >= len(texts) and hits >= min(2, len(texts)):
         return True
     if len(texts) < 3:
         return False

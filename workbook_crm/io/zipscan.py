@@ -176,6 +176,7 @@ class SheetExtent:
     n_row_elements: int = 0
     n_cell_elements: int = 0
     has_error_cells: bool = False
+    maybe_formulas: bool = False  # an "f>" was seen (a formula's end tag; false positives are harmless)
 
     suspicious: bool = False  # a far-away row or column was seen: the reader must look closer
 
@@ -227,6 +228,8 @@ class SheetScanner:
         tail = self._tail
         ext.n_row_elements += (buf.count(b"<row ") + buf.count(b":row ")) - (tail.count(b"<row ") + tail.count(b":row "))
         ext.n_cell_elements += (buf.count(b"<c ") + buf.count(b"<c>")) - (tail.count(b"<c ") + tail.count(b"<c>"))
+        if not ext.maybe_formulas and buf.find(b"f>") >= 0:
+            ext.maybe_formulas = True
         if not ext.has_error_cells and buf.find(b't="e"') >= 0 and _ERROR_CELL.search(buf):
             ext.has_error_cells = True
         self._tail = buf[-_OVERLAP:]

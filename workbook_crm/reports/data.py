@@ -111,7 +111,7 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
             migration = migration[migration["客户编号"].astype(str).isin(ids)]
         matrix = _matrix(migration)
         # Findings sit at cells, and their values may name other customers: only counts travel.
-        findings = [Finding(f.code, f.sheet) for f in findings]
+        findings = [Finding(f.code, f.sheet, cells=f.cells) for f in findings]
     if "逾期天数" in reminders.columns:
         reminders = reminders.sort_values("逾期天数", ascending=False, kind="stable", na_position="last")
     lifecycle = frame_or_empty(result.lifecycle, LIFECYCLE_COLUMNS)
@@ -190,11 +190,11 @@ def _quality(findings: list[Finding], n_rows: dict[str, int]) -> Quality:
         if f.code not in CATALOG:
             continue
         if f.severity == ERROR:
-            errors[f.sheet] += 1
-            if f.row is not None:
-                bad.setdefault(f.sheet, set()).add(f.row)
+            errors[f.sheet] += f.count   # a problem repeated down a column counts each of its cells
+            rows = [int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for c in f.cells] if f.cells else [f.row]
+            bad.setdefault(f.sheet, set()).update(r for r in rows if r is not None)
         elif f.severity == WARNING:
-            warnings[f.sheet] += 1
+            warnings[f.sheet] += f.count
     q = Quality(errors=sum(errors.values()), warnings=sum(warnings.values()))
     for sheet in sorted(set(n_rows) | set(errors) | set(warnings), key=lambda s: (s not in n_rows, s)):
         rows = int(n_rows.get(sheet, 0))

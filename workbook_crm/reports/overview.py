@@ -127,6 +127,9 @@ def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
                                                   ("较上月降级", "降级", "等级下降的客户", RED),
                                                   ("流失客户", "流失", "上月在册、本月不在", "#404040"))):
         _tile(book, ws, 9, 16 + 3 * i, label, int(k.get(key, 0)), note, fill="#EDEDED", color=color)
+    if "NPS" in k:  # issue #13: only when the optional 推荐意愿 (0–10) column has answers
+        _tile(book, ws, 9, 25, "NPS 净推荐值", float(k["NPS"]), f"推荐意愿 {int(k.get('NPS样本数', 0))} 位客户作答",
+              num_format="0.0", fill="#E2EFDA" if k["NPS"] >= 0 else "#FCE4D6", color="#375623" if k["NPS"] >= 0 else RED)
 
 
 def _chart(book: Book, kind: str, subtype: str | None = None):

@@ -26,7 +26,10 @@ def write(book: Book, data: SummaryData) -> Worksheet:
 
     top = last + 2
     book.title(ws, top, "按问题类型")
-    counts = Counter((f.code, f.sheet) for f in data.findings if f.code in CATALOG)
+    counts: Counter[tuple[str, str]] = Counter()
+    for f in data.findings:
+        if f.code in CATALOG:
+            counts[(f.code, f.sheet)] += f.count
     by_code = pd.DataFrame(
         [("错误" if CATALOG[c].severity == ERROR else "警告", c, s, n, CATALOG[c].hint_zh if lang == "zh"
           else CATALOG[c].hint_en) for (c, s), n in counts.most_common()],

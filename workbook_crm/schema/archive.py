@@ -46,10 +46,20 @@ SCHEMA = SheetSchema(
         Field("potential", "潜力评分(1-10)", SCORE, False, ("潜力评分", "潜力", "潜力分", "增长潜力"), low=1, high=10, width=12),
         Field("stability", "交易稳定性", SCORE, False, ("交易稳定性(1-5)",), low=1, high=5, width=10),
         Field("interaction", "互动频率", SCORE, False, ("互动频率(1-5)",), low=1, high=5, width=10),
+        # issue #13 (seed 001 满意度 "NPS≥50"): optional 推荐意愿 0–10, the summary shows its NPS
+        Field("recommend", "推荐意愿(0-10)", SCORE, False, ("推荐意愿", "推荐可能性", "推荐指数", "NPS评分", "推荐意愿(0-10分)"),
+              low=0, high=10, width=12),
         Field("dependency", "依赖度", SCORE, False, ("依赖度(1-5)", "客户依赖度"), low=1, high=5, width=10),
         Field("need_type", "需求类型", ENUM, False, ("客户需求类型",), ("产品需求型", "服务需求型", "定制需求型"),
               (("产品", "产品需求型"), ("服务", "服务需求型"), ("定制", "定制需求型")), width=12),
         c.urgency(),
+        # issue #13 (seed 002 (四) 季度评审会确认最终级别): the review's grade wins over the computed one
+        Field("grade_override", "人工定级", ENUM, False, ("最终定级", "季度定级", "人工评级", "确认等级", "评审定级"),
+              ("S", "A", "B", "C"), (("S级", "S"), ("A级", "A"), ("B级", "B"), ("C级", "C")), width=10),
+        Field("override_reason", "定级原因", TEXT, False, ("人工定级原因", "定级说明", "调整原因"), width=24),
+        # issue #13 item 4: a customer merged into another (疑似重复 处理意见 合并) keeps its row, marked
+        Field("merge_status", "状态", TEXT, False, ("档案状态",), width=8),
+        Field("merged_into", "合并至", TEXT, False, ("合并到", "并入"), width=14),
         Field("tags", "标签", TEXT, False, ("客户标签", "Tags", "Tag"), width=14),
         c.remark(),
         c.user_level(),  # issue #11: after the template's columns, so init keeps its order

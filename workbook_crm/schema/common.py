@@ -44,7 +44,8 @@ def name(required: bool = True) -> Field:
     return Field("name", "客户名称", NAME, required,
                  ("客户名称/个人姓名", "公司名称", "企业名称", "单位名称", "客户姓名", "客户名", "客户", "名称", "公司",
                   "店名", "门店名称", "门店", "线索名称", "Company", "Company Name", "Customer Name", "Customername",
-                  "Customer", "Account Name", "Firm"),
+                  "Customer", "Account Name", "Firm", "客户全称", "公司全称", "企业全称", "单位全称", "Client",
+                  "Client Name", "Organization", "Organisation"),
                  hint="营业执照上的全称", width=28)
 
 
@@ -131,7 +132,7 @@ def next_step(header: str = "下一步计划") -> Field:
 
 OWNER_NAMES = ("负责人", "客户经理", "销售负责人", "跟进人", "销售", "业务员", "归属销售", "业务归属", "所属销售", "线索所有者",
                "领取客户的人", "归属人", "所属业务员", "销售员", "销售人员", "签约人", "签约人姓名", "Owner", "Sales", "Salesperson",
-               "salesName", "Sales Rep", "Account Owner", "ClueOwner")
+               "salesName", "Sales Rep", "Account Owner", "ClueOwner", "销售代表", "客户负责人", "所属人", "负责销售")
 
 
 def owner(fname: str = "owner", header: str = "负责人", required: bool = False, extra: tuple[str, ...] = ()) -> Field:

@@ -27,7 +27,7 @@ SCHEMA = SheetSchema(
                ("call", "电话"), ("phone", "电话"), ("phone call", "电话"), ("visit", "上门拜访"), ("meeting", "上门拜访"),
                ("online meeting", "线上会议"), ("video call", "线上会议"), ("wechat", "微信"), ("sms", "短信"),
                ("demo", "其他"), ("follow-up", "其他"), ("support", "其他"), ("other", "其他")), width=10),
-        Field("content", "跟进内容", TEXT, False, ("沟通内容", "维护内容", "拜访内容", "跟进情况", "跟进进度", "跟进日志", "Notes", "Note",
+        Field("content", "跟进内容", TEXT, False, ("沟通内容", "维护内容", "拜访内容", "跟进情况", "跟进进度", "跟进日志", "内容", "沟通记录", "跟进记录", "Notes", "Note",
                                                          "Description", "Details"), width=30),
         Field("feedback", "客户反馈", TEXT, False, ("反馈",), width=24),
         c.owner("follower", "跟进人", extra=("维护人",)),

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from ..io.reader import WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
-from . import contact, content, duplicates, links
+from . import contact, content, duplicates, links, merge, returning, seed_content
 from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
@@ -37,7 +38,10 @@ class Checked:
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
 
 
-def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None) -> Checked:
+def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None,
+                   previous: dict[str, dict[str, Any]] | None = None, settled: set[str] | None = None) -> Checked:
+    """Parse, normalize and check every sheet. ``previous``/``settled``: what the last run left
+    (the archive's values, the registration rows already filed) — see ``returning.py``."""
     findings: list[Finding] = list(wb.findings)
     rules, rule_findings = _rules(wb, rules_file)
     findings += rule_findings
@@ -55,6 +59,7 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             f += content.personal_data(sheet)
             f += content.vague_text(sheet)
             f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
+            f += seed_content.checks(sheet, clean, rules)  # issue #13 item 7
             if name == registry.REGISTRATION.name:
                 f += contact.reachable(sheet, clean)
         out.clean[name] = clean
@@ -62,13 +67,13 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         out.changes += c
         row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
 
-    links.ensure_archive_keys(wb, out.clean)
-    links.deal_amounts(out.clean)
-    findings += links.link_by_name(wb, out.clean)
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)
     rules, odd_ids_are_errors, notes = house_pattern(rules, archive, out.clean.get(registry.ARCHIVE.name))
     findings += notes
+    links.ensure_archive_keys(wb, out.clean)  # a list without IDs: customers known by their row
+    links.deal_amounts(out.clean)
+    findings += links.link_by_name(wb, out.clean)
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
@@ -97,6 +102,15 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
                     if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index}
         if assigned and "customer_id" in clean_archive:
             clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
+        # issue #13 item 4: pairs marked 合并 are merged first; merged rows are no customers any more
+        mc, mf = merge.merge_marked(archive, out.clean, {n: wb.get(n) for n in (registry.FOLLOWUPS.name, registry.DEALS.name)},
+                                    merge.marked_pairs(out.clean.get(registry.DUPLICATES.name)), out.changes)
+        out.changes += mc
+        findings += mf
+        gone = merge.merged_rows(clean_archive)
+        if len(gone):
+            clean_archive = clean_archive.drop(gone)
+            archive_keys = archive_keys.drop(gone, errors="ignore") if archive_keys is not None else None
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
         table, fuzzy = duplicates.fuzzy_duplicates(
@@ -104,6 +118,14 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
             decisions=duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
             exact={x.row for x in exact if x.row}, keys=archive_keys)
         findings += fuzzy
+        # issue #13 item 5: a returning lead with other contact data → a proposal in 疑似重复
+        proposals, rf, rc = returning.returning_leads(
+            archive, reg, out.clean, out.changes, duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
+            previous, settled)
+        findings += rf
+        out.changes += rc
+        if proposals:
+            table = pd.concat([table, pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS))], ignore_index=True)
         out.duplicates = table
         if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:
             clean_archive = pd.concat([clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)])

@@ -52,7 +52,7 @@ def exact_duplicates(archive: SheetData, clean: pd.DataFrame, keys: pd.DataFrame
                 continue
             field = key if key in archive.columns else "name"
             other_row = first_row[v]
-            other = ids.get(other_row) or archive.cell(field, other_row)
+            other = _id_text(ids.get(other_row)) or archive.cell(field, other_row)
             if ids.get(row) and ids.get(row) == ids.get(other_row):
                 continue  # a duplicated ID is reported as duplicate-id
             reported.add(row)
@@ -89,15 +89,15 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
         sk, sr = ks[order], rows[order]
         for d in range(1, min(WINDOW, len(sk) - 1) + 1):
             a, b = sk[:-d], sk[d:]
-            cutoff = min(threshold, SOUND_CUTOFF)
+            cutoff = max(0.0, min(threshold, 2 * threshold - 100))   # a same-sounding typo may score up to it
             scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=cutoff)
             for i in np.nonzero(scores >= cutoff)[0]:
                 if a[i] == b[i] or _only_numbers_differ(a[i], b[i]):
                     continue  # exact: reported elsewhere; 第1分公司 vs 第2分公司: different entities
                 lo, hi = sorted((int(sr[i]), int(sr[i + d])))
-                if not similar_names(a[i], b[i], str(names_all[lo]), str(names_all[hi]), float(scores[i]), threshold):
-                    continue
-                pairs[(lo, hi)] = float(scores[i])
+                score = name_score(a[i], b[i], str(names_all[lo]), str(names_all[hi]), float(scores[i]))
+                if score >= threshold:
+                    pairs[(lo, hi)] = score
     ids = dict(zip(rows_all, clean["customer_id"].to_list(), strict=True))
     names = names_all
     records: list[dict[str, Any]] = []
@@ -115,7 +115,8 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
                         "相似度": round(score, 1), "匹配字段": "、".join(matched), "处理意见": decision})
         findings.append(Finding("possible-duplicate", sheet=archive.tab, cell=archive.cell("name", hi), row=hi,
                                 column=archive.letter("name"), field="客户名称", value=names[hi],
-                                params={"other": f"{id_a} {names[lo]}", "score": round(score, 1)}))
+                                params={"other": f"{_id_text(id_a) or archive.cell('name', lo)} {names[lo]}",
+                                        "score": round(score, 1)}))
     return (pd.DataFrame(records, columns=list(DUPLICATE_COLUMNS)) if records else empty), findings
 
 
@@ -127,15 +128,13 @@ def _only_numbers_differ(a: str, b: str) -> bool:
     return _DIGITS.sub("#", a) == _DIGITS.sub("#", b)
 
 
-SOUND_CUTOFF = 70  # candidates this close are examined for a same-sounding typo (青禾/清禾 in 6 characters: 83)
-
-
-def similar_names(key_a: str, key_b: str, name_a: str, name_b: str, score: float, threshold: float) -> bool:
-    """Is this pair 疑似重复? A typo that sounds the same (拼音输入法: 青禾/清禾) always is; otherwise the
-    score must reach the threshold and the difference must not be a branch's own name (issue #11)."""
+def name_score(key_a: str, key_b: str, name_a: str, name_b: str, score: float) -> float:
+    """The similarity a pair is judged by (issue #11). A difference that reads the same in pinyin (a
+    pinyin-input typo: 青禾/清禾) counts half; a difference in a branch's own part after a shared
+    prefix (城东市场-亚平批发/-亚芳批发, 百果园龙头店/坡头店) makes the pair two customers (0)."""
     if same_sound_typo(key_a, key_b):
-        return True
-    return score >= threshold and not branches_of_one_name(name_a, name_b)
+        return round((score + 100) / 2, 1)
+    return 0.0 if branches_of_one_name(name_a, name_b) else score
 
 
 def same_sound_typo(a: str, b: str) -> bool:
@@ -180,6 +179,13 @@ def branches_of_one_name(a: str, b: str) -> bool:
     tail = a[len(a) - t:]
     word = next((w for w in _BRANCH_WORDS if tail.endswith(w)), "")
     return bool(word) and len(tail) - len(word) <= 2 and len(stem) >= 2
+
+
+def _id_text(v: Any) -> str:
+    """A customer ID for a message: blank (None, NaN, "") is "" — never `nan` or `None` (issue #11)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v).strip()
 
 
 def read_decisions(clean_dups: pd.DataFrame | None) -> dict[frozenset[str], str]:

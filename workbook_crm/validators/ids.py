@@ -27,7 +27,7 @@ RULE_INTAKE = "登记表建档"
 INTAKE_FIELDS = (
     ("customer_id", "customer_id"), ("name", "name"), ("credit_code", "credit_code"), ("industry", "industry"),
     ("company_size", "company_size"), ("address", "reg_address"), ("contact", "contact"), ("title", "title"),
-    ("mobile", "mobile"), ("email", "email"), ("decision_chain", "decision_chain"), ("customer_type", "customer_type"),
+    ("mobile", "mobile"), ("landline", "landline"), ("email", "email"), ("decision_chain", "decision_chain"), ("customer_type", "customer_type"),
     ("source", "source"), ("follower", "owner"), ("first_contact", "first_contact"), ("urgency", "urgency"),
 )
 

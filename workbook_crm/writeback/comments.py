@@ -131,7 +131,8 @@ def _elsewhere(pkg: Package, part: str | None) -> tuple[set[int], set[int]]:
     return blocks, ids
 
 
-_SHAPE_ID_RE = re.compile(rb'<(?:\w+:)?shape\b[^>]*?\bid="_x0000_s(\d+)"')
+# a shape's number: its id, or (LibreOffice: id="shape_0") its o:spid
+_SHAPE_ID_RE = re.compile(rb'<(?:\w+:)?shape\b[^>]*?\b(?:o:spid|id)="_x0000_s(\d+)"')
 
 
 def _new_vml(idmap: int) -> bytes:
@@ -245,7 +246,7 @@ def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> b
         head_end = s.group(0).index(b">") + 1
         shape = re.sub(rb'(\b(?:o:spid|id)=")_x0000_s\d+"', rb'\g<1>_x0000_s%d"' % sid,
                        s.group(0)[:head_end], count=2) + s.group(0)[head_end:]
-        if not _SHAPE_ID_RE.match(shape):   # a note shape with no id at all
+        if not _SHAPE_ID_RE.match(shape) and not re.search(rb'\sid="', shape[:head_end]):   # no id at all
             shape = re.sub(rb"^<((?:\w+:)?)shape\b", rb'<\1shape id="_x0000_s%d"' % sid, shape, count=1)
         out += [vml[pos: s.start()], shape]
         pos = s.end()

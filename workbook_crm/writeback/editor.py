@@ -35,6 +35,7 @@ from .package import (
 )
 from .protection import check_can_add_sheet, check_sheet_editable
 from .sheetxml import OldCell, SheetPatcher, make_ref, split_ref
+from .structures import Growth, grow_defined_names, grow_sheet_tail, grow_table
 from .styles import Styles
 from .values import DATE_FMT, DATETIME_FMT, cell, encode, serial_date
 
@@ -71,6 +72,7 @@ class WorkbookEditor:
         self._sst: list[str] | None = None
         self._patched: set[str] = set()   # sheet parts this editor has already rewritten
         self._legacy: dict[str, str] = {}   # sheet -> rId of a <legacyDrawing> the sheet must get
+        self._grow: dict[str, Growth] = {}   # sheet -> its filter/validations/formats follow new rows
         self.kept_formulas: dict[str, list[str]] = {}   # sheet -> cells whose formula a set did not replace
 
     # --- workbook structure ------------------------------------------------------------------
@@ -154,6 +156,7 @@ class WorkbookEditor:
                 moved[split_ref(new_ref)] = raw
         if not moved:
             return
+        self._move_merges(sheet, xml, min(rows), max(rows), shift)
         left = {(r, c) for r in set(rows) for (_, c) in moved} - set(moved)
         above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
         queue = self._values.setdefault(sheet, {})
@@ -164,6 +167,56 @@ class WorkbookEditor:
         for rc, raw in moved.items():
             queue[rc] = (RawCell(raw), None, None, False, True)
         self._drop_calc_chain()   # formula cells changed places
+
+    def extend_structures(self, sheet: str, *, first_data_row: int, rows: tuple[int, int],
+                          inserted: bool = False) -> None:
+        """New data rows ``rows`` = (r1, r2) join the structures that cover the sheet's data columns:
+        Tables (ref and autoFilter), the sheet autoFilter, data validations, conditional formats,
+        defined names and the print area (structures.py says which ranges, and why). ``inserted``:
+        the rows from r1 on (a footer) were moved down to make room. Never shrinks or moves data ranges."""
+        r1, r2 = rows
+        if r2 < r1:
+            return
+        g = Growth(first=first_data_row, r1=r1, r2=r2, inserted=inserted)
+        part = self._part(sheet)
+        self._grow[sheet] = g   # the sheet's own ranges: applied to its tail by the patch pass (_apply)
+        for _, target in self.pkg.rel_targets(part, RT_TABLE):
+            if self.pkg.exists(target):
+                xml = self.pkg.read(target)
+                new = grow_table(xml, g)
+                if new != xml:
+                    self.pkg.write(target, new)
+        wb = self.pkg.read(self.wb_part)
+        new = grow_defined_names(wb, sheet, g)
+        if new != wb:
+            self.pkg.write(self.wb_part, new)
+
+    def column_usage(self, sheet: str) -> tuple[set[int], set[int]]:
+        """(columns holding a value or formula in any row or covered by a merged range, hidden
+        columns), 1-based: where a computed column must not go."""
+        self._apply(sheet)
+        xml = self.pkg.read(self._part(sheet))
+        p = re.escape(SheetPatcher(xml[:4096]).p)
+        used: set[int] = set()
+        for m in re.finditer(b"<" + p + rb"c\b([^>]*?)>(.*?)</" + p + rb"c>", xml, re.S):
+            if re.search(b"<" + p + rb"(?:v|is|f)\b", m.group(2)):
+                r = re.search(rb'\br="\$?([A-Za-z]{1,3})', m.group(1))
+                if r:
+                    used.add(split_ref(r.group(1).decode() + "1")[1])
+        for m in re.finditer(b"<" + p + rb'mergeCell\b[^>]*?\bref="([^"]+)"', xml):
+            first, _, last = m.group(1).decode().partition(":")
+            try:
+                c1, c2 = split_ref(first)[1], split_ref(last or first)[1]
+            except ValueError:
+                continue
+            used.update(range(c1, c2 + 1))
+        hidden: set[int] = set()
+        head = xml[: max(xml.find(b"sheetData"), 0)]
+        for m in re.finditer(b"<" + p + rb"col\b[^>]*>", head):
+            a = attrs(m.group(0))
+            if a.get("hidden") in ("1", "true"):
+                hidden.update(range(int(a.get("min", "1")), min(int(a.get("max", "1")), 16384) + 1))
+        return used, hidden
 
     def formula_cells(self, sheet: str) -> FormulaCells:
         """The sheet's formula cells and array-formula ranges (a value there reverts on recalculation).
@@ -228,7 +281,8 @@ class WorkbookEditor:
         values = self._values.pop(sheet, {})
         marks = self._marks.pop(sheet, None)
         legacy = self._legacy.pop(sheet, None)
-        if not values and marks is None and legacy is None:
+        grow = self._grow.pop(sheet, None)
+        if not values and marks is None and legacy is None and grow is None:
             return
         part = self._part(sheet)
         xml = self.pkg.read(part)
@@ -239,7 +293,7 @@ class WorkbookEditor:
         # xfs this editor appended can only be in a part it already patched
         findable = old_marks if part in self._patched else {i for i in old_marks if i < st.initial_count}
         targets = set(values) | set(marks or {}) | set(patcher.find_styled(findable))
-        if not targets and legacy is None:
+        if not targets and legacy is None and grow is None:
             return   # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
@@ -282,6 +336,8 @@ class WorkbookEditor:
             return fn
 
         result = patcher.patch({rc: edit(rc) for rc in targets})
+        if grow is not None:   # filter, validations, formats: all after </sheetData>, in the last piece
+            result.pieces[-1] = grow_sheet_tail(bytes(result.pieces[-1]), grow)
         if legacy is not None:   # only the head (root tag) and the tail are needed to place it
             head, tail = bytes(result.pieces[0]), bytes(result.pieces[-1])
             result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head):]
@@ -294,6 +350,25 @@ class WorkbookEditor:
             self._drop_calc_chain()
         if values:
             self._full_calc_on_load()
+
+    def _move_merges(self, sheet: str, xml: bytes, lo: int, hi: int, shift: int) -> None:
+        """Merged ranges lying within rows ``lo``…``hi`` move down with them (<mergeCells> follows
+        <sheetData>, so only the part's tail is searched)."""
+        p = re.escape(SheetPatcher(xml[:4096]).p)
+        end = xml.rfind(b"</" + SheetPatcher(xml[:4096]).p + b"sheetData>")
+        if end < 0:
+            return
+
+        def one(ref: str) -> str:
+            cells = [split_ref(x) for x in ref.split(":")]
+            if not all(lo <= r <= hi for r, _ in cells):
+                return ref
+            return ":".join(make_ref(r + shift, c) for r, c in cells)
+
+        tail = re.sub(b"(<" + p + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
+                      lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3), xml[end:])
+        if tail != xml[end:]:
+            self.pkg.write(self._part(sheet), xml[:end] + tail)
 
     # --- computed sheets --------------------------------------------------------------------
     def not_ours(self, name: str, *, first_header: str, tab_color: str | None) -> str | None:
@@ -461,7 +536,7 @@ class WorkbookEditor:
         return self._sst
 
     def to_bytes(self) -> bytes:
-        for sheet in list(self._values) + list(self._marks):
+        for sheet in list(self._values) + list(self._marks) + list(self._grow):
             self._apply(sheet)
         if self._styles is not None and self._styles.dirty:
             self.pkg.write(self._styles_part, self._styles.to_bytes())

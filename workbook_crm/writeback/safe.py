@@ -25,6 +25,7 @@ from pathlib import Path
 from ..errors import (
     ForeignOwner,
     HardLinked,
+    TargetExists,
     WorkbookChanged,
     WorkbookCrmError,
     WorkbookReadOnly,
@@ -113,7 +114,7 @@ def _renameat2(src: Path, dst: Path, flags: int) -> bool:
     """renameat2 via ctypes; False when this OS or filesystem cannot (then the caller falls back)."""
     try:
         fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):
         return False
     if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
         return True
@@ -151,8 +152,13 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         os.replace(tmp, target)
         return
     if _renameat2(tmp, target, _RENAME_EXCHANGE):
-        if read.same(tmp):   # tmp now holds what was at target: the version we read
-            tmp.unlink()
+        try:   # tmp now holds what was at target a moment ago: must be the version we read
+            ours = read.same(tmp)
+        except OSError:
+            ours = False
+        if ours:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             return
         # undo: the other writer's version goes back in place
         if not _renameat2(tmp, target, _RENAME_EXCHANGE):
@@ -160,7 +166,9 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         if tmp.exists() and sha256_file(tmp) != new_sha:
             aside(tmp)   # a third save landed in between: keep it among the backups
         raise WorkbookChanged(target)
-    if not read.same(target):
+    # no exchange here: hash, then look at the inode again (a save by rename during the ~30 ms hash
+    # changes it), then replace — what remains is the microseconds between that look and the rename
+    if not read.same(target) or not read.same(target, content=False):
         raise WorkbookChanged(target)
     os.replace(tmp, target)
 
@@ -176,7 +184,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, shown: Path,
                     read: _Read | None = None, st: os.stat_result | None = None,
-                    aside: Callable[[Path], None] = lambda p: None) -> None:
+                    aside: Callable[[Path], None] = lambda p: None,
+                    on_swapped: Callable[[], None] | None = None) -> None:
     fd, tmp = temp_file(target.parent, f".{target.stem}-", target.suffix + ".tmp")
     swapped = False
     try:
@@ -196,6 +205,8 @@ def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, sh
             try:
                 _swap(tmp, target, read, new_sha, aside)
                 swapped = True
+                if on_swapped is not None:   # inside the deferred section: no signal slips in between
+                    on_swapped()
                 _fsync_dir(target.parent)
             finally:
                 raise_pending(pending, written=swapped)
@@ -221,12 +232,14 @@ def _why(exc: BaseException) -> str:
 
 
 def safe_replace(path: Path, new_bytes: bytes, *, expected_sha256: str, backup_dir: Path | None = None,
-                 keep_backups: int = 10, verify: Verify | None = None) -> Path | None:
+                 keep_backups: int = 10, verify: Verify | None = None,
+                 on_swapped: Callable[[], None] | None = None) -> Path | None:
     """Replace ``path`` by ``new_bytes`` atomically after backup and verification; returns the backup.
 
     A symlink's target is replaced (the link stays); the new file keeps the old one's mode, owner and
     extended attributes. Nothing happens when the file is open, read-only, hard-linked, or differs
-    from what was read (``expected_sha256``), up to and including the swap itself."""
+    from what was read (``expected_sha256``), up to and including the swap itself. ``on_swapped`` is
+    called the moment the new file is in place (so a caller interrupted later knows it was written)."""
     path = Path(path)
     target = real_path(path)
     check_lock(path)
@@ -236,24 +249,32 @@ def safe_replace(path: Path, new_bytes: bytes, *, expected_sha256: str, backup_d
     read = _Read(target, expected_sha256, st)
     backup_dir = Path(backup_dir) if backup_dir else path.parent / ".workbook-crm" / "backups"
     backup = _backup(target, backup_dir, path, expected_sha256)
+    done: list[bool] = []
+
+    def swapped() -> None:
+        done.append(True)
+        if on_swapped is not None:
+            on_swapped()
+
     try:
         _write_verified(target, new_bytes, verify, shown=path, read=read, st=st,
-                        aside=lambda p: _keep_aside(p, backup_dir, path))
-    except BaseException as exc:
-        if not getattr(exc, "written", False):
+                        aside=lambda p: _keep_aside(p, backup_dir, path), on_swapped=swapped)
+    except BaseException:
+        if not done:
             backup.unlink(missing_ok=True)   # the record is as it was: this backup would only push out an older one
         raise
     _prune(backup_dir, path, keep_backups)
     return backup
 
 
-def write_new(path: Path, new_bytes: bytes, verify: Verify | None = None) -> None:
+def write_new(path: Path, new_bytes: bytes, verify: Verify | None = None,
+              on_swapped: Callable[[], None] | None = None) -> None:
     """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile."""
     path = Path(path)
     check_lock(path)
-    if path.exists():
-        raise WorkbookChanged(path)
-    _write_verified(path, new_bytes, verify, shown=path)
+    if path.exists() or path.is_symlink():
+        raise TargetExists(path)
+    _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped)
 
 
 # --- backups -------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def check_run_targets(record: Path, *, output: Path | None, summary: Path | None
     in-place run: backup and change check); an existing ``--output`` is backed up like a record."""
     if output is not None and record.exists() and same_file(output, record):
         output = None
-    target = output or record
+    target = output or record   # (a .xls/CSV source is never written: only an .xlsx/.xlsm is checked)
     clean_stale(target.parent, real_path(target).parent, target.parent / ".workbook-crm" / "backups",
                 *([summary.parent] if summary is not None else []))
     if summary is not None:
@@ -66,7 +66,7 @@ def check_run_targets(record: Path, *, output: Path | None, summary: Path | None
     sha = None
     if output is None or output.exists():
         check_lock(target)
-        if target.exists():
+        if target.exists() and target.suffix.lower() in (".xlsx", ".xlsm"):
             check_replaceable(real_path(target))
         if output is not None:
             sha = sha256_file(output)

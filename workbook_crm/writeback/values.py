@@ -59,8 +59,8 @@ def encode(value: Any, *, date1904: bool = False, as_text: bool = False) -> tupl
     Text is always written as text, never as a formula: a value starting with = + - @ is data
     (formula injection: CWE-1236), so no <f> is ever produced here.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "none", b"", b""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NaTType", "NAType"):
+        return "none", b"", b""  # NaT/NA: a 从未跟进 lead without 首次接触时间 has no 应跟进日期 or 逾期天数
     if isinstance(value, bool):
         return "bool", b"b", b"<v>" + (b"1" if value else b"0") + b"</v>"
     if isinstance(value, str):
