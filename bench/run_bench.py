@@ -65,7 +65,6 @@ def do_stages(path: Path) -> dict:
     from workbook_crm.period import parse_month
     from workbook_crm.reports import write_summary
     from workbook_crm.validators import check_workbook
-    from workbook_crm.writeback import WorkbookEditor, safe_replace
 
     month, asof = parse_month("2026-11", date(2026, 11, 30))
     import gc
@@ -90,19 +89,24 @@ def do_stages(path: Path) -> dict:
     settle()
     t["grade"] = time.perf_counter() - s
     t["mb after grade"] = round(_now_mb())
+    n_customers = len(checked.clean.get("客户档案", []))
     s = time.perf_counter()
-    findings = [*checked.findings, *graded.findings]
-    changes = list(checked.changes) + monthly._computed_changes(checked, graded)
-    editor = WorkbookEditor(wb.source.data)
-    monthly._apply_changes(editor, checked, changes)
-    monthly._write_computed_columns(editor, checked, graded)
-    monthly._write_sheets(editor, checked, graded, findings, changes, "zh")
-    monthly._mark(editor, checked, findings, "zh")
-    data = editor.to_bytes()
-    del editor
-    settle()
-    safe_replace(path, data, expected_sha256=wb.source.sha256, backup_dir=path.parent / "backups", keep_backups=1)
-    del data
+    # the write-back as monthly.run_month does it (its own functions, so the harness follows them)
+    from workbook_crm import runstate
+    from workbook_crm.findings import Result
+    from workbook_crm.validators import reportable
+
+    findings = reportable(checked, graded.findings)
+    box = {"editor": monthly._open_editor(checked)}
+    changes, kept = monthly.spare_formulas(checked, list(checked.changes) + monthly._computed_changes(checked, graded),
+                                           box["editor"])
+    findings = [*findings, *kept]
+    edits = runstate.hand_edits(checked.wb, runstate.load(path), runstate.current(checked.wb, changes), graded.asof)
+    graded.lifecycle = edits.lifecycle
+    monthly._write_record(path, checked, graded, Result(file=str(path), findings=findings, changes=changes), findings,
+                          changes, output=None, lang="zh", backup_dir=path.parent / "backups",
+                          progress=lambda _: None, hand=edits, box=box)
+    del box
     settle()
     t["write-back"] = time.perf_counter() - s
     t["mb after write-back"] = round(_now_mb())
@@ -110,7 +114,7 @@ def do_stages(path: Path) -> dict:
     write_summary(graded, findings, path.with_name(path.stem + "-summary.xlsx"))
     t["summary"] = time.perf_counter() - s
     t["mb after summary"] = round(_now_mb())
-    t["customers"] = len(checked.clean.get("客户档案", []))
+    t["customers"] = n_customers
     t["findings"] = len(findings)
     t["changes"] = len(changes)
     return t
