@@ -91,7 +91,8 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
                                   customers={cid: vals for cid, (_, vals) in now.items()},
                                   ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle),
-                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes))
+                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes,
+                                                               checked.duplicates))
         result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                         lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
                         box=box)
