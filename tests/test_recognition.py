@@ -51,7 +51,7 @@ def test_synonyms_people_use_and_a_name_keyed_ledger(tmp_path: Path) -> None:
     assert code == 0, err
     book = CalamineWorkbook.from_path(str(out))
     rem = book.get_sheet_by_name("跟进提醒").to_python()
-    hit = [r for r in rem[1:] if r[0] == "C001"]
+    hit = [r for r in rem[1:] if r[0] == "C001" and "约定" in (r[6] or "")]
     assert len(hit) == 1 and "约定下次联系 2026-11-20" in hit[0][6] and hit[0][4] == date(2026, 11, 20)
     assert not [r for r in rem[1:] if r[0] == "C002" and "约定" in r[6]]  # 2026-12-20: not due yet
     tiers = book.get_sheet_by_name("客户分层").to_python()
