@@ -78,6 +78,11 @@ def test_workdays() -> None:
     assert r.loc[("C2", "下一步逾期"), "逾期天数"] == 7
 
 
-def test_no_follow_up_record_no_maintenance_reminders() -> None:
+def test_no_follow_up_record_every_customer_is_never_followed_up() -> None:
+    """An archive alone (an ERP export) is not "nothing overdue": nobody was ever contacted (issue #12)."""
     res = grade_month({"客户档案": arch()}, Rules(), month="2024-04", today=TODAY)
-    assert res.reminders.empty and res.findings == []
+    r = res.reminders
+    # C1 is 核心 (30 days), C4 高意向 (7), C2/C3 基础 (180 days: 2023-01-01 is long past), C5 has no date
+    assert sorted(r["客户编号"]) == ["C1", "C2", "C3", "C4", "C5"] and set(r["提醒类型"]) == {"从未跟进"}
+    assert all("无跟进记录表" in t for t in r["内容"]) and res.findings == []
+    assert res.kpis["逾期跟进"] == 5

@@ -346,6 +346,10 @@ def test_a_year_from_init(tmp_path: Path) -> None:
         assert t["待评级"] == sum(v == "待评级" for v in grades.values())
         late = {n for n, kind in reminders if kind in ("逾期未跟进", "从未跟进")}
         assert t["逾期跟进"] == len(late)
+        shown = {int(r["原表行"]): r for r in table(read(summary)["效果评估"], 1)}
+        for row, (actual, _) in expected_kpis(rec, m).items():  # the value used, as a number (never masked)
+            value = shown[row]["实际值"]
+            assert value == "85%" if rec.kpi_actual[row] else value == pytest.approx(actual), (month, row, value)
         changes = table(read(summary)["客户变动"], 1)
         assert sorted((name_of[r["客户编号"]], r["原客户类型"] or None, r["新客户类型"]) for r in changes) == \
             sorted(rec.events), month

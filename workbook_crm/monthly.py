@@ -91,7 +91,8 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
         after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
                                   customers={cid: vals for cid, (_, vals) in now.items()},
                                   ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle),
-                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes))
+                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes,
+                                                               checked.duplicates))
         result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                         lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
                         box=box)
@@ -396,8 +397,10 @@ def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
     archive = checked.wb.get(registry.ARCHIVE.name)
     if archive is None or place is None or place.blocked or not place.count:
         return
-    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
-                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+    # a footer that moved down: the rows behave as inserted at its first row, by as many as it moved
+    rows = place.inserted or (place.first, place.first + place.count - 1)
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1, rows=rows,
+                             inserted=place.inserted is not None)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:

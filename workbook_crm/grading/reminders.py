@@ -8,7 +8,8 @@
   C001 is 已完成 while its 后续行动 is still ahead), so a next step is cleared only by a later completed
   (or status-less) contact of the same customer.
 - 逾期天数 > 0 is overdue, ≤ 0 falls due within ``reminder_horizon_days`` (−2 = due in 2 days).
-- No follow-up record at all (no 跟进记录表, no 最近跟进时间 column): no maintenance reminders.
+- No follow-up record at all (no 跟进记录表, no 最近跟进时间 column): every customer is 从未跟进
+  once its first contact is older than its interval (or unknown), and the reminder says the log is missing.
 - ``use_workdays``: intervals and day counts in Chinese working days (holidays and 调休 counted).
 """
 
@@ -94,16 +95,15 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     overdue = ~never & (late > 0)
     soon = due.notna() & (late <= 0) & (late >= -horizon)
     never_listed = never & (due.isna() | (late > 0))
-    # without any follow-up record (no 跟进记录表, no 最近跟进时间) there is nothing to judge
+    # without any follow-up record (no 跟进记录表, no 最近跟进时间) no customer was ever contacted as far
+    # as the record tells: each is 从未跟进 (issue #12: an ERP export of 486 customers gave no reminder)
     fu, reg = clean.get(FOLLOWUPS), clean.get(REGISTRATION)
     has_log = (fu is not None and "follow_date" in fu.columns) or (reg is not None and "last_follow_up" in reg.columns)
-    if not has_log:
-        overdue = never_listed = soon = pd.Series(False, index=cust.index)
     kind = np.select([overdue, never_listed, soon & ~never], [OVERDUE, NEVER, DUE_SOON], "")
     m = kind != ""
     rows = pd.DataFrame({"客户编号": cust["customer_id"], "客户名称": cust["name"], "负责人": cust["owner"],
                          "提醒类型": kind, "应跟进日期": due, "逾期天数": late})[m]
-    rows["内容"] = _content(last[m], cust["first_contact"][m], interval[m], never.to_numpy()[m])
+    rows["内容"] = _content(last[m], cust["first_contact"][m], interval[m], never.to_numpy()[m], has_log)
     steps = next_steps(cust, clean, done, days, asof_ts, horizon, keys)
     agreed = agreed_contacts(cust, clean, last, days, asof_ts, horizon)
     parts = [p for p in (steps, agreed) if len(p)]
@@ -114,12 +114,14 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     return out[list(REMINDER_COLUMNS)], last, (kind == OVERDUE) | (kind == NEVER)
 
 
-def _content(last: pd.Series, first_contact: pd.Series, interval: pd.Series, never: np.ndarray) -> pd.Series:
-    """上次跟进 …，维护周期 N 天 / 从未跟进（首次接触 …），维护周期 N 天."""
+def _content(last: pd.Series, first_contact: pd.Series, interval: pd.Series, never: np.ndarray,
+             has_log: bool = True) -> pd.Series:
+    """上次跟进 …，维护周期 N 天 / 从未跟进（首次接触 …），维护周期 N 天 — naming what is missing."""
+    no_log = "" if has_log else "无跟进记录表；"
     last_s = strftime_each(last)
     first_s = strftime_each(first_contact)
     days_s = interval.astype(str).to_numpy(dtype=object)
-    text = [f"从未跟进（首次接触 {f if f is not None else '未填'}），维护周期 {d} 天" if nv
+    text = [f"从未跟进（{no_log}首次接触 {f if f is not None else '未填'}），维护周期 {d} 天" if nv
             else f"上次跟进 {a if a is not None else ''}，维护周期 {d} 天"
             for a, f, d, nv in zip(last_s, first_s, days_s, never, strict=True)]
     return pd.Series(text, index=last.index, dtype="str")

@@ -30,6 +30,8 @@ def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame |
     explicit = rules.id_pattern != Rules().id_pattern
     if explicit or clean is None or "customer_id" not in clean:
         return rules, True, []
+    if archive is None or "customer_id" not in archive.columns:
+        return rules, False, []   # no code column (a lone list): nothing typed to judge
     typed = [v.strip() for v in clean["customer_id"] if isinstance(v, str) and v.strip()]
     ids = [clean_id(v) for v in typed]
     if not ids:
@@ -48,11 +50,9 @@ def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame |
     if not odd:
         return rules, False, []
     examples = "、".join(dict.fromkeys(odd[:3]))   # as typed (clean_id upper-cases for matching only)
-    col = archive.letter("customer_id") if archive is not None else ""
-    note = Finding("mixed-ids", sheet=archive.tab if archive is not None else "", cell=archive.header_cell("customer_id")
-                   if archive is not None else "", row=archive.header_row if archive is not None else None, column=col,
-                   field="客户编号", params={"count": len(shapes), "examples": examples,
-                                             "pattern": IdPattern.parse(pattern).describe()})
+    note = Finding("mixed-ids", sheet=archive.tab, cell=archive.header_cell("customer_id"), row=archive.header_row,
+                   column=archive.letter("customer_id"), field="客户编号",
+                   params={"count": len(shapes), "examples": examples, "pattern": IdPattern.parse(pattern).describe()})
     return rules, False, [note]
 
 

@@ -67,8 +67,12 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
     for row in reg.index:
         cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
         ra = first.get(str(cid).strip()) if not is_blank(cid) else None
-        if ra is None or fingerprint(registration, row, cid, new) in settled:
+        if ra is None:
             continue
+        label = f"{registration.tab} 第{row}行"
+        decision = decisions.get(frozenset((str(cid), label)), "")
+        if fingerprint(registration, row, cid, new) in settled and not decision:
+            continue  # settled earlier; a proposal still listed is never settled (see fingerprints)
         diff = []
         for fname, header in fields:
             vr = new.get((registration.tab, registration.cell(fname, row)), registration.frame.at[row, fname])
@@ -81,8 +85,6 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
             diff.append((fname, header, va, vr))
         if not diff:
             continue
-        label = f"{registration.tab} 第{row}行"
-        decision = decisions.get(frozenset((str(cid), label)), "")
         if decision == "更新":
             for fname, header, va, vr in diff:
                 cell = archive.cell(fname, ra)
@@ -118,13 +120,18 @@ def fingerprint(registration: SheetData, row: int, cid: Any, new: dict[tuple[str
     return "|".join(parts)
 
 
-def fingerprints(registration: SheetData | None, changes: list[Change]) -> set[str]:
-    """The registration rows that carry a 客户编号 after this run's edits (filed or linked): settled."""
+def fingerprints(registration: SheetData | None, changes: list[Change],
+                 proposed: pd.DataFrame | None = None) -> set[str]:
+    """The registration rows that carry a 客户编号 after this run's edits (filed or linked): settled —
+    except those listed in 疑似重复 as a proposal still waiting for (or kept by) its 更新/保留."""
     if registration is None or "customer_id" not in registration.columns:
         return set()
     new = {(c.sheet, c.cell): c.new for c in changes}
+    listed = set() if proposed is None or "客户B" not in proposed else {str(v) for v in proposed["客户B"]}
     out = set()
     for row in registration.frame.index:
+        if f"{registration.tab} 第{row}行" in listed:
+            continue
         cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
         if not is_blank(cid):
             out.add(fingerprint(registration, row, cid, new))
