@@ -49,7 +49,7 @@ def test_computed_columns_skip_headerless_notes_and_hidden_columns(tmp_path: Pat
     wb.save(path)
     run(path)
     ev_rows, mk_rows = rows(path, "效果评估表"), rows(path, "市场开拓跟踪表")
-    assert ev_rows[0][6:12] == ["", "", "差值", "计算差异率", "达标情况", "实际值来源"]
+    assert ev_rows[0][6:13] == ["", "", "计算实际值", "差值", "计算差异率", "达标情况", "实际值来源"]
     assert ev_rows[2][6] == "备注：下季度复盘" and ev_rows[2][7] == ""
     assert mk_rows[0][9:11] == ["转化率", "获客成本"] and mk_rows[1][6:9] == ["", "", ""]
     assert mk_rows[4][7] == "无表头备注"
