@@ -65,7 +65,6 @@ def do_stages(path: Path) -> dict:
     from workbook_crm.period import parse_month
     from workbook_crm.reports import write_summary
     from workbook_crm.validators import check_workbook
-    from workbook_crm.writeback import WorkbookEditor, safe_replace
 
     month, asof = parse_month("2026-11", date(2026, 11, 30))
     import gc
@@ -90,19 +89,24 @@ def do_stages(path: Path) -> dict:
     settle()
     t["grade"] = time.perf_counter() - s
     t["mb after grade"] = round(_now_mb())
+    n_customers = len(checked.clean.get("客户档案", []))
     s = time.perf_counter()
-    findings = [*checked.findings, *graded.findings]
-    changes = list(checked.changes) + monthly._computed_changes(checked, graded)
-    editor = WorkbookEditor(wb.source.data)
-    monthly._apply_changes(editor, checked, changes)
-    monthly._write_computed_columns(editor, checked, graded)
-    monthly._write_sheets(editor, checked, graded, findings, changes, "zh")
-    monthly._mark(editor, checked, findings, "zh")
-    data = editor.to_bytes()
-    del editor
-    settle()
-    safe_replace(path, data, expected_sha256=wb.source.sha256, backup_dir=path.parent / "backups", keep_backups=1)
-    del data
+    # the write-back as monthly.run_month does it (its own functions, so the harness follows them)
+    from workbook_crm import runstate
+    from workbook_crm.findings import Result
+    from workbook_crm.validators import reportable
+
+    findings = reportable(checked, graded.findings)
+    box = {"editor": monthly._open_editor(checked)}
+    changes, kept = monthly.spare_formulas(checked, list(checked.changes) + monthly._computed_changes(checked, graded),
+                                           box["editor"])
+    findings = [*findings, *kept]
+    edits = runstate.hand_edits(checked.wb, runstate.load(path), runstate.current(checked.wb, changes), graded.asof)
+    graded.lifecycle = edits.lifecycle
+    monthly._write_record(path, checked, graded, Result(file=str(path), findings=findings, changes=changes), findings,
+                          changes, output=None, lang="zh", backup_dir=path.parent / "backups",
+                          progress=lambda _: None, hand=edits, box=box)
+    del box
     settle()
     t["write-back"] = time.perf_counter() - s
     t["mb after write-back"] = round(_now_mb())
@@ -110,7 +114,7 @@ def do_stages(path: Path) -> dict:
     write_summary(graded, findings, path.with_name(path.stem + "-summary.xlsx"))
     t["summary"] = time.perf_counter() - s
     t["mb after summary"] = round(_now_mb())
-    t["customers"] = len(checked.clean.get("客户档案", []))
+    t["customers"] = n_customers
     t["findings"] = len(findings)
     t["changes"] = len(changes)
     return t
@@ -176,6 +180,8 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true", help="the naive pipeline takes minutes at 100k")
     ap.add_argument("--naive-max", type=int, default=100_000,
                     help="measure the naive pipeline only up to this many customers (default 100000)")
+    ap.add_argument("--kinds", nargs="+", choices=("stages", "run", "floor", "naive"),
+                    default=["stages", "run", "floor", "naive"], help="which measurements to take (default all)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run each measurement this many times and keep the fastest (the machine is shared)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
@@ -184,6 +190,8 @@ def main() -> None:
         kind, path = args.child
         figures = CHILDREN[kind](Path(path))
         figures["rss_mb"] = _rss_mb()
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["cpu_s"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
         print(json.dumps(figures))
         return
     OUT.mkdir(exist_ok=True)
@@ -198,7 +206,7 @@ def main() -> None:
         work = OUT / f"work-{n // 1000}k.xlsx"
         res = {"customers": n, "strings": form, "file_mb": size_mb}
         naive = not args.skip_naive and n <= args.naive_max
-        for kind in ("stages", "run", "floor") + (("naive",) if naive else ()):
+        for kind in [k for k in ("stages", "run", "floor", "naive") if k in args.kinds and (k != "naive" or naive)]:
             tries = []
             for _ in range(max(1, args.repeat)):
                 shutil.copy(src, work)
@@ -207,29 +215,39 @@ def main() -> None:
                 tries.append(child(kind, work))
             figures = min(tries, key=lambda f: f.get("run", f["wall"]))
             res[kind] = figures
-            print(f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB",
+            print(f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  cpu {figures.get('cpu_s', 0):6.1f} s  "
+                  f"peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB {json.dumps(figures)}",
                   flush=True)
         rows.append(res)
     print()
     print("| customers | strings | file MB | read | norm+valid | grade | write-back | summary | whole run | run peak MB |"
-          " floor (a) | run/floor | naive (b) | naive/run |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          " floor (a) | run/floor | naive (b) | naive/run | CPU s: run / floor / naive |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        st, rn, fl = r["stages"], r["run"], r["floor"]
-        run_s = rn["run"]
-        floor = fl["floor_read"] + fl["floor_write"]
-        naive = r.get("naive", {}).get("naive")
-        print(f"| {r['customers']:,} | {r['strings']} | {r['file_mb']:.1f} | {st['read']:.1f} | {st['normalize+validate']:.1f} | "
-              f"{st['grade']:.1f} | {st['write-back']:.1f} | {st['summary']:.1f} | {run_s:.1f} | {rn['run_rss_mb']:.0f} | "
-              f"{floor:.1f} | {run_s / floor:.2f}× | {naive if naive is None else f'{naive:.1f}'} | "
-              f"{'-' if naive is None else f'{naive / run_s:.1f}×'} |")
+        st, rn, fl, nv = (r.get(k, {}) for k in ("stages", "run", "floor", "naive"))
+        run_s = rn.get("run")
+        floor = fl["floor_read"] + fl["floor_write"] if fl else None
+        naive = nv.get("naive")
+
+        def f1(v: float | None) -> str:
+            return "–" if v is None else f"{v:.1f}"
+
+        def ratio(a: float | None, b: float | None) -> str:
+            return "–" if a is None or b is None else f"{a / b:.2f}×"
+
+        print(f"| {r['customers']:,} | {r['strings']} | {r['file_mb']:.1f} | {f1(st.get('read'))} | "
+              f"{f1(st.get('normalize+validate'))} | {f1(st.get('grade'))} | {f1(st.get('write-back'))} | "
+              f"{f1(st.get('summary'))} | {f1(run_s)} | {rn.get('run_rss_mb', 0):.0f} | {f1(floor)} | "
+              f"{ratio(run_s, floor)} | {f1(naive)} | {ratio(naive, run_s)} | "
+              f"{f1(rn.get('cpu_s'))} / {f1(fl.get('cpu_s'))} / {f1(nv.get('cpu_s'))} |")
     for r in rows:
-        st = r["stages"]
-        print(f"\n{r['customers']:,} customers ({r['strings']} strings), stage by stage: "
-              + "; ".join(f"{k} {v:.1f} s" if isinstance(v, float) and not k.startswith("mb") else f"{k} {v}"
-                          for k, v in st.items() if k not in ("wall",)))
-        fl = r["floor"]
-        print(f"  floor: read {fl['floor_read']:.1f} s + write {fl['floor_rows']:,} rows {fl['floor_write']:.1f} s")
+        if "stages" in r:
+            print(f"\n{r['customers']:,} customers ({r['strings']} strings), stage by stage: "
+                  + "; ".join(f"{k} {v:.1f} s" if isinstance(v, float) and not k.startswith("mb") else f"{k} {v}"
+                              for k, v in r["stages"].items() if k not in ("wall",)))
+        if "floor" in r:
+            fl = r["floor"]
+            print(f"  floor: read {fl['floor_read']:.1f} s + write {fl['floor_rows']:,} rows {fl['floor_write']:.1f} s")
     print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
 

@@ -343,3 +343,11 @@ def test_a_lead_reachable_only_by_landline_is_filed_with_it(tmp_path: Path):
     assert [r[:5] for r in rows[1:]] == [["CX202401001", "甲贸易有限公司", "王五", "13800138000", ""],
                                         ["CX202401002", "乙五金商行", "王五", "", "0571-87654321"]]
     assert openpyxl.load_workbook(p)["客户档案"]["E3"].value == "0571-87654321"
+
+
+def test_a_customer_list_without_a_code_column_has_no_code_notes(tmp_path: Path):
+    p = build_workbook(tmp_path / "a.xlsx", {"客户档案": [["客户名称", "负责人", "手机"],
+                                                        ["甲贸易有限公司", "王五", "13800138000"],
+                                                        ["乙商行", "李四", "13900139000"]]})
+    code, obj = cli_json("validate", str(p))
+    assert code in (0, 1) and [k for k in all_keys(obj) if k[2] in ("mixed-ids", "bad-id")] == []

@@ -79,7 +79,8 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
     return sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"])
 
 
-def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False) -> Path:
+def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False,
+                        structures: bool = False, gap: int = 0) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -95,12 +96,18 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
         ws.write_row(1, 0, ARCH_HEAD)
         for r, row in enumerate(CUSTOMERS, start=2):
             ws.write_row(r, 0, row)
+        f = 7 + gap   # the footer's 0-based row (blank rows between it and the data when gap > 0)
         if merged:   # the label merged across the footer row
-            ws.merge_range("A8:D8", "合计", bold)
+            ws.merge_range(f, 0, f, 3, "合计", bold)
         else:
-            ws.write_string(7, 0, "合计", bold)
-            ws.write_formula(7, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
-        ws.write_formula(7, 4, "=SUM(E3:E7)", bold, 15000)
+            ws.write_string(f, 0, "合计", bold)
+            ws.write_formula(f, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
+        ws.write_formula(f, 4, "=SUM(E3:E7)", bold, 15000)
+    if structures:   # a filter, a format and a dropdown reaching over the footer, as users select them
+        ws.autofilter(1, 0, 7 + gap, 4)
+        ws.conditional_format("E3:E8", {"type": "cell", "criteria": ">", "value": 2500,
+                                        "format": wb.add_format({"bold": True})})
+        ws.data_validation("C3:C100", {"validate": "list", "source": ["王五", "赵六"]})
     reg = wb.add_worksheet("客户信息登记表")
     reg.write_row(0, 0, REG_HEAD)
     for r, row in enumerate(REGS, start=1):
@@ -138,6 +145,27 @@ def test_new_customers_go_above_the_footer_and_its_formulas_grow(tmp_path: Path)
     code, obj2 = run_json(path)
     assert found(obj2) == [] and obj2["changes"] == []
     assert cal(path, "客户档案") == before
+
+
+def test_filters_formats_and_dropdowns_over_the_footer_grow_as_with_a_row_insert(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", structures=True)
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert ws.auto_filter.ref == "A2:E10"
+    assert [str(r.sqref) for r in ws.conditional_formatting] == ["E3:E10"]
+    assert [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C102"]
+    assert ws["A10"].value == "合计" and cal(path, "客户档案")[7][1] == REGS[0][1]
+
+
+def test_a_footer_below_blank_rows_moves_only_as_far_as_needed(tmp_path: Path):
+    path = build_footer_record(tmp_path / "台账.xlsx", structures=True, gap=1)   # data 3-7, blank 8, 合计 9
+    code, obj = run_json(path)
+    assert code == 0 and found(obj) == []
+    ws = openpyxl.load_workbook(path)["客户档案"]
+    assert ws["A10"].value == "合计" and ws["B10"].value == '=COUNTA(B3:B9)&"家"' and ws["E10"].value == "=SUM(E3:E9)"
+    assert ws.auto_filter.ref == "A2:E10" and [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C101"]
+    assert [r[1] for r in cal(path, "客户档案")[7:10]] == [REGS[0][1], REGS[1][1], '5家']
 
 
 def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
@@ -190,7 +218,7 @@ def test_footer_pointed_at_from_another_sheet_blocks_intake_with_one_finding(tmp
     code, obj = run_json(path)
     blocked = [f for f in obj["findings"] if f["code"] == "footer-blocks-intake"]
     assert [(f["sheet"], f["cell"]) for f in blocked] == [("客户档案", "A8")]
-    assert "我的分析" in blocked[0]["message"] and "2" in blocked[0]["message"]
+    assert "我的分析" in blocked[0]["message"] and "第 8 行" in blocked[0]["message"] and "2 条" in blocked[0]["message"]
     assert not any(c["rule"] == "登记表建档" for c in obj["changes"])
     values = cal(path, "客户档案")
     assert values[7][0] == "合计" and len(values) == 8
@@ -198,15 +226,18 @@ def test_footer_pointed_at_from_another_sheet_blocks_intake_with_one_finding(tmp
     assert [r[0] for r in cal(path, "客户信息登记表")[1:3]] == [None, None]   # no ID for an unfiled lead
 
 
-def test_table_totals_row_is_not_a_customer_and_is_never_written_over(tmp_path: Path):
+def test_table_totals_row_is_not_a_customer_and_new_rows_go_inside_the_table(tmp_path: Path):
     path = build_footer_record(tmp_path / "台账.xlsx", table=True)
     code, obj = run_json(path)
-    assert [(f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["sheet"] == "客户档案"] == [
-        ("客户档案", "A8", "footer-blocks-intake")]
-    assert not [c for c in obj["changes"] if c["sheet"] == "客户档案"]
+    assert code == 0 and found(obj) == []
+    assert not [c for c in obj["changes"] if c["cell"] in {"A8", "A9"} and c["rule"] != "登记表建档"]
     ws = openpyxl.load_workbook(path)["客户档案"]
-    assert ws["A8"].value == "合计" and ws["E8"].value.startswith("=SUBTOTAL(109")
-    assert list(ws.tables.values())[0].ref == "A2:E8"
+    table = ws.tables[next(iter(ws.tables))]
+    assert table.ref == "A2:E10" and table.totalsRowCount == 1        # the Table took the new rows
+    assert ws["A10"].value == "合计" and ws["E10"].value == "=SUBTOTAL(109,[累计交易金额])"
+    values = cal(path, "客户档案")
+    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
+    assert [r[4] for r in values[2:7]] == [1000.0, 2000.0, 3000.0, 4000.0, 5000.0]
 
 
 @pytest.mark.parametrize(("formula", "moved"), [

@@ -4,7 +4,7 @@ apply_unique equals an element-wise map."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 import pandas as pd
@@ -154,3 +154,21 @@ def test_numpy_scalars_are_plain_values():
     assert normalize_phone(np.int64(13800138000)).value == "13800138000"
     assert parse_money(np.float64(62.0), scale=10_000).get("low") == 620_000
     assert normalize_number(np.int32(7)).value == 7 and normalize_percent(np.int64(92)).value == 0.92
+
+
+@settings(deadline=None)   # the first example imports the validators
+@given(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2150, 12, 31)),
+       st.sampled_from(["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M"]))
+def test_a_typed_time_of_day_is_never_rewritten_away(moment: datetime, fmt: str) -> None:
+    """A date typed with its time is kept as typed (the write-back would delete the time); a typed
+    midnight carries no information and may become a plain date."""
+    from workbook_crm.normalize.dates import has_time_of_day
+    from workbook_crm.validators.values import _edit
+
+    text = moment.strftime(fmt)
+    n = normalize_date(text)
+    assert n.value == moment.date()
+    shown = moment.replace(second=0) if "%S" not in fmt else moment
+    has_time = (shown.hour, shown.minute, shown.second) != (0, 0, 0)
+    assert has_time_of_day(text) is has_time
+    assert _edit(text, n, "date") is (not has_time)

@@ -138,8 +138,9 @@ def test_a_lone_customer_list_is_graded(tmp_path: Path) -> None:
     tiers = book.get_sheet_by_name("客户分层").to_python()
     assert [r[1] for r in tiers[1:]] == ["XX小区物业管理处", "YY建材市场", "ZZ工厂"]
     assert [r[0] for r in tiers[1:]] == ["第2行", "第3行", "第4行"]  # no ID column: known by their row
-    # a bare list carries no 年合作金额/续约率/满意度: 待评级, never read as C (issue #12)
-    assert all(r[tiers[0].index("客户等级")] in ("S", "A", "B", "C", "待评级") for r in tiers[1:])
+    # a lead list holds no amounts: graded 待评级, and the reason names what is missing
+    assert [r[tiers[0].index("客户等级")] for r in tiers[1:]] == ["待评级"] * 3
+    assert all("缺失" in r[tiers[0].index("评级依据")] for r in tiers[1:])
     assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames[0] == "概览"
     # the user's own sheet is untouched cell for cell
     src = CalamineWorkbook.from_path(str(REAL / "lead__客户导入模板.xlsx")).get_sheet_by_name("客户导入模板").to_python()

@@ -16,6 +16,8 @@ from python_calamine import CalamineWorkbook
 from test_i14_data import ARCH_HEAD, CUSTOMERS, REG_HEAD, REGS, build_footer_record
 from test_run import ARCHIVE, CAMPAIGN, EVAL, FOLLOW
 
+from workbook_crm.monthly import CAMPAIGN_COLUMNS, EVAL_COLUMNS
+
 
 def run(path: Path) -> tuple[int, dict]:
     return cli_json("run", str(path), "--month", "2024-05", "--no-summary")
@@ -49,9 +51,10 @@ def test_computed_columns_skip_headerless_notes_and_hidden_columns(tmp_path: Pat
     wb.save(path)
     run(path)
     ev_rows, mk_rows = rows(path, "效果评估表"), rows(path, "市场开拓跟踪表")
-    assert ev_rows[0][6:13] == ["", "", "计算实际值", "差值", "计算差异率", "达标情况", "实际值来源"]
+    ev_names, mk_names = [n for n, _ in EVAL_COLUMNS], [n for n, _ in CAMPAIGN_COLUMNS]
+    assert ev_rows[0][6: 8 + len(ev_names)] == ["", "", *ev_names]
     assert ev_rows[2][6] == "备注：下季度复盘" and ev_rows[2][7] == ""
-    assert mk_rows[0][9:11] == ["转化率", "获客成本"] and mk_rows[1][6:9] == ["", "", ""]
+    assert mk_rows[0][9: 9 + len(mk_names)] == mk_names and mk_rows[1][6:9] == ["", "", ""]
     assert mk_rows[4][7] == "无表头备注"
     back = openpyxl.load_workbook(path)
     assert back["效果评估表"].column_dimensions["H"].hidden and back["效果评估表"]["H1"].value is None

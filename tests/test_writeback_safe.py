@@ -62,9 +62,10 @@ def test_replace_failure_leaves_original(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    new = _edited(path)   # built first: the OOXML check of written packages (conftest) renames too
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(WriteFailed) as info:
-        safe_replace(path, _edited(path), expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
+        safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
     assert "disk full" in info.value.message("en")
     assert path.read_bytes() == before and not _leftovers(tmp_path)
 

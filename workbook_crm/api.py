@@ -85,7 +85,8 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
             wb = read_workbook(path, password=password, rules_file=rules_file)
         settle()
         progress("规范化与校验")
-        checked = check_workbook(wb, asof=asof, rules_file=rules_file)
+        checked = check_workbook(wb, asof=asof, rules_file=rules_file, previous=state.customers,
+                                 settled=state.registrations)
         # a value with an error finding feeds no figure (issue #12 item 3)
         left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
         settle()

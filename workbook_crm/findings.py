@@ -174,7 +174,7 @@ _CHECKS += [
        "如知道区号，请补上，如 0571-3177332", "add the area code if known, e.g. 0571-3177332"),
     _c("no-contact", ERROR, "没有任何联系方式（{fields} 都为空）", "no way to reach the customer ({fields} all empty)",
        "至少填写一个手机、电话或邮箱", "fill in at least a mobile, a phone or an email"),
-    _c("mixed-ids", WARNING, "客户编号有 {count} 种写法（如 {examples}），未逐格报错；新编号按 {pattern} 分配", "customer IDs are written {count} ways (e.g. {examples}); not reported cell by cell; new IDs follow {pattern}",
+    _c("mixed-ids", WARNING, "客户编号不是一种可以续编的写法（{count} 种，如 {examples}），未逐格报错；新编号按 {pattern} 分配", "customer IDs follow no scheme that can be continued ({count} kinds, e.g. {examples}); not reported cell by cell; new IDs follow {pattern}",
        "如要统一，在规则配置「客户编号规则」中写明编号规则", "set 客户编号规则 in 规则配置 to settle one scheme"),
     _c("own-column", WARNING, "列「{value}」的值都不在「{field}」的可选范围内，按本表自己的列处理（不校验、不改写）", "column '{value}' never holds a '{field}' value; treated as the sheet's own column (not checked, not changed)",
        "如确是「{field}」，请在规则配置「可选值-{field}」中加入这些值", "if it is '{field}', add its values to 规则配置 '可选值-{field}'"),

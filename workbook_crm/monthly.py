@@ -40,6 +40,7 @@ from .schema.computed import (
     REMINDER_COLUMNS,
 )
 from .validators import Checked, reportable
+from .validators.returning import fingerprints
 from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
 from .writeback.runfiles import die_with_parent, temp_dir
 
@@ -89,7 +90,9 @@ def run_month(path: str | Path, *, month: str | None = None, dry_run: bool = Fal
             return result
         after = runstate.RunState(month=graded.month, asof=graded.asof.isoformat(),
                                   customers={cid: vals for cid, (_, vals) in now.items()},
-                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle))
+                                  ours=_ours_after(checked, graded), events=runstate.events_of(edits.lifecycle),
+                                  registrations=fingerprints(checked.wb.get(registry.REGISTRATION.name), editor_changes,
+                                                               checked.duplicates))
         result = _write(path, checked, graded, result, findings, editor_changes, output=output, summary=summary,
                         lang=lang, backup_dir=backup_dir, progress=progress, hand=edits, output_sha=output_sha,
                         box=box)
@@ -394,8 +397,10 @@ def _grow_structures(editor: WorkbookEditor, checked: Checked) -> None:
     archive = checked.wb.get(registry.ARCHIVE.name)
     if archive is None or place is None or place.blocked or not place.count:
         return
-    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1,
-                             rows=(place.first, place.first + place.count - 1), inserted=bool(place.shift))
+    # a footer that moved down: the rows behave as inserted at its first row, by as many as it moved
+    rows = place.inserted or (place.first, place.first + place.count - 1)
+    editor.extend_structures(archive.tab, first_data_row=archive.header_row + 1, rows=rows,
+                             inserted=place.inserted is not None)
 
 
 def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[Change]) -> None:

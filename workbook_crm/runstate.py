@@ -52,6 +52,7 @@ class RunState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     ours: dict[str, Any] = field(default_factory=dict)  # "sheet!A1" → value we wrote
     events: list[dict[str, Any]] = field(default_factory=list)  # that month's lifecycle rows (kept on a re-run)
+    registrations: set[str] = field(default_factory=set)  # 客户信息登记表 rows already settled (returning.py)
     found: bool = False
 
     def period(self, asof: date) -> str:
@@ -74,7 +75,8 @@ def load(workbook: Path) -> RunState:
     fields = list(data.get("fields") or [])
     customers = {cid: dict(zip(fields, values, strict=False)) for cid, values in (data.get("customers") or {}).items()}
     return RunState(month=data.get("month"), asof=data.get("asof"), customers=customers,
-                    ours=dict(data.get("ours") or {}), events=list(data.get("events") or []), found=True)
+                    ours=dict(data.get("ours") or {}), events=list(data.get("events") or []),
+                    registrations=set(data.get("registrations") or []), found=True)
 
 
 def save(workbook: Path, state: RunState) -> None:
@@ -85,7 +87,7 @@ def save(workbook: Path, state: RunState) -> None:
     fields = sorted({f for vals in state.customers.values() for f in vals})
     data = {"version": STATE_VERSION, "month": state.month, "asof": state.asof, "fields": fields,
             "customers": {cid: [vals.get(f) for f in fields] for cid, vals in state.customers.items()},
-            "ours": state.ours, "events": state.events}
+            "ours": state.ours, "events": state.events, "registrations": sorted(state.registrations)}
     fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

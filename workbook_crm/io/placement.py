@@ -9,12 +9,13 @@ only when nothing else depends on where it is. The rule (docs/CHOICES.md):
 * its cells hold values or ordinary formulas (no shared or array formula); a formula's references
   to this sheet move with the rows, and a range ending on the last data row grows to the new last
   data row (``=COUNTA(B3:B45)&"家"`` counts the new customers);
-* nothing else points at those rows: no hyperlink, note, Table or autoFilter there, no merged range
-  reaching into them from above (one inside the footer moves with it),
-  and no formula or defined name elsewhere in the workbook refers to them (print areas excepted).
+* nothing else points at those rows: no hyperlink or note there, no merged range reaching into
+  them from above (one inside the footer moves with it), and no formula elsewhere in the workbook
+  refers to them. Tables, filters, formats, validations and defined names follow the rows as with
+  Excel's row insert at the footer (``Placement.inserted``; writeback/structures.py) — so a Table's
+  totals row stays its last row and the new customers land inside the Table.
 
-Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``). A Table
-with a totals row never takes rows this way: its totals row is a footer that Tables own.
+Otherwise nothing is placed and the caller reports one finding (``footer-blocks-intake``).
 ``place_rows`` is what intake and the write-back (structures growing to the new rows) both call.
 """
 
@@ -61,6 +62,14 @@ class Placement:
     @property
     def rows(self) -> range:
         return range(self.first, self.first + self.count)
+
+    @property
+    def inserted(self) -> tuple[int, int] | None:
+        """The rows that behave as inserted (Excel's row insert at the footer's first row: ranges
+        reaching into the footer grow by ``shift``, ranges inside it move), or None when nothing moved."""
+        if self.blocked or not (self.shift and self.count and self.footer):
+            return None
+        return self.footer[0], self.footer[0] + self.shift - 1
 
     def moved(self, row: int) -> int:
         """Where a footer row ends up."""
@@ -291,18 +300,22 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
         rows = _rows_in(m.group(1).decode())
         if rows and max(rows) >= start and not (min(rows) >= start and max(rows) <= end):
             return "合并单元格跨越合计行 / a merged range crosses the footer"   # one inside the footer moves with it
-    for tag, what in ((b"hyperlink", "超链接 / a hyperlink"), (b"autoFilter", "筛选 / an autoFilter")):
-        for m in re.finditer(rb"<(?:\w+:)?" + tag + rb'\b[^>]*?\bref="([^"]+)"', outside):
-            if _reaches(m.group(1).decode(), start):
-                return f"合计行所在位置有{what}"
+    for m in re.finditer(rb'<(?:\w+:)?hyperlink\b[^>]*?\bref="([^"]+)"', outside):
+        if _reaches(m.group(1).decode(), start):
+            return "合计行上有超链接 / a hyperlink sits on the footer"
+    for m in re.finditer(rb'<(?:\w+:)?autoFilter\b[^>]*?\bref="([^"]+)"', outside):
+        rows = _rows_in(m.group(1).decode())
+        if rows and min(rows) >= start:   # one reaching from the header into the footer grows with it
+            return "筛选范围在合计行中 / an autoFilter starts in the footer"
     for target in _related(zf, part, "relationships/comments"):
         for m in re.finditer(rb'<(?:\w+:)?comment\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b""):
             if _reaches(m.group(1).decode(), start):
                 return "合计行上有批注 / a note sits on the footer"
     for target in _related(zf, part, _RT_TABLE):
         m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
-        if m and _reaches(m.group(1).decode(), start):
-            return "合计行属于表格（Table）/ the footer is a Table's totals row"
+        rows = _rows_in(m.group(1).decode()) if m else []
+        if rows and min(rows) >= start:   # a Table reaching into the footer grows with the insert
+            return "合计行中有表格（Table）/ an Excel Table starts in the footer"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
     own = source.extents.get(tab)
     for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():   # the rows above the footer
@@ -319,13 +332,7 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
         for text in _formulas(data):
             if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
                 return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
-    wb = next((n for n in zf.namelist() if n.endswith("workbook.xml")), "")
-    for m in re.finditer(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', _read(zf, wb) or b"", re.S):
-        if b"_xlnm." in m.group(1):
-            continue   # print area / titles: widened by the write-back, not pointed at the footer
-        if _refers(html.unescape(m.group(2).decode("utf-8", "replace")), tab, start, own_sheet=False):
-            return "定义的名称引用了合计行 / a defined name refers to the footer"
-    return None
+    return None   # defined names move or grow with the rows (writeback/structures.py)
 
 
 def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:

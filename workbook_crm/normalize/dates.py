@@ -64,6 +64,21 @@ def _clean(text: str) -> str:
     return _TIME_TAIL.sub("", s).strip()
 
 
+def has_time_of_day(value: Any) -> bool:
+    """A typed date that also says when in the day (``2024-02-05 10:00``, ``5月10日下午3点``, a serial
+    with a fraction): rewriting it as a date would delete the time, so the cell is kept as typed."""
+    if isinstance(value, str):
+        s = nfkc(value).strip()
+        tail = _TIME_TAIL.search(s)
+        if tail:
+            return any(ch not in "0:：. T" for ch in tail.group(0).strip().rstrip("AaPpMm").strip())
+        return bool(_CN_TIME_TAIL.search(s)) and bool(re.search(r"[上下中晚早凌]", s))
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        num = float(value)
+        return math.isfinite(num) and not num.is_integer() and 1 <= num < 2_958_466
+    return False
+
+
 def _make(y: int, m: int, d: int) -> date | None:
     if not MIN_YEAR <= y <= MAX_YEAR:
         return None

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -37,7 +38,10 @@ class Checked:
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
 
 
-def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None) -> Checked:
+def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None,
+                   previous: dict[str, dict[str, Any]] | None = None, settled: set[str] | None = None) -> Checked:
+    """Parse, normalize and check every sheet. ``previous``/``settled``: what the last run left
+    (the archive's values, the registration rows already filed) — see ``returning.py``."""
     findings: list[Finding] = list(wb.findings)
     rules, rule_findings = _rules(wb, rules_file)
     findings += rule_findings
@@ -116,7 +120,8 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         findings += fuzzy
         # issue #13 item 5: a returning lead with other contact data → a proposal in 疑似重复
         proposals, rf, rc = returning.returning_leads(
-            archive, reg, out.clean, out.changes, duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)))
+            archive, reg, out.clean, out.changes, duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
+            previous, settled)
         findings += rf
         out.changes += rc
         if proposals:

@@ -30,7 +30,10 @@ def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame |
     explicit = rules.id_pattern != Rules().id_pattern
     if explicit or clean is None or "customer_id" not in clean:
         return rules, True, []
-    ids = [clean_id(v) for v in clean["customer_id"] if isinstance(v, str) and v.strip()]
+    if archive is None or "customer_id" not in archive.columns:
+        return rules, False, []   # no code column (a lone list): nothing typed to judge
+    typed = [v.strip() for v in clean["customer_id"] if isinstance(v, str) and v.strip()]
+    ids = [clean_id(v) for v in typed]
     if not ids:
         return rules, False, []
     share = {p: sum(IdPattern.parse(p).matches(v) for v in ids) / len(ids) for p in KNOWN}
@@ -43,15 +46,13 @@ def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame |
     best = max(share, key=lambda p: share[p])
     pattern = best if share[best] >= 0.5 else rules.id_pattern
     rules = replace(rules, id_pattern=pattern)
-    odd = [v for v in ids if not IdPattern.parse(pattern).matches(v)]
+    odd = [t for t, v in zip(typed, ids, strict=True) if not IdPattern.parse(pattern).matches(v)]
     if not odd:
         return rules, False, []
-    examples = "、".join(dict.fromkeys(odd[:3]))
-    col = archive.letter("customer_id") if archive is not None else ""
-    note = Finding("mixed-ids", sheet=archive.tab if archive is not None else "", cell=archive.header_cell("customer_id")
-                   if archive is not None else "", row=archive.header_row if archive is not None else None, column=col,
-                   field="客户编号", params={"count": len(shapes), "examples": examples,
-                                             "pattern": IdPattern.parse(pattern).describe()})
+    examples = "、".join(dict.fromkeys(odd[:3]))   # as typed (clean_id upper-cases for matching only)
+    note = Finding("mixed-ids", sheet=archive.tab, cell=archive.header_cell("customer_id"), row=archive.header_row,
+                   column=archive.letter("customer_id"), field="客户编号",
+                   params={"count": len(shapes), "examples": examples, "pattern": IdPattern.parse(pattern).describe()})
     return rules, False, [note]
 
 

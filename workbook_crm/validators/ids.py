@@ -113,7 +113,7 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
             row = int(place.label_cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or place.footer[0])
             out.findings.append(Finding("footer-blocks-intake", sheet=archive.tab, cell=place.label_cell, row=row,
                                         column=place.label_cell[: len(place.label_cell) - len(str(row))],
-                                        value=place.label, params={"count": count, "reason": place.blocked}))
+                                        value=place.label, params={"count": count, "reason": place.blocked, "row": row}))
         else:
             out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs, new_ids, out, place.first)
     return out

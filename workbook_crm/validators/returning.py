@@ -35,9 +35,18 @@ def _key(fname: str, v: Any) -> str:
 
 
 def returning_leads(archive: SheetData, registration: SheetData | None, clean: dict[str, pd.DataFrame],
-                    pending: list[Change], decisions: dict[frozenset[str], str]
+                    pending: list[Change], decisions: dict[frozenset[str], str],
+                    previous: dict[str, dict[str, Any]] | None = None, settled: set[str] | None = None,
                     ) -> tuple[list[dict[str, Any]], list[Finding], list[Change]]:
-    """(proposal rows for 疑似重复, warnings, the archive edits of proposals answered 更新)."""
+    """(proposal rows for 疑似重复, warnings, the archive edits of proposals answered 更新).
+
+    ``previous``: 客户编号 → the archive's values at the last run (runstate). A registration that
+    still says what the archive said then is the lead's old record, not a return: the user has
+    since changed the archive by hand (that edit is logged in 变更记录), so nothing is proposed.
+    ``settled``: fingerprints of registration rows an earlier run already filed or linked
+    (``fingerprints``): the same row, unchanged, is never a return, however the archive changed since.
+    """
+    previous, settled = previous or {}, settled or set()
     arch = clean.get(archive.name)
     reg = clean.get(registration.name) if registration is not None else None
     if registration is None or reg is None or arch is None or "customer_id" not in arch or reg.empty:
@@ -60,17 +69,22 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
         ra = first.get(str(cid).strip()) if not is_blank(cid) else None
         if ra is None:
             continue
+        label = f"{registration.tab} 第{row}行"
+        decision = decisions.get(frozenset((str(cid), label)), "")
+        if fingerprint(registration, row, cid, new) in settled and not decision:
+            continue  # settled earlier; a proposal still listed is never settled (see fingerprints)
         diff = []
         for fname, header in fields:
             vr = new.get((registration.tab, registration.cell(fname, row)), registration.frame.at[row, fname])
             va = new.get((archive.tab, archive.cell(fname, ra)), archive.frame.at[ra, fname])
             if is_blank(vr) or (not is_blank(va) and _key(fname, va) == _key(fname, vr)):
                 continue
+            before = previous.get(str(cid).strip(), {}).get(fname)
+            if not is_blank(before) and _key(fname, before) == _key(fname, vr):
+                continue  # the archive moved on from this registration by hand since the last run
             diff.append((fname, header, va, vr))
         if not diff:
             continue
-        label = f"{registration.tab} 第{row}行"
-        decision = decisions.get(frozenset((str(cid), label)), "")
         if decision == "更新":
             for fname, header, va, vr in diff:
                 cell = archive.cell(fname, ra)
@@ -94,3 +108,31 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
                                     row=row, column=registration.letter(fname), field=header, value=vr,
                                     params={"customer": cid, "old": "空" if is_blank(va) else va}))
     return rows, findings, changes
+
+
+def fingerprint(registration: SheetData, row: int, cid: Any, new: dict[tuple[str, str], Any]) -> str:
+    """One registration row as the run state remembers it: its customer and its contact data."""
+    parts = [str(cid).strip()]
+    for fname, _ in FIELDS:
+        if fname in registration.columns:
+            v = new.get((registration.tab, registration.cell(fname, row)), registration.frame.at[row, fname])
+            parts.append("" if is_blank(v) else _key(fname, v))
+    return "|".join(parts)
+
+
+def fingerprints(registration: SheetData | None, changes: list[Change],
+                 proposed: pd.DataFrame | None = None) -> set[str]:
+    """The registration rows that carry a 客户编号 after this run's edits (filed or linked): settled —
+    except those listed in 疑似重复 as a proposal still waiting for (or kept by) its 更新/保留."""
+    if registration is None or "customer_id" not in registration.columns:
+        return set()
+    new = {(c.sheet, c.cell): c.new for c in changes}
+    listed = set() if proposed is None or "客户B" not in proposed else {str(v) for v in proposed["客户B"]}
+    out = set()
+    for row in registration.frame.index:
+        if f"{registration.tab} 第{row}行" in listed:
+            continue
+        cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
+        if not is_blank(cid):
+            out.add(fingerprint(registration, row, cid, new))
+    return out

@@ -29,6 +29,7 @@ from ..normalize import (
     parse_money,
 )
 from ..normalize.columns import factorize_apply, take
+from ..normalize.dates import has_time_of_day
 from ..schema.base import (
     CREDIT_CODE,
     DATE,
@@ -239,8 +240,9 @@ def _edit(raw: Any, n: Norm, kind: str) -> bool:
     if new is None or (isinstance(new, float) and np.isnan(new)):
         return False
     if kind == DATE:
-        # a real date cell stays as it is (even with a time of day); only typed text/serials are rewritten
-        return isinstance(new, date) and not isinstance(raw, date)
+        # a real date cell stays as it is (even with a time of day); only typed text/serials are rewritten,
+        # and never when they say a time of day (the time would be deleted; timeliness rules read it)
+        return isinstance(new, date) and not isinstance(raw, date) and not has_time_of_day(raw)
     return isinstance(new, str) and raw != new
 
 

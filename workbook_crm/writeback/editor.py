@@ -353,19 +353,23 @@ class WorkbookEditor:
 
     def _move_merges(self, sheet: str, xml: bytes, lo: int, hi: int, shift: int) -> None:
         """Merged ranges lying within rows ``lo``…``hi`` move down with them (<mergeCells> follows
-        <sheetData>, so only the part's tail is searched)."""
-        p = re.escape(SheetPatcher(xml[:4096]).p)
-        end = xml.rfind(b"</" + SheetPatcher(xml[:4096]).p + b"sheetData>")
+        <sheetData>, so only the part's tail is rewritten). Filters, formats and validations follow
+        through ``extend_structures`` (structures.py, told the rows were inserted)."""
+        pre = SheetPatcher(xml[:4096]).p
+        end = xml.rfind(b"</" + pre + b"sheetData>")
         if end < 0:
             return
 
         def one(ref: str) -> str:
-            cells = [split_ref(x) for x in ref.split(":")]
+            try:
+                cells = [split_ref(x) for x in ref.split(":")]
+            except ValueError:
+                return ref
             if not all(lo <= r <= hi for r, _ in cells):
                 return ref
             return ":".join(make_ref(r + shift, c) for r, c in cells)
 
-        tail = re.sub(b"(<" + p + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
+        tail = re.sub(b"(<" + re.escape(pre) + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
                       lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3), xml[end:])
         if tail != xml[end:]:
             self.pkg.write(self._part(sheet), xml[:end] + tail)
