@@ -103,7 +103,6 @@ class _Timeliness:
             d = pd.DataFrame({"cid": col(deals, "customer_id"), "when": dates(deals, "deal_date")})
             d = d[d["when"].notna() & (d["when"] <= self.asof_ts)]
             first = d.groupby("cid")["when"].min()
-            # to_datetime: a map that finds nothing is float NaN, which min() cannot set beside dates
             # reindex, not map: mapping ids through a date Series fails when no id matches (float NaN)
             found = pd.Series(first.reindex(out["cid"].to_numpy(dtype=object)).to_numpy(), index=out.index)
             out["first_deal"] = pd.Series(np.fmin(pd.to_datetime(out["first_deal"], errors="coerce").to_numpy("datetime64[ns]"),
