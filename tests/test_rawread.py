@@ -146,7 +146,13 @@ try:
     out = {"rows": sheet.rows, "dropped": sheet.dropped}
 except WorkbookCrmError as exc:
     out = {"refused": type(exc).__name__}
-out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+# VmHWM is this process image's own peak; ru_maxrss survives exec and so reports the peak of
+# the forked test runner (hundreds of MB late in a long session) rather than this probe's
+try:
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+    out["maxrss_mb"] = int(hwm.split()[1]) // 1024
+except (OSError, IndexError):
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 print(json.dumps(out, ensure_ascii=False))
 """
 
