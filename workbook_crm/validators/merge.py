@@ -75,9 +75,7 @@ def merge_marked(archive: SheetData, clean: dict[str, pd.DataFrame], sheets: dic
         for fname in archive.columns:
             if fname in _SKIP:
                 continue
-            cell_a, cell_b = archive.cell(fname, ra), archive.cell(fname, rb)
-            va = new_value.get((archive.tab, cell_a), archive.frame.at[ra, fname])
-            vb = new_value.get((archive.tab, cell_b), archive.frame.at[rb, fname])
+            cell_a, cell_b, va, vb = _pair(archive, fname, ra, rb, new_value)
             if is_blank(vb) or not is_blank(va):
                 continue
             changes.append(Change(archive.tab, cell_a, None, _plain(vb), RULE_FILL, archive.schema.field(fname).header, ra))
@@ -117,9 +115,7 @@ def conflicts(archive: SheetData, arch: pd.DataFrame, into: dict[str, str], new_
         for fname in archive.columns:
             if fname in _SKIP:
                 continue
-            cell_a, cell_b = archive.cell(fname, ra), archive.cell(fname, rb)
-            va = new_value.get((archive.tab, cell_a), archive.frame.at[ra, fname])
-            vb = new_value.get((archive.tab, cell_b), archive.frame.at[rb, fname])
+            cell_a, cell_b, va, vb = _pair(archive, fname, ra, rb, new_value)
             if not is_blank(va) and not is_blank(vb) and _text(va) != _text(vb):
                 out.append(Finding("merge-conflict", sheet=archive.tab, cell=cell_b, row=rb, column=archive.letter(fname),
                                    field=archive.schema.field(fname).header, value=_plain(vb),
@@ -191,3 +187,10 @@ def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+def _pair(archive: SheetData, fname: str, ra: int, rb: int, new_value: dict) -> tuple[str, str, Any, Any]:
+    """(cell of A, cell of B, A's value, B's value) for one field, this run's pending edits included."""
+    cell_a, cell_b = archive.cell(fname, ra), archive.cell(fname, rb)
+    return (cell_a, cell_b, new_value.get((archive.tab, cell_a), archive.frame.at[ra, fname]),
+            new_value.get((archive.tab, cell_b), archive.frame.at[rb, fname]))

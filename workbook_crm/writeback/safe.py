@@ -33,7 +33,7 @@ from ..errors import (
 )
 from .locks import check_lock, lock_files
 from .runfiles import clean_stale, raise_pending, signals_deferred, temp_file
-from .verify import verify_package
+from .verify import sha256_file, verify_package
 
 Verify = Callable[[Path], None]
 __all__ = ["check_lock", "lock_files", "safe_replace", "write_new", "sha256_file", "clean_stale"]
@@ -41,14 +41,6 @@ __all__ = ["check_lock", "lock_files", "safe_replace", "write_new", "sha256_file
 # Test hook: called with the record's path just before the final swap (after every other check), so a
 # test can play the other program that saves in that instant.
 BEFORE_SWAP: Callable[[Path], None] | None = None
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _verify(tmp: Path, verify: Verify | None, new_bytes: bytes, original: Path | None = None) -> None:

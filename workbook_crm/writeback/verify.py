@@ -42,7 +42,7 @@ class PackageError(ValueError):
 def verify_package(tmp: Path, new_bytes: bytes, original: Path | None = None) -> None:
     """Raise ``PackageError`` (or the reader's own error) unless ``tmp`` holds ``new_bytes`` and they are
     a sound workbook package whose changed sheets the fast reader loads."""
-    if tmp.stat().st_size != len(new_bytes) or _sha256_file(tmp) != hashlib.sha256(new_bytes).hexdigest():
+    if tmp.stat().st_size != len(new_bytes) or sha256_file(tmp) != hashlib.sha256(new_bytes).hexdigest():
         raise PackageError("the temporary file does not hold the bytes written")
     z = zipfile.ZipFile(io.BytesIO(new_bytes))
     infos = z.infolist()
@@ -60,7 +60,8 @@ def verify_package(tmp: Path, new_bytes: bytes, original: Path | None = None) ->
     _read_back(tmp, sheets, changed)
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MB pieces (the record can be hundreds of MB)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
