@@ -26,6 +26,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workbook_crm tests bench
+	$(BIN)/mypy workbook_crm
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py --sizes 10000 100000

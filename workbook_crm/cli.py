@@ -262,7 +262,7 @@ def _guard(call: Any, lang: str, *, fmt: str = "text", file: Path | None = None)
 def _refuse(message: str, code: str, fmt: str, file: Path | None, *, exit_code: int = EXIT_UNUSABLE) -> None:
     click.echo(message, err=True)
     if fmt == "json":
-        obj = {"file": str(file) if file is not None else None, "ok": False, "exit_code": exit_code,
+        obj: dict[str, Any] = {"file": str(file) if file is not None else None, "ok": False, "exit_code": exit_code,
                "error": {"code": code, "message": message}, "counts": {"error": 0, "warning": 0}, "findings": []}
         click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
     sys.exit(exit_code)

@@ -15,6 +15,7 @@ import os
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,7 @@ def _write_record(path: Path, checked: Checked, graded: MonthResult, result: Res
     if output is not None and output_sha is None:
         write_new(Path(output), data, on_swapped=on_swapped)
     elif output is not None:   # an existing --output is backed up and checked like a record
+        assert output_sha is not None   # the branch above took output_sha None
         backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)
         result.extra["backup"] = str(backup) if backup else None
     else:
@@ -242,7 +244,7 @@ class SummaryJob:
             raise WriteFailed(out, detail=f"汇总文件夹不可写 / the summary's folder is not writable: {exc}") from exc
         self.tmp = self.folder / out.name
         self.parent_pid = os.getpid()
-        self.kwargs = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
+        self.kwargs: dict[str, Any] = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
         self.graded, self.findings = graded, findings
         self.proc: Any = None
         if "fork" in multiprocessing.get_all_start_methods():
@@ -355,13 +357,14 @@ def spare_formulas(checked: Checked, changes: list[Change],
     kept, found = [], []
     for c in changes:
         guard = guards.get(c.sheet)
-        free = moving and c.sheet == archive.tab and c.row in moving
+        free = moving and archive is not None and c.sheet == archive.tab and c.row in moving
         kind = guard.kind(c.cell) if guard is not None and not free else None
         if kind is None:
             kept.append(c)
             continue
         params: dict[str, Any] = {"new": _plain(c.new)}
         if kind == "array":
+            assert guard is not None   # kind came from it
             params["range"] = next(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
                                    for r1, c1, r2, c2 in guard.ranges if _inside(c.cell, (r1, c1, r2, c2)))
         found.append(Finding("formula-kept" if kind == "formula" else "array-formula-kept", sheet=c.sheet, cell=c.cell,
@@ -421,7 +424,7 @@ def _apply_changes(editor: WorkbookEditor, checked: Checked, changes: Iterable[C
             editor.set_cells(sheet, cells, as_text=kind == "text")
 
 
-def _extra_columns(sheet: SheetData, names: Iterable[str], occupied: set[int] = frozenset()) -> dict[str, int]:
+def _extra_columns(sheet: SheetData, names: Iterable[str], occupied: AbstractSet[int] = frozenset()) -> dict[str, int]:
     """Column index (0-based) for each computed column: ours from an earlier run, else the next
     column that is empty in every row and not hidden (``occupied``: the columns holding anything —
     a headerless note included — or hidden; issue #14, items 4 and 16)."""

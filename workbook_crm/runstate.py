@@ -150,9 +150,9 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
     pos = {row: i for i, row in enumerate(all_rows)}
     for ref, new in edits.items():
         letter = ref.rstrip("0123456789")
-        f, row = by_letter.get(letter), ref[len(letter):]
-        if f is not None and row.isdigit() and int(row) in pos:
-            columns[f][pos[int(row)]] = plain(new)
+        field_name, digits = by_letter.get(letter), ref[len(letter):]
+        if field_name is not None and digits.isdigit() and int(digits) in pos:
+            columns[field_name][pos[int(digits)]] = plain(new)
     out: dict[str, tuple[int, dict[str, Any]]] = {}
     for i, row in enumerate(all_rows):
         cid = columns["customer_id"][i]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
         [no_dates & no_amount, no_dates,
          last < months_back(asof, rules.churn_months),
          first >= months_back(asof, rules.new_customer_months)],
-        ["潜在客户", None, "流失客户", "新客户"], "老客户").astype(object)
+        cast("list[Any]", ["潜在客户", None, "流失客户", "新客户"]), "老客户").astype(object)
     return pd.Series(stage, index=cust.index, dtype=object)
 
 

@@ -89,6 +89,7 @@ def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
     xml = _read(zf, part) if part else None
     if xml is None:
         return Placement(first, 0, tuple(tail), data_end=end, blocked="工作表无法读取 / sheet part unreadable")
+    assert part is not None   # xml was read from it
     at = _tail_offset(xml, tail[0])
     cells = _cells_from(xml[at:], tail[0])
     label, label_cell = next(((_text(c), f"{col}{r}") for r, col, c in cells if r == tail[0] and _text(c)),
@@ -312,8 +313,8 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
             if _reaches(m.group(1).decode(), start):
                 return "合计行上有批注 / a note sits on the footer"
     for target in _related(zf, part, _RT_TABLE):
-        m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
-        rows = _rows_in(m.group(1).decode()) if m else []
+        tm = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
+        rows = _rows_in(tm.group(1).decode()) if tm else []
         if rows and min(rows) >= start:   # a Table reaching into the footer grows with the insert
             return "合计行中有表格（Table）/ an Excel Table starts in the footer"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names

@@ -109,8 +109,8 @@ def _parse_money(value: Any, scale: float) -> Norm:
     if one is None:
         return _bad(value)
     y = one[0] * (one[1] or scale)
-    low, high = (None, y) if below else (y, None) if above else (y, y)
-    return Norm(value, None, (), (("low", low), ("high", high), ("approx", approx)))
+    bounds: tuple[float | None, float | None] = (None, y) if below else (y, None) if above else (y, y)
+    return Norm(value, None, (), (("low", bounds[0]), ("high", bounds[1]), ("approx", approx)))
 
 
 def money_yuan(value: Any, scale: float = 1) -> float | None:

@@ -191,8 +191,8 @@ def _quality(findings: list[Finding], n_rows: dict[str, int]) -> Quality:
             continue
         if f.severity == ERROR:
             errors[f.sheet] += f.count   # a problem repeated down a column counts each of its cells
-            rows = [int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for c in f.cells] if f.cells else [f.row]
-            bad.setdefault(f.sheet, set()).update(r for r in rows if r is not None)
+            bad_rows = [int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for c in f.cells] if f.cells else [f.row]
+            bad.setdefault(f.sheet, set()).update(r for r in bad_rows if r is not None)
         elif f.severity == WARNING:
             warnings[f.sheet] += f.count
     q = Quality(errors=sum(errors.values()), warnings=sum(warnings.values()))

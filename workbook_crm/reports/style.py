@@ -252,8 +252,8 @@ class Book:
         kinds = {value.__class__ for value in values}
         if kinds <= {str, type(None)}:   # a text column: one fragment per distinct text
             shared: dict[str | None, str] = {None: blank}
-            distinct = [value for value in dict.fromkeys(values) if value is not None]
-            for value, text in zip(distinct, self._safe_texts(distinct), strict=True):
+            texts = [value for value in dict.fromkeys(values) if value is not None]
+            for value, text in zip(texts, self._safe_texts(texts), strict=True):
                 shared[value] = f'{style} t="s"><v>{sst._get_shared_string_index(_utf16_cut(text))}</v></c>'
             out = [shared[value] for value in values]
             sst.count += len(values) - values.count(None) - (len(shared) - 1)

@@ -132,9 +132,9 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         out.clean[registry.ARCHIVE.name] = clean_archive
         known = set(clean_archive["customer_id"].dropna()) if "customer_id" in clean_archive else set()
         for ref in (registry.FOLLOWUPS.name, registry.DEALS.name):
-            sheet = wb.get(ref)
-            if sheet is not None and ref in out.clean:
-                findings += content.unknown_customers(sheet, out.clean[ref], known)
+            ref_sheet = wb.get(ref)
+            if ref_sheet is not None and ref in out.clean:
+                findings += content.unknown_customers(ref_sheet, out.clean[ref], known)
     # the hidden cells of a vertical merge are read with the merged value, never reported or written
     copies = {(s.tab, ref) for s in wb.sheets.values() for ref in s.merged_copies}
     if copies:

@@ -7,6 +7,7 @@ the next run reads back from the 疑似重复 sheet: a pair marked 不是重复 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -18,8 +19,9 @@ from ..findings import Finding
 
 try:  # optional: without it a same-sounding typo is judged by its score like any other pair
     from pypinyin import Style as _Style
-    from pypinyin import pinyin as _pinyin
-    _NORMAL = _Style.NORMAL
+    from pypinyin import pinyin as _pinyin_fn
+    _pinyin: Callable[..., list[list[str]]] | None = _pinyin_fn
+    _NORMAL: Any = _Style.NORMAL
 except ImportError:  # pragma: no cover
     _pinyin = None
     _NORMAL = None

@@ -104,7 +104,7 @@ def conflicts(archive: SheetData, arch: pd.DataFrame, into: dict[str, str], new_
     """Every field where a merged customer and its survivor hold different values (reported each run)."""
     out: list[Finding] = []
     ids = arch["customer_id"].astype(object)
-    first = {}
+    first: dict[Any, Any] = {}
     for row, cid in ids.items():
         first.setdefault(cid, row)
     for rb in merged_rows(arch):

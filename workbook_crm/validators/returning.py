@@ -63,7 +63,7 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
     changes: list[Change] = []
-    updated: set[str] = set()
+    updated: set[tuple[str, str]] = set()
     for row in reg.index:
         cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
         ra = first.get(str(cid).strip()) if not is_blank(cid) else None

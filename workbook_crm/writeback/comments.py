@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 
 from lxml import etree
 
@@ -153,8 +154,8 @@ def _note_cell(shape: bytes) -> tuple[int, int] | None:
     return (int(r.group(1)), int(c.group(1))) if r and c else None
 
 
-def _merge_shapes(vml: bytes, removed: set[str], new: dict[str, str], other_blocks: set[int] = frozenset(),
-                  other_ids: set[int] = frozenset()) -> bytes:
+def _merge_shapes(vml: bytes, removed: set[str], new: dict[str, str], other_blocks: AbstractSet[int] = frozenset(),
+                  other_ids: AbstractSet[int] = frozenset()) -> bytes:
     """VML is not always well-formed XML (old Excel writes bare <br>): edit it as text.
 
     Shape ids follow Excel's rule: a drawing reserves blocks of 1024 ids (``o:idmap data="a,b"``),

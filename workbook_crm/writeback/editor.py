@@ -151,8 +151,9 @@ class WorkbookEditor:
                 raw = cm.group(0).replace(b'r="' + ref.encode() + b'"', b'r="' + new_ref.encode() + b'"', 1)
                 if ref in formulas:
                     text = xml_escape(formulas[ref])
-                    raw = re.sub(b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)",
-                                 lambda fm, text=text: fm.group(1) + text + fm.group(2), raw, count=1, flags=re.S)
+                    def _put(fm: re.Match[bytes], text: bytes = text) -> bytes:
+                        return fm.group(1) + text + fm.group(2)
+                    raw = re.sub(b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)", _put, raw, count=1, flags=re.S)
                 moved[split_ref(new_ref)] = raw
         if not moved:
             return
@@ -161,8 +162,8 @@ class WorkbookEditor:
         above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
         queue = self._values.setdefault(sheet, {})
         for (r, c) in left:
-            raw = above.get((style_row, c))
-            style = int(attrs(raw[: raw.index(b">") + 1]).get("s", "0")) if raw else 0
+            found = above.get((style_row, c))
+            style = int(attrs(found[: found.index(b">") + 1]).get("s", "0")) if found else 0
             queue[(r, c)] = (None, None, style, False, True)
         for rc, raw in moved.items():
             queue[rc] = (RawCell(raw), None, None, False, True)
@@ -309,7 +310,7 @@ class WorkbookEditor:
                 if rc in values and isinstance(values[rc][0], RawCell):
                     return values[rc][0].xml   # a cell moved as it was (move_rows)
                 if rc in values and not values[rc][4] and (
-                        (old.xml is not None and f_tag.search(old.xml)) or rc in arrays):
+                        (old.xml is not None and f_tag.search(old.xml)) or (arrays is not None and rc in arrays)):
                     kept.append(old.ref)   # a formula is never replaced by a constant: the caller reports it
                     if old.xml is None:
                         return b""
@@ -450,6 +451,7 @@ class WorkbookEditor:
         wb = self.pkg.read(self.wb_part)
         ids = [int(s.get("sheetId", "0")) for s in self._sheets()]
         root = re.search(rb"<(\w+:)?workbook\b[^>]*>", wb)
+        assert root is not None   # the workbook part was parsed before
         p = root.group(1) or b""
         decl = re.search(rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',
                          root.group(0))

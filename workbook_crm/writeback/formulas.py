@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from .package import attrs
 from .sheetxml import split_ref
@@ -43,7 +44,7 @@ class FormulaCells:
     def __contains__(self, rc: object) -> bool:
         if rc in self.cells:
             return True
-        r, c = rc  # type: ignore[misc]
+        r, c = cast("tuple[int, int]", rc)
         return any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in self.ranges)
 
     def kind(self, ref: str) -> str | None:

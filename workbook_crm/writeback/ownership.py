@@ -77,7 +77,7 @@ def legacy_ours(sheet_xml_head: bytes, a1: object, tab_rgb: str | None, first_he
     if tab_rgb is None or a1 != first_header:
         return False
     m = re.search(rb'<(?:\w+:)?tabColor\b[^>]*\brgb="([0-9A-Fa-f]{6,8})"', sheet_xml_head)
-    return bool(m) and m.group(1).decode().upper()[-6:] == tab_rgb.upper().lstrip("#")[-6:]
+    return m is not None and m.group(1).decode().upper()[-6:] == tab_rgb.upper().lstrip("#")[-6:]
 
 
 def alternative_name(name: str, n: int = 1) -> str:

@@ -286,14 +286,16 @@ class Package:
     @staticmethod
     def _write_raw(zout: zipfile.ZipFile, new: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
         """Local header + already-compressed bytes; the central directory entry is written at close."""
-        new.header_offset = zout.fp.tell()
+        fp = zout.fp
+        assert fp is not None   # an open ZipFile
+        new.header_offset = fp.tell()
         zip64 = new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT
-        zout.fp.write(new.FileHeader(zip64))
-        zout.fp.write(raw)
+        fp.write(new.FileHeader(zip64))
+        fp.write(raw)
         zout.filelist.append(new)
         zout.NameToInfo[new.filename] = new
-        zout.start_dir = zout.fp.tell()
-        zout._didModify = True
+        zout.start_dir = fp.tell()
+        zout._didModify = True  # type: ignore[attr-defined]  # private ZipFile flag, not in the stubs
 
     # --- relationships and content types -------------------------------------------------------
     def rels(self, part: str) -> list[dict[str, str]]:

@@ -183,6 +183,7 @@ class SheetPatcher:
             if at < 0:
                 break   # a new row: the general scan from here places it
             rm = self._row_re.match(xml, at)
+            assert rm is not None   # a row tag starts at `at`
             tag = rm.group(0)
             end = rm.end() if rm.group(1) else xml.index(row_close, rm.end()) + len(row_close)
             row_style = None
@@ -196,7 +197,9 @@ class SheetPatcher:
         prev = 0
         if i < len(todo) or self._shared:
             if pos > body:   # the general scan needs the last row number before pos for r-less rows
-                prev = int(attrs(self._row_re.search(xml, xml.rfind(row_open, body, pos)).group(0)).get("r", 0))
+                last = self._row_re.search(xml, xml.rfind(row_open, body, pos))
+                assert last is not None   # pos > body: a row precedes pos
+                prev = int(attrs(last.group(0)).get("r", 0))
             for rm in self._row_re.finditer(xml, pos, close):
                 if i >= len(todo) and not self._shared:
                     break

@@ -44,7 +44,7 @@ def serial_date(serial: float, date1904: bool = False) -> dt.date | dt.datetime:
     return value.date() if value.time() == dt.time() else value
 
 
-def _number(value: float | int) -> bytes:
+def _number(value: float | int | Real | Decimal) -> bytes:
     if isinstance(value, Integral):
         return str(int(value)).encode()
     f = float(value)

@@ -72,7 +72,7 @@ def sha256_file(path: Path) -> str:
 def _raw(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
     """A member's compressed bytes, located through its local header (checked against the directory)."""
     head = _LOCAL_HEADER.unpack_from(data, info.header_offset)
-    if head[0] != zipfile.stringFileHeader:
+    if head[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]  # private in the stubs
         raise PackageError(f"{info.filename}: bad local header")
     start = info.header_offset + _LOCAL_HEADER.size + head[10] + head[11]
     if start + info.compress_size > len(data):
@@ -118,7 +118,7 @@ def _same_raw(fh: BinaryIO, info: zipfile.ZipInfo, raw: memoryview) -> bool:
     if len(head) != _LOCAL_HEADER.size:
         return False
     fields = _LOCAL_HEADER.unpack(head)
-    if fields[0] != zipfile.stringFileHeader:
+    if fields[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]  # private in the stubs
         return False
     fh.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11])
     for at in range(0, len(raw), _PIECE):
