@@ -35,6 +35,17 @@ def _members(data: bytes) -> dict[str, bytes]:
 
 OUTCOMES: dict[str, str] = {}
 
+# The packages the editor refuses on purpose (the run turns these into one line, exit 2, file untouched:
+# test_run), with the reason. Any other file refused, or any other exception, fails its test.
+EXPECTED_REFUSALS = {
+    "calamine__inlineStr_cdata.xlsx": "no styles part",
+    "readxl__no-styles-or-sharedStrings-parts.xlsx": "no styles part",
+    "calamine__table_with_absolute_paths.xlsx": "header cell of the Excel table",   # A1 is a Table header
+    "poi__CVLKRA-KYC_Download_File_Structure_V3.1.xlsx": "LockedStructure",
+    "poi__workbookProtection-workbook_password-2013.xlsx": "LockedStructure",
+    "poi__sheetProtection_allLocked.xlsx": "ProtectedSheet",
+}
+
 
 @pytest.mark.parametrize("name", corpus_files())
 def test_editor_keeps_every_untouched_part(name: str) -> None:
@@ -52,9 +63,12 @@ def test_editor_keeps_every_untouched_part(name: str) -> None:
         editor.mark_cells(sheet, {"B2": "【workbook-crm】测试标记"})
         editor.replace_sheet("客户分层", ["客户编号", "客户名称"], [["C001", "=不是公式"], ["C002", "上海某某有限公司"]])
         out = editor.to_bytes()
-    except Exception as exc:  # the run turns this into WriteFailed (exit 2, file untouched): test_run
+    except (WorkbookCrmError, ValueError) as exc:  # deliberate refusals only; a TypeError etc. fails here
         OUTCOMES[name] = f"refused: {type(exc).__name__}"
+        assert name in EXPECTED_REFUSALS, f"unexpected refusal: {type(exc).__name__}: {exc}"
+        assert EXPECTED_REFUSALS[name] in f"{type(exc).__name__}: {exc}", exc
         return
+    assert name not in EXPECTED_REFUSALS, "edited a package it should refuse"
     OUTCOMES[name] = "edited"
     before, after = _members(src.data), _members(out)
     touched = {part, part.replace("worksheets/", "worksheets/_rels/") + ".rels"}
