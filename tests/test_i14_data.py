@@ -79,6 +79,16 @@ def found(obj: dict) -> list[tuple[str, str, str]]:
     return sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"])
 
 
+def add_registrations(wb: xlsxwriter.Workbook) -> None:
+    """The 客户信息登记表 of REGS, every value as text (as typed)."""
+    reg = wb.add_worksheet("客户信息登记表")
+    reg.write_row(0, 0, REG_HEAD)
+    for r, row in enumerate(REGS, start=1):
+        for c, v in enumerate(row):
+            if v is not None:
+                reg.write_string(r, c, v)
+
+
 def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False,
                         structures: bool = False, gap: int = 0) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
@@ -108,12 +118,7 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
         ws.conditional_format("E3:E8", {"type": "cell", "criteria": ">", "value": 2500,
                                         "format": wb.add_format({"bold": True})})
         ws.data_validation("C3:C100", {"validate": "list", "source": ["王五", "赵六"]})
-    reg = wb.add_worksheet("客户信息登记表")
-    reg.write_row(0, 0, REG_HEAD)
-    for r, row in enumerate(REGS, start=1):
-        for c, v in enumerate(row):
-            if v is not None:
-                reg.write_string(r, c, v)
+    add_registrations(wb)
     if pointer:
         mine = wb.add_worksheet("我的分析")
         mine.write_string(0, 0, "合计金额")

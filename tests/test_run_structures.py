@@ -13,8 +13,8 @@ import xlsxwriter
 from conftest import cli_json
 from ooxml_written import ooxml_errors
 from python_calamine import CalamineWorkbook
-from test_i14_data import ARCH_HEAD, CUSTOMERS, REG_HEAD, REGS, build_footer_record
-from test_run import ARCHIVE, CAMPAIGN, EVAL, FOLLOW
+from test_i14_data import ARCH_HEAD, CUSTOMERS, add_registrations, build_footer_record
+from test_run_ownership import openpyxl_record
 
 from workbook_crm.monthly import CAMPAIGN_COLUMNS, EVAL_COLUMNS
 
@@ -34,21 +34,16 @@ def part(path: Path, name: str) -> bytes:
 
 # --- 4 (and 16): computed columns beside 效果评估表 / 市场开拓跟踪表 ----------------------------------
 def test_computed_columns_skip_headerless_notes_and_hidden_columns(tmp_path: Path) -> None:
-    path = tmp_path / "台账.xlsx"
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, data in (("客户档案", ARCHIVE), ("客户跟进记录表", FOLLOW), ("效果评估表", EVAL), ("市场开拓跟踪表", CAMPAIGN)):
-        ws = wb.create_sheet(name)
-        for r in data:
-            ws.append(r)
-    ev = wb["效果评估表"]
-    ev["G3"] = "备注：下季度复盘"          # a note without a header, two rows down
-    ev.column_dimensions["H"].hidden = True
-    mk = wb["市场开拓跟踪表"]
-    mk.column_dimensions["G"].hidden = True
-    mk["H5"] = "无表头备注"                # below the data
-    mk["I1"] = "=1+1"                      # a formula in the header row (no cached value)
-    wb.save(path)
+    def notes_and_hidden(wb: openpyxl.Workbook) -> None:
+        ev = wb["效果评估表"]
+        ev["G3"] = "备注：下季度复盘"          # a note without a header, two rows down
+        ev.column_dimensions["H"].hidden = True
+        mk = wb["市场开拓跟踪表"]
+        mk.column_dimensions["G"].hidden = True
+        mk["H5"] = "无表头备注"                # below the data
+        mk["I1"] = "=1+1"                      # a formula in the header row (no cached value)
+
+    path = openpyxl_record(tmp_path / "台账.xlsx", notes_and_hidden)
     run(path)
     ev_rows, mk_rows = rows(path, "效果评估表"), rows(path, "市场开拓跟踪表")
     ev_names, mk_names = [n for n, _ in EVAL_COLUMNS], [n for n, _ in CAMPAIGN_COLUMNS]
@@ -83,12 +78,7 @@ def _structured(path: Path, *, table: bool) -> Path:
     ws.print_area("A1:E6")
     wb.define_name("客户范围", "='客户档案'!$A$2:$E$6")
     wb.define_name("首位客户", "='客户档案'!$A$2")
-    reg = wb.add_worksheet("客户信息登记表")
-    reg.write_row(0, 0, REG_HEAD)
-    for r, row in enumerate(REGS, start=1):
-        for c, v in enumerate(row):
-            if v is not None:
-                reg.write_string(r, c, v)
+    add_registrations(wb)
     wb.close()
     return path
 
