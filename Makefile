@@ -26,6 +26,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workbook_crm tests bench
+	$(BIN)/ruff format --check workbook_crm tests bench
 	$(BIN)/mypy workbook_crm
 
 bench: $(STAMP)

@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     place = place_rows(wb.source, archive, args.rows)
     secs = time.perf_counter() - t0
-    print(f"{args.workbook.name}: read {read:.1f} s; place_rows({args.rows}) {secs:.2f} s -> first row {place.first}, "
-          f"footer {list(place.footer)} moves {place.shift}, blocked: {place.blocked}")
+    print(
+        f"{args.workbook.name}: read {read:.1f} s; place_rows({args.rows}) {secs:.2f} s -> first row {place.first}, "
+        f"footer {list(place.footer)} moves {place.shift}, blocked: {place.blocked}"
+    )
     return 0
 
 

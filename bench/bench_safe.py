@@ -65,7 +65,9 @@ def main() -> None:
         swap_only()
     print(f"record {size:.1f} MB ({args.rows} rows), median of {args.repeat}")
     print(f"  sha256 of the record           {hash_s * 1000:8.1f} ms")
-    print(f"  safe_replace, exchange swap    {exchange_s * 1000:8.1f} ms   (renameat2 available: {swap['ok']})")
+    print(
+        f"  safe_replace, exchange swap    {exchange_s * 1000:8.1f} ms   (renameat2 available: {swap['ok']})"
+    )
     print(f"  safe_replace, fallback swap    {fallback_s * 1000:8.1f} ms")
     print(f"  the exchange syscall itself    {swap['t'] * 1e6:8.1f} µs")
 

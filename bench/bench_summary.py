@@ -36,8 +36,10 @@ def main() -> None:
     args = ap.parse_args()
     t = time.process_time()
     result, findings = make_month_result(n=args.n)
-    print(f"month of {args.n:,} customers built in {time.process_time() - t:.1f} s CPU; "
-          f"{len(result.tiers):,} tiers rows, {len(result.reminders):,} reminders; RSS {_peak_rss_mb():.0f} MB")
+    print(
+        f"month of {args.n:,} customers built in {time.process_time() - t:.1f} s CPU; "
+        f"{len(result.tiers):,} tiers rows, {len(result.reminders):,} reminders; RSS {_peak_rss_mb():.0f} MB"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             out = Path(tmp) / f"summary-{i}.xlsx"
@@ -49,8 +51,10 @@ def main() -> None:
             if prof:
                 prof.disable()
                 prof.dump_stats(str(args.profile))
-            print(f"write_summary: {time.process_time() - c:.2f} s CPU, {time.perf_counter() - w:.2f} s wall, "
-                  f"{out.stat().st_size / 1e6:.1f} MB file, peak RSS {_peak_rss_mb():.0f} MB")
+            print(
+                f"write_summary: {time.process_time() - c:.2f} s CPU, {time.perf_counter() - w:.2f} s wall, "
+                f"{out.stat().st_size / 1e6:.1f} MB file, peak RSS {_peak_rss_mb():.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,31 @@ def build(path: Path, rows: int) -> None:
     ws = wb.add_worksheet("客户档案")
     ws.write_row(0, 0, [f"列{i}" for i in range(19)])
     for r in range(1, rows + 1):
-        ws.write_row(r, 0, [f"CX{r:09d}", f"测试公司{r}", "制造业", "中型", 13800000000 + r, f"a{r}@x.com",
-                            r * 1.5, r % 7, "潜在客户", "展会对接", "张三", "2024-05-10", "2024-06-01",
-                            r * 100, 0.9, 4.5, 7, "标签", "备注"])
+        ws.write_row(
+            r,
+            0,
+            [
+                f"CX{r:09d}",
+                f"测试公司{r}",
+                "制造业",
+                "中型",
+                13800000000 + r,
+                f"a{r}@x.com",
+                r * 1.5,
+                r % 7,
+                "潜在客户",
+                "展会对接",
+                "张三",
+                "2024-05-10",
+                "2024-06-01",
+                r * 100,
+                0.9,
+                4.5,
+                7,
+                "标签",
+                "备注",
+            ],
+        )
     wb.close()
 
 
@@ -71,8 +93,12 @@ def main() -> None:
         print(f"built {src} ({src.stat().st_size / 2**20:.1f} MB) in {time.perf_counter() - t:.1f} s")
     data = src.read_bytes()
     rng = random.Random(7)
-    cells = {f"{chr(65 + rng.randrange(19))}{rng.randrange(2, args.rows + 2)}": rng.choice(
-        ["新值", 123.5, dt.date(2024, 5, 10), "13800138000"]) for _ in range(args.cells)}
+    cells = {
+        f"{chr(65 + rng.randrange(19))}{rng.randrange(2, args.rows + 2)}": rng.choice(
+            ["新值", 123.5, dt.date(2024, 5, 10), "13800138000"]
+        )
+        for _ in range(args.cells)
+    }
     marks = dict(list((ref, "问题") for ref in cells)[:200])
 
     with Peak() as p:
@@ -82,20 +108,38 @@ def main() -> None:
         ed.mark_cells("客户档案", marks)
         out = ed.to_bytes()
         secs = time.perf_counter() - t
-    print(f"patch {len(cells)} cells (+{len(marks)} marks) in {args.rows}x19: {secs:.2f} s, peak +{p.mb:.0f} MB, "
-          f"output {len(out) / 2**20:.1f} MB")
+    print(
+        f"patch {len(cells)} cells (+{len(marks)} marks) in {args.rows}x19: {secs:.2f} s, peak +{p.mb:.0f} MB, "
+        f"output {len(out) / 2**20:.1f} MB"
+    )
 
-    rows = ([f"CX{r:09d}", f"测试公司{r}", "核心客户", r * 1.5, dt.date(2024, 5, 10), "原因：年合作金额 62万 ≥ 50万"]
-            for r in range(args.rows))
+    rows = (
+        [
+            f"CX{r:09d}",
+            f"测试公司{r}",
+            "核心客户",
+            r * 1.5,
+            dt.date(2024, 5, 10),
+            "原因：年合作金额 62万 ≥ 50万",
+        ]
+        for r in range(args.rows)
+    )
     with Peak() as p:
         t = time.perf_counter()
         ed = WorkbookEditor(out)
-        ed.replace_sheet("客户分层", ["客户编号", "客户名称", "分层", "金额", "日期", "理由"], rows,
-                         formats={3: "#,##0.00"}, links={(i, 0): f"'客户档案'!A{i + 2}" for i in range(0, args.rows, 100)})
+        ed.replace_sheet(
+            "客户分层",
+            ["客户编号", "客户名称", "分层", "金额", "日期", "理由"],
+            rows,
+            formats={3: "#,##0.00"},
+            links={(i, 0): f"'客户档案'!A{i + 2}" for i in range(0, args.rows, 100)},
+        )
         out2 = ed.to_bytes()
         secs = time.perf_counter() - t
-    print(f"write computed sheet {args.rows} rows x 6: {secs:.2f} s, peak +{p.mb:.0f} MB, "
-          f"output {len(out2) / 2**20:.1f} MB")
+    print(
+        f"write computed sheet {args.rows} rows x 6: {secs:.2f} s, peak +{p.mb:.0f} MB, "
+        f"output {len(out2) / 2**20:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

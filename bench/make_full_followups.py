@@ -28,8 +28,22 @@ def main() -> None:
     wb = xlsxwriter.Workbook(str(args.out), {"constant_memory": True, "strings_to_numbers": False})
     datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     arch = wb.add_worksheet("客户档案")
-    arch.write_row(0, 0, ["客户编号", "客户名称", "负责人", "手机号码", "首次接触时间", "年合作金额(万元)", "续约率",
-                          "满意度(5分制)", "潜力评分", "客户类型"])
+    arch.write_row(
+        0,
+        0,
+        [
+            "客户编号",
+            "客户名称",
+            "负责人",
+            "手机号码",
+            "首次接触时间",
+            "年合作金额(万元)",
+            "续约率",
+            "满意度(5分制)",
+            "潜力评分",
+            "客户类型",
+        ],
+    )
     owners = ["王芳", "李娜", "张伟", "刘洋", "陈静", "杨磊"]
     base = date(2020, 1, 1)
     ids = []
@@ -37,9 +51,13 @@ def main() -> None:
         first = base + timedelta(days=i % 2000)
         cid = f"C{i + 1:06d}"
         ids.append(cid)
-        arch.write_row(i + 1, 0, [cid, f"上海第{i + 1}号科技有限公司", owners[i % 6], f"13{i % 10}{i:08d}"[:11]])
+        arch.write_row(
+            i + 1, 0, [cid, f"上海第{i + 1}号科技有限公司", owners[i % 6], f"13{i % 10}{i:08d}"[:11]]
+        )
         arch.write_datetime(i + 1, 4, first, datefmt)
-        arch.write_row(i + 1, 5, [(i % 200) + 0.5, 0.5 + (i % 50) / 100, 3 + (i % 20) / 10, 1 + i % 10, "成交客户"])
+        arch.write_row(
+            i + 1, 5, [(i % 200) + 0.5, 0.5 + (i % 50) / 100, 3 + (i % 20) / 10, 1 + i % 10, "成交客户"]
+        )
     fu = wb.add_worksheet("客户跟进记录表")
     fu.write_row(0, 0, ["客户编号", "跟进日期", "跟进方式", "跟进内容", "跟进人", "下一步计划", "完成状态"])
     methods = ["电话", "上门拜访", "微信", "邮件", "线上会议"]
@@ -57,8 +75,10 @@ def main() -> None:
     rules.write_row(0, 0, ["参数", "值"])
     rules.write_row(1, 0, ["客户编号规则", "C{seq:06}"])
     wb.close()
-    print(f"{args.out}: {EXCEL_ROWS - 1:,} follow-ups, {args.out.stat().st_size / 1e6:.1f} MB, "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"{args.out}: {EXCEL_ROWS - 1:,} follow-ups, {args.out.stat().st_size / 1e6:.1f} MB, "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
 
 
 if __name__ == "__main__":

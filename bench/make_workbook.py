@@ -35,26 +35,42 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--customers", type=int, default=10_000)
     p.add_argument("--out", type=Path, default=None, help="default bench/out/wb-<N>.xlsx")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--today", type=date.fromisoformat, default=date(2026, 11, 15),
-                   help="reference date (fixed by default so runs are comparable)")
+    p.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=date(2026, 11, 15),
+        help="reference date (fixed by default so runs are comparable)",
+    )
     p.add_argument("--clean", action="store_true", help="no messes: canonical values only")
-    p.add_argument("--strings", choices=("shared", "inline"), default="shared",
-                   help="shared: a sharedStrings table, as Excel/WPS save (default); inline: t=\"inlineStr\" cells")
+    p.add_argument(
+        "--strings",
+        choices=("shared", "inline"),
+        default="shared",
+        help='shared: a sharedStrings table, as Excel/WPS save (default); inline: t="inlineStr" cells',
+    )
     args = p.parse_args(argv)
     suffix = "" if args.strings == "shared" else "-inline"
     out = args.out or Path(__file__).resolve().parent / "out" / f"wb-{args.customers}{suffix}.xlsx"
     gc.disable()  # PERF-NOTES: the collector costs 13–31 % on large runs; nothing here is cyclic
     t0 = time.perf_counter()
     inline = out if args.strings == "inline" else out.with_name(f".{out.stem}-inline.tmp.xlsx")
-    write_workbook(inline, customers=args.customers, seed=args.seed, messy=not args.clean, today=args.today,
-                   constant_memory=True)
+    write_workbook(
+        inline,
+        customers=args.customers,
+        seed=args.seed,
+        messy=not args.clean,
+        today=args.today,
+        constant_memory=True,
+    )
     if args.strings == "shared":
         try:
             convert(inline, out)
         finally:
             inline.unlink(missing_ok=True)
     secs = time.perf_counter() - t0
-    print(f"{out}: {args.customers} customers, {args.strings} strings, {out.stat().st_size / 1e6:.1f} MB, {secs:.1f} s")
+    print(
+        f"{out}: {args.customers} customers, {args.strings} strings, {out.stat().st_size / 1e6:.1f} MB, {secs:.1f} s"
+    )
     return 0
 
 

@@ -25,14 +25,21 @@ def measure(path: Path) -> dict:
     from workbook_crm.errors import WorkbookCrmError
     from workbook_crm.io.reader import read_workbook
 
-    out: dict = {"file": path.name, "sheets": {}, "errors": 0, "warnings": 0, "codes": Counter(), "refused": ""}
+    out: dict = {
+        "file": path.name,
+        "sheets": {},
+        "errors": 0,
+        "warnings": 0,
+        "codes": Counter(),
+        "refused": "",
+    }
     try:
         wb = read_workbook(path)
         out["sheets"] = {s.tab: name for name, s in wb.sheets.items()}
         with contextlib.redirect_stdout(io.StringIO()):
             result = validate_workbook(path)
     except WorkbookCrmError as exc:
-        out["refused"] = exc.message("en")[len(str(path)) + 2:][:70]
+        out["refused"] = exc.message("en")[len(str(path)) + 2 :][:70]
         return out
     for f in result.findings:
         key = "errors" if f.severity == "error" else "warnings"
@@ -53,13 +60,18 @@ def main() -> None:
         recognised += bool(m["sheets"]) and not m["refused"]
         errors += m["errors"]
         warnings += m["warnings"]
-        what = f"refused: {m['refused']}" if m["refused"] else \
-            ", ".join(f"{tab}→{name}" for tab, name in m["sheets"].items())
+        what = (
+            f"refused: {m['refused']}"
+            if m["refused"]
+            else ", ".join(f"{tab}→{name}" for tab, name in m["sheets"].items())
+        )
         print(f"{p.name:34} E{m['errors']:>4} W{m['warnings']:>4}  {what}")
         if args.codes and m["codes"]:
             print("    " + ", ".join(f"{c}×{n}" for c, n in sorted(m["codes"].items())))
-    print(f"\n{len(files)} files: {recognised} recognised, {len(files) - recognised} refused; "
-          f"errors {errors}, warnings {warnings}")
+    print(
+        f"\n{len(files)} files: {recognised} recognised, {len(files) - recognised} refused; "
+        f"errors {errors}, warnings {warnings}"
+    )
     sys.stdout.flush()
 
 

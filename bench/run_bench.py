@@ -98,14 +98,28 @@ def do_stages(path: Path) -> dict:
 
     findings = reportable(checked, graded.findings)
     box = {"editor": monthly._open_editor(checked)}
-    changes, kept = monthly.spare_formulas(checked, list(checked.changes) + monthly._computed_changes(checked, graded),
-                                           box["editor"])
+    changes, kept = monthly.spare_formulas(
+        checked, list(checked.changes) + monthly._computed_changes(checked, graded), box["editor"]
+    )
     findings = [*findings, *kept]
-    edits = runstate.hand_edits(checked.wb, runstate.load(path), runstate.current(checked.wb, changes), graded.asof)
+    edits = runstate.hand_edits(
+        checked.wb, runstate.load(path), runstate.current(checked.wb, changes), graded.asof
+    )
     graded.lifecycle = edits.lifecycle
-    monthly._write_record(path, checked, graded, Result(file=str(path), findings=findings, changes=changes), findings,
-                          changes, output=None, lang="zh", backup_dir=path.parent / "backups",
-                          progress=lambda _: None, hand=edits, box=box)
+    monthly._write_record(
+        path,
+        checked,
+        graded,
+        Result(file=str(path), findings=findings, changes=changes),
+        findings,
+        changes,
+        output=None,
+        lang="zh",
+        backup_dir=path.parent / "backups",
+        progress=lambda _: None,
+        hand=edits,
+        box=box,
+    )
     del box
     settle()
     t["write-back"] = time.perf_counter() - s
@@ -122,9 +136,21 @@ def do_stages(path: Path) -> dict:
 
 def do_run(path: Path) -> dict:
     s = time.perf_counter()
-    proc = subprocess.run([str(Path(PY).parent / "workbook-crm"), "run", str(path), "--month", "2026-11",
-                           "--format", "json", "--summary", str(path.with_name(path.stem + "-summary.xlsx"))],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(Path(PY).parent / "workbook-crm"),
+            "run",
+            str(path),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--summary",
+            str(path.with_name(path.stem + "-summary.xlsx")),
+        ],
+        capture_output=True,
+        text=True,
+    )
     took = time.perf_counter() - s
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if proc.returncode not in (0, 1):
@@ -150,8 +176,28 @@ def do_floor(path: Path) -> dict:
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
     ws = wb.add_worksheet("客户分层")
     ws.write_row(0, 0, [f"列{i}" for i in range(20)])
-    row = ["CX202401001", "上海某某科技有限公司", "制造业", "王五", 62.5, 12.0, 8.0, "A", "核心客户", "高价值", "老客户",
-           4.2, "良好", "重要价值客户", "每月", 30, "季度拜访", "2026-10-01", "正常", "年合作金额 62万 ≥ 50万"]
+    row = [
+        "CX202401001",
+        "上海某某科技有限公司",
+        "制造业",
+        "王五",
+        62.5,
+        12.0,
+        8.0,
+        "A",
+        "核心客户",
+        "高价值",
+        "老客户",
+        4.2,
+        "良好",
+        "重要价值客户",
+        "每月",
+        30,
+        "季度拜访",
+        "2026-10-01",
+        "正常",
+        "年合作金额 62万 ≥ 50万",
+    ]
     for r in range(1, n + 1):
         ws.write_row(r, 0, row)
     wb.close()
@@ -175,15 +221,33 @@ CHILDREN = {"stages": do_stages, "run": do_run, "floor": do_floor, "naive": do_n
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--strings", nargs="+", choices=("shared", "inline"), default=["shared", "inline"],
-                    help="which saved forms of the text to measure (default both)")
+    ap.add_argument(
+        "--strings",
+        nargs="+",
+        choices=("shared", "inline"),
+        default=["shared", "inline"],
+        help="which saved forms of the text to measure (default both)",
+    )
     ap.add_argument("--skip-naive", action="store_true", help="the naive pipeline takes minutes at 100k")
-    ap.add_argument("--naive-max", type=int, default=100_000,
-                    help="measure the naive pipeline only up to this many customers (default 100000)")
-    ap.add_argument("--kinds", nargs="+", choices=("stages", "run", "floor", "naive"),
-                    default=["stages", "run", "floor", "naive"], help="which measurements to take (default all)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="run each measurement this many times and keep the fastest (the machine is shared)")
+    ap.add_argument(
+        "--naive-max",
+        type=int,
+        default=100_000,
+        help="measure the naive pipeline only up to this many customers (default 100000)",
+    )
+    ap.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=("stages", "run", "floor", "naive"),
+        default=["stages", "run", "floor", "naive"],
+        help="which measurements to take (default all)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each measurement this many times and keep the fastest (the machine is shared)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -200,13 +264,26 @@ def main() -> None:
         src = OUT / f"wb-{n // 1000}k{'' if form == 'shared' else '-inline'}.xlsx"
         if not src.exists():
             print(f"generating {src.name} …", flush=True)
-            subprocess.run([PY, str(HERE / "make_workbook.py"), "--customers", str(n), "--strings", form,
-                            "--out", str(src)], check=True)
+            subprocess.run(
+                [
+                    PY,
+                    str(HERE / "make_workbook.py"),
+                    "--customers",
+                    str(n),
+                    "--strings",
+                    form,
+                    "--out",
+                    str(src),
+                ],
+                check=True,
+            )
         size_mb = src.stat().st_size / 1e6
         work = OUT / f"work-{n // 1000}k.xlsx"
         res = {"customers": n, "strings": form, "file_mb": size_mb}
         naive = not args.skip_naive and n <= args.naive_max
-        for kind in [k for k in ("stages", "run", "floor", "naive") if k in args.kinds and (k != "naive" or naive)]:
+        for kind in [
+            k for k in ("stages", "run", "floor", "naive") if k in args.kinds and (k != "naive" or naive)
+        ]:
             tries = []
             for _ in range(max(1, args.repeat)):
                 shutil.copy(src, work)
@@ -215,13 +292,17 @@ def main() -> None:
                 tries.append(child(kind, work))
             figures = min(tries, key=lambda f: f.get("run", f["wall"]))
             res[kind] = figures
-            print(f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  cpu {figures.get('cpu_s', 0):6.1f} s  "
-                  f"peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB {json.dumps(figures)}",
-                  flush=True)
+            print(
+                f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  cpu {figures.get('cpu_s', 0):6.1f} s  "
+                f"peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB {json.dumps(figures)}",
+                flush=True,
+            )
         rows.append(res)
     print()
-    print("| customers | strings | file MB | read | norm+valid | grade | write-back | summary | whole run | run peak MB |"
-          " floor (a) | run/floor | naive (b) | naive/run | CPU s: run / floor / naive |")
+    print(
+        "| customers | strings | file MB | read | norm+valid | grade | write-back | summary | whole run | run peak MB |"
+        " floor (a) | run/floor | naive (b) | naive/run | CPU s: run / floor / naive |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         st, rn, fl, nv = (r.get(k, {}) for k in ("stages", "run", "floor", "naive"))
@@ -235,19 +316,28 @@ def main() -> None:
         def ratio(a: float | None, b: float | None) -> str:
             return "–" if a is None or b is None else f"{a / b:.2f}×"
 
-        print(f"| {r['customers']:,} | {r['strings']} | {r['file_mb']:.1f} | {f1(st.get('read'))} | "
-              f"{f1(st.get('normalize+validate'))} | {f1(st.get('grade'))} | {f1(st.get('write-back'))} | "
-              f"{f1(st.get('summary'))} | {f1(run_s)} | {rn.get('run_rss_mb', 0):.0f} | {f1(floor)} | "
-              f"{ratio(run_s, floor)} | {f1(naive)} | {ratio(naive, run_s)} | "
-              f"{f1(rn.get('cpu_s'))} / {f1(fl.get('cpu_s'))} / {f1(nv.get('cpu_s'))} |")
+        print(
+            f"| {r['customers']:,} | {r['strings']} | {r['file_mb']:.1f} | {f1(st.get('read'))} | "
+            f"{f1(st.get('normalize+validate'))} | {f1(st.get('grade'))} | {f1(st.get('write-back'))} | "
+            f"{f1(st.get('summary'))} | {f1(run_s)} | {rn.get('run_rss_mb', 0):.0f} | {f1(floor)} | "
+            f"{ratio(run_s, floor)} | {f1(naive)} | {ratio(naive, run_s)} | "
+            f"{f1(rn.get('cpu_s'))} / {f1(fl.get('cpu_s'))} / {f1(nv.get('cpu_s'))} |"
+        )
     for r in rows:
         if "stages" in r:
-            print(f"\n{r['customers']:,} customers ({r['strings']} strings), stage by stage: "
-                  + "; ".join(f"{k} {v:.1f} s" if isinstance(v, float) and not k.startswith("mb") else f"{k} {v}"
-                              for k, v in r["stages"].items() if k not in ("wall",)))
+            print(
+                f"\n{r['customers']:,} customers ({r['strings']} strings), stage by stage: "
+                + "; ".join(
+                    f"{k} {v:.1f} s" if isinstance(v, float) and not k.startswith("mb") else f"{k} {v}"
+                    for k, v in r["stages"].items()
+                    if k not in ("wall",)
+                )
+            )
         if "floor" in r:
             fl = r["floor"]
-            print(f"  floor: read {fl['floor_read']:.1f} s + write {fl['floor_rows']:,} rows {fl['floor_write']:.1f} s")
+            print(
+                f"  floor: read {fl['floor_read']:.1f} s + write {fl['floor_rows']:,} rows {fl['floor_write']:.1f} s"
+            )
     print(f"\nmachine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
 

@@ -16,7 +16,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-_INLINE = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="inlineStr"><is><t( xml:space="preserve")?>([^<]*)</t></is></c>')
+_INLINE = re.compile(
+    rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="inlineStr"><is><t( xml:space="preserve")?>([^<]*)</t></is></c>'
+)
 _SST_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 CHUNK = 8 << 20
@@ -30,13 +32,16 @@ def convert(src: Path, dst: Path, *, compresslevel: int = 6) -> tuple[int, int]:
     def repl(m: re.Match[bytes]) -> bytes:
         nonlocal count
         count += 1
-        key = m[3] if m[2] is None else b" " + m[3]   # a leading blank marks xml:space="preserve"
+        key = m[3] if m[2] is None else b" " + m[3]  # a leading blank marks xml:space="preserve"
         i = index.get(key)
         if i is None:
             i = index[key] = len(index)
         return b'%s t="s"><v>%d</v></c>' % (m[1], i)
 
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout,
+    ):
         names = [i.filename for i in zin.infolist()]
         if "xl/sharedStrings.xml" in names:
             raise SystemExit(f"{src} already has a shared-strings table")
@@ -53,17 +58,21 @@ def convert(src: Path, dst: Path, *, compresslevel: int = 6) -> tuple[int, int]:
                     fout.write(_INLINE.sub(repl, rest))
             elif name == "[Content_Types].xml":
                 body = zin.read(info).replace(
-                    b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/></Types>' % _SST_TYPE)
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/></Types>' % _SST_TYPE,
+                )
                 zout.writestr(info.filename, body)
             elif name == "xl/_rels/workbook.xml.rels":
                 n = len(re.findall(rb"<Relationship ", zin.read(info))) + 1
                 body = zin.read(info).replace(
                     b"</Relationships>",
-                    b'<Relationship Id="rId%d" Type="%s" Target="sharedStrings.xml"/></Relationships>' % (n, _SST_REL))
+                    b'<Relationship Id="rId%d" Type="%s" Target="sharedStrings.xml"/></Relationships>'
+                    % (n, _SST_REL),
+                )
                 zout.writestr(info.filename, body)
             else:
                 zout.writestr(info.filename, zin.read(info))
-            if name == "xl/workbook.xml":   # Excel's order: the table right after the workbook part
+            if name == "xl/workbook.xml":  # Excel's order: the table right after the workbook part
                 _write_sst(zout, index, count)
     return count, len(index)
 
@@ -71,13 +80,18 @@ def convert(src: Path, dst: Path, *, compresslevel: int = 6) -> tuple[int, int]:
 def _write_sst(zout: zipfile.ZipFile, index: dict[bytes, int], count: int) -> None:
     # sheets come before the workbook part in xlsxwriter's order, so the table is complete here
     with zout.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
-        out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
-                  % (count, len(index)))
+        out.write(
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+            % (count, len(index))
+        )
         buf = []
-        for key in index:   # dicts keep insertion order = index order
-            buf.append(b'<si><t xml:space="preserve">%s</t></si>' % key[1:] if key[:1] == b" "
-                       else b"<si><t>%s</t></si>" % key)
+        for key in index:  # dicts keep insertion order = index order
+            buf.append(
+                b'<si><t xml:space="preserve">%s</t></si>' % key[1:]
+                if key[:1] == b" "
+                else b"<si><t>%s</t></si>" % key
+            )
             if len(buf) >= 65536:
                 out.write(b"".join(buf))
                 buf.clear()

@@ -20,7 +20,9 @@ SAMPLE = Path(__file__).parent.parent / "sample_data" / "示例台账.xlsx"
 CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus"
 
 
-def build_workbook(path: Path, sheets: dict[str, Sequence[Sequence[Any]]], *, merge_title: bool = False) -> Path:
+def build_workbook(
+    path: Path, sheets: dict[str, Sequence[Sequence[Any]]], *, merge_title: bool = False
+) -> Path:
     """One sheet per entry, rows as given (row 1 first). ``merge_title`` merges row 1 across the header."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)

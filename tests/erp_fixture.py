@@ -18,22 +18,83 @@ from workbook_crm.samplegen import codes
 
 N = 486
 SHEET = "客户档案"
-HEADER = ["客户编码", "客户名称", "客户简称", "客户类型", "联系人", "手机", "电话", "地址", "业务员", "税号",
-          "信用额度", "备注"]
+HEADER = [
+    "客户编码",
+    "客户名称",
+    "客户简称",
+    "客户类型",
+    "联系人",
+    "手机",
+    "电话",
+    "地址",
+    "业务员",
+    "税号",
+    "信用额度",
+    "备注",
+]
 CITIES = ["杭州", "宁波", "温州", "绍兴", "嘉兴", "湖州", "金华", "台州", "丽水", "衢州", "舟山", "义乌"]
-BRANDS = ["华兴", "鼎盛", "顺达", "恒通", "金禾", "永利", "瑞丰", "众诚", "新亚", "宏图", "汇丰", "天成", "佳美",
-          "乐购", "和润", "嘉禾", "万达", "盛源", "联发", "同创", "长青", "博远", "隆昌", "德馨", "兴业", "安泰",
-          "明辉", "富康", "晨光", "福临"]
+BRANDS = [
+    "华兴",
+    "鼎盛",
+    "顺达",
+    "恒通",
+    "金禾",
+    "永利",
+    "瑞丰",
+    "众诚",
+    "新亚",
+    "宏图",
+    "汇丰",
+    "天成",
+    "佳美",
+    "乐购",
+    "和润",
+    "嘉禾",
+    "万达",
+    "盛源",
+    "联发",
+    "同创",
+    "长青",
+    "博远",
+    "隆昌",
+    "德馨",
+    "兴业",
+    "安泰",
+    "明辉",
+    "富康",
+    "晨光",
+    "福临",
+]
 TRADES = ["五金", "建材", "食品", "日化", "文具", "电器", "服饰", "茶叶", "水产", "粮油", "酒业", "家具"]
 FORMS = ["有限公司", "商贸有限公司", "经营部", "商行"]
-PEOPLE = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴芳", "徐强", "孙丽",
-          "胡军", "朱婷", "高峰", "林涛", "何娟", "郭亮", "马超", "罗琳"]
+PEOPLE = [
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄敏",
+    "周杰",
+    "吴芳",
+    "徐强",
+    "孙丽",
+    "胡军",
+    "朱婷",
+    "高峰",
+    "林涛",
+    "何娟",
+    "郭亮",
+    "马超",
+    "罗琳",
+]
 REPS = ["业务一部-张明", "业务一部-李娜", "业务二部-王强", "业务二部-赵敏", "业务三部-刘洋"]
 ROADS = ["解放路", "人民路", "中山路", "建设路", "文化路", "新华路", "和平路"]
 
 # shops of one market / chain: distinct customers whose names differ only in their own part (item 9)
 BRANCHES = ["城东水果批发市场-亚平批发", "城东水果批发市场-亚芳批发", "百果园龙头店", "百果园坡头店"]
-TYPO_PAIR = ("杭州青禾贸易有限公司", "杭州清禾贸易有限公司")   # the classic typo: still 疑似重复
+TYPO_PAIR = ("杭州青禾贸易有限公司", "杭州清禾贸易有限公司")  # the classic typo: still 疑似重复
 
 
 def _rows(rng: random.Random) -> list[list[object]]:
@@ -62,16 +123,25 @@ def _rows(rng: random.Random) -> list[list[object]]:
         phone = ""
         if not mobile or rng.random() < 0.5:
             while not phone or phone in locals_:
-                phone = f"{rng.randrange(2, 9)}{rng.randrange(0, 1_000_000):06d}"   # 7 digits, no area code
+                phone = f"{rng.randrange(2, 9)}{rng.randrange(0, 1_000_000):06d}"  # 7 digits, no area code
             locals_.add(phone)
         short = name[2:6]
-        rows.append([
-            f"{i + 1:04d}", name, short, rng.choice(["月结", "现金", "月结", "现金", "现金"]), rng.choice(PEOPLE),
-            mobile or None, phone or None, f"{name[:2]}市{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
-            rng.choice(REPS), codes.credit_code(rng, "330100") if rng.random() < 0.6 else None,
-            rng.choice([5000, 10000, 20000, 50000, None]),
-            (start + timedelta(days=7 * i)).isoformat() + " 建档" if rng.random() < 0.2 else None,
-        ])
+        rows.append(
+            [
+                f"{i + 1:04d}",
+                name,
+                short,
+                rng.choice(["月结", "现金", "月结", "现金", "现金"]),
+                rng.choice(PEOPLE),
+                mobile or None,
+                phone or None,
+                f"{name[:2]}市{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
+                rng.choice(REPS),
+                codes.credit_code(rng, "330100") if rng.random() < 0.6 else None,
+                rng.choice([5000, 10000, 20000, 50000, None]),
+                (start + timedelta(days=7 * i)).isoformat() + " 建档" if rng.random() < 0.2 else None,
+            ]
+        )
     return rows
 
 
@@ -102,7 +172,7 @@ def _plant(rows: list[list[object]], rng: random.Random) -> None:
         else:
             row[c] = what
         if header == "手机":
-            row[col["电话"]] = None   # the planted number is the row's only one
+            row[col["电话"]] = None  # the planted number is the row's only one
 
 
 def planted() -> list[tuple[str, str, str]]:

@@ -20,15 +20,52 @@ from python_calamine import CalamineWorkbook
 
 ARCHIVE = [
     ["客户编号", "客户名称", "负责人", "年合作金额(万元)", "续约率", "满意度(5分制)", "手机号码", "内部备注"],
-    ["C001", "上海甲科技有限公司", "王五", 60, "95%", 4.8, "138 0013 8000", "重点"],  # last deal 2024-02-10: lost in Q2
-    ["C002", "北京乙贸易有限公司", "赵六", 30, "85%", 4.2, "13900139000", None],     # last deal 2024-05-20: active
-    ["C003", "广州丙制造有限公司", "王五", 6, "65%", 3.6, "13700137000", None],      # last deal 2023-11-01: lost in Q1
-    ["C004", "深圳丁物流有限公司", "赵六", 8, "60%", 3.5, "13600136000", None],      # last deal 2024-03-20: lost in Q2
-    ["C005", "杭州戊电子有限公司", "王五", None, None, None, "13500135000", None],   # never bought: 潜在客户
+    [
+        "C001",
+        "上海甲科技有限公司",
+        "王五",
+        60,
+        "95%",
+        4.8,
+        "138 0013 8000",
+        "重点",
+    ],  # last deal 2024-02-10: lost in Q2
+    [
+        "C002",
+        "北京乙贸易有限公司",
+        "赵六",
+        30,
+        "85%",
+        4.2,
+        "13900139000",
+        None,
+    ],  # last deal 2024-05-20: active
+    [
+        "C003",
+        "广州丙制造有限公司",
+        "王五",
+        6,
+        "65%",
+        3.6,
+        "13700137000",
+        None,
+    ],  # last deal 2023-11-01: lost in Q1
+    [
+        "C004",
+        "深圳丁物流有限公司",
+        "赵六",
+        8,
+        "60%",
+        3.5,
+        "13600136000",
+        None,
+    ],  # last deal 2024-03-20: lost in Q2
+    ["C005", "杭州戊电子有限公司", "王五", None, None, None, "13500135000", None],  # never bought: 潜在客户
 ]
 DEALS = [
     ["客户编号", "交易日期", "金额"],
-    ["C001", "2023-06-01", 300_000], ["C001", "2024-02-10", 300_000],
+    ["C001", "2023-06-01", 300_000],
+    ["C001", "2024-02-10", 300_000],
     ["C002", "2024-05-20", 300_000],
     ["C003", "2023-11-01", 60_000],
     ["C004", "2024-03-20", 80_000],
@@ -51,8 +88,10 @@ def test_archive_writes_a_read_only_snapshot_and_lists_the_lost(record: Path) ->
     obj = json.loads(out)
     snap = record.with_name("台账-归档-2024Q2.xlsx")
     assert obj["archive"] == str(snap) and obj["quarter"] == "2024Q2" and obj["asof"] == "2024-06-30"
-    assert [(r["客户编号"], r["最近合作日期"], r["上季末阶段"]) for r in obj["lost"]] == \
-        [("C001", "2024-02-10", "老客户"), ("C004", "2024-03-20", "新客户")]
+    assert [(r["客户编号"], r["最近合作日期"], r["上季末阶段"]) for r in obj["lost"]] == [
+        ("C001", "2024-02-10", "老客户"),
+        ("C004", "2024-03-20", "新客户"),
+    ]
     assert sha256(record) == before  # the record is only read
     assert not stat.S_IMODE(os.stat(snap).st_mode) & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     with zipfile.ZipFile(snap) as z:
@@ -60,7 +99,15 @@ def test_archive_writes_a_read_only_snapshot_and_lists_the_lost(record: Path) ->
 
     # the lost list, by both readers
     lost = _values(snap, "本季流失客户")
-    assert lost[0] == ["客户编号", "客户名称", "负责人", "客户等级", "最近合作日期", "上季末阶段", "本季末阶段"]
+    assert lost[0] == [
+        "客户编号",
+        "客户名称",
+        "负责人",
+        "客户等级",
+        "最近合作日期",
+        "上季末阶段",
+        "本季末阶段",
+    ]
     assert [r[0] for r in lost[1:]] == ["C001", "C004"]
     ws = openpyxl.load_workbook(snap, read_only=True)["本季流失客户"]
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["C001", "C004"]
@@ -72,7 +119,13 @@ def test_archive_writes_a_read_only_snapshot_and_lists_the_lost(record: Path) ->
     assert book["客户档案"]["G2"].value == "138 0013 8000" and book["客户档案"]["G2"].comment is None
     tiers = _values(snap, "客户分层")
     stage = {r[0]: r[tiers[0].index("生命周期阶段")] for r in tiers[1:]}
-    assert stage == {"C001": "流失客户", "C002": "新客户", "C003": "流失客户", "C004": "流失客户", "C005": "潜在客户"}
+    assert stage == {
+        "C001": "流失客户",
+        "C002": "新客户",
+        "C003": "流失客户",
+        "C004": "流失客户",
+        "C005": "潜在客户",
+    }
     assert {r[0] for r in _values(snap, "分级历史")[1:]} == {"2024-06", "2024Q2"}
 
 
@@ -109,8 +162,12 @@ def test_the_snapshot_opens_in_libreoffice(record: Path, tmp_path: Path) -> None
     assert code == 0, err
     snap = record.with_name("台账-归档-2024Q2.xlsx")
     out = tmp_path / "lo"
-    proc = subprocess.run([exe, "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(snap)],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [exe, "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(snap)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     again = out / snap.name
     assert again.exists(), proc.stderr
     ws = openpyxl.load_workbook(again, read_only=True)["本季流失客户"]

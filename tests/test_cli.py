@@ -39,7 +39,13 @@ def test_validate_json_shape_and_english(tmp_path: Path):
     assert code == 1 and obj["ok"] is False and obj["counts"]["error"] == 1
     f = obj["findings"][0]
     assert set(f) >= {"code", "severity", "sheet", "cell", "row", "column", "field", "value", "message"}
-    assert (f["sheet"], f["cell"], f["row"], f["column"], f["code"]) == ("客户档案", "D3", 3, "D", "masked-phone")
+    assert (f["sheet"], f["cell"], f["row"], f["column"], f["code"]) == (
+        "客户档案",
+        "D3",
+        3,
+        "D",
+        "masked-phone",
+    )
     assert re.search(r"[A-Za-z]{4}", f["message"]) and "masked" in f["message"]
     _, zh = cli_json("validate", str(p))
     assert re.search(r"[\u4e00-\u9fff]", zh["findings"][0]["message"])
@@ -54,12 +60,15 @@ def test_validate_text_output_groups_by_sheet(tmp_path: Path):
     assert "客户档案" in out and "E2" in out and "bad-email" in out
 
 
-@pytest.mark.parametrize("make, needle", [
-    (lambda p: None, "找不到"),
-    (lambda p: p.write_bytes(b""), "bad.xlsx"),
-    (lambda p: p.write_text("客户名称,电话\n甲,138\n", encoding="utf-8"), "bad.xlsx"),
-    (lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 100), "bad.xlsx"),
-])
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (lambda p: None, "找不到"),
+        (lambda p: p.write_bytes(b""), "bad.xlsx"),
+        (lambda p: p.write_text("客户名称,电话\n甲,138\n", encoding="utf-8"), "bad.xlsx"),
+        (lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 100), "bad.xlsx"),
+    ],
+)
 def test_unusable_files_exit_2_without_traceback(tmp_path: Path, make, needle):
     p = tmp_path / "bad.xlsx"
     make(p)
@@ -102,10 +111,14 @@ def test_installed_command_runs(tmp_path: Path):
         pytest.skip("package not installed as a command")
     p = build_workbook(tmp_path / "ok.xlsx", {"客户档案": CLEAN_ARCHIVE})
     before = sha256(p)
-    proc = subprocess.run([exe, "validate", str(p), "--format", "json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [exe, "validate", str(p), "--format", "json"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ok"] is True
-    proc = subprocess.run([sys.executable, "-m", "workbook_crm", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbook_crm", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "validate" in proc.stdout
     assert sha256(p) == before
 

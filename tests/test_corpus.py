@@ -104,7 +104,7 @@ def test_outcome_table() -> None:
     print("\ncorpus outcomes:", dict(table.most_common()))
     for o in sorted(outcomes, key=lambda o: o.status):
         if not o.status.startswith("read"):
-            print(f"  {o.status:20} {o.name}: {o.detail[len(str(CORPUS / o.name)) + 2:][:140]}")
+            print(f"  {o.status:20} {o.name}: {o.detail[len(str(CORPUS / o.name)) + 2 :][:140]}")
     slowest = max(outcomes, key=lambda o: o.seconds)
     print(f"  slowest: {slowest.name} {slowest.seconds:.2f} s")
     assert table["read"] + table["read-decrypted"] > len(outcomes) // 2

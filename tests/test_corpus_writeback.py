@@ -21,11 +21,21 @@ from workbook_crm.io.guard import open_source
 from workbook_crm.io.rawread import read_raw
 from workbook_crm.writeback import WorkbookEditor
 
-pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason="corpus absent")]
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason="corpus absent"),
+]
 
 # Parts an edit of one sheet may change, besides that sheet, its rels, comments and drawings
 # (by file name: a minimal package keeps its workbook at the root, not under xl/).
-SHARED_PARTS = ("[Content_Types].xml", "workbook.xml", "workbook.xml.rels", "styles.xml", "calcChain.xml", "app.xml")
+SHARED_PARTS = (
+    "[Content_Types].xml",
+    "workbook.xml",
+    "workbook.xml.rels",
+    "styles.xml",
+    "calcChain.xml",
+    "app.xml",
+)
 
 
 def _members(data: bytes) -> dict[str, bytes]:
@@ -40,7 +50,7 @@ OUTCOMES: dict[str, str] = {}
 EXPECTED_REFUSALS = {
     "calamine__inlineStr_cdata.xlsx": "no styles part",
     "readxl__no-styles-or-sharedStrings-parts.xlsx": "no styles part",
-    "calamine__table_with_absolute_paths.xlsx": "header cell of the Excel table",   # A1 is a Table header
+    "calamine__table_with_absolute_paths.xlsx": "header cell of the Excel table",  # A1 is a Table header
     "poi__CVLKRA-KYC_Download_File_Structure_V3.1.xlsx": "LockedStructure",
     "poi__workbookProtection-workbook_password-2013.xlsx": "LockedStructure",
     "poi__sheetProtection_allLocked.xlsx": "ProtectedSheet",
@@ -59,9 +69,11 @@ def test_editor_keeps_every_untouched_part(name: str) -> None:
     sheet, part = next(iter(src.sheet_parts.items()))
     try:
         editor = WorkbookEditor(src.data)
-        editor.set_cells(sheet, {"A1": "workbook-crm 测试"}, replace_formulas=True)   # some A1s hold formulas
+        editor.set_cells(sheet, {"A1": "workbook-crm 测试"}, replace_formulas=True)  # some A1s hold formulas
         editor.mark_cells(sheet, {"B2": "【workbook-crm】测试标记"})
-        editor.replace_sheet("客户分层", ["客户编号", "客户名称"], [["C001", "=不是公式"], ["C002", "上海某某有限公司"]])
+        editor.replace_sheet(
+            "客户分层", ["客户编号", "客户名称"], [["C001", "=不是公式"], ["C002", "上海某某有限公司"]]
+        )
         out = editor.to_bytes()
     except (WorkbookCrmError, ValueError) as exc:  # deliberate refusals only; a TypeError etc. fails here
         OUTCOMES[name] = f"refused: {type(exc).__name__}"
@@ -73,8 +85,11 @@ def test_editor_keeps_every_untouched_part(name: str) -> None:
     before, after = _members(src.data), _members(out)
     touched = {part, part.replace("worksheets/", "worksheets/_rels/") + ".rels"}
     for member, data in before.items():
-        if member in touched or member.rsplit("/", 1)[-1] in SHARED_PARTS or \
-                member.startswith(("xl/comments", "xl/drawings/vmlDrawing")):
+        if (
+            member in touched
+            or member.rsplit("/", 1)[-1] in SHARED_PARTS
+            or member.startswith(("xl/comments", "xl/drawings/vmlDrawing"))
+        ):
             continue
         assert after.get(member) == data, f"{member} changed"
     # two readers open the result and see the edit (openpyxl where it could open the original)

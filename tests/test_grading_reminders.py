@@ -14,26 +14,46 @@ TODAY = date(2024, 4, 20)
 
 def arch() -> pd.DataFrame:
     # all 基础客户 (180 days) unless typed otherwise; C4 is 高意向潜在客户 (7 days)
-    return pd.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4", "C5"], "name": list("甲乙丙丁戊"), "owner": "张三",
-        "annual_amount_yuan": [1e6, 1e4, 1e4, 1e4, 1e4], "potential": [9.0, 1, 1, 1, 1],
-        "customer_type": [None, None, None, "高意向潜在客户", None],
-        "first_contact": pd.to_datetime(["2023-01-01"] * 4 + [None])}, index=range(3, 8))
+    return pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4", "C5"],
+            "name": list("甲乙丙丁戊"),
+            "owner": "张三",
+            "annual_amount_yuan": [1e6, 1e4, 1e4, 1e4, 1e4],
+            "potential": [9.0, 1, 1, 1, 1],
+            "customer_type": [None, None, None, "高意向潜在客户", None],
+            "first_contact": pd.to_datetime(["2023-01-01"] * 4 + [None]),
+        },
+        index=range(3, 8),
+    )
 
 
 def followups(**extra) -> pd.DataFrame:
-    f = pd.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4"],
-        "follow_date": pd.to_datetime(["2024-03-01", "2024-03-20", "2024-04-01", "2024-04-15"]),
-        "next_step": [None, "4月10日前发送A模块资料", "2024-06-05前提供报价方案", "下周三前回访"],
-        "due_date": pd.to_datetime([None, None, "2024-04-18", None]),
-        "status": ["已完成", "已完成", "进行中", "已完成"]}, index=range(2, 6))
-    return pd.concat([f, pd.DataFrame(extra, index=range(6, 6 + len(next(iter(extra.values())))))]) if extra else f
+    f = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "follow_date": pd.to_datetime(["2024-03-01", "2024-03-20", "2024-04-01", "2024-04-15"]),
+            "next_step": [None, "4月10日前发送A模块资料", "2024-06-05前提供报价方案", "下周三前回访"],
+            "due_date": pd.to_datetime([None, None, "2024-04-18", None]),
+            "status": ["已完成", "已完成", "进行中", "已完成"],
+        },
+        index=range(2, 6),
+    )
+    return (
+        pd.concat([f, pd.DataFrame(extra, index=range(6, 6 + len(next(iter(extra.values())))))])
+        if extra
+        else f
+    )
 
 
 def run(f: pd.DataFrame, rules: Rules | None = None):
-    return grade_month({"客户档案": arch(), "客户跟进记录表": f}, rules or Rules(), month="2024-04", today=TODAY,
-                       cells=lambda s, fld, r: f"A{r}")
+    return grade_month(
+        {"客户档案": arch(), "客户跟进记录表": f},
+        rules or Rules(),
+        month="2024-04",
+        today=TODAY,
+        cells=lambda s, fld, r: f"A{r}",
+    )
 
 
 def kinds(res) -> set[tuple[str, str]]:
@@ -53,7 +73,9 @@ def test_reminder_kinds() -> None:
     assert r.loc[("C1", "逾期未跟进"), "逾期天数"] == (TODAY - date(2024, 3, 31)).days
     assert r.loc[("C2", "下一步逾期"), "应跟进日期"] == date(2024, 4, 10)
     assert r.loc[("C4", "下一步即将到期"), "逾期天数"] == -4
-    assert list(res.reminders["逾期天数"].dropna()) == sorted(res.reminders["逾期天数"].dropna(), reverse=True)
+    assert list(res.reminders["逾期天数"].dropna()) == sorted(
+        res.reminders["逾期天数"].dropna(), reverse=True
+    )
     assert res.findings == []  # overdue customers are reminders, not data problems
     t = res.tiers.set_index("客户编号")
     assert t.loc["C1", "跟进状态"] == "逾期" and t.loc["C5", "最近跟进日期"] is None
@@ -61,8 +83,13 @@ def test_reminder_kinds() -> None:
 
 
 def test_completed_follow_up_after_next_step_clears_it() -> None:
-    res = run(followups(customer_id=["C2", "C3"], follow_date=pd.to_datetime(["2024-04-12", "2024-04-19"]),
-                        status=["已完成", "进行中"]))
+    res = run(
+        followups(
+            customer_id=["C2", "C3"],
+            follow_date=pd.to_datetime(["2024-04-12", "2024-04-19"]),
+            status=["已完成", "进行中"],
+        )
+    )
     k = kinds(res)
     assert ("C2", "下一步逾期") not in k
     assert ("C3", "下一步逾期") in k  # a later contact still 进行中 does not clear it

@@ -59,7 +59,10 @@ def make_xlsx(path: Path, rows: list[list[object]] | None = None, *, epoch1904: 
 
 def rewrite_zip(src: Path, dst: Path, replace: dict[str, bytes], compresslevel: int = 6) -> Path:
     """Copy a package, swapping some parts (to plant a DTD, a bomb …)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout,
+    ):
         for info in zin.infolist():
             zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
         for name, body in replace.items():
@@ -71,18 +74,54 @@ def rewrite_zip(src: Path, dst: Path, replace: dict[str, bytes], compresslevel: 
 def make_cfb(stream_name: str = "Workbook") -> bytes:
     """A minimal OLE2 compound file with one 4096-byte stream: a stand-in legacy .xls (BIFF BOF)."""
     end, free = 0xFFFFFFFE, 0xFFFFFFFF
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("d0cf11e0a1b11ae1"), b"\0" * 16,
-                         0x3E, 3, 0xFFFE, 9, 6, b"\0" * 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        bytes.fromhex("d0cf11e0a1b11ae1"),
+        b"\0" * 16,
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"\0" * 6,
+        0,
+        1,
+        1,
+        0,
+        4096,
+        end,
+        0,
+        end,
+        0,
+    )
     header += struct.pack("<I", 0) + struct.pack("<I", free) * 108
     fat = [0xFFFFFFFD, end, *range(3, 10), end]
     fat_sector = struct.pack("<128I", *(fat + [free] * (128 - len(fat))))
 
     def entry(name: str, typ: int, child: int, start: int, size: int) -> bytes:
         raw = name.encode("utf-16-le") + b"\0\0" if name else b""
-        return struct.pack("<64sHBBIII16sIQQIQ", raw, len(raw), typ, 1 if name else 0, free, free, child,
-                           b"\0" * 16, 0, 0, 0, start, size)
+        return struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            raw,
+            len(raw),
+            typ,
+            1 if name else 0,
+            free,
+            free,
+            child,
+            b"\0" * 16,
+            0,
+            0,
+            0,
+            start,
+            size,
+        )
 
-    directory = entry("Root Entry", 5, 1, end, 0) + entry(stream_name, 2, free, 2, 4096) + entry("", 0, free, 0, 0) * 2
+    directory = (
+        entry("Root Entry", 5, 1, end, 0)
+        + entry(stream_name, 2, free, 2, 4096)
+        + entry("", 0, free, 0, 0) * 2
+    )
     return header + fat_sector + directory + b"\x09\x08\x10\x00\x00\x06\x05\x00".ljust(4096, b"\0")
 
 
@@ -139,7 +178,9 @@ def test_legacy_xls_is_read_not_refused(tmp_path: Path) -> None:
 
 def test_csv_renamed(tmp_path: Path) -> None:
     p = tmp_path / "客户.xlsx"
-    p.write_text("客户编号,客户名称,手机号码\nC001,华为,13800138000\nC002,腾讯,13900139000\n", encoding="gb18030")
+    p.write_text(
+        "客户编号,客户名称,手机号码\nC001,华为,13800138000\nC002,腾讯,13900139000\n", encoding="gb18030"
+    )
     zh = refused(p, UnsupportedFormat)
     assert "CSV" in zh and "另存为 .xlsx" in zh
 
@@ -153,8 +194,11 @@ def test_html_renamed(tmp_path: Path) -> None:
 
 def test_xml_spreadsheet_2003_renamed(tmp_path: Path) -> None:
     p = tmp_path / "x2003.xlsx"
-    p.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
-                 '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>', encoding="utf-8")
+    p.write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+        encoding="utf-8",
+    )
     assert "Excel 2003 XML" in refused(p, UnsupportedFormat)
 
 
@@ -175,7 +219,10 @@ def _zip(path: Path, parts: dict[str, bytes]) -> Path:
 
 
 def test_ods(tmp_path: Path) -> None:
-    p = _zip(tmp_path / "a.xlsx", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"})
+    p = _zip(
+        tmp_path / "a.xlsx",
+        {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"},
+    )
     assert ".ods" in refused(p, UnsupportedFormat)
 
 
@@ -254,7 +301,9 @@ def test_forged_declared_size(tmp_path: Path) -> None:
 def test_entity_bomb_in_a_sheet(tmp_path: Path) -> None:
     base = make_xlsx(tmp_path / "base.xlsx")
     sheet = zipfile.ZipFile(base).read("xl/worksheets/sheet1.xml")
-    lol = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+    lol = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+    )
     p = rewrite_zip(base, tmp_path / "lol.xlsx", {"xl/worksheets/sheet1.xml": lol + sheet})
     assert "xl/worksheets/sheet1.xml" in refused(p, MaliciousWorkbook)
 
@@ -298,7 +347,11 @@ def test_encrypted_right_password_decrypts_in_memory(tmp_path: Path) -> None:
     p = _encrypted(tmp_path, "s3cret")
     before = set(tmp_path.iterdir())
     src = open_source(p, password="s3cret")
-    assert src.encrypted and src.data.startswith(b"PK") and src.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert (
+        src.encrypted
+        and src.data.startswith(b"PK")
+        and src.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+    )
     assert set(tmp_path.iterdir()) == before  # nothing decrypted was written to disk
     cal = CalamineWorkbook.from_filelike(io.BytesIO(src.data))
     assert cal.get_sheet_by_name("客户档案").to_python() == [["客户编号"], ["C042"]]

@@ -89,8 +89,15 @@ def add_registrations(wb: xlsxwriter.Workbook) -> None:
                 reg.write_string(r, c, v)
 
 
-def build_footer_record(path: Path, *, pointer: str | None = None, table: bool = False, merged: bool = False,
-                        structures: bool = False, gap: int = 0) -> Path:
+def build_footer_record(
+    path: Path,
+    *,
+    pointer: str | None = None,
+    table: bool = False,
+    merged: bool = False,
+    structures: bool = False,
+    gap: int = 0,
+) -> Path:
     """客户档案: title, header (row 2), customers in rows 3-7, a 合计 footer at row 8 with formulas;
     客户信息登记表 with two new leads. ``pointer``: a formula on another sheet; ``table``: the data
     as an Excel Table with a totals row instead of the hand-made footer."""
@@ -99,24 +106,39 @@ def build_footer_record(path: Path, *, pointer: str | None = None, table: bool =
     ws = wb.add_worksheet("客户档案")
     ws.write_string(0, 0, "客户档案")
     if table:
-        ws.add_table(1, 0, 7, 4, {"data": CUSTOMERS, "total_row": True, "columns": [
-            {"header": ARCH_HEAD[0], "total_string": "合计"}, {"header": ARCH_HEAD[1], "total_function": "count"},
-            {"header": ARCH_HEAD[2]}, {"header": ARCH_HEAD[3]}, {"header": ARCH_HEAD[4], "total_function": "sum"}]})
+        ws.add_table(
+            1,
+            0,
+            7,
+            4,
+            {
+                "data": CUSTOMERS,
+                "total_row": True,
+                "columns": [
+                    {"header": ARCH_HEAD[0], "total_string": "合计"},
+                    {"header": ARCH_HEAD[1], "total_function": "count"},
+                    {"header": ARCH_HEAD[2]},
+                    {"header": ARCH_HEAD[3]},
+                    {"header": ARCH_HEAD[4], "total_function": "sum"},
+                ],
+            },
+        )
     else:
         ws.write_row(1, 0, ARCH_HEAD)
         for r, row in enumerate(CUSTOMERS, start=2):
             ws.write_row(r, 0, row)
-        f = 7 + gap   # the footer's 0-based row (blank rows between it and the data when gap > 0)
-        if merged:   # the label merged across the footer row
+        f = 7 + gap  # the footer's 0-based row (blank rows between it and the data when gap > 0)
+        if merged:  # the label merged across the footer row
             ws.merge_range(f, 0, f, 3, "合计", bold)
         else:
             ws.write_string(f, 0, "合计", bold)
             ws.write_formula(f, 1, '=COUNTA(B3:B7)&"家"', bold, "5家")
         ws.write_formula(f, 4, "=SUM(E3:E7)", bold, 15000)
-    if structures:   # a filter, a format and a dropdown reaching over the footer, as users select them
+    if structures:  # a filter, a format and a dropdown reaching over the footer, as users select them
         ws.autofilter(1, 0, 7 + gap, 4)
-        ws.conditional_format("E3:E8", {"type": "cell", "criteria": ">", "value": 2500,
-                                        "format": wb.add_format({"bold": True})})
+        ws.conditional_format(
+            "E3:E8", {"type": "cell", "criteria": ">", "value": 2500, "format": wb.add_format({"bold": True})}
+        )
         ws.data_validation("C3:C100", {"validate": "list", "source": ["王五", "赵六"]})
     add_registrations(wb)
     if pointer:
@@ -132,18 +154,31 @@ def test_new_customers_go_above_the_footer_and_its_formulas_grow(tmp_path: Path)
     path = build_footer_record(tmp_path / "台账.xlsx")
     code, obj = run_json(path)
     assert code == 0 and found(obj) == []
-    assert sorted((c["sheet"], c["cell"], c["new"]) for c in obj["changes"] if c["rule"] == "登记表建档") == sorted([
-        ("客户档案", "A8", "C006"), ("客户档案", "B8", REGS[0][1]), ("客户档案", "C8", "王五"), ("客户档案", "D8", REGS[0][3]),
-        ("客户档案", "A9", "C007"), ("客户档案", "B9", REGS[1][1]), ("客户档案", "C9", "赵六"), ("客户档案", "D9", REGS[1][3])])
+    assert sorted(
+        (c["sheet"], c["cell"], c["new"]) for c in obj["changes"] if c["rule"] == "登记表建档"
+    ) == sorted(
+        [
+            ("客户档案", "A8", "C006"),
+            ("客户档案", "B8", REGS[0][1]),
+            ("客户档案", "C8", "王五"),
+            ("客户档案", "D8", REGS[0][3]),
+            ("客户档案", "A9", "C007"),
+            ("客户档案", "B9", REGS[1][1]),
+            ("客户档案", "C9", "赵六"),
+            ("客户档案", "D9", REGS[1][3]),
+        ]
+    )
     values = cal(path, "客户档案")
-    assert [r[:5] for r in values[2:7]] == [[*c[:4], float(c[4])] for c in CUSTOMERS]   # the customers as typed
-    assert [r[1] for r in values[7:9]] == [REGS[0][1], REGS[1][1]]            # new rows 8, 9
+    assert [r[:5] for r in values[2:7]] == [
+        [*c[:4], float(c[4])] for c in CUSTOMERS
+    ]  # the customers as typed
+    assert [r[1] for r in values[7:9]] == [REGS[0][1], REGS[1][1]]  # new rows 8, 9
     assert values[7][0] and values[8][0] and values[7][0] != "合计"
-    assert values[7][4] is None and values[8][4] is None                      # no inherited totals
+    assert values[7][4] is None and values[8][4] is None  # no inherited totals
     assert values[9][0] == "合计" and len(values) == 10
     ws = openpyxl.load_workbook(path)["客户档案"]
     assert ws["B10"].value == '=COUNTA(B3:B9)&"家"' and ws["E10"].value == "=SUM(E3:E9)"
-    assert ws["A10"].font.b and not ws["A8"].font.b          # the footer keeps its style; new rows do not take it
+    assert ws["A10"].font.b and not ws["A8"].font.b  # the footer keeps its style; new rows do not take it
     assert ws["B8"].value is None or isinstance(ws["B8"].value, str) and not ws["B8"].value.startswith("=")
     # a second run files nothing more and leaves the footer where it is
     before = cal(path, "客户档案")
@@ -164,13 +199,19 @@ def test_filters_formats_and_dropdowns_over_the_footer_grow_as_with_a_row_insert
 
 
 def test_a_footer_below_blank_rows_moves_only_as_far_as_needed(tmp_path: Path):
-    path = build_footer_record(tmp_path / "台账.xlsx", structures=True, gap=1)   # data 3-7, blank 8, 合计 9
+    path = build_footer_record(tmp_path / "台账.xlsx", structures=True, gap=1)  # data 3-7, blank 8, 合计 9
     code, obj = run_json(path)
     assert code == 0 and found(obj) == []
     ws = openpyxl.load_workbook(path)["客户档案"]
-    assert ws["A10"].value == "合计" and ws["B10"].value == '=COUNTA(B3:B9)&"家"' and ws["E10"].value == "=SUM(E3:E9)"
-    assert ws.auto_filter.ref == "A2:E10" and [str(v.sqref) for v in ws.data_validations.dataValidation] == ["C3:C101"]
-    assert [r[1] for r in cal(path, "客户档案")[7:10]] == [REGS[0][1], REGS[1][1], '5家']
+    assert (
+        ws["A10"].value == "合计"
+        and ws["B10"].value == '=COUNTA(B3:B9)&"家"'
+        and ws["E10"].value == "=SUM(E3:E9)"
+    )
+    assert ws.auto_filter.ref == "A2:E10" and [str(v.sqref) for v in ws.data_validations.dataValidation] == [
+        "C3:C101"
+    ]
+    assert [r[1] for r in cal(path, "客户档案")[7:10]] == [REGS[0][1], REGS[1][1], "5家"]
 
 
 def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
@@ -181,15 +222,26 @@ def test_a_merged_footer_label_moves_with_its_row(tmp_path: Path):
     assert [str(m) for m in ws.merged_cells.ranges] == ["A10:D10"]
     assert ws["A10"].value == "合计" and ws["E10"].value == "=SUM(E3:E9)"
     values = cal(path, "客户档案")
-    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
+    assert [r[:4] for r in values[7:9]] == [
+        ["C006", REGS[0][1], "王五", REGS[0][3]],
+        ["C007", REGS[1][1], "赵六", REGS[1][3]],
+    ]
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
 def test_footer_moves_in_a_libreoffice_saved_record(tmp_path: Path):
-    built = build_footer_record(tmp_path / "built" / "台账.xlsx") if (tmp_path / "built").mkdir() is None else None
+    built = (
+        build_footer_record(tmp_path / "built" / "台账.xlsx")
+        if (tmp_path / "built").mkdir() is None
+        else None
+    )
     out = tmp_path / "lo"
-    subprocess.run([soffice(), "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(built)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [soffice(), "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(built)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     path = out / built.name
     code, obj = run_json(path)
     assert code == 0 and not any(f["code"] == "footer-blocks-intake" for f in obj["findings"])
@@ -207,14 +259,19 @@ def test_sample_footer_is_never_overwritten(tmp_path: Path):
     before = cal(path, "客户档案")
     footer = next(i for i, r in enumerate(before) if r[0] == "合计")
     code, obj = run_json(path)
-    filed = sorted({int(c["cell"][1:]) for c in obj["changes"]
-                    if c["rule"] == "登记表建档" and re.fullmatch(r"A\d+", c["cell"])})
+    filed = sorted(
+        {
+            int(c["cell"][1:])
+            for c in obj["changes"]
+            if c["rule"] == "登记表建档" and re.fullmatch(r"A\d+", c["cell"])
+        }
+    )
     assert filed == list(range(footer + 1, footer + 1 + len(filed))) and len(filed) > 1
     after = cal(path, "客户档案")
     moved = footer + len(filed)
     assert after[moved][0] == "合计" and after[moved][20:22] == before[footer][20:22]
     assert all(after[footer + i][0] != "合计" and after[footer + i][20] is None for i in range(len(filed)))
-    assert [r[1] for r in after[2:footer]] == [r[1] for r in before[2:footer]]   # customers stay in their rows
+    assert [r[1] for r in after[2:footer]] == [r[1] for r in before[2:footer]]  # customers stay in their rows
     assert not any(f["code"] == "footer-blocks-intake" for f in obj["findings"])
 
 
@@ -223,12 +280,16 @@ def test_footer_pointed_at_from_another_sheet_blocks_intake_with_one_finding(tmp
     code, obj = run_json(path)
     blocked = [f for f in obj["findings"] if f["code"] == "footer-blocks-intake"]
     assert [(f["sheet"], f["cell"]) for f in blocked] == [("客户档案", "A8")]
-    assert "我的分析" in blocked[0]["message"] and "第 8 行" in blocked[0]["message"] and "2 条" in blocked[0]["message"]
+    assert (
+        "我的分析" in blocked[0]["message"]
+        and "第 8 行" in blocked[0]["message"]
+        and "2 条" in blocked[0]["message"]
+    )
     assert not any(c["rule"] == "登记表建档" for c in obj["changes"])
     values = cal(path, "客户档案")
     assert values[7][0] == "合计" and len(values) == 8
     assert openpyxl.load_workbook(path)["我的分析"]["B1"].value == "=客户档案!E8"
-    assert [r[0] for r in cal(path, "客户信息登记表")[1:3]] == [None, None]   # no ID for an unfiled lead
+    assert [r[0] for r in cal(path, "客户信息登记表")[1:3]] == [None, None]  # no ID for an unfiled lead
 
 
 def test_table_totals_row_is_not_a_customer_and_new_rows_go_inside_the_table(tmp_path: Path):
@@ -238,19 +299,25 @@ def test_table_totals_row_is_not_a_customer_and_new_rows_go_inside_the_table(tmp
     assert not [c for c in obj["changes"] if c["cell"] in {"A8", "A9"} and c["rule"] != "登记表建档"]
     ws = openpyxl.load_workbook(path)["客户档案"]
     table = ws.tables[next(iter(ws.tables))]
-    assert table.ref == "A2:E10" and table.totalsRowCount == 1        # the Table took the new rows
+    assert table.ref == "A2:E10" and table.totalsRowCount == 1  # the Table took the new rows
     assert ws["A10"].value == "合计" and ws["E10"].value == "=SUBTOTAL(109,[累计交易金额])"
     values = cal(path, "客户档案")
-    assert [r[:4] for r in values[7:9]] == [["C006", REGS[0][1], "王五", REGS[0][3]], ["C007", REGS[1][1], "赵六", REGS[1][3]]]
+    assert [r[:4] for r in values[7:9]] == [
+        ["C006", REGS[0][1], "王五", REGS[0][3]],
+        ["C007", REGS[1][1], "赵六", REGS[1][3]],
+    ]
     assert [r[4] for r in values[2:7]] == [1000.0, 2000.0, 3000.0, 4000.0, 5000.0]
 
 
-@pytest.mark.parametrize(("formula", "moved"), [
-    ('COUNTA(B3:B45)&"家"', 'COUNTA(B3:B47)&"家"'),
-    ("SUM($U$3:$U$45)/U46", "SUM($U$3:$U$47)/U48"),                # its own row moves with it
-    ("SUM('客户档案'!E3:E45)+SUM(其他!E3:E45)", "SUM('客户档案'!E3:E47)+SUM(其他!E3:E45)"),
-    ("SUBTOTAL(109,E3:E40)+E2", "SUBTOTAL(109,E3:E40)+E2"),       # ranges ending higher up stay
-])
+@pytest.mark.parametrize(
+    ("formula", "moved"),
+    [
+        ('COUNTA(B3:B45)&"家"', 'COUNTA(B3:B47)&"家"'),
+        ("SUM($U$3:$U$45)/U46", "SUM($U$3:$U$47)/U48"),  # its own row moves with it
+        ("SUM('客户档案'!E3:E45)+SUM(其他!E3:E45)", "SUM('客户档案'!E3:E47)+SUM(其他!E3:E45)"),
+        ("SUBTOTAL(109,E3:E40)+E2", "SUBTOTAL(109,E3:E40)+E2"),  # ranges ending higher up stay
+    ],
+)
 def test_footer_formula_references_follow_the_rows(formula: str, moved: str):
     from workbook_crm.io.placement import shift_formula
 
@@ -283,10 +350,10 @@ def test_rows_with_only_a_user_column_value_are_not_customers(tmp_path: Path):
     ws = wb.add_worksheet("客户档案")
     ws.write_row(0, 0, ["序号", *ARCH_HEAD])
     for r in range(1, 40):
-        ws.write_formula(r, 0, "=ROW()-1", None, r)   # filled down far below the data
+        ws.write_formula(r, 0, "=ROW()-1", None, r)  # filled down far below the data
     for r, row in enumerate(CUSTOMERS, start=1):
         ws.write_row(r, 1, row)
-    ws.write_number(10, 0, 10)   # and one typed number in it
+    ws.write_number(10, 0, 10)  # and one typed number in it
     wb.close()
     code, obj = cli_json("run", str(path), "--month", "2024-05", "--no-summary", "--dry-run")
     assert code == 0 and found(obj) == [] and obj["changes"] == []
@@ -315,9 +382,9 @@ def test_a_cell_near_excels_limit_is_a_finding_not_a_refused_run(tmp_path: Path)
     assert all(len(f["message"]) < 400 for f in obj["findings"])
     back = openpyxl.load_workbook(path)
     assert back["客户档案"]["E3"].value == huge and cal(path, "客户档案")[3][3] == "1" * 32_767
-    assert back["客户档案"]["E3"].comment is not None            # marked, with a short note
+    assert back["客户档案"]["E3"].comment is not None  # marked, with a short note
     issues = cal(path, "校验问题")
-    assert any(r[3] == "E3" and r[5] == huge for r in issues)   # the value itself is listed whole
+    assert any(r[3] == "E3" and r[5] == huge for r in issues)  # the value itself is listed whole
 
 
 def test_a_pre_1904_text_date_in_a_1904_workbook_is_a_finding_left_as_typed(tmp_path: Path):
@@ -334,10 +401,12 @@ def test_a_pre_1904_text_date_in_a_1904_workbook_is_a_finding_left_as_typed(tmp_
     code, obj = run_json(path)
     assert code == 1
     assert found(obj) == [("客户档案", "E3", "date-before-1904")]
-    assert {c["cell"] for c in obj["changes"]} == {"E2", "E4", "E5", "E6"}   # the others become dates
+    assert {c["cell"] for c in obj["changes"]} == {"E2", "E4", "E5", "E6"}  # the others become dates
     assert cal(path, "客户档案")[2][4] == "1902-05-01"
     back = openpyxl.load_workbook(path)
-    assert back.epoch == openpyxl.utils.datetime.CALENDAR_MAC_1904 and back["客户档案"]["E4"].value.year == 2024
+    assert (
+        back.epoch == openpyxl.utils.datetime.CALENDAR_MAC_1904 and back["客户档案"]["E4"].value.year == 2024
+    )
 
 
 # --- item 16: vertically merged cells -----------------------------------------------------------
@@ -350,19 +419,21 @@ def test_hidden_cells_of_a_vertical_merge_take_the_merged_value(tmp_path: Path):
         ws.write_row(r, 0, row)
     fu = wb.add_worksheet("客户跟进记录表")
     fu.write_row(0, 0, ["客户编号", "客户名称", "跟进日期", "跟进方式", "跟进人"])
-    fu.merge_range("A2:A4", "C001")                     # one customer, three contacts
+    fu.merge_range("A2:A4", "C001")  # one customer, three contacts
     fu.merge_range("B2:B4", "上海甲科技有限公司")
-    for r, (d, how) in enumerate((("2024-05-02", "电话"), ("2024-05-09", "微信"), ("2024-05-16", "上门拜访")), start=1):
+    for r, (d, how) in enumerate(
+        (("2024-05-02", "电话"), ("2024-05-09", "微信"), ("2024-05-16", "上门拜访")), start=1
+    ):
         fu.write_string(r, 2, d)
         fu.write_string(r, 3, how)
         fu.write_string(r, 4, "王五")
     fu.write_row(4, 0, ["C002", "北京乙贸易有限公司", "2024-05-03", "电话", "赵六"])
-    fu.write_row(5, 0, ["C003", "广州丙制造有限公司", None, "电话", "王五"])   # a real missing date
+    fu.write_row(5, 0, ["C003", "广州丙制造有限公司", None, "电话", "王五"])  # a real missing date
     wb.close()
     code, obj = run_json(path)
     assert found(obj) == [("客户跟进记录表", "C6", "required")]
     written = {c["cell"] for c in obj["changes"] if c["sheet"] == "客户跟进记录表"}
-    assert written == {"C2", "C3", "C4", "C5"}                 # dates normalised; nothing into A3/A4
+    assert written == {"C2", "C3", "C4", "C5"}  # dates normalised; nothing into A3/A4
     back = openpyxl.load_workbook(path)["客户跟进记录表"]
     assert [str(m) for m in back.merged_cells.ranges] == ["A2:A4", "B2:B4"]
     assert back["A3"].value is None and back["A4"].value is None and back["A2"].value == "C001"
@@ -370,8 +441,10 @@ def test_hidden_cells_of_a_vertical_merge_take_the_merged_value(tmp_path: Path):
 
 
 # --- properties of the normalisers these items rely on ----------------------------------------
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
-       st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]),
+)
 def test_a_date_the_1904_system_cannot_hold_is_left_as_typed(d: date, form: str):
     text = form.format(y=d.year, m=d.month, d=d.day)
     n1900, n1904 = normalize_date(text), normalize_date(text, date1904=True)
@@ -382,8 +455,10 @@ def test_a_date_the_1904_system_cannot_hold_is_left_as_typed(d: date, form: str)
         assert (n1904.value, n1904.code) == (d, None)
 
 
-@given(st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), min_size=2, max_size=4),
-       st.sampled_from([" / ", "、", ";", "，", " "]))
+@given(
+    st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), min_size=2, max_size=4),
+    st.sampled_from([" / ", "、", ";", "，", " "]),
+)
 def test_several_phones_in_a_cell_are_never_rewritten(numbers: list[str], sep: str):
     typed = sep.join(numbers)
     n = normalize_phone(typed)

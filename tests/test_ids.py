@@ -21,7 +21,7 @@ def test_pattern_parse_regex_prefix_format():
     assert p.prefix_for(date(2024, 5, 10), "Z") == "CX202405"
     assert p.format(date(2024, 5, 10), "Z", 7) == "CX202405007"
     q = IdPattern.parse("{yy}{mm}{channel}{seq:03}")
-    assert q.matches("2308Z001") and q.format(date(2023, 8, 1), "Z", 1) == "2308Z001"   # seed 000 example
+    assert q.matches("2308Z001") and q.format(date(2023, 8, 1), "Z", 1) == "2308Z001"  # seed 000 example
     c = IdPattern.parse("C{seq:03}")
     assert c.matches("C001") and c.prefix_for(None, "Z") == "C" and not c.matches("C01")
 
@@ -33,9 +33,11 @@ def test_bad_patterns_raise_value_error(bad):
 
 
 def test_channel_letters():
-    assert channel_letter("展会对接") == "Z" and channel_letter("线上推广") == "T"   # seed 000: 展=Z, 推=T
+    assert channel_letter("展会对接") == "Z" and channel_letter("线上推广") == "T"  # seed 000: 展=Z, 推=T
     assert channel_letter("2024国际新能源展会") == "Z"
-    assert channel_letter("官网表单") == "W" and channel_letter(None) == "X" and channel_letter("朋友圈") == "X"
+    assert (
+        channel_letter("官网表单") == "W" and channel_letter(None) == "X" and channel_letter("朋友圈") == "X"
+    )
     assert channel_letter("展会", {"展会": "E"}) == "E"
 
 
@@ -44,21 +46,35 @@ def test_assign_continues_after_largest_ever_used():
         ["CX202405003", None, "乱写", None, None, "  cx202405004 "],
         [date(2024, 5, 1), date(2024, 5, 20), None, None, date(2024, 6, 1), None],
         ["展会", "线上推广", None, None, None, None],
-        pattern=DEFAULT, channel_letters=DEFAULT_CHANNEL_LETTERS, history_ids=["CX202405007"], default_date=JULY)
+        pattern=DEFAULT,
+        channel_letters=DEFAULT_CHANNEL_LETTERS,
+        history_ids=["CX202405007"],
+        default_date=JULY,
+    )
     assert ids == ["CX202405003", "CX202405008", "乱写", "CX202407001", "CX202406001", "CX202405004"]
     assert [(i, n.code) for i, n in findings] == [(2, "bad-id")]
 
 
 def test_channel_pattern_counts_per_prefix():
-    ids, findings = assign_ids([None, None, "2308Z001", None], [date(2023, 8, 1), date(2023, 8, 2), None, date(2023, 8, 3)],
-                               ["展会", "线上推广", None, "行业展会"], pattern="{yy}{mm}{channel}{seq:03}", default_date=JULY)
+    ids, findings = assign_ids(
+        [None, None, "2308Z001", None],
+        [date(2023, 8, 1), date(2023, 8, 2), None, date(2023, 8, 3)],
+        ["展会", "线上推广", None, "行业展会"],
+        pattern="{yy}{mm}{channel}{seq:03}",
+        default_date=JULY,
+    )
     assert ids == ["2308Z002", "2308T001", "2308Z001", "2308Z003"] and findings == []
 
 
 def test_overflow_is_an_error_not_a_wider_id():
-    ids, findings = assign_ids(["C998", None, None, None], [None] * 4, [None] * 4, pattern="C{seq:03}", default_date=JULY)
+    ids, findings = assign_ids(
+        ["C998", None, None, None], [None] * 4, [None] * 4, pattern="C{seq:03}", default_date=JULY
+    )
     assert ids == ["C998", "C999", None, None]
-    assert [(i, n.code, dict(n.params)["max"]) for i, n in findings] == [(2, "id-overflow", 999), (3, "id-overflow", 999)]
+    assert [(i, n.code, dict(n.params)["max"]) for i, n in findings] == [
+        (2, "id-overflow", 999),
+        (3, "id-overflow", 999),
+    ]
 
 
 def test_rerun_assigns_nothing_and_is_deterministic():
@@ -74,7 +90,9 @@ def test_rerun_assigns_nothing_and_is_deterministic():
 
 def test_ids_survive_an_xlsx_round_trip(tmp_path):
     """IDs written as text read back identical with both readers and still match the pattern."""
-    ids, _ = assign_ids([None, None], [date(2024, 5, 1), None], [None, None], pattern="{yy}{mm}{seq:04}", default_date=JULY)
+    ids, _ = assign_ids(
+        [None, None], [date(2024, 5, 1), None], [None, None], pattern="{yy}{mm}{seq:04}", default_date=JULY
+    )
     path = tmp_path / "ids.xlsx"
     wb = openpyxl.Workbook()
     for v in ids:

@@ -18,14 +18,38 @@ from workbook_crm.normalize.dates import from_serial
 D = date(2024, 5, 10)
 
 CERTAIN = [
-    ("2024-05-10", D), ("2024/5/10", D), ("2024.5.10", D), ("2024年5月10日", D), ("2024年5月10号", D),
-    ("20240510", D), ("２０２４－０５－１０", D), ("２０２４年５月１０日", D), ("2024年5月10號", D), ("二〇二四年五月十日", D),
-    ("2024-05-10 14:30", D), ("2024-05-10 14:30:59", D), ("2024-05-10T14:30:00", D), ("2024/05/10 9:05", D),
-    (" 2024-05-10 ", D), ("2024 年 5 月 10 日", D), ("2024-5-10", D), ("2024年05月10日", D),
-    ("2024-05-10(周五)", D), ("2024年5月10日 下午3点", D), ("13/06/2024", date(2024, 6, 13)),
-    ("06/13/2024", date(2024, 6, 13)), ("05/05/2024", date(2024, 5, 5)), ("二〇二四年十二月三十一日", date(2024, 12, 31)),
-    ("二〇二四年二月二十九日", date(2024, 2, 29)), ("45422", D),
-    (datetime(2024, 5, 10, 14, 30), D), (D, D), (20240510, D), (45422, D), (45422.75, D), (Decimal("45422"), D),
+    ("2024-05-10", D),
+    ("2024/5/10", D),
+    ("2024.5.10", D),
+    ("2024年5月10日", D),
+    ("2024年5月10号", D),
+    ("20240510", D),
+    ("２０２４－０５－１０", D),
+    ("２０２４年５月１０日", D),
+    ("2024年5月10號", D),
+    ("二〇二四年五月十日", D),
+    ("2024-05-10 14:30", D),
+    ("2024-05-10 14:30:59", D),
+    ("2024-05-10T14:30:00", D),
+    ("2024/05/10 9:05", D),
+    (" 2024-05-10 ", D),
+    ("2024 年 5 月 10 日", D),
+    ("2024-5-10", D),
+    ("2024年05月10日", D),
+    ("2024-05-10(周五)", D),
+    ("2024年5月10日 下午3点", D),
+    ("13/06/2024", date(2024, 6, 13)),
+    ("06/13/2024", date(2024, 6, 13)),
+    ("05/05/2024", date(2024, 5, 5)),
+    ("二〇二四年十二月三十一日", date(2024, 12, 31)),
+    ("二〇二四年二月二十九日", date(2024, 2, 29)),
+    ("45422", D),
+    (datetime(2024, 5, 10, 14, 30), D),
+    (D, D),
+    (20240510, D),
+    (45422, D),
+    (45422.75, D),
+    (Decimal("45422"), D),
 ]
 
 
@@ -35,8 +59,25 @@ def test_certain_dates(typed, expected):
     assert (n.value, n.code) == (expected, None)
 
 
-BAD = ["abc", "2024-02-30", "2023年2月29日", "2024-13-01", "2024-5", "明天", "0000-00-00", "1899-12-31",
-       "2024/05/10/11/12", True, time(9, 30), 0, -5, 60, 10**9, float("inf"), "99999999"]
+BAD = [
+    "abc",
+    "2024-02-30",
+    "2023年2月29日",
+    "2024-13-01",
+    "2024-5",
+    "明天",
+    "0000-00-00",
+    "1899-12-31",
+    "2024/05/10/11/12",
+    True,
+    time(9, 30),
+    0,
+    -5,
+    60,
+    10**9,
+    float("inf"),
+    "99999999",
+]
 
 
 @pytest.mark.parametrize("typed", BAD)
@@ -57,14 +98,17 @@ def test_ambiguous_day_month_is_never_guessed():
     assert "2024-06-05" in dict(n.params)["options"] and "2024-05-06" in dict(n.params)["options"]
 
 
-@pytest.mark.parametrize(("typed", "start", "end"), [
-    ("2024-04-10-12", date(2024, 4, 10), date(2024, 4, 12)),   # seed 004 表(三)
-    ("2024-04-10至2024-04-12", date(2024, 4, 10), date(2024, 4, 12)),
-    ("2024.4.10~4.12", date(2024, 4, 10), date(2024, 4, 12)),
-    ("2024年4月10日-12日", date(2024, 4, 10), date(2024, 4, 12)),
-    ("2024-12-30～2025-01-02", date(2024, 12, 30), date(2025, 1, 2)),
-    ("2024/4/28 - 5/3", date(2024, 4, 28), date(2024, 5, 3)),
-])
+@pytest.mark.parametrize(
+    ("typed", "start", "end"),
+    [
+        ("2024-04-10-12", date(2024, 4, 10), date(2024, 4, 12)),  # seed 004 表(三)
+        ("2024-04-10至2024-04-12", date(2024, 4, 10), date(2024, 4, 12)),
+        ("2024.4.10~4.12", date(2024, 4, 10), date(2024, 4, 12)),
+        ("2024年4月10日-12日", date(2024, 4, 10), date(2024, 4, 12)),
+        ("2024-12-30～2025-01-02", date(2024, 12, 30), date(2025, 1, 2)),
+        ("2024/4/28 - 5/3", date(2024, 4, 28), date(2024, 5, 3)),
+    ],
+)
 def test_ranges_give_start_and_end(typed, start, end):
     n = normalize_date(typed)
     assert (n.value, n.code, n.get("end")) == (start, "date-range", end)
@@ -79,7 +123,7 @@ def test_yearless_uses_context_year_and_warns():
     n = normalize_date("5月10日", context_year=2024)
     assert (n.value, n.code, dict(n.params)["guess"]) == (D, "yearless-date", "2024-05-10")
     assert normalize_date("5/10", context_year=2023).value == date(2023, 5, 10)
-    n = normalize_date("5月10日")   # no context: keep the text, warn
+    n = normalize_date("5月10日")  # no context: keep the text, warn
     assert (n.value, n.code) == ("5月10日", "yearless-date")
     assert normalize_date("2月30日", context_year=2024).code == "bad-date"
 
@@ -91,7 +135,7 @@ def test_excel_1900_phantom_leap_day():
     assert from_serial(60) is None
     assert from_serial(61) == date(1900, 3, 1)
     assert from_serial(0, date1904=True) == date(1904, 1, 1)
-    assert normalize_date(45422, date1904=True).value == date(2028, 5, 11)   # 1462 days later
+    assert normalize_date(45422, date1904=True).value == date(2028, 5, 11)  # 1462 days later
     assert normalize_date(80000).code is None and normalize_date(200000).code == "bad-date"
 
 
@@ -104,7 +148,14 @@ def _raw_serials(path, sheet="xl/worksheets/sheet1.xml") -> list[float]:
 
 @pytest.mark.parametrize("date1904", [False, True])
 def test_serials_match_two_readers(tmp_path, date1904):
-    days = [date(1900, 2, 28), date(1900, 3, 1), date(1901, 1, 1), date(1999, 12, 31), date(2024, 2, 29), date(2024, 5, 10)]
+    days = [
+        date(1900, 2, 28),
+        date(1900, 3, 1),
+        date(1901, 1, 1),
+        date(1999, 12, 31),
+        date(2024, 2, 29),
+        date(2024, 5, 10),
+    ]
     if date1904:
         days = days[3:]
     path = tmp_path / "d.xlsx"
@@ -123,26 +174,29 @@ def test_serials_match_two_readers(tmp_path, date1904):
     assert ours[-3:] == via_calamine[-3:]
 
 
-ASOF = date(2024, 3, 20)   # a Wednesday
+ASOF = date(2024, 3, 20)  # a Wednesday
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("5月15日前发送A模块资料", [date(2024, 5, 15)]),
-    ("3月18日前发送A模块资料，预约4月演示", [date(2024, 3, 18)]),   # seed 004 表(二)
-    ("4月5日前跟进评估进展，提供报价方案", [date(2024, 4, 5)]),
-    ("2024-06-05前提供报价方案", [date(2024, 6, 5)]),
-    ("下周三前", [date(2024, 3, 27)]),
-    ("本周五", [date(2024, 3, 22)]),
-    ("月底前", [date(2024, 3, 31)]),
-    ("下月底前提交合同", [date(2024, 4, 30)]),
-    ("12月1日前", [date(2023, 12, 1)]),   # more than ~6 months ahead → last year
-    ("四月五日前跟进", [date(2024, 4, 5)]),
-    ("明天回电", [date(2024, 3, 21)]),
-    ("３月２５日前寄样品", [date(2024, 3, 25)]),
-    ("下週三前", [date(2024, 3, 27)]),
-    ("继续跟进", []),
-    ("5月10日演示，5月20日前签约", [date(2024, 5, 10), date(2024, 5, 20)]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5月15日前发送A模块资料", [date(2024, 5, 15)]),
+        ("3月18日前发送A模块资料，预约4月演示", [date(2024, 3, 18)]),  # seed 004 表(二)
+        ("4月5日前跟进评估进展，提供报价方案", [date(2024, 4, 5)]),
+        ("2024-06-05前提供报价方案", [date(2024, 6, 5)]),
+        ("下周三前", [date(2024, 3, 27)]),
+        ("本周五", [date(2024, 3, 22)]),
+        ("月底前", [date(2024, 3, 31)]),
+        ("下月底前提交合同", [date(2024, 4, 30)]),
+        ("12月1日前", [date(2023, 12, 1)]),  # more than ~6 months ahead → last year
+        ("四月五日前跟进", [date(2024, 4, 5)]),
+        ("明天回电", [date(2024, 3, 21)]),
+        ("３月２５日前寄样品", [date(2024, 3, 25)]),
+        ("下週三前", [date(2024, 3, 27)]),
+        ("继续跟进", []),
+        ("5月10日演示，5月20日前签约", [date(2024, 5, 10), date(2024, 5, 20)]),
+    ],
+)
 def test_extract_dates(text, expected):
     assert extract_dates(text, asof=ASOF) == expected
 
@@ -152,10 +206,10 @@ def test_extract_dates_year_turn():
 
 
 def test_working_days_count_holidays_and_makeup_days():
-    assert not is_workday(date(2024, 10, 1))        # 国庆
-    assert is_workday(date(2024, 9, 29))            # Sunday 调休 makeup day
-    assert not is_workday(date(2024, 2, 12))        # 春节
-    assert is_workday(date(2024, 2, 4))             # Sunday 调休
+    assert not is_workday(date(2024, 10, 1))  # 国庆
+    assert is_workday(date(2024, 9, 29))  # Sunday 调休 makeup day
+    assert not is_workday(date(2024, 2, 12))  # 春节
+    assert is_workday(date(2024, 2, 4))  # Sunday 调休
     # Friday 2024-09-27 → Sunday 09-29 is a makeup workday, Monday 09-30 too
     assert workdays_between(date(2024, 9, 27), date(2024, 9, 30)) == 2
     assert workdays_between(date(2024, 9, 30), date(2024, 10, 8)) == 1
@@ -166,7 +220,7 @@ def test_working_days_count_holidays_and_makeup_days():
 
 
 def test_working_days_fallback_for_unknown_years():
-    assert is_workday(date(2030, 1, 2)) and not is_workday(date(2030, 1, 1))   # 元旦 is fixed
-    assert not is_workday(date(2030, 1, 5))                                     # Saturday
+    assert is_workday(date(2030, 1, 2)) and not is_workday(date(2030, 1, 1))  # 元旦 is fixed
+    assert not is_workday(date(2030, 1, 5))  # Saturday
     assert not is_workday(date(2030, 10, 2))
     assert workdays_between(date(2030, 1, 4), date(2030, 1, 8)) == 2

@@ -24,22 +24,37 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def hand_xlsx(path: Path, sheet_data: str, *, dimension: str = "A1") -> Path:
     """A one-sheet package written by hand, for cells openpyxl will not write (far refs, errors)."""
-    ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-          '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-    wb = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
-          '<sheets><sheet name="客户档案" sheetId="1" r:id="rId1"/></sheets></workbook>')
-    wbrels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-              f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>'
-             f"<sheetData>{sheet_data}</sheetData></worksheet>")
+    ct = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    wb = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
+        '<sheets><sheet name="客户档案" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    wbrels = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    )
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>'
+        f"<sheetData>{sheet_data}</sheetData></worksheet>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in [("[Content_Types].xml", ct), ("_rels/.rels", rels), ("xl/workbook.xml", wb),
-                           ("xl/_rels/workbook.xml.rels", wbrels), ("xl/worksheets/sheet1.xml", sheet)]:
+        for name, body in [
+            ("[Content_Types].xml", ct),
+            ("_rels/.rels", rels),
+            ("xl/workbook.xml", wb),
+            ("xl/_rels/workbook.xml.rels", wbrels),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ]:
             z.writestr(name, body)
     return path
 
@@ -109,9 +124,11 @@ def test_date1904_dates_come_back_as_dates(tmp_path: Path) -> None:
 
 
 def test_error_cells_keep_their_text(tmp_path: Path) -> None:
-    p = hand_xlsx(tmp_path / "err.xlsx",
-                  '<row r="1"><c r="A1" t="inlineStr"><is><t>金额</t></is></c><c r="B1" t="e"><v>#N/A</v></c></row>'
-                  '<row r="2"><c r="B2" s="0" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="C2"><v>7</v></c></row>')
+    p = hand_xlsx(
+        tmp_path / "err.xlsx",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>金额</t></is></c><c r="B1" t="e"><v>#N/A</v></c></row>'
+        '<row r="2"><c r="B2" s="0" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="C2"><v>7</v></c></row>',
+    )
     rows = read_raw(open_source(p)).sheets["客户档案"].rows
     assert rows == [["金额", "#N/A", None], [None, "#DIV/0!", 7.0]]
     back = openpyxl.load_workbook(p, data_only=True).active
@@ -125,7 +142,9 @@ def test_declared_huge_dimension_is_ignored(tmp_path: Path) -> None:
 
 
 def test_stray_cell_far_below_is_dropped_and_reported(tmp_path: Path) -> None:
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="S{r}"><v>{r}</v></c></row>' for r in range(1, 301))
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="S{r}"><v>{r}</v></c></row>' for r in range(1, 301)
+    )
     p = hand_xlsx(tmp_path / "stray.xlsx", rows + '<row r="1048576"><c r="T1048576"><v>9</v></c></row>')
     src = open_source(p)
     assert src.extents["客户档案"].suspicious  # the quick scan sends it down the precise path
@@ -160,11 +179,16 @@ print(json.dumps(out, ensure_ascii=False))
 def test_cell_at_xfd1048576_does_not_kill_the_process(tmp_path: Path) -> None:
     # calamine alone aborts the whole process on this file (a Rust allocation failure), so the
     # probe runs in a child: a crash there fails this test instead of killing the test run.
-    p = hand_xlsx(tmp_path / "xfd.xlsx",
-                  '<row r="1"><c r="A1" t="inlineStr"><is><t>客户编号</t></is></c></row>'
-                  '<row r="2"><c r="A2" t="inlineStr"><is><t>C001</t></is></c></row>'
-                  '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', dimension="A1:XFD1048576")
-    run = subprocess.run([sys.executable, "-c", XFD_PROBE, str(p), str(ROOT)], capture_output=True, text=True, timeout=120)
+    p = hand_xlsx(
+        tmp_path / "xfd.xlsx",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>客户编号</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>C001</t></is></c></row>'
+        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+        dimension="A1:XFD1048576",
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", XFD_PROBE, str(p), str(ROOT)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout)
     assert out["rows"] == [["客户编号"], ["C001"]] and out["dropped"] == ["XFD1048576"]
@@ -192,7 +216,9 @@ def test_chartsheet_reads_as_empty() -> None:
 
 
 def test_ordinary_sheet_is_not_suspicious_and_wide_column_is(tmp_path: Path) -> None:
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="AZ{r}"><v>1</v></c></row>' for r in range(1, 2001))
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="AZ{r}"><v>1</v></c></row>' for r in range(1, 2001)
+    )
     src = open_source(hand_xlsx(tmp_path / "ok.xlsx", rows))
     assert not src.extents["客户档案"].suspicious
     wide = rows + '<row r="2001"><c r="BA2001"><v>1</v></c></row>'

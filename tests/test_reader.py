@@ -49,14 +49,22 @@ def test_libreoffice_fixture_findings_at_their_cells(tmp_path: Path):
 
 
 def test_header_below_notes_footer_and_blank_rows_skipped(tmp_path: Path):
-    p = build_workbook(tmp_path / "a.xlsx", {"客户档案": [
-        ["客户档案"], ["填表说明：带 * 的列必填"], [],
-        ["客户编号*", "客户名称 ", "负责人", "年合作金额(元)", "自定义"],
-        ["CX202401001", "甲公司", "王五", 500000, "x"],
-        [None, None, None, None, None],
-        ["CX202401002", "乙公司", "赵六", 200000, None],
-        ["合计", None, None, 700000, None],
-    ]}, merge_title=True)
+    p = build_workbook(
+        tmp_path / "a.xlsx",
+        {
+            "客户档案": [
+                ["客户档案"],
+                ["填表说明：带 * 的列必填"],
+                [],
+                ["客户编号*", "客户名称 ", "负责人", "年合作金额(元)", "自定义"],
+                ["CX202401001", "甲公司", "王五", 500000, "x"],
+                [None, None, None, None, None],
+                ["CX202401002", "乙公司", "赵六", 200000, None],
+                ["合计", None, None, 700000, None],
+            ]
+        },
+        merge_title=True,
+    )
     wb = read_workbook(p)
     s = wb.sheets["客户档案"]
     assert s.header_row == 4
@@ -77,19 +85,29 @@ def test_missing_required_column_is_one_finding_at_the_header(tmp_path: Path):
 
 
 def test_unnamed_sheet_found_by_its_headers(tmp_path: Path):
-    p = build_workbook(tmp_path / "a.xlsx", {"Sheet1": [
-        ["客户编号", "客户名称", "负责人", "手机号码", "电子邮箱"],
-        ["CX202401001", "甲公司", "王五", "13800138000", "a@b.com"],
-    ]})
+    p = build_workbook(
+        tmp_path / "a.xlsx",
+        {
+            "Sheet1": [
+                ["客户编号", "客户名称", "负责人", "手机号码", "电子邮箱"],
+                ["CX202401001", "甲公司", "王五", "13800138000", "a@b.com"],
+            ]
+        },
+    )
     wb = read_workbook(p)
     assert wb.sheets["客户档案"].tab == "Sheet1"
 
 
 def test_duplicate_column_warned_at_second_header(tmp_path: Path):
-    p = build_workbook(tmp_path / "a.xlsx", {"客户档案": [
-        ["客户编号", "客户名称", "负责人", "手机号码", "邮箱", "电子邮箱"],
-        ["CX202401001", "甲公司", "王五", "13800138000", "a@b.com", "c@d.com"],
-    ]})
+    p = build_workbook(
+        tmp_path / "a.xlsx",
+        {
+            "客户档案": [
+                ["客户编号", "客户名称", "负责人", "手机号码", "邮箱", "电子邮箱"],
+                ["CX202401001", "甲公司", "王五", "13800138000", "a@b.com", "c@d.com"],
+            ]
+        },
+    )
     _, obj = cli_json("validate", str(p))
     assert sorted(keys(obj)) == [("客户档案", "F1", "duplicate-column")]
 
@@ -105,8 +123,10 @@ def test_no_recognisable_sheet_exits_2(tmp_path: Path):
 
 
 def test_missing_archive_is_a_warning(tmp_path: Path):
-    p = build_workbook(tmp_path / "a.xlsx", {"客户跟进记录表": [
-        ["客户编号", "跟进日期", "跟进方式"], ["CX202401001", "2024-05-06", "电话"]]})
+    p = build_workbook(
+        tmp_path / "a.xlsx",
+        {"客户跟进记录表": [["客户编号", "跟进日期", "跟进方式"], ["CX202401001", "2024-05-06", "电话"]]},
+    )
     code, obj = cli_json("validate", str(p), "--month", "2024-05")
     assert ("客户档案", "", "missing-sheet") in keys(obj)
     assert code == 0  # a warning: the follow-ups alone are still checked

@@ -21,47 +21,174 @@ MONTH = "2026-11"
 
 # file -> {tab: (kind, {header: field}, [the user's own columns], data rows)}
 EXPECTED: dict[str, dict[str, tuple[str, dict[str, str], list[str], int]]] = {
-    "lead__客户导入模板.xlsx": {"客户导入模板": (
-        "客户档案", {"名称": "name", "联系人": "contact", "电话": "mobile", "需求": "core_need", "地址": "reg_address"},
-        ["微信", "类型", "区域"], 3)},
-    "mbg__客户导入模板.xls": {"Sheet1": (
-        "客户档案", {"客户名称": "name", "公司规模": "company_size", "手机号码": "mobile", "详细地址": "reg_address",
-                 "客户来源": "source", "客户级别": "user_level", "固定电话": "landline"}, ["企业性质", "注册资金", "官网"], 1)},
-    "mbg__客户导入模板.xlsx": {"Sheet1": (  # the 必填/选填 hint row under the example is not a customer
-        "客户档案", {"客户名称": "name", "手机号码": "mobile", "详细地址": "reg_address", "客户来源": "source",
-                 "客户级别": "user_level"}, ["企业性质", "官网", "公司简介"], 1)},
-    "mbg__合同导入模板.xls": {"Sheet1": (
-        "交易记录", {"客户名": "customer_name", "合同起始日期": "deal_date", "合同金额": "amount"}, ["合同编号", "付款方式"], 0)},
-    "mbg__Sales.xlsx": {"Sheet1": (
-        "交易记录", {"date": "deal_date", "buName": "customer_name", "salesName": "owner", "amount": "amount"},
-        ["billNo", "location"], 24)},
-    "jsh__customer_template.xls": {"信息": (  # the note row above the header is skipped
-        "客户档案", {"名称*": "name", "手机号码": "mobile", "联系电话": "landline", "纳税人识别号": "credit_code",
-                 "联系人": "contact"},
-        ["传真", "期初应收", "开户行"], 2)},
-    "vue3p__客户导入模板.xlsx": {"sheet-1": (  # the English second header row is not data
-        "客户档案", {"客户姓名": "name", "电话": "mobile"}, ["股票代码", "员工数量"], 1)},
-    "vue3p__线索导入模板.xlsx": {"sheet-1": (
-        "客户档案", {"线索所有者": "owner", "公司": "name", "姓名": "contact", "手机号": "mobile"}, ["所属区域"], 0)},
-    "vue3p__商机导入模板.xlsx": {"sheet-1": (
-        "交易记录", {"客户编号": "customer_id", "预期收入": "amount"}, ["概率", "阶段"], 1)},
-    "spaceflight__客户导入模板.xlsx": {"Sheet1": (
-        "客户档案", {"客户编号": "customer_id", "客户名称": "name", "地址": "reg_address", "联系人": "contact",
-                 "联系方式": "mobile"}, ["所属代理", "客服姓名"], 0)},
-    "dafb__销售数据.xlsx": {"销售数据": (
-        "交易记录", {"客户名称": "customer_name", "销售日期": "deal_date", "销售数量": "quantity", "单价": "unit_price"},
-        ["销售区域"], 20)},
-    "leisoft__客户清单.xlsx": {"Sheet1": (
-        "交易记录", {"客户名称": "customer_name", "理财金额": "amount", "合同日期": "deal_date"}, ["起始日期", "截止日期"], 4)},
+    "lead__客户导入模板.xlsx": {
+        "客户导入模板": (
+            "客户档案",
+            {
+                "名称": "name",
+                "联系人": "contact",
+                "电话": "mobile",
+                "需求": "core_need",
+                "地址": "reg_address",
+            },
+            ["微信", "类型", "区域"],
+            3,
+        )
+    },
+    "mbg__客户导入模板.xls": {
+        "Sheet1": (
+            "客户档案",
+            {
+                "客户名称": "name",
+                "公司规模": "company_size",
+                "手机号码": "mobile",
+                "详细地址": "reg_address",
+                "客户来源": "source",
+                "客户级别": "user_level",
+                "固定电话": "landline",
+            },
+            ["企业性质", "注册资金", "官网"],
+            1,
+        )
+    },
+    "mbg__客户导入模板.xlsx": {
+        "Sheet1": (  # the 必填/选填 hint row under the example is not a customer
+            "客户档案",
+            {
+                "客户名称": "name",
+                "手机号码": "mobile",
+                "详细地址": "reg_address",
+                "客户来源": "source",
+                "客户级别": "user_level",
+            },
+            ["企业性质", "官网", "公司简介"],
+            1,
+        )
+    },
+    "mbg__合同导入模板.xls": {
+        "Sheet1": (
+            "交易记录",
+            {"客户名": "customer_name", "合同起始日期": "deal_date", "合同金额": "amount"},
+            ["合同编号", "付款方式"],
+            0,
+        )
+    },
+    "mbg__Sales.xlsx": {
+        "Sheet1": (
+            "交易记录",
+            {"date": "deal_date", "buName": "customer_name", "salesName": "owner", "amount": "amount"},
+            ["billNo", "location"],
+            24,
+        )
+    },
+    "jsh__customer_template.xls": {
+        "信息": (  # the note row above the header is skipped
+            "客户档案",
+            {
+                "名称*": "name",
+                "手机号码": "mobile",
+                "联系电话": "landline",
+                "纳税人识别号": "credit_code",
+                "联系人": "contact",
+            },
+            ["传真", "期初应收", "开户行"],
+            2,
+        )
+    },
+    "vue3p__客户导入模板.xlsx": {
+        "sheet-1": (  # the English second header row is not data
+            "客户档案",
+            {"客户姓名": "name", "电话": "mobile"},
+            ["股票代码", "员工数量"],
+            1,
+        )
+    },
+    "vue3p__线索导入模板.xlsx": {
+        "sheet-1": (
+            "客户档案",
+            {"线索所有者": "owner", "公司": "name", "姓名": "contact", "手机号": "mobile"},
+            ["所属区域"],
+            0,
+        )
+    },
+    "vue3p__商机导入模板.xlsx": {
+        "sheet-1": ("交易记录", {"客户编号": "customer_id", "预期收入": "amount"}, ["概率", "阶段"], 1)
+    },
+    "spaceflight__客户导入模板.xlsx": {
+        "Sheet1": (
+            "客户档案",
+            {
+                "客户编号": "customer_id",
+                "客户名称": "name",
+                "地址": "reg_address",
+                "联系人": "contact",
+                "联系方式": "mobile",
+            },
+            ["所属代理", "客服姓名"],
+            0,
+        )
+    },
+    "dafb__销售数据.xlsx": {
+        "销售数据": (
+            "交易记录",
+            {
+                "客户名称": "customer_name",
+                "销售日期": "deal_date",
+                "销售数量": "quantity",
+                "单价": "unit_price",
+            },
+            ["销售区域"],
+            20,
+        )
+    },
+    "leisoft__客户清单.xlsx": {
+        "Sheet1": (
+            "交易记录",
+            {"客户名称": "customer_name", "理财金额": "amount", "合同日期": "deal_date"},
+            ["起始日期", "截止日期"],
+            4,
+        )
+    },
     "en__nanle_customers.xlsx": {
-        "Customers": ("客户档案", {"ID": "customer_id", "Company": "name", "Full Name": "contact", "Email": "email",
-                               "Status": "customer_type", "Deal Value": "total_amount", "Created Date": "first_contact"},
-                      ["Phone", "Last Updated"], 16),  # +1-555-… numbers: the workbook's own column, kept as typed
-        "Activity Log": ("客户跟进记录表", {"Customer ID": "customer_id", "Action": "method", "Notes": "content",
-                                       "Timestamp": "follow_date"}, ["Log ID"], 20)},
-    "en__customers-100.csv": {"en__customers-100": (
-        "客户档案", {"Customer Id": "customer_id", "Company": "name", "Email": "email", "Subscription Date": "first_contact"},
-        ["Phone 1", "Phone 2", "Website", "Index"], 6)},
+        "Customers": (
+            "客户档案",
+            {
+                "ID": "customer_id",
+                "Company": "name",
+                "Full Name": "contact",
+                "Email": "email",
+                "Status": "customer_type",
+                "Deal Value": "total_amount",
+                "Created Date": "first_contact",
+            },
+            ["Phone", "Last Updated"],
+            16,
+        ),  # +1-555-… numbers: the workbook's own column, kept as typed
+        "Activity Log": (
+            "客户跟进记录表",
+            {
+                "Customer ID": "customer_id",
+                "Action": "method",
+                "Notes": "content",
+                "Timestamp": "follow_date",
+            },
+            ["Log ID"],
+            20,
+        ),
+    },
+    "en__customers-100.csv": {
+        "en__customers-100": (
+            "客户档案",
+            {
+                "Customer Id": "customer_id",
+                "Company": "name",
+                "Email": "email",
+                "Subscription Date": "first_contact",
+            },
+            ["Phone 1", "Phone 2", "Website", "Index"],
+            6,
+        )
+    },
 }
 # What a person would call truly wrong in these files: nothing (templates, samples, exports).
 EXPECTED_ERRORS: dict[str, list[tuple[str, str, str]]] = {name: [] for name in EXPECTED}
@@ -104,8 +231,9 @@ def test_a_real_error_in_a_real_file_is_found_exactly(tmp_path: Path) -> None:
     wb.active["D3"] = "li@@yy.com"
     wb.save(p)
     code, obj = cli_json("validate", str(p), "--month", MONTH)
-    assert sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["severity"] == "error") == [
-        ("客户导入模板", "D3", "bad-email")]
+    assert sorted(
+        (f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["severity"] == "error"
+    ) == [("客户导入模板", "D3", "bad-email")]
     assert code == 1
 
 
@@ -143,7 +271,11 @@ def test_a_lone_customer_list_is_graded(tmp_path: Path) -> None:
     assert all("缺失" in r[tiers[0].index("评级依据")] for r in tiers[1:])
     assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames[0] == "概览"
     # the user's own sheet is untouched cell for cell
-    src = CalamineWorkbook.from_path(str(REAL / "lead__客户导入模板.xlsx")).get_sheet_by_name("客户导入模板").to_python()
+    src = (
+        CalamineWorkbook.from_path(str(REAL / "lead__客户导入模板.xlsx"))
+        .get_sheet_by_name("客户导入模板")
+        .to_python()
+    )
     assert book.get_sheet_by_name("客户导入模板").to_python() == src
 
 

@@ -17,8 +17,8 @@ ARCHIVE = [
 ]
 REG = [
     ["客户编号", "客户名称", "联系人", "手机号码", "信息来源"],
-    [None, "上海甲科技有限公司", "李四", "139 0013 9000", "展会对接"],   # row 2: returns with another contact
-    [None, "北京乙贸易有限公司", "赵六", "13700137000", "官网表单"],     # row 3: same contact: nothing to say
+    [None, "上海甲科技有限公司", "李四", "139 0013 9000", "展会对接"],  # row 2: returns with another contact
+    [None, "北京乙贸易有限公司", "赵六", "13700137000", "官网表单"],  # row 3: same contact: nothing to say
 ]
 
 
@@ -26,16 +26,25 @@ REG = [
 def record(tmp_path: Path) -> Path:
     path = build_workbook(tmp_path / "台账.xlsx", {"客户档案": ARCHIVE, "客户信息登记表": REG})
     code, obj = cli_json("run", str(path), "--month", "2024-05", "--no-summary")
-    found = sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["code"] == "returning-lead-contact")
-    assert found == [("客户信息登记表", "C2", "returning-lead-contact"), ("客户信息登记表", "D2", "returning-lead-contact")]
-    msg = next(f["message"] for f in obj["findings"] if f["cell"] == "C2" and f["code"] == "returning-lead-contact")
+    found = sorted(
+        (f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["code"] == "returning-lead-contact"
+    )
+    assert found == [
+        ("客户信息登记表", "C2", "returning-lead-contact"),
+        ("客户信息登记表", "D2", "returning-lead-contact"),
+    ]
+    msg = next(
+        f["message"] for f in obj["findings"] if f["cell"] == "C2" and f["code"] == "returning-lead-contact"
+    )
     assert "C001" in msg and "张三" in msg and "李四" in msg
     return path
 
 
 def _dups(path: Path) -> list[list[object]]:
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("疑似重复").to_python()
-    other = [list(r) for r in openpyxl.load_workbook(path, read_only=True)["疑似重复"].iter_rows(values_only=True)]
+    other = [
+        list(r) for r in openpyxl.load_workbook(path, read_only=True)["疑似重复"].iter_rows(values_only=True)
+    ]
     assert [r[:3] for r in other] == [r[:3] for r in rows]
     return rows
 
@@ -58,14 +67,18 @@ def test_the_proposal_lists_both(record: Path) -> None:
 def test_answered_update_changes_the_archive_next_run(record: Path) -> None:
     _answer(record, "更新")
     code, obj = cli_json("run", str(record), "--month", "2024-05", "--no-summary")
-    assert sorted((c["cell"], c["old"], c["new"]) for c in obj["changes"] if c["rule"] == "回访线索：更新联系方式") == \
-        [("C2", "张三", "李四"), ("D2", "13800138000", "13900139000")]
+    assert sorted(
+        (c["cell"], c["old"], c["new"]) for c in obj["changes"] if c["rule"] == "回访线索：更新联系方式"
+    ) == [("C2", "张三", "李四"), ("D2", "13800138000", "13900139000")]
     assert not [f for f in obj["findings"] if f["code"] == "returning-lead-contact"]
     arch = CalamineWorkbook.from_path(str(record)).get_sheet_by_name("客户档案").to_python()
     assert arch[1][:4] == ["C001", "上海甲科技有限公司", "李四", "13900139000"]
     assert [r[2] for r in _dups(record)[1:]] == []
     log = CalamineWorkbook.from_path(str(record)).get_sheet_by_name("变更记录").to_python()
-    assert sorted((r[1], r[2]) for r in log[1:] if r[5] == "回访线索：更新联系方式") == [("客户档案", "C2"), ("客户档案", "D2")]
+    assert sorted((r[1], r[2]) for r in log[1:] if r[5] == "回访线索：更新联系方式") == [
+        ("客户档案", "C2"),
+        ("客户档案", "D2"),
+    ]
     code, obj = cli_json("run", str(record), "--month", "2024-05", "--no-summary")
     assert obj["changes"] == []
 

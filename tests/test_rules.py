@@ -22,11 +22,23 @@ def test_rules_rows_round_trip_to_defaults() -> None:
 
 
 def test_sheet_values_override_and_traditional_keys() -> None:
-    rules, findings = load_rules([(2, "S级年合作金额(万元)", "60万"), (3, "S級續約率", "95%"),
-                                  (4, "按工作日计算", "是"), (5, "维护周期-核心客户", 20.0),
-                                  (6, "渠道代码-陌拜", "m"), (7, "我的备注", "随便写")])
+    rules, findings = load_rules(
+        [
+            (2, "S级年合作金额(万元)", "60万"),
+            (3, "S級續約率", "95%"),
+            (4, "按工作日计算", "是"),
+            (5, "维护周期-核心客户", 20.0),
+            (6, "渠道代码-陌拜", "m"),
+            (7, "我的备注", "随便写"),
+        ]
+    )
     assert findings == []
-    assert (rules.s_amount, rules.s_renewal, rules.use_workdays, rules.interval_core) == (60.0, 0.95, True, 20)
+    assert (rules.s_amount, rules.s_renewal, rules.use_workdays, rules.interval_core) == (
+        60.0,
+        0.95,
+        True,
+        20,
+    )
     assert rules.channel_letters["陌拜"] == "M" and rules.channel_letters["展会对接"] == "Z"
 
 
@@ -48,7 +60,9 @@ def test_percent_rule_accepts_all_three_spellings() -> None:
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
 def test_toml_overrides_sheet(tmp_path) -> None:
     p = tmp_path / "rules.toml"
-    p.write_text('"S级年合作金额(万元)" = 80\ninterval_core = 14\n["渠道代码"]\n"官网表单" = "G"\n', encoding="utf-8")
+    p.write_text(
+        '"S级年合作金额(万元)" = 80\ninterval_core = 14\n["渠道代码"]\n"官网表单" = "G"\n', encoding="utf-8"
+    )
     rules, _ = load_rules([(2, "S级年合作金额(万元)", 60), (3, "B级满意度(5分制)", 3.0)], toml_path=p)
     assert (rules.s_amount, rules.interval_core, rules.b_satisfaction) == (80.0, 14, 3.0)
     assert rules.channel_letters["官网表单"] == "G"
@@ -81,5 +95,7 @@ def test_every_catalog_code_is_raised_somewhere() -> None:
         if path.name == "findings.py" and path.parent.name == "workbook_crm":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        literals |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        literals |= {
+            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
     assert sorted(set(CATALOG) - literals) == []

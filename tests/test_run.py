@@ -18,12 +18,81 @@ from conftest import cli, cli_json, sha256, soffice
 from python_calamine import CalamineWorkbook
 
 ARCHIVE = [
-    ["客户编号", "客户名称", "负责人", "手机号码", "电子邮箱", "首次接触时间", "年合作金额(万元)", "续约率", "满意度(5分制)",
-     "潜力评分", "客户类型", "信息来源", "内部备注"],
-    ["C001", "上海甲科技有限公司", "王五", "138 0013 8000", "a@jia.com", "2023/5/10", 120, "95%", 4.8, 8, "成交客户", "展会", "重点"],
-    ["C002", "北京乙贸易有限公司", "赵六", "13900139000", "B@YI.CN", "2023-06-01", 80, 0.92, 4.6, 5, "成交客户", "转介绍", None],
-    ["C003", "广州丙制造有限公司", "王五", "138****5678", "c@bing.cn", "2024年1月3日", 30, 85, 4.0, 9, "意向客户", "官网", None],
-    [None, "深圳丁物流有限公司", "赵六", "13700137000", "d@ding.com", "2024-03-15", 5, "60%", 3.6, 4, "潜在客户", "陌拜", None],
+    [
+        "客户编号",
+        "客户名称",
+        "负责人",
+        "手机号码",
+        "电子邮箱",
+        "首次接触时间",
+        "年合作金额(万元)",
+        "续约率",
+        "满意度(5分制)",
+        "潜力评分",
+        "客户类型",
+        "信息来源",
+        "内部备注",
+    ],
+    [
+        "C001",
+        "上海甲科技有限公司",
+        "王五",
+        "138 0013 8000",
+        "a@jia.com",
+        "2023/5/10",
+        120,
+        "95%",
+        4.8,
+        8,
+        "成交客户",
+        "展会",
+        "重点",
+    ],
+    [
+        "C002",
+        "北京乙贸易有限公司",
+        "赵六",
+        "13900139000",
+        "B@YI.CN",
+        "2023-06-01",
+        80,
+        0.92,
+        4.6,
+        5,
+        "成交客户",
+        "转介绍",
+        None,
+    ],
+    [
+        "C003",
+        "广州丙制造有限公司",
+        "王五",
+        "138****5678",
+        "c@bing.cn",
+        "2024年1月3日",
+        30,
+        85,
+        4.0,
+        9,
+        "意向客户",
+        "官网",
+        None,
+    ],
+    [
+        None,
+        "深圳丁物流有限公司",
+        "赵六",
+        "13700137000",
+        "d@ding.com",
+        "2024-03-15",
+        5,
+        "60%",
+        3.6,
+        4,
+        "潜在客户",
+        "陌拜",
+        None,
+    ],
 ]
 FOLLOW = [
     ["客户编号", "跟进日期", "跟进方式", "跟进内容", "跟进人", "下一步计划", "完成状态"],
@@ -44,17 +113,32 @@ CAMPAIGN = [
 
 def _png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def build_record(path: Path) -> Path:
     """A hand-kept record with what Excel users have: chart, image, data bar, comments, names, dropdowns."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    for name, rows in (("客户档案", ARCHIVE), ("客户跟进记录表", FOLLOW), ("效果评估表", EVAL), ("市场开拓跟踪表", CAMPAIGN)):
+    for name, rows in (
+        ("客户档案", ARCHIVE),
+        ("客户跟进记录表", FOLLOW),
+        ("效果评估表", EVAL),
+        ("市场开拓跟踪表", CAMPAIGN),
+    ):
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
@@ -113,7 +197,10 @@ def test_run_writes_values_ids_and_computed_sheets(record: Path):
     after = members(record)
     # untouched parts are byte-identical: chart, drawing, image, the user's sheet
     for name, data in before.items():
-        if name.startswith(("xl/charts/", "xl/media/", "xl/drawings/drawing")) or name == "xl/worksheets/sheet5.xml":
+        if (
+            name.startswith(("xl/charts/", "xl/media/", "xl/drawings/drawing"))
+            or name == "xl/worksheets/sheet5.xml"
+        ):
             assert after[name] == data, name
 
     wb = openpyxl.load_workbook(record)
@@ -128,7 +215,16 @@ def test_run_writes_values_ids_and_computed_sheets(record: Path):
         assert name in wb.sheetnames
     assert "销售合计" in wb.defined_names
     issues = wb["校验问题"]
-    assert [c.value for c in issues[1]] == ["级别", "代码", "工作表", "单元格", "字段", "原值", "问题说明", "建议"]
+    assert [c.value for c in issues[1]] == [
+        "级别",
+        "代码",
+        "工作表",
+        "单元格",
+        "字段",
+        "原值",
+        "问题说明",
+        "建议",
+    ]
     links = [c.hyperlink.location for c in issues["D"][1:] if c.hyperlink is not None]
     assert "'客户档案'!D4" in links
 
@@ -207,21 +303,35 @@ def test_result_opens_in_libreoffice(record: Path, tmp_path: Path):
         pytest.skip("LibreOffice not installed")
     run_json(record)
     out = tmp_path / "pdf"
-    proc = subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(record)],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [exe, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(record)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     pdf = out / "台账.pdf"
     # LibreOffice refuses a broken package; a rendered PDF with pages means it opened
     assert pdf.exists() and pdf.stat().st_size > 1000, proc.stderr
     assert pdf.read_bytes().count(b"/Type /Page") + pdf.read_bytes().count(b"/Type/Page") >= 2
 
 
-HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "{=1+1}", "http://evil.example/x",
-           "file:///etc/passwd", "javascript:alert(1)"]
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "-1+2",
+    "@SUM(A1)",
+    "{=1+1}",
+    "http://evil.example/x",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+]
 
 
 def test_user_text_is_never_a_formula_or_a_link_in_the_record(tmp_path: Path):
-    rows = [ARCHIVE[0]] + [[f"C{i + 1:03d}", name, "王五", None, None, "2024-01-05", 10, "90%", 4.0, 5, "意向客户", "展会", name]
-                           for i, name in enumerate(HOSTILE)]
+    rows = [ARCHIVE[0]] + [
+        [f"C{i + 1:03d}", name, "王五", None, None, "2024-01-05", 10, "90%", 4.0, 5, "意向客户", "展会", name]
+        for i, name in enumerate(HOSTILE)
+    ]
     p = tmp_path / "台账.xlsx"
     wb = xlsxwriter.Workbook(str(p), {"strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet("客户档案")
@@ -237,7 +347,7 @@ def test_user_text_is_never_a_formula_or_a_link_in_the_record(tmp_path: Path):
             if name.startswith("xl/worksheets/sheet"):
                 assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
             if name.endswith(".rels"):
-                assert b"TargetMode=\"External\"" not in z.read(name), name
+                assert b'TargetMode="External"' not in z.read(name), name
     book = openpyxl.load_workbook(p)
     tiers = book["客户分层"]
     names = [tiers.cell(row=r, column=2) for r in range(2, tiers.max_row + 1)]

@@ -41,7 +41,12 @@ def calamine_rows(path: Path, sheet: str) -> list[list]:
 def openpyxl_record(path: Path, extra=None) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    for name, rows in (("客户档案", ARCHIVE), ("客户跟进记录表", FOLLOW), ("效果评估表", EVAL), ("市场开拓跟踪表", CAMPAIGN)):
+    for name, rows in (
+        ("客户档案", ARCHIVE),
+        ("客户跟进记录表", FOLLOW),
+        ("效果评估表", EVAL),
+        ("市场开拓跟踪表", CAMPAIGN),
+    ):
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
@@ -62,13 +67,17 @@ def orphans(path: Path) -> set[str]:
                 if m.group(2):
                     continue
                 t = m.group(1).decode()
-                reached.add(t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join(folder, t)))
+                reached.add(
+                    t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join(folder, t))
+                )
     return {n for n in names if not n.endswith((".rels", "/")) and n != "[Content_Types].xml"} - reached
 
 
 # --- 3: a user's own sheet named like a computed one ---------------------------------------------
-USER_LOG = [["日期", "工作表", "单元格", "原值", "新值", "规则", "审核人", "说明"],
-            ["2024-04-01", "客户档案", "B2", "旧名", "新名", "手工", "李四", "客户更名"]]
+USER_LOG = [
+    ["日期", "工作表", "单元格", "原值", "新值", "规则", "审核人", "说明"],
+    ["2024-04-01", "客户档案", "B2", "旧名", "新名", "手工", "李四", "客户更名"],
+]
 USER_TIERS = [["客户", "我的分层"], ["上海甲科技有限公司", "A类"]]
 
 
@@ -78,13 +87,19 @@ def test_a_users_own_sheets_named_like_ours_are_never_replaced(tmp_path: Path) -
             ws = wb.create_sheet(name)
             for r in rows:
                 ws.append(r)
+
     path = openpyxl_record(tmp_path / "台账.xlsx", mine)
     code, obj = run(path)
     assert code == 1
-    assert of_code(obj, "sheet-not-ours") == [("变更记录", "", "sheet-not-ours"), ("客户分层", "", "sheet-not-ours")]
-    msg = next(f["message"] for f in obj["findings"] if f["code"] == "sheet-not-ours" and f["sheet"] == "变更记录")
+    assert of_code(obj, "sheet-not-ours") == [
+        ("变更记录", "", "sheet-not-ours"),
+        ("客户分层", "", "sheet-not-ours"),
+    ]
+    msg = next(
+        f["message"] for f in obj["findings"] if f["code"] == "sheet-not-ours" and f["sheet"] == "变更记录"
+    )
     assert "变更记录（workbook-crm）" in msg
-    assert calamine_rows(path, "变更记录") == USER_LOG   # every column of the user's log kept
+    assert calamine_rows(path, "变更记录") == USER_LOG  # every column of the user's log kept
     assert calamine_rows(path, "客户分层") == USER_TIERS
     wb = openpyxl.load_workbook(path)
     assert [c.value for c in wb["变更记录"][1]] == USER_LOG[0]
@@ -114,7 +129,7 @@ def test_our_change_log_keeps_the_columns_the_user_added(tmp_path: Path) -> None
     log = calamine_rows(path, "变更记录")
     assert log[0][: N + 1] == [*CHANGE_COLUMNS, "审核"]
     assert log[1][N] == "已核对" and log[2][N + 1] == "无表头的备注"
-    assert [r[:N] for r in log[1: len(first)]] == [r[:N] for r in first[1:]]
+    assert [r[:N] for r in log[1 : len(first)]] == [r[:N] for r in first[1:]]
 
 
 def test_sheets_written_before_the_marker_are_still_ours(tmp_path: Path) -> None:
@@ -150,7 +165,10 @@ def test_user_additions_to_a_computed_sheet_are_kept_not_orphaned(tmp_path: Path
     wb.save(path)
     assert orphans(path) == set()
     code, obj = run(path)
-    assert of_code(obj, "sheet-not-ours") == [("客户分层", "", "sheet-not-ours"), ("跟进提醒", "", "sheet-not-ours")]
+    assert of_code(obj, "sheet-not-ours") == [
+        ("客户分层", "", "sheet-not-ours"),
+        ("跟进提醒", "", "sheet-not-ours"),
+    ]
     wb = openpyxl.load_workbook(path)
     assert wb["客户分层"]["A2"].comment.text.startswith("用户在我们的表上写的批注")
     assert "我的提醒" in wb["跟进提醒"].tables
@@ -163,20 +181,23 @@ def test_user_additions_to_a_computed_sheet_are_kept_not_orphaned(tmp_path: Path
 def test_formula_cells_and_array_ranges_are_reported_not_overwritten(tmp_path: Path) -> None:
     def formulas(wb):
         ws = wb["客户档案"]
-        ws["A5"] = "=A4"   # openpyxl writes no cached value: most readers see a blank ID
+        ws["A5"] = "=A4"  # openpyxl writes no cached value: most readers see a blank ID
         ws["D3"] = ArrayFormula("D3:D4", '=IF(1,"139 0013 9000")')
-        ws["D4"] = "138 0013 8001"   # a value inside the array range
+        ws["D4"] = "138 0013 8001"  # a value inside the array range
         ws["E2"] = '=LOWER("A@JIA.COM")'
+
     path = openpyxl_record(tmp_path / "台账.xlsx", formulas)
     code, obj = run(path)
     assert of_code(obj, "formula-kept", "array-formula-kept") == [
-        ("客户档案", "A5", "formula-kept"), ("客户档案", "D4", "array-formula-kept")]
+        ("客户档案", "A5", "formula-kept"),
+        ("客户档案", "D4", "array-formula-kept"),
+    ]
     changed = {(c["sheet"], c["cell"]) for c in obj["changes"]}
     assert ("客户档案", "A5") not in changed and ("客户档案", "D4") not in changed
     ws = openpyxl.load_workbook(path)["客户档案"]
     assert ws["A5"].value == "=A4" and ws["E2"].value == '=LOWER("A@JIA.COM")'
     assert ws["D4"].value == "138 0013 8001" and isinstance(ws["D3"].value, ArrayFormula)
-    assert ws["D2"].value == "13800138000"   # the plain cell is still normalised
+    assert ws["D2"].value == "13800138000"  # the plain cell is still normalised
     log = calamine_rows(path, "变更记录")
     assert not any(r[1] == "客户档案" and r[2] in ("A5", "D4") for r in log[1:])
     assert ooxml_errors(path) == []
@@ -187,14 +208,19 @@ def test_a_formula_whose_value_would_be_normalised_stays_a_formula(tmp_path: Pat
 
     path = tmp_path / "台账.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    for name, rows in (("客户档案", ARCHIVE), ("客户跟进记录表", FOLLOW), ("效果评估表", EVAL), ("市场开拓跟踪表", CAMPAIGN)):
+    for name, rows in (
+        ("客户档案", ARCHIVE),
+        ("客户跟进记录表", FOLLOW),
+        ("效果评估表", EVAL),
+        ("市场开拓跟踪表", CAMPAIGN),
+    ):
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if v is not None:
                     ws.write(r, c, v)
     ws = wb.get_worksheet_by_name("客户档案")
-    ws.write_formula("D3", '="139 0013 "&"9000"', None, "139 0013 9000")   # cached value, not normalised form
+    ws.write_formula("D3", '="139 0013 "&"9000"', None, "139 0013 9000")  # cached value, not normalised form
     wb.close()
     code, obj = run(path)
     assert of_code(obj, "formula-kept") == [("客户档案", "D3", "formula-kept")]
@@ -224,8 +250,12 @@ def test_our_sheets_stay_ours_after_a_libreoffice_save(tmp_path: Path) -> None:
         pytest.skip("LibreOffice not installed")
     path = build_record(tmp_path / "台账.xlsx")
     run(path)
-    subprocess.run([office, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [office, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     saved = tmp_path / "lo" / "台账.xlsx"
     names = openpyxl.load_workbook(saved).sheetnames
     code, obj = run(saved)

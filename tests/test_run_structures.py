@@ -36,20 +36,20 @@ def part(path: Path, name: str) -> bytes:
 def test_computed_columns_skip_headerless_notes_and_hidden_columns(tmp_path: Path) -> None:
     def notes_and_hidden(wb: openpyxl.Workbook) -> None:
         ev = wb["效果评估表"]
-        ev["G3"] = "备注：下季度复盘"          # a note without a header, two rows down
+        ev["G3"] = "备注：下季度复盘"  # a note without a header, two rows down
         ev.column_dimensions["H"].hidden = True
         mk = wb["市场开拓跟踪表"]
         mk.column_dimensions["G"].hidden = True
-        mk["H5"] = "无表头备注"                # below the data
-        mk["I1"] = "=1+1"                      # a formula in the header row (no cached value)
+        mk["H5"] = "无表头备注"  # below the data
+        mk["I1"] = "=1+1"  # a formula in the header row (no cached value)
 
     path = openpyxl_record(tmp_path / "台账.xlsx", notes_and_hidden)
     run(path)
     ev_rows, mk_rows = rows(path, "效果评估表"), rows(path, "市场开拓跟踪表")
     ev_names, mk_names = [n for n, _ in EVAL_COLUMNS], [n for n, _ in CAMPAIGN_COLUMNS]
-    assert ev_rows[0][6: 8 + len(ev_names)] == ["", "", *ev_names]
+    assert ev_rows[0][6 : 8 + len(ev_names)] == ["", "", *ev_names]
     assert ev_rows[2][6] == "备注：下季度复盘" and ev_rows[2][7] == ""
-    assert mk_rows[0][9: 9 + len(mk_names)] == mk_names and mk_rows[1][6:9] == ["", "", ""]
+    assert mk_rows[0][9 : 9 + len(mk_names)] == mk_names and mk_rows[1][6:9] == ["", "", ""]
     assert mk_rows[4][7] == "无表头备注"
     back = openpyxl.load_workbook(path)
     assert back["效果评估表"].column_dimensions["H"].hidden and back["效果评估表"]["H1"].value is None
@@ -72,7 +72,7 @@ def _structured(path: Path, *, table: bool) -> Path:
             ws.write_row(r, 0, row)
         ws.autofilter("A1:E6")
     ws.data_validation("C2:C6", {"validate": "list", "source": ["王五", "赵六"]})
-    ws.data_validation("G2:G3", {"validate": "list", "source": ["是", "否"]})   # not a data column
+    ws.data_validation("G2:G3", {"validate": "list", "source": ["是", "否"]})  # not a data column
     ws.conditional_format("E2:E6", {"type": "data_bar", "data_bar_2010": True})
     ws.conditional_format("B2:B6", {"type": "duplicate", "format": wb.add_format({"bold": True})})
     ws.print_area("A1:E6")
@@ -85,8 +85,10 @@ def _structured(path: Path, *, table: bool) -> Path:
 
 def _names(path: Path) -> dict[str, str]:
     wb = part(path, "xl/workbook.xml").decode()
-    return {m.group(1): m.group(2).replace("&apos;", "'").replace("'", "")
-            for m in re.finditer(r'<definedName name="([^"]+)"[^>]*>([^<]*)<', wb)}
+    return {
+        m.group(1): m.group(2).replace("&apos;", "'").replace("'", "")
+        for m in re.finditer(r'<definedName name="([^"]+)"[^>]*>([^<]*)<', wb)
+    }
 
 
 def test_appended_customers_join_filter_validations_formats_names_print_area(tmp_path: Path) -> None:
@@ -100,7 +102,7 @@ def test_appended_customers_join_filter_validations_formats_names_print_area(tmp
     assert sorted(str(dv.sqref) for dv in ws.data_validations.dataValidation) == ["C2:C8", "G2:G3"]
     assert sorted(str(cf.sqref) for cf in ws.conditional_formatting) == ["B2:B8", "E2:E8"]
     sheet = part(path, "xl/worksheets/sheet1.xml")
-    assert re.findall(rb"<xm:sqref>([^<]*)</xm:sqref>", sheet) == [b"E2:E8"]   # the data bar's x14 twin
+    assert re.findall(rb"<xm:sqref>([^<]*)</xm:sqref>", sheet) == [b"E2:E8"]  # the data bar's x14 twin
     names = _names(path)
     assert names["客户范围"] == "客户档案!$A$2:$E$8" and names["首位客户"] == "客户档案!$A$2"
     assert names["_xlnm.Print_Area"] == "客户档案!$A$1:$E$8"
@@ -126,12 +128,18 @@ def test_rows_inserted_above_a_footer_grow_ranges_and_the_footer_moves(tmp_path:
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
     wb_xml = members["xl/workbook.xml"].decode()
-    names = ('<definedNames><definedName name="金额">\'客户档案\'!$E$3:$E$7</definedName>'
-             '<definedName name="_xlnm.Print_Area" localSheetId="0">\'客户档案\'!$A$1:$E$7</definedName></definedNames>')
+    names = (
+        "<definedNames><definedName name=\"金额\">'客户档案'!$E$3:$E$7</definedName>"
+        '<definedName name="_xlnm.Print_Area" localSheetId="0">\'客户档案\'!$A$1:$E$7</definedName></definedNames>'
+    )
     members["xl/workbook.xml"] = wb_xml.replace("<calcPr", names + "<calcPr").encode()
-    dv = (b'<dataValidations count="1"><dataValidation type="list" allowBlank="1" sqref="C3:C7">'
-          b'<formula1>"\xe7\x8e\x8b\xe4\xba\x94,\xe8\xb5\xb5\xe5\x85\xad"</formula1></dataValidation></dataValidations>')
-    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(b"<pageMargins", dv + b"<pageMargins")
+    dv = (
+        b'<dataValidations count="1"><dataValidation type="list" allowBlank="1" sqref="C3:C7">'
+        b'<formula1>"\xe7\x8e\x8b\xe4\xba\x94,\xe8\xb5\xb5\xe5\x85\xad"</formula1></dataValidation></dataValidations>'
+    )
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"<pageMargins", dv + b"<pageMargins"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, b in members.items():
             z.writestr(n, b)
@@ -144,7 +152,7 @@ def test_rows_inserted_above_a_footer_grow_ranges_and_the_footer_moves(tmp_path:
     assert got["_xlnm.Print_Area"] == "客户档案!$A$1:$E$9"
     ws = openpyxl.load_workbook(path)["客户档案"]
     assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["C3:C9"]
-    assert ws["B10"].value == '=COUNTA(B3:B9)&"家"'   # i14-data's footer formula follows
+    assert ws["B10"].value == '=COUNTA(B3:B9)&"家"'  # i14-data's footer formula follows
     assert ooxml_errors(path) == []
 
 
@@ -152,7 +160,9 @@ def test_growth_rules_never_shrink_or_touch_what_does_not_cover_the_data() -> No
     from workbook_crm.writeback.structures import Growth, grow_sqref
 
     append = Growth(first=2, r1=7, r2=9, inserted=False)
-    assert grow_sqref("A2:A6 $C$1:$C$6 E2:E100 G2:G3 H4:H6 A:A B7", append) == \
-        "A2:A9 $C$1:$C$9 E2:E100 G2:G3 H4:H6 A:A B7"
-    insert = Growth(first=3, r1=8, r2=9, inserted=True)   # the footer at row 8 moved to 10
+    assert (
+        grow_sqref("A2:A6 $C$1:$C$6 E2:E100 G2:G3 H4:H6 A:A B7", append)
+        == "A2:A9 $C$1:$C$9 E2:E100 G2:G3 H4:H6 A:A B7"
+    )
+    insert = Growth(first=3, r1=8, r2=9, inserted=True)  # the footer at row 8 moved to 10
     assert grow_sqref("A3:E7 A1:E8 A8:E8 B8 G20:G30 C1", insert) == "A3:E9 A1:E10 A10:E10 B10 G22:G32 C1"

@@ -31,7 +31,16 @@ from workbook_crm.writeback import WorkbookEditor, safe_replace, sha256_file
 from workbook_crm.writeback.runfiles import HOST
 
 ARCHIVE = [
-    ["客户编号", "客户名称", "负责人", "手机号码", "首次接触时间", "年合作金额(万元)", "客户类型", "信息来源"],
+    [
+        "客户编号",
+        "客户名称",
+        "负责人",
+        "手机号码",
+        "首次接触时间",
+        "年合作金额(万元)",
+        "客户类型",
+        "信息来源",
+    ],
     ["C001", "上海甲科技有限公司", "王五", "13800138000", "2023-05-10", 120, "成交客户", "展会"],
     ["C002", "北京乙贸易有限公司", "赵六", "13900139000", "2023-06-01", 80, "成交客户", "转介绍"],
     ["C003", "广州丙制造有限公司", "王五", "138 0013 8001", "2024-01-03", 30, "意向客户", "官网"],
@@ -54,7 +63,9 @@ def names(path: Path) -> list[str]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".tmp", ".partial")) or p.name.startswith(".~"))
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.endswith((".tmp", ".partial")) or p.name.startswith(".~")
+    )
 
 
 def one_line(err: str) -> str:
@@ -112,7 +123,7 @@ def test_run_summary_onto_the_record_is_refused(tmp_path):
         code, _, err = run(path, "--summary", str(target))
         assert code == 2 and "同一个文件" in one_line(err)
     assert sha256(path) == before and cells(path) == values
-    assert not (tmp_path / ".workbook-crm").exists()   # refused before any work: not even a backup
+    assert not (tmp_path / ".workbook-crm").exists()  # refused before any work: not even a backup
 
 
 def test_run_output_onto_an_existing_workbook_backs_it_up(tmp_path):
@@ -121,12 +132,12 @@ def test_run_output_onto_an_existing_workbook_backs_it_up(tmp_path):
     other_bytes, source = other.read_bytes(), sha256(path)
     code, _, err = run(path, "--output", str(other), "--no-summary")
     assert code in (0, 1), err
-    assert sha256(path) == source   # the record itself is not touched
+    assert sha256(path) == source  # the record itself is not touched
     backups = list((tmp_path / ".workbook-crm" / "backups").iterdir())
     assert [b.name for b in backups if b.name.startswith("别的台账-")] == [backups[0].name]
     assert backups[0].read_bytes() == other_bytes
     assert cells(backups[0])[1][:2] == ["K9", "另一本台账的客户"]
-    assert [r[1] for r in cells(other)[1:4]] == [r[1] for r in ARCHIVE[1:4]]   # the new content is in place
+    assert [r[1] for r in cells(other)[1:4]] == [r[1] for r in ARCHIVE[1:4]]  # the new content is in place
 
 
 def test_run_output_that_is_the_record_is_the_in_place_run(tmp_path):
@@ -148,7 +159,7 @@ def test_summary_never_replaces_a_users_file_but_replaces_its_own(tmp_path):
     assert code == 2 and "不是 workbook-crm 生成的汇总" in one_line(err)
     assert sha256(theirs) == before and cells(theirs, "我的表") == [["备注"], ["重要"]]
     ours = tmp_path / "月度汇总.xlsx"
-    for _ in range(2):   # the second run replaces the summary the first one wrote
+    for _ in range(2):  # the second run replaces the summary the first one wrote
         code, out, err = cli("summary", str(path), "-o", str(ours), "--month", "2024-05")
         assert code == 0, err
     sheets = names(ours)
@@ -164,12 +175,14 @@ def test_pruning_keeps_the_backups_of_a_similarly_named_workbook(tmp_path):
     theirs = [folder / f"台账-2025-20240101-0000{i:02d}-000000.xlsx" for i in range(12)]
     for i, p in enumerate(theirs):
         record(p, 说明=[[f"第{i}份"]])
-    mine = [safe_replace(path, _edited(path, f"C9{i}"), expected_sha256=sha256_file(path), keep_backups=2)
-            for i in range(4)]
+    mine = [
+        safe_replace(path, _edited(path, f"C9{i}"), expected_sha256=sha256_file(path), keep_backups=2)
+        for i in range(4)
+    ]
     assert all(p.exists() for p in theirs)
     assert cells(theirs[11], "说明") == [["第11份"]]
     assert sorted(p for p in folder.iterdir() if p not in theirs) == sorted(mine[-2:])
-    assert cells(mine[-1])[4][0] == "C92"   # the last backup holds the version before the last run
+    assert cells(mine[-1])[4][0] == "C92"  # the last backup holds the version before the last run
 
 
 # --- item 8: a save between the last check and the swap is never lost --------------------------------
@@ -199,7 +212,7 @@ def test_fallback_a_save_during_the_last_hash_is_kept(tmp_path, monkeypatch):
 
     def hash_then_save(p):
         digest = real_hash(p)
-        if armed:   # the last check: the other program saves while we hash
+        if armed:  # the last check: the other program saves while we hash
             armed.clear()
             _save_by_rename(path, theirs)
         return digest
@@ -224,7 +237,7 @@ def test_two_saves_around_the_exchange_are_both_kept(tmp_path, monkeypatch):
 
     def same_then_save(self, p, *, content=True):
         answer = real_same(self, p, content=content)
-        if p != self.path:   # called on the file taken out by the exchange
+        if p != self.path:  # called on the file taken out by the exchange
             _save_by_rename(self.path, second)
         return answer
 
@@ -274,8 +287,10 @@ def test_a_full_disk_during_the_backup_leaves_no_backup_named_file(tmp_path, mon
         safe_replace(path, _edited(path), expected_sha256=sha256_file(path))
     assert "disk full" in info.value.message("en")
     assert path.read_bytes() == before and cells(path) == values
-    assert sorted(folder.iterdir()) == sorted(good)   # the ten good ones, nothing truncated among them
-    assert [cells(b)[4][0] for b in good[1:]] == [f"C8{i}" for i in range(9)]   # each the version before its run
+    assert sorted(folder.iterdir()) == sorted(good)  # the ten good ones, nothing truncated among them
+    assert [cells(b)[4][0] for b in good[1:]] == [
+        f"C8{i}" for i in range(9)
+    ]  # each the version before its run
 
 
 def test_a_killed_runs_partial_backup_is_not_counted_and_is_removed(tmp_path):
@@ -304,7 +319,7 @@ def test_a_symlinked_record_updates_its_target(tmp_path):
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_bytes() != original and "客户分层" in names(real)
     assert cells(real)[1][:2] == ["C001", "上海甲科技有限公司"]
-    assert cells(real)[3][3] == "13800138001"   # normalised through the link
+    assert cells(real)[3][3] == "13800138001"  # normalised through the link
     backup = next((tmp_path / ".workbook-crm" / "backups").iterdir())
     assert backup.read_bytes() == original and leftovers(tmp_path / "shared") == []
 
@@ -323,7 +338,7 @@ def test_mode_and_owner_are_kept(tmp_path):
     path = record(tmp_path / "台账.xlsx")
     os.chmod(path, 0o640)
     owner = (os.stat(path).st_uid, os.stat(path).st_gid)
-    if os.geteuid() == 0:   # as root the record may belong to anyone: it must stay theirs
+    if os.geteuid() == 0:  # as root the record may belong to anyone: it must stay theirs
         os.chown(path, 65534, 65534)
         owner = (65534, 65534)
     code, _, err = run(path, "--no-summary")
@@ -333,8 +348,10 @@ def test_mode_and_owner_are_kept(tmp_path):
     assert "客户分层" in names(path) and cells(path)[1][0] == "C001"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-                    reason="needs root and setpriv to run as another account")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run as another account",
+)
 def test_another_accounts_record_is_not_taken_over():
     """Run by `nobody` on root's group-writable record: refused, the owner stays root."""
     folder = Path(tempfile.mkdtemp(prefix="wbc-owner-"))
@@ -343,9 +360,25 @@ def test_another_accounts_record_is_not_taken_over():
         path = record(folder / "台账.xlsx")
         os.chmod(path, 0o666)
         before = sha256(path)
-        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                               "workbook_crm", "run", str(path), "--month", "2024-05"],
-                              capture_output=True, text=True, timeout=300, cwd=folder)
+        proc = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "workbook_crm",
+                "run",
+                str(path),
+                "--month",
+                "2024-05",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=folder,
+        )
         assert proc.returncode == 2 and "无法保持其所有者" in one_line(proc.stderr)
         st = os.stat(path)
         assert sha256(path) == before and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, 0, 0o666)
@@ -394,8 +427,21 @@ def test_a_libreoffice_saved_protected_sheet_is_refused(tmp_path):
         pytest.skip("LibreOffice not installed")
     (tmp_path / "src").mkdir()
     src = _protected(tmp_path / "src" / "台账.xlsx", sheet="客户档案")
-    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "xlsx",
-                    "--outdir", str(tmp_path), str(src)], capture_output=True, timeout=180, env=dict(os.environ, HOME=str(tmp_path)))
+    subprocess.run(
+        [
+            exe,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=180,
+        env=dict(os.environ, HOME=str(tmp_path)),
+    )
     path = tmp_path / "台账.xlsx"
     assert path.exists() and openpyxl.load_workbook(path)["客户档案"].protection.sheet is True
     before = sha256(path)
@@ -431,18 +477,21 @@ def _dead_pid() -> int:
 def test_the_next_run_removes_dead_runs_leftovers_only(tmp_path):
     path = record(tmp_path / "台账.xlsx")
     dead = _dead_pid()
-    stale = [tmp_path / f".台账-wc{dead}h{HOST}-k2j4h5g6.xlsx.tmp", tmp_path / f".~summary-wc{dead}h{HOST}-x1y2z3.xlsx"]
+    stale = [
+        tmp_path / f".台账-wc{dead}h{HOST}-k2j4h5g6.xlsx.tmp",
+        tmp_path / f".~summary-wc{dead}h{HOST}-x1y2z3.xlsx",
+    ]
     for p in stale:
         p.write_bytes(b"PK" + b"\0" * 1000)
     folder = tmp_path / f".~workbook-crm-wc{dead}h{HOST}-abcd1234"
     folder.mkdir()
     (folder / "台账-汇总-2024-05.xlsx").write_bytes(b"half")
-    live = tmp_path / f".台账-wc1h{HOST}-livelive.xlsx.tmp"   # pid 1 is alive: a running run's file
+    live = tmp_path / f".台账-wc1h{HOST}-livelive.xlsx.tmp"  # pid 1 is alive: a running run's file
     live.write_bytes(b"x")
-    other_host = tmp_path / f".台账-wc{dead}h000000-aaaa1111.xlsx.tmp"   # another computer's: left alone
+    other_host = tmp_path / f".台账-wc{dead}h000000-aaaa1111.xlsx.tmp"  # another computer's: left alone
     other_host.write_bytes(b"x")
     old_legacy, new_legacy = tmp_path / ".台账-k2j4h5g6.xlsx.tmp", tmp_path / ".~workbook-crm-q1w2e3r4"
-    old_legacy.write_bytes(b"x")   # untagged (earlier versions): removed once older than an hour
+    old_legacy.write_bytes(b"x")  # untagged (earlier versions): removed once older than an hour
     os.utime(old_legacy, (time.time() - 7200, time.time() - 7200))
     new_legacy.mkdir()
     code, _, err = run(path)
@@ -465,7 +514,7 @@ def test_ctrl_c_at_the_swap_exits_130_with_one_line_and_leaves_nothing(tmp_path,
     assert sha256(path) == before and names(path) == ["客户档案"]
     assert leftovers(tmp_path) == [] and list((tmp_path / ".workbook-crm" / "backups").iterdir()) == []
     assert not (tmp_path / "台账-汇总-2024-05.xlsx").exists()
-    code, out, err = run(path, "--format", "json")   # a script reading stdout still gets one document
+    code, out, err = run(path, "--format", "json")  # a script reading stdout still gets one document
     obj = json.loads(out)
     assert code == 130 and (obj["exit_code"], obj["error"]["code"], obj["ok"]) == (130, "interrupted", False)
     assert sha256(path) == before and leftovers(tmp_path) == []
@@ -478,7 +527,7 @@ def test_ctrl_c_after_the_swap_says_the_workbook_was_written_and_keeps_the_backu
     def ctrl_c(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(safe, "_prune", ctrl_c)   # the moment after the swap
+    monkeypatch.setattr(safe, "_prune", ctrl_c)  # the moment after the swap
     code, _, err = run(path)
     assert code == 130 and "the workbook was written" in one_line(err)
     assert "客户分层" in names(path) and cells(path)[3][3] == "13800138001"
@@ -524,18 +573,22 @@ def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
     path = record(tmp_path / "台账.xlsx")
     before = sha256(path)
     pids_file = tmp_path / "children.txt"
-    proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(pids_file), sig, str(path)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_SCRIPT, str(pids_file), sig, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     children = [int(p) for p in pids_file.read_text().split()]
     assert children, "the summary is written by a forked process"
-    assert all(_gone(pid) for pid in children)   # never outlives the run, even a SIGKILLed one
+    assert all(_gone(pid) for pid in children)  # never outlives the run, even a SIGKILLed one
     assert sha256(path) == before and names(path) == ["客户档案"]
-    if sig != "SIGKILL":   # Ctrl-C → 130, SIGTERM → 143, one line, nothing left behind
+    if sig != "SIGKILL":  # Ctrl-C → 130, SIGTERM → 143, one line, nothing left behind
         assert proc.returncode == 128 + getattr(signal, sig) and "interrupted" in one_line(proc.stderr)
         assert leftovers(tmp_path) == []
     else:
         assert proc.returncode == -signal.SIGKILL
-        assert leftovers(tmp_path)   # SIGKILL cannot be caught: the next run cleans up
+        assert leftovers(tmp_path)  # SIGKILL cannot be caught: the next run cleans up
         code, _, err = run(path)
         assert code in (0, 1), err
         assert leftovers(tmp_path) == [] and "客户分层" in names(path)
@@ -550,7 +603,7 @@ def _lo_lock(path: Path, host: str, profile: Path) -> Path:
 def test_a_stale_libreoffice_lock_is_named_stale(tmp_path):
     path = record(tmp_path / "台账.xlsx")
     before = sha256(path)
-    profile = tmp_path / "lo-profile"   # LibreOffice keeps <profile>/.lock while it runs; gone = crashed
+    profile = tmp_path / "lo-profile"  # LibreOffice keeps <profile>/.lock while it runs; gone = crashed
     profile.mkdir()
     _lo_lock(path, socket.gethostname(), profile)
     code, _, err = run(path)
@@ -573,10 +626,10 @@ def test_an_open_summary_is_not_replaced(tmp_path):
     code, _, err = cli("summary", str(path), "-o", str(summary), "--month", "2024-05")
     assert code == 0, err
     first = sha256(summary)
-    (tmp_path / f"~${summary.name}").write_bytes(b"manager")   # the manager has it open in Excel
+    (tmp_path / f"~${summary.name}").write_bytes(b"manager")  # the manager has it open in Excel
     code, _, err = cli("summary", str(path), "-o", str(summary), "--month", "2024-05")
     assert code == 2 and "正在 Excel/WPS 中打开" in one_line(err)
-    code, out, err = run(path)   # the run writes the record and leaves the open summary alone
+    code, out, err = run(path)  # the run writes the record and leaves the open summary alone
     assert code in (0, 1) and "汇总未生成" in err and "正在 Excel/WPS 中打开" in err
     assert sha256(summary) == first and "客户分层" in names(path)
     assert leftovers(tmp_path) == []
@@ -599,7 +652,9 @@ def test_a_read_only_summary_folder_gives_one_line(tmp_path):
     try:
         code, _, err = run(path, "--summary", str(tmp_path / "只读" / "汇总.xlsx"))
         assert code == 2 and "不可写" in one_line(err)
-        code, _, err = cli("summary", str(path), "-o", str(tmp_path / "只读" / "汇总.xlsx"), "--month", "2024-05")
+        code, _, err = cli(
+            "summary", str(path), "-o", str(tmp_path / "只读" / "汇总.xlsx"), "--month", "2024-05"
+        )
         assert code == 2 and "写入失败" in one_line(err)
     finally:
         undo()
@@ -611,17 +666,40 @@ def full_disk(tmp_path):
     """A 256 KB tmpfs: a real ENOSPC (skipped where mounting is not allowed)."""
     mnt = tmp_path / "full"
     mnt.mkdir()
-    if sys.platform != "linux" or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
-                                                 capture_output=True).returncode != 0:
+    if (
+        sys.platform != "linux"
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here")
     yield mnt
     subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
 def test_a_full_disk_during_the_summary_gives_one_line(tmp_path, full_disk):
-    path = build_workbook(tmp_path / "台账.xlsx", {"客户档案": [ARCHIVE[0], *[
-        [f"C{i:03d}", f"第{i}家公司{'有限' * (i % 7)}公司", "王五", f"1380013{i:04d}", "2023-05-10", i, "成交客户", "展会"]
-        for i in range(1, 400)]]})
+    path = build_workbook(
+        tmp_path / "台账.xlsx",
+        {
+            "客户档案": [
+                ARCHIVE[0],
+                *[
+                    [
+                        f"C{i:03d}",
+                        f"第{i}家公司{'有限' * (i % 7)}公司",
+                        "王五",
+                        f"1380013{i:04d}",
+                        "2023-05-10",
+                        i,
+                        "成交客户",
+                        "展会",
+                    ]
+                    for i in range(1, 400)
+                ],
+            ]
+        },
+    )
     (full_disk / "filler").write_bytes(b"\0" * (200 << 10))
     before = sha256(path)
     code, _, err = cli("summary", str(path), "-o", str(full_disk / "汇总.xlsx"), "--month", "2024-05")

@@ -75,7 +75,9 @@ def test_sheets_in_template_order_and_customer_count(tmp_path: Path, book: dict)
 
 
 def test_clean_sample_has_only_canonical_values(tmp_path: Path) -> None:
-    rows = _read(write_sample(tmp_path / "c.xlsx", customers=60, seed=5, messy=False, today=TODAY))["客户档案"]
+    rows = _read(write_sample(tmp_path / "c.xlsx", customers=60, seed=5, messy=False, today=TODAY))[
+        "客户档案"
+    ]
     assert all(re.fullmatch(r"1[3-9]\d{9}", m) for m in _col(rows, "手机号码"))
     codes = [c for c in _col(rows, "统一社会信用代码") if c]
     assert codes and all(uscc.is_valid(c) for c in codes)
@@ -100,9 +102,18 @@ def test_ids_follow_first_contact_month(book: dict) -> None:
 def test_phone_messes(small_or_full: dict) -> None:
     arc = small_or_full["客户档案"]
     phones = _col(arc, "手机号码")
-    for pattern in (r"^\+86 1\d\d \d{4} \d{4}$", r"^1\d\d-\d{4}-\d{4}$", r"^1\d\d \d{4} \d{4}$", r"^[０-９]{11}$",
-                    r"^1\d\d\*{4}\d{4}$", r"^1\d{10}/1\d{10}$", r"^0\d{2,3}-\d{7,8}转\d+$", r"^0\d{2,3}-\d{7,8}$",
-                    r"^1\d{6}$", r"^0086-1\d{10}$"):
+    for pattern in (
+        r"^\+86 1\d\d \d{4} \d{4}$",
+        r"^1\d\d-\d{4}-\d{4}$",
+        r"^1\d\d \d{4} \d{4}$",
+        r"^[０-９]{11}$",
+        r"^1\d\d\*{4}\d{4}$",
+        r"^1\d{10}/1\d{10}$",
+        r"^0\d{2,3}-\d{7,8}转\d+$",
+        r"^0\d{2,3}-\d{7,8}$",
+        r"^1\d{6}$",
+        r"^0086-1\d{10}$",
+    ):
         assert _any(phones, pattern), pattern
     assert any(isinstance(p, float) and 1e10 < p < 2e10 for p in phones)  # stored as a number
     canonical = [p for p in phones if isinstance(p, str) and re.fullmatch(r"1[3-9]\d{9}", p)]
@@ -117,7 +128,9 @@ def test_phone_messes(small_or_full: dict) -> None:
 def test_email_credit_money_percent_enum_messes(small_or_full: dict) -> None:
     arc = small_or_full["客户档案"]
     emails = _col(arc, "电子邮箱")
-    assert _any(emails, "＠") and _any(emails, r"@[A-Z0-9-]+\.[A-Z.]+$") and _any(emails, r"^[^@]+@[a-z0-9-]+$")
+    assert (
+        _any(emails, "＠") and _any(emails, r"@[A-Z0-9-]+\.[A-Z.]+$") and _any(emails, r"^[^@]+@[a-z0-9-]+$")
+    )
     assert _any(emails, r"^\s+\S+@\S+\s+$")
     codes = _texts(_col(arc, "统一社会信用代码"))
     assert any(len(c) == 18 and not uscc.is_valid(c) for c in codes)
@@ -136,8 +149,15 @@ def test_email_credit_money_percent_enum_messes(small_or_full: dict) -> None:
 def test_date_and_follow_up_messes(small_or_full: dict) -> None:
     fol = small_or_full["客户跟进记录表"]
     dates = _col(fol, "跟进日期")
-    for pattern in (r"^\d{4}/\d{1,2}/\d{1,2}$", r"^\d{4}年\d{1,2}月\d{1,2}日$", r"^\d{8}$", r"^\d{4}\.\d{1,2}\.\d{1,2}$",
-                    r"^\d{1,2}月\d{1,2}日$", r"^[０-９]{4}-[０-９]{2}-[０-９]{2}$", r"^\d{4}-\d\d-\d\d(-\d\d|至.+)$"):
+    for pattern in (
+        r"^\d{4}/\d{1,2}/\d{1,2}$",
+        r"^\d{4}年\d{1,2}月\d{1,2}日$",
+        r"^\d{8}$",
+        r"^\d{4}\.\d{1,2}\.\d{1,2}$",
+        r"^\d{1,2}月\d{1,2}日$",
+        r"^[０-９]{4}-[０-９]{2}-[０-９]{2}$",
+        r"^\d{4}-\d\d-\d\d(-\d\d|至.+)$",
+    ):
         assert _any(dates, pattern), pattern
     ambiguous = [re.match(r"^(\d\d)/(\d\d)/\d{4}$", v) for v in _texts(dates)]
     assert any(m and int(m[1]) <= 12 and int(m[2]) <= 12 and m[1] != m[2] for m in ambiguous)
@@ -169,13 +189,17 @@ def test_structure_messes(small_or_full: dict) -> None:
     assert any(len(v) > 1 for v in names.values())  # one 客户编号, two customers
     assert len(ids) > len(set(ids))
     by_code: dict[str, list[str]] = {}
-    for _cid, name, code in zip(_col(arc, "客户编号"), _col(arc, "客户名称"), _col(arc, "统一社会信用代码"), strict=True):
+    for _cid, name, code in zip(
+        _col(arc, "客户编号"), _col(arc, "客户名称"), _col(arc, "统一社会信用代码"), strict=True
+    ):
         if code:
             by_code.setdefault(code, []).append(name)
     pairs = [v for v in by_code.values() if len(v) > 1]
     assert any(len(set(v)) == 1 for v in pairs)  # the same customer entered twice
-    assert any(any("有限责任公司" in n for n in v) and any(n.endswith("有限公司") and "有限责任" not in n for n in v)
-               for v in pairs)
+    assert any(
+        any("有限责任公司" in n for n in v) and any(n.endswith("有限公司") and "有限责任" not in n for n in v)
+        for v in pairs
+    )
     remarks = _texts(_col(arc, "备注"))
     assert any(ric.is_valid(m) for r in remarks for m in re.findall(r"\d{17}[\dX]", r))
 
@@ -216,8 +240,11 @@ def test_second_reader_sees_text_phones_and_real_dates(sample: Path) -> None:
     ws = openpyxl.load_workbook(sample)["客户档案"]
     header = [c.value for c in ws[2]]
     phone_col, date_col = header.index("手机号码") + 1, header.index("首次接触时间") + 1
-    kinds = [ws.cell(row=r, column=phone_col).data_type for r in range(3, ws.max_row + 1)
-             if ws.cell(row=r, column=phone_col).value is not None]
+    kinds = [
+        ws.cell(row=r, column=phone_col).data_type
+        for r in range(3, ws.max_row + 1)
+        if ws.cell(row=r, column=phone_col).value is not None
+    ]
     assert kinds.count("s") >= len(kinds) - 5 and "n" in kinds
     first = ws.cell(row=3, column=date_col)
     assert isinstance(first.value, datetime) and first.number_format == "yyyy-mm-dd"
@@ -230,7 +257,8 @@ def test_committed_sample_matches_generator(book: dict) -> None:
     committed = _read(COMMITTED)
     for name in book:
         assert committed[name] == book[name], (
-            f"{name}: regenerate sample_data/示例台账.xlsx (see sample_data/README.md)")
+            f"{name}: regenerate sample_data/示例台账.xlsx (see sample_data/README.md)"
+        )
 
 
 def test_every_sample_header_is_recognised_by_the_registry(book: dict) -> None:

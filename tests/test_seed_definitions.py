@@ -15,7 +15,16 @@ from conftest import build_workbook, cli
 from python_calamine import CalamineWorkbook
 
 ARCHIVE = [
-    ["客户编号", "客户名称", "负责人", "年合作金额(万元)", "续约率", "满意度(5分制)", "潜力评分", "推荐意愿(0-10)"],
+    [
+        "客户编号",
+        "客户名称",
+        "负责人",
+        "年合作金额(万元)",
+        "续约率",
+        "满意度(5分制)",
+        "潜力评分",
+        "推荐意愿(0-10)",
+    ],
     # 20万 × 1/(1−80%) = 100万 (LTV); 中价值 → seed 001 季度 cadence
     ["C001", "上海甲科技有限公司", "王五", 20, "80%", 4.0, None, 10],
     # 30万, 续约率 50% → C (180 days); 中价值 → 90 days
@@ -30,8 +39,10 @@ ARCHIVE = [
 DEALS = [
     ["客户编号", "交易日期", "金额"],
     *[["C001", d, 50_000] for d in ("2024-06-10", "2024-04-10", "2024-02-10")],
-    ["C002", "2024-05-01", 300_000], ["C002", "2023-09-30", 300_000],
-    ["C003", "2023-08-31", 40_000], ["C003", "2023-09-01", 40_000],
+    ["C002", "2024-05-01", 300_000],
+    ["C002", "2023-09-30", 300_000],
+    ["C003", "2023-08-31", 40_000],
+    ["C003", "2023-09-01", 40_000],
     ["C004", "2022-06-30", 30_000],
     *[["C005", f"2024-0{m}-20", 200_000] for m in range(1, 7)],
 ]
@@ -51,7 +62,7 @@ def _tiers(path: Path) -> dict[str, dict[str, object]]:
     by_id = {r[0]: dict(zip(head, r, strict=False)) for r in rows[1:] if r[0]}
     ws = openpyxl.load_workbook(path, read_only=True)["客户分层"]
     other = list(ws.iter_rows(values_only=True))
-    assert list(other[0][:len(head)]) == head
+    assert list(other[0][: len(head)]) == head
     for r in other[1:]:
         if r[0]:
             for h, v in zip(head, r, strict=False):
@@ -69,11 +80,17 @@ def test_value_tiers_ltv_and_cadence_as_seed_001_gives_them(tmp_path: Path) -> N
     path = _record(tmp_path)
     _run(path)
     t = _tiers(path)
-    assert [t[c]["价值层级"] for c in ("C001", "C002", "C003", "C004", "C005")] == \
-        ["中价值", "中价值", "低价值", "低价值", "高价值"]
+    assert [t[c]["价值层级"] for c in ("C001", "C002", "C003", "C004", "C005")] == [
+        "中价值",
+        "中价值",
+        "低价值",
+        "低价值",
+        "高价值",
+    ]
     assert "在 5万–10万 之间（seed 001 未命名），按规则配置归入低价值" in t["C003"]["评级依据"]
-    assert [t[c]["LTV(万元)"] for c in ("C001", "C002", "C003", "C004", "C005")] == \
-        pytest.approx([100.0, 60.0, 20.0, 3.0, 1000.0])
+    assert [t[c]["LTV(万元)"] for c in ("C001", "C002", "C003", "C004", "C005")] == pytest.approx(
+        [100.0, 60.0, 20.0, 3.0, 1000.0]
+    )
     # seed 001 三(一): 高价值 月度, 中价值 季度, 低价值 半年度 — the strictest interval applies
     assert t["C005"]["维护周期(天)"] == 30
     assert t["C002"]["客户等级"] == "C" and t["C002"]["维护周期(天)"] == 90
@@ -98,7 +115,13 @@ def test_rfm_per_seed_001_by_default(tmp_path: Path) -> None:
     assert [t[c]["R分"] for c in ids] == [4, 3, 2, 2, 5]
     assert [t[c]["F分"] for c in ids] == [3, 4, 2, 1, 5]
     assert [t[c]["M分"] for c in ids] == [3, 5, 2, 1, 4]
-    assert [t[c]["RFM分群"] for c in ids] == ["一般发展客户", "重要保持客户", "一般挽留客户", "一般挽留客户", "重要价值客户"]
+    assert [t[c]["RFM分群"] for c in ids] == [
+        "一般发展客户",
+        "重要保持客户",
+        "一般挽留客户",
+        "一般挽留客户",
+        "重要价值客户",
+    ]
 
 
 def test_textbook_rfm_is_selectable_in_the_rules_sheet(tmp_path: Path) -> None:
@@ -110,15 +133,22 @@ def test_textbook_rfm_is_selectable_in_the_rules_sheet(tmp_path: Path) -> None:
     assert [t[c]["R分"] for c in ids] == [4, 3, 2, 1, 5]
     assert [t[c]["F分"] for c in ids] == [4, 3, 3, 1, 5]
     assert [t[c]["M分"] for c in ids] == [3, 4, 2, 1, 5]
-    assert [t[c]["RFM分群"] for c in ids] == ["一般价值客户", "重要挽留客户", "一般挽留客户", "一般挽留客户", "重要价值客户"]
+    assert [t[c]["RFM分群"] for c in ids] == [
+        "一般价值客户",
+        "重要挽留客户",
+        "一般挽留客户",
+        "一般挽留客户",
+        "重要价值客户",
+    ]
 
 
 def test_a_bad_rfm_choice_is_a_finding_and_the_seed_definition_stays(tmp_path: Path) -> None:
     path = _record(tmp_path, [["RFM定义", "随便"]])
     code, out, err = cli("validate", str(path), "--month", "2024-06", "--format", "json")
     obj = json.loads(out)
-    assert [(f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["code"] == "bad-rule"] == \
-        [("规则配置", "B2", "bad-rule")]
+    assert [(f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["code"] == "bad-rule"] == [
+        ("规则配置", "B2", "bad-rule")
+    ]
 
 
 def test_nps_from_the_optional_column_in_the_summary(tmp_path: Path) -> None:

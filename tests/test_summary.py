@@ -34,7 +34,17 @@ from workbook_crm.reports.safety import safe_file_stem
 MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}")
 FULL_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 N_ROWS = {"客户档案": 300, "客户跟进记录表": 800}
-SHEETS = ["概览", "客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "客户变动", "数据质量", "图表数据"]
+SHEETS = [
+    "概览",
+    "客户分层",
+    "负责人看板",
+    "跟进提醒",
+    "效果评估",
+    "渠道分析",
+    "客户变动",
+    "数据质量",
+    "图表数据",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +66,22 @@ def _xml_parts(path: Path) -> dict[str, str]:
 
 def _tiles_openpyxl(path: Path) -> dict[str, object]:
     ws = openpyxl.load_workbook(path)["概览"]
-    return {c.value: ws.cell(c.row + 1, c.column).value
-            for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    return {
+        c.value: ws.cell(c.row + 1, c.column).value
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    }
 
 
 def _tiles_calamine(path: Path) -> dict[str, object]:
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("概览").to_python()
-    return {v: rows[i + 1][j] for i, r in enumerate(rows[:-1]) for j, v in enumerate(r) if isinstance(v, str) and v}
+    return {
+        v: rows[i + 1][j]
+        for i, r in enumerate(rows[:-1])
+        for j, v in enumerate(r)
+        if isinstance(v, str) and v
+    }
 
 
 def _table(path: Path, sheet: str, header: str) -> pd.DataFrame:
@@ -70,7 +89,7 @@ def _table(path: Path, sheet: str, header: str) -> pd.DataFrame:
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
     start = next(i for i, r in enumerate(rows) if r and r[0] == header)
     body = []
-    for r in rows[start + 1:]:
+    for r in rows[start + 1 :]:
         if not r or r[0] in ("", None, "合计"):
             break
         body.append(r)
@@ -78,6 +97,7 @@ def _table(path: Path, sheet: str, header: str) -> pd.DataFrame:
 
 
 # --- charts and structure -------------------------------------------------------------------------
+
 
 def test_native_charts_are_drawn_from_cells(summary, month):
     parts = _xml_parts(summary)
@@ -130,6 +150,7 @@ def test_number_formats_and_widths(summary):
 
 # --- figures read back with two readers -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("reader", [_tiles_openpyxl, _tiles_calamine])
 def test_kpi_tiles_match_the_month(summary, month, reader):
     result, findings = month
@@ -175,8 +196,10 @@ def test_evaluation_and_channels(summary, month):
     assert ev["计算差异率"].tolist() == pytest.approx(month[0].evaluation["计算差异率"].tolist())
     ws = openpyxl.load_workbook(summary)["效果评估"]
     rules = [rule for cf in ws.conditional_formatting for rule in cf.rules]
-    assert any(rule.type == "cellIs" and rule.formula == ['"未达标"'] and rule.dxf.font.color.rgb.endswith("C00000")
-               for rule in rules)
+    assert any(
+        rule.type == "cellIs" and rule.formula == ['"未达标"'] and rule.dxf.font.color.rgb.endswith("C00000")
+        for rule in rules
+    )
     ch = _table(summary, "渠道分析", "信息来源")
     assert set(ch["信息来源"]) == set(month[0].channels["信息来源"])
     camp = _table(summary, "渠道分析", "原表行")
@@ -185,7 +208,7 @@ def test_evaluation_and_channels(summary, month):
 
 def test_data_quality_lists_findings(summary, month):
     findings = month[1]
-    cells = _table(summary, "数据质量", "级别")   # by code first: 级别 代码 工作表 数量
+    cells = _table(summary, "数据质量", "级别")  # by code first: 级别 代码 工作表 数量
     assert cells["数量"].astype(int).sum() == len(findings)
     rows = CalamineWorkbook.from_path(str(summary)).get_sheet_by_name("数据质量").to_python()
     listed = {(r[1], r[2], r[3]) for r in rows if len(r) > 3 and r[0] in ("错误", "警告")}
@@ -193,6 +216,7 @@ def test_data_quality_lists_findings(summary, month):
 
 
 # --- text safety ----------------------------------------------------------------------------------
+
 
 def test_user_text_never_becomes_a_formula(summary):
     parts = _xml_parts(summary)
@@ -216,8 +240,11 @@ def test_contact_data_masked_by_default(summary):
     phones, emails = _leaks(summary)
     assert phones == [] and emails == []
     ws = openpyxl.load_workbook(summary)["客户分层"]
-    assert any(isinstance(c.value, str) and "138****8000" in c.value and "z***@abc-tech.com" in c.value
-               for row in ws.iter_rows() for c in row)
+    assert any(
+        isinstance(c.value, str) and "138****8000" in c.value and "z***@abc-tech.com" in c.value
+        for row in ws.iter_rows()
+        for c in row
+    )
 
 
 def test_unmask_keeps_contact_data(month, tmp_path):
@@ -228,8 +255,13 @@ def test_unmask_keeps_contact_data(month, tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="abc 电话：,;/-()", max_size=8), st.integers(3, 9), st.integers(0, 10**9 - 1),
-       st.sampled_from(["", "+86", "0086", "86 "]), st.sampled_from(["", "-", " "]))
+@given(
+    st.text(alphabet="abc 电话：,;/-()", max_size=8),
+    st.integers(3, 9),
+    st.integers(0, 10**9 - 1),
+    st.sampled_from(["", "+86", "0086", "86 "]),
+    st.sampled_from(["", "-", " "]),
+)
 def test_mask_text_hides_any_mobile(prefix, second, rest, country, sep):
     digits = f"1{second}{rest:09d}"
     number = f"{digits[:3]}{sep}{digits[3:7]}{sep}{digits[7:]}"
@@ -246,6 +278,7 @@ def test_mask_text_keeps_other_text():
 
 
 # --- per owner ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def per_owner(month, tmp_path_factory) -> list[Path]:
@@ -282,7 +315,7 @@ def test_per_owner_file_names_are_safe(month, tmp_path):
     odd = MonthResult(month="2024-05", asof=result.asof, tiers=tiers, reminders=result.reminders.head(0))
     paths = write_per_owner(odd, [], tmp_path)
     names = [p.name for p in paths]
-    assert len(set(names)) == len(names) == 5   # "" and None both go to 未分配
+    assert len(set(names)) == len(names) == 5  # "" and None both go to 未分配
     assert all(p.exists() and p.parent == tmp_path for p in paths)
     assert "汇总_2024-05_未分配.xlsx" in names
     assert safe_file_stem("CON") != "CON" and "/" not in safe_file_stem("a/b")
@@ -291,8 +324,12 @@ def test_per_owner_file_names_are_safe(month, tmp_path):
 
 
 def test_empty_month_still_writes(tmp_path):
-    empty = MonthResult(month="2024-05", asof=pd.Timestamp("2024-05-31").date(),
-                        tiers=pd.DataFrame(), reminders=pd.DataFrame())
+    empty = MonthResult(
+        month="2024-05",
+        asof=pd.Timestamp("2024-05-31").date(),
+        tiers=pd.DataFrame(),
+        reminders=pd.DataFrame(),
+    )
     out = write_summary(empty, [], tmp_path / "empty.xlsx")
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
     assert _tiles_calamine(out)["客户总数"] == 0
@@ -311,18 +348,32 @@ def test_english_messages_and_shared_column_widths(month, tmp_path):
 
 # --- the fast table writer (style.FastSheet) writes what the per-cell path writes -----------------
 
+
 def _cells(path: Path) -> dict[str, object]:
     wb = openpyxl.load_workbook(path)
     out: dict[str, object] = {}
     for ws in wb.worksheets:
         out[ws.title] = {
-            "cells": [(c.coordinate, c.value, c.data_type, c.number_format, c.font.b, c.font.color and c.font.color.rgb,
-                       c.fill.fgColor.rgb, c.border.left.style, c.alignment.horizontal)
-                      for row in ws.iter_rows() for c in row],
+            "cells": [
+                (
+                    c.coordinate,
+                    c.value,
+                    c.data_type,
+                    c.number_format,
+                    c.font.b,
+                    c.font.color and c.font.color.rgb,
+                    c.fill.fgColor.rgb,
+                    c.border.left.style,
+                    c.alignment.horizontal,
+                )
+                for row in ws.iter_rows()
+                for c in row
+            ],
             "merged": sorted(str(r) for r in ws.merged_cells.ranges),
             "widths": {k: d.width for k, d in ws.column_dimensions.items()},
             "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
-            "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,
+            "freeze": ws.freeze_panes,
+            "filter": ws.auto_filter.ref,
             "rules": sorted(str(r.sqref) for r in ws.conditional_formatting),
         }
     return out
@@ -337,18 +388,36 @@ def test_fast_tables_write_the_same_cells_as_the_per_cell_path(month, tmp_path, 
     tiers = result.tiers.copy()
     n = len(tiers)
     # Mixed Python values in one column: each keeps its own kind (True ≠ 1 ≠ 1.0), ±inf is text.
-    odd = [True, 1, 1.0, "1", None, float("inf"), -0.0, date(2024, 5, 1), datetime(2024, 5, 1, 8, 30),
-           pd.Timestamp("2024-05-02 10:00", tz="Asia/Shanghai"), "=1+1", "电话\x0713812345678", "１３８１２３４５６７８",
-           "", pd.NA, float("nan"), ["list"], 10**20]
+    odd = [
+        True,
+        1,
+        1.0,
+        "1",
+        None,
+        float("inf"),
+        -0.0,
+        date(2024, 5, 1),
+        datetime(2024, 5, 1, 8, 30),
+        pd.Timestamp("2024-05-02 10:00", tz="Asia/Shanghai"),
+        "=1+1",
+        "电话\x0713812345678",
+        "１３８１２３４５６７８",
+        "",
+        pd.NA,
+        float("nan"),
+        ["list"],
+        10**20,
+    ]
     tiers["备注"] = pd.Series((odd * (n // len(odd) + 1))[:n], dtype=object)
     tiers["得分"] = [float("-inf") if i % 7 == 0 else i / 3 for i in range(n)]
     tiers["已签约"] = [i % 2 == 0 for i in range(n)]
     tiers["签约时间"] = pd.Series(pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC")).where(
-        [i % 5 != 0 for i in range(n)])
+        [i % 5 != 0 for i in range(n)]
+    )
     tiers.loc[7, "客户名称"] = pd.NA
     ids = tiers["客户编号"].astype(object)
     ids.iloc[3] = None
-    tiers["编号(object)"] = ids   # an object column of str and None
+    tiers["编号(object)"] = ids  # an object column of str and None
     result = MonthResult(**{**result.__dict__, "tiers": tiers})
     fast = write_summary(result, findings, tmp_path / "fast.xlsx", n_rows_by_sheet=N_ROWS)
     monkeypatch.setattr(style, "fast_path_works", lambda: False)
@@ -360,15 +429,32 @@ def test_fast_tables_write_the_same_cells_as_the_per_cell_path(month, tmp_path, 
     # Both pass every sheet through the same checks as any summary: no formula, masked contact data.
     assert _leaks(fast) == ([], [])
     assert not any("<f>" in x for n, x in _xml_parts(fast).items() if n.startswith("xl/worksheets/"))
-    assert CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("客户分层").to_python() == \
-        CalamineWorkbook.from_path(str(slow)).get_sheet_by_name("客户分层").to_python()
+    assert (
+        CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("客户分层").to_python()
+        == CalamineWorkbook.from_path(str(slow)).get_sheet_by_name("客户分层").to_python()
+    )
 
 
 def test_safe_texts_equals_safe_text_of_each():
     from workbook_crm.reports.safety import safe_text, safe_texts
 
-    texts = ["a\x00b13812345678", "x@y.com\x01", "１３８１２３４５６７８", "", "abc", "010-62345678转8", "CX20240199999",
-             "a" * 40000, "13812345678\x00", "身份证 110101199001011234", "邮箱：ＺＨＡＮＧ＠abc.com", "138 1234 5678",
-             "0086-13812345678", "1381234567813812345678", "(0755)1234567", "2024-05-10 签约"]
+    texts = [
+        "a\x00b13812345678",
+        "x@y.com\x01",
+        "１３８１２３４５６７８",
+        "",
+        "abc",
+        "010-62345678转8",
+        "CX20240199999",
+        "a" * 40000,
+        "13812345678\x00",
+        "身份证 110101199001011234",
+        "邮箱：ＺＨＡＮＧ＠abc.com",
+        "138 1234 5678",
+        "0086-13812345678",
+        "1381234567813812345678",
+        "(0755)1234567",
+        "2024-05-10 签约",
+    ]
     for unmask in (False, True):
         assert safe_texts(texts, unmask=unmask) == [safe_text(t, unmask=unmask) for t in texts]

@@ -19,8 +19,13 @@ SOFFICE = shutil.which("soffice")
 def _soffice(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     # A private profile: a user's running LibreOffice (or a parallel test) never blocks the run.
     profile = (tmp_path / "lo-profile").as_uri()
-    return subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore", *args],
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -33,12 +38,15 @@ def test_libreoffice_renders_the_summary(tmp_path):
     assert pdf.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "客户月度汇总" in text and "客户总数" in text and "KPI 达标" in text
     # Opened without repair: LibreOffice re-saves it with every sheet and the charts still there.
-    run = _soffice(["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "resaved"),
-                    str(xlsx)], tmp_path)
+    run = _soffice(
+        ["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "resaved"), str(xlsx)],
+        tmp_path,
+    )
     resaved = tmp_path / "resaved" / "summary.xlsx"
     assert resaved.exists(), run.stderr
     with zipfile.ZipFile(resaved) as z:

@@ -25,8 +25,10 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["fresh", "committed"])
 def template(request: pytest.FixtureRequest, fresh: Path) -> Path:
     if request.param == "committed":
-        assert COMMITTED.exists(), "regenerate: python -c 'from workbook_crm.template import write_template; " \
-                                   "write_template(\"templates/台账模板.xlsx\")'"
+        assert COMMITTED.exists(), (
+            "regenerate: python -c 'from workbook_crm.template import write_template; "
+            'write_template("templates/台账模板.xlsx")\''
+        )
         return COMMITTED
     return fresh
 
@@ -63,7 +65,9 @@ def test_sheets_in_registry_order_with_headers_in_order(template: Path) -> None:
         assert [str(r) for r in ws.merged_cells.ranges] == [f"A1:{get_column_letter(len(schema.fields))}1"]
         for c, f in enumerate(schema.fields, start=1):
             cell = ws.cell(row=2, column=c)
-            assert cell.font.b and cell.fill.fgColor.rgb.endswith("DDEBF7") and cell.border.left.style == "thin"
+            assert (
+                cell.font.b and cell.fill.fgColor.rgb.endswith("DDEBF7") and cell.border.left.style == "thin"
+            )
             assert (cell.font.color is not None and cell.font.color.rgb == "FFC00000") == f.required, f.header
 
 
@@ -116,9 +120,9 @@ def test_settings_sheet_holds_the_rule_defaults(template: Path) -> None:
     xl_rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3, max_col=4)]
     assert len(cal_rows) == len(xl_rows) == len(expected) + 1 + len(MAPPING_ROWS)
     # after the rules, a blank row and the 字段映射 section (issue #11), documentation rows with no 值
-    assert [r[0] for r in cal_rows[len(expected) + 1:]] == [r[0] for r in MAPPING_ROWS]
-    assert all(not r[1] for r in xl_rows[len(expected):])
-    cal_rows, xl_rows = cal_rows[:len(expected)], xl_rows[:len(expected)]
+    assert [r[0] for r in cal_rows[len(expected) + 1 :]] == [r[0] for r in MAPPING_ROWS]
+    assert all(not r[1] for r in xl_rows[len(expected) :])
+    cal_rows, xl_rows = cal_rows[: len(expected)], xl_rows[: len(expected)]
     for want, got_cal, got_xl in zip(expected, cal_rows, xl_rows, strict=True):
         assert got_cal[0] == got_xl[0] == want[0]
         value = want[1]

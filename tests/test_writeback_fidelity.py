@@ -23,11 +23,17 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"  # 
 
 def tiny_png() -> bytes:
     """A 2×2 red PNG, built by hand (no imaging library needed)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def vba_project(tmp_path: Path) -> Path:
@@ -37,7 +43,7 @@ def vba_project(tmp_path: Path) -> Path:
     if src.exists():
         with zipfile.ZipFile(src) as z:
             out.write_bytes(z.read("xl/vbaProject.bin"))
-    else:   # an OLE compound-file header: the editor treats the part as opaque bytes either way
+    else:  # an OLE compound-file header: the editor treats the part as opaque bytes either way
         out.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     return out
 
@@ -86,7 +92,11 @@ def _make_comment_rich(path: Path) -> None:
         for info in zin.infolist():
             body = zin.read(info.filename)
             if info.filename == "xl/comments1.xml":
-                body = body.replace(b"</r></text>", '</r><r><rPr><b/><sz val="9"/></rPr><t>（加粗）</t></r></text>'.encode(), 1)
+                body = body.replace(
+                    b"</r></text>",
+                    '</r><r><rPr><b/><sz val="9"/></rPr><t>（加粗）</t></r></text>'.encode(),
+                    1,
+                )
             zout.writestr(info, body)
     path.write_bytes(out.getvalue())
 
@@ -98,9 +108,11 @@ def members(data: bytes) -> dict[str, bytes]:
 
 def strip_cells(xml: bytes, refs: set[str]) -> bytes:
     """The sheet XML without the given <c> elements, row spans, dimension and <legacyDrawing>."""
+
     def drop(m: re.Match[bytes]) -> bytes:
         r = re.search(rb'\br="([A-Z]+\d+)"', m.group(0))
         return b"" if r and r.group(1).decode() in refs else m.group(0)
+
     xml = re.sub(rb"<c\b[^>]*?(?:/>|>.*?</c>)", drop, xml, flags=re.S)
     xml = re.sub(rb'\s(?:spans)="[^"]*"', b"", xml)
     xml = re.sub(rb"<dimension\b[^>]*/>", b"", xml)
@@ -117,12 +129,16 @@ MARKS = {"A6": "客户编号重复", "B4": "用户已有批注的单元格", "C7
 
 def _edit(data: bytes, sheet: str = "客户档案") -> bytes:
     ed = WorkbookEditor(data)
-    ed.set_cells(sheet, SET, replace_formulas=True)   # F3 holds a formula: replaced only when asked
+    ed.set_cells(sheet, SET, replace_formulas=True)  # F3 holds a formula: replaced only when asked
     ed.set_cells(sheet, {"D3": 13800138000}, as_text=True)
     ed.mark_cells(sheet, MARKS)
-    ed.replace_sheet("校验问题", ["工作表", "单元格", "问题", "日期"],
-                     [[sheet, ref, msg, dt.date(2024, 6, 1)] for ref, msg in MARKS.items()],
-                     links={(i, 1): f"'{sheet}'!{ref}" for i, ref in enumerate(MARKS)}, widths=[12, 8, 30, 12])
+    ed.replace_sheet(
+        "校验问题",
+        ["工作表", "单元格", "问题", "日期"],
+        [[sheet, ref, msg, dt.date(2024, 6, 1)] for ref, msg in MARKS.items()],
+        links={(i, 1): f"'{sheet}'!{ref}" for i, ref in enumerate(MARKS)},
+        widths=[12, 8, 30, 12],
+    )
     return ed.to_bytes()
 
 
@@ -145,8 +161,15 @@ def source(request, tmp_path) -> bytes:
 
 def test_untouched_parts_are_byte_identical(source):
     before, after = members(source), members(_edit(source))
-    changed = {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-               "[Content_Types].xml", "xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}
+    changed = {
+        "xl/worksheets/sheet1.xml",
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "[Content_Types].xml",
+        "xl/comments1.xml",
+        "xl/drawings/vmlDrawing1.vml",
+    }
     for name, body in before.items():
         assert name in after, f"{name} was dropped"
         if name not in changed:
@@ -158,7 +181,9 @@ def test_untouched_parts_are_byte_identical(source):
 def test_changed_parts_differ_only_where_edited(source):
     before, after = members(source), members(_edit(source))
     refs = set(SET) | set(MARKS) | {"D3"}
-    assert strip_cells(after["xl/worksheets/sheet1.xml"], refs) == strip_cells(before["xl/worksheets/sheet1.xml"], refs)
+    assert strip_cells(after["xl/worksheets/sheet1.xml"], refs) == strip_cells(
+        before["xl/worksheets/sheet1.xml"], refs
+    )
     for tag in ("numFmts", "fonts", "fills", "borders", "cellXfs", "cellStyleXfs", "dxfs"):
         _children_prefix(before["xl/styles.xml"], after["xl/styles.xml"], tag)
     wb_new = re.sub('<sheet name="校验问题"[^>]*/>'.encode(), b"", after["xl/workbook.xml"])
@@ -221,7 +246,9 @@ def test_replace_sheet_in_place_keeps_position_and_id(tmp_path):
     ed.replace_sheet("备忘2", ["x"], [[1]])
     once = ed.to_bytes()
     ed = WorkbookEditor(once)
-    ed.replace_sheet("客户分层", ["客户编号", "分层", "金额"], [["CX2", "潜力客户", 3.5]], formats={2: "0.0%"})
+    ed.replace_sheet(
+        "客户分层", ["客户编号", "分层", "金额"], [["CX2", "潜力客户", 3.5]], formats={2: "0.0%"}
+    )
     twice = ed.to_bytes()
     assert ed.sheet_names == ["客户档案", "备忘", "客户分层", "备忘2"]
     ids = re.findall(rb'<sheet name="([^"]+)" sheetId="(\d+)"', members(twice)["xl/workbook.xml"])
@@ -235,14 +262,20 @@ def test_replace_sheet_in_place_keeps_position_and_id(tmp_path):
 def test_overwritten_formula_drops_calc_chain(tmp_path):
     data = build_rich(tmp_path / "rich.xlsx", tmp_path).read_bytes()
     parts = members(data)
-    parts["xl/calcChain.xml"] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns='
-                                 b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="F3" i="1"/></calcChain>')
+    parts["xl/calcChain.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns='
+        b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="F3" i="1"/></calcChain>'
+    )
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.calcChain+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name, body in parts.items():
@@ -251,5 +284,8 @@ def test_overwritten_formula_drops_calc_chain(tmp_path):
     ed.set_cells("客户档案", {"F3": 1}, replace_formulas=True)
     after = members(ed.to_bytes())
     assert "xl/calcChain.xml" not in after
-    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"] and b"calcChain" not in after["[Content_Types].xml"]
+    assert (
+        b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+        and b"calcChain" not in after["[Content_Types].xml"]
+    )
     assert b"<f>" not in re.search(rb'<c r="F3".*?</c>', after["xl/worksheets/sheet1.xml"]).group(0)

@@ -52,7 +52,7 @@ def test_remark_removes_old_marks_and_keeps_user_comment():
     assert ws["C5"].comment.text == "用户批注" and ws["C5"].comment.author == "李四"
     assert ws["C5"].fill.fgColor.rgb != MARK_RGB
     orig = _load(base)
-    assert [c.style_id for c in ws["A"]] [:3] == [c.style_id for c in orig["A"]][:3]
+    assert [c.style_id for c in ws["A"]][:3] == [c.style_id for c in orig["A"]][:3]
     # VML: one note shape per comment left (the user's and A4)
     vml = [v for n, v in _parts(b).items() if n.endswith(".vml")][0]
     assert len(re.findall(rb'ObjectType="Note"', vml)) == 2
@@ -86,7 +86,9 @@ def test_clearing_unmarks_a_sheet_without_marks_left():
     assert ws["C5"].comment.text == "用户批注"
 
 
-@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "=1+1"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "=1+1"]
+)
 def test_formula_looking_text_stays_text(text):
     ed = WorkbookEditor(_book())
     ed.set_cells("客户档案", {"B2": text, "H30": text})
@@ -95,7 +97,11 @@ def test_formula_looking_text_stays_text(text):
     for ref in ("B2", "H30"):
         assert ws[ref].value == text and ws[ref].data_type == "s"
     assert b"<f>" not in _parts(data)["xl/worksheets/sheet1.xml"]
-    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("客户档案").to_python()
+    rows = (
+        python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        .get_sheet_by_name("客户档案")
+        .to_python()
+    )
     assert rows[1][1] == text
 
 
@@ -105,7 +111,11 @@ def test_awkward_text_round_trips():
     ed.set_cells("客户档案", {"B2": text})
     data = ed.to_bytes()
     # Excel decodes _xHHHH_ escapes in cell text; calamine does too (openpyxl does not for inline strings)
-    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("客户档案").to_python()
+    rows = (
+        python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        .get_sheet_by_name("客户档案")
+        .to_python()
+    )
     assert rows[1][1] == text
     assert WorkbookEditor(data).read_cells("客户档案", ["B2"])["B2"] == text
 
@@ -138,14 +148,17 @@ def test_shared_formula_master_overwritten_keeps_the_group(tmp_path):
     # Excel's shared formula: B1 is the master, B2:B5 refer to it by si="0"
     for r in range(1, 6):
         f = '<f t="shared" ref="B1:B5" si="0">A1*2</f>' if r == 1 else '<f t="shared" si="0"/>'
-        xml = xml.replace(f'<c r="A{r}" t="n"><v>{r}</v></c>', f'<c r="A{r}" t="n"><v>{r}</v></c><c r="B{r}">{f}<v>{2 * r}</v></c>')
+        xml = xml.replace(
+            f'<c r="A{r}" t="n"><v>{r}</v></c>',
+            f'<c r="A{r}" t="n"><v>{r}</v></c><c r="B{r}">{f}<v>{2 * r}</v></c>',
+        )
     parts["xl/worksheets/sheet1.xml"] = xml.encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for n, b in parts.items():
             z.writestr(n, b)
     ed = WorkbookEditor(buf.getvalue())
-    ed.set_cells("客户档案", {"B1": "手填"})   # refused: a formula is never replaced unless asked
+    ed.set_cells("客户档案", {"B1": "手填"})  # refused: a formula is never replaced unless asked
     kept = openpyxl.load_workbook(io.BytesIO(ed.to_bytes()))["客户档案"]
     assert kept["B1"].value == "=A1*2" and ed.kept_formulas["客户档案"] == ["B1"]
     ed = WorkbookEditor(buf.getvalue())

@@ -67,8 +67,10 @@ def comments_of(data: bytes, sheet: str) -> dict[str, str]:
 
 # --- 17: <legacyDrawing> among the worksheet's own children ----------------------------------------
 def test_first_mark_on_a_sheet_with_a_data_bar_goes_to_the_top_level(tmp_path: Path) -> None:
-    src = customers(tmp_path / "bar.xlsx", extra=lambda wb, ws: ws.conditional_format(
-        "C2:C9", {"type": "data_bar", "data_bar_2010": True}))
+    src = customers(
+        tmp_path / "bar.xlsx",
+        extra=lambda wb, ws: ws.conditional_format("C2:C9", {"type": "data_bar", "data_bar_2010": True}),
+    )
     data = src.read_bytes()
     assert b"<extLst>" in members(data)["xl/worksheets/sheet1.xml"].split(b"<conditionalFormatting")[1]
     ed = WorkbookEditor(data)
@@ -87,8 +89,14 @@ def test_first_mark_on_a_sheet_with_a_data_bar_goes_to_the_top_level(tmp_path: P
 
 def test_first_mark_on_a_sheet_with_a_poi_autofilter_extlst(tmp_path: Path) -> None:
     src = customers(tmp_path / "af.xlsx", extra=lambda wb, ws: ws.autofilter("A1:C9"))
-    data = repack(src.read_bytes(), {"xl/worksheets/sheet1.xml": lambda b: re.sub(
-        rb"<autoFilter ([^>]*)/>", rb"<autoFilter \1><extLst/></autoFilter>", b)})
+    data = repack(
+        src.read_bytes(),
+        {
+            "xl/worksheets/sheet1.xml": lambda b: re.sub(
+                rb"<autoFilter ([^>]*)/>", rb"<autoFilter \1><extLst/></autoFilter>", b
+            )
+        },
+    )
     ed = WorkbookEditor(data)
     ed.mark_cells("客户档案", {"A2": "编号可疑"})
     out = ed.to_bytes()
@@ -114,12 +122,16 @@ def test_prefixed_content_types_and_rels_get_elements_in_their_namespace(tmp_pat
     assert b"<ns0:Types" in members(data)["[Content_Types].xml"]
     ed = WorkbookEditor(data)
     ed.mark_cells("客户档案", {"B2": "标记"})
-    ed.replace_sheet("客户分层", ["客户编号", "客户名称"], [["C001", "公司1"]], links={(0, 0): "'客户档案'!A2"})
+    ed.replace_sheet(
+        "客户分层", ["客户编号", "客户名称"], [["C001", "公司1"]], links={(0, 0): "'客户档案'!A2"}
+    )
     out = ed.to_bytes()
     ct = members(out)["[Content_Types].xml"]
-    assert not re.search(rb"<(Override|Default|Relationship)\b", ct)   # nothing outside the namespace
+    assert not re.search(rb"<(Override|Default|Relationship)\b", ct)  # nothing outside the namespace
     assert len(re.findall(rb'<ns0:Default\b[^>]*Extension="vml"', ct)) == 1
-    assert len(re.findall(rb'<(?:\w+:)?Default\b[^>]*Extension="rels"', ct)) == 1   # ns0:Default seen, none added
+    assert (
+        len(re.findall(rb'<(?:\w+:)?Default\b[^>]*Extension="rels"', ct)) == 1
+    )  # ns0:Default seen, none added
     assert b"<Relationship " not in members(out)["xl/_rels/workbook.xml.rels"]
     assert ooxml_errors(out) == []
     wb = openpyxl.load_workbook(io.BytesIO(out))
@@ -142,16 +154,22 @@ def test_new_rels_parts_get_a_content_type_without_a_rels_default(tmp_path: Path
 
     def content_types(body: bytes) -> bytes:
         body = _lo5(body)
-        over = "".join(f'<Override PartName="/{n}" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                       for n in rels)
+        over = "".join(
+            f'<Override PartName="/{n}" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            for n in rels
+        )
         return body.replace(b"</Types>", over.encode() + b"</Types>")
 
     data = repack(data, {"[Content_Types].xml": content_types})
     assert ooxml_errors(data) == []
     ed = WorkbookEditor(data)
-    ed.mark_cells("客户档案", {"C4": "金额可疑"})   # the sheet gets its first .rels
-    ed.replace_sheet("校验问题", ["单元格"], [["C4"], ["https://example.com"]],
-                     links={(0, 0): "'客户档案'!C4", (1, 0): "https://example.com"})
+    ed.mark_cells("客户档案", {"C4": "金额可疑"})  # the sheet gets its first .rels
+    ed.replace_sheet(
+        "校验问题",
+        ["单元格"],
+        [["C4"], ["https://example.com"]],
+        links={(0, 0): "'客户档案'!C4", (1, 0): "https://example.com"},
+    )
     out = ed.to_bytes()
     assert ooxml_errors(out) == []
     cal = CalamineWorkbook.from_filelike(io.BytesIO(out))
@@ -176,9 +194,10 @@ def test_more_than_1024_marks_reserve_more_blocks_and_never_collide(tmp_path: Pa
         for i in range(30):
             other.write_row(i + 1, 0, [f"C{i + 1:03}", "回访"])
         other.write_comment("B2", "用户批注")
+
     data = customers(tmp_path / "many.xlsx", n=2500, extra=second).read_bytes()
     ed = WorkbookEditor(data)
-    ed.mark_cells("客户档案", {f"B{r}": f"问题{r}" for r in range(2, 2302)})   # 2,300 notes
+    ed.mark_cells("客户档案", {f"B{r}": f"问题{r}" for r in range(2, 2302)})  # 2,300 notes
     ed.mark_cells("跟进", {f"A{r}": "编号不存在" for r in range(3, 20)})
     out = ed.to_bytes()
     vml = _vml_ids(out)
@@ -188,7 +207,7 @@ def test_more_than_1024_marks_reserve_more_blocks_and_never_collide(tmp_path: Pa
     assert len(all_blocks) == len(set(all_blocks))
     for blocks, ids in vml.values():
         assert {i // 1024 for i in ids} <= set(blocks)
-    assert max(len(b) for b, _ in vml.values()) == 3   # 2,300 shapes need three blocks: data="a,b,c"
+    assert max(len(b) for b, _ in vml.values()) == 3  # 2,300 shapes need three blocks: data="a,b,c"
     assert ooxml_errors(out) == []
     notes = comments_of(out, "客户档案")
     assert len(notes) == 2300 and "问题2301" in notes["B2301"]
@@ -217,8 +236,20 @@ def test_libreoffice_saved_comments_on_two_sheets(tmp_path: Path) -> None:
     b.append(["C001", "回访"])
     b["B2"].comment = Comment("用户批注二", "李四")
     wb.save(tmp_path / "in.xlsx")
-    subprocess.run([office, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"),
-                    str(tmp_path / "in.xlsx")], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            office,
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(tmp_path / "in.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     data = (tmp_path / "lo" / "in.xlsx").read_bytes()
     ed = WorkbookEditor(data)
     ed.mark_cells("客户档案", {"A2": "编号可疑"})
@@ -226,10 +257,10 @@ def test_libreoffice_saved_comments_on_two_sheets(tmp_path: Path) -> None:
     out = ed.to_bytes()
     for name, body in members(out).items():
         if name.endswith(".vml"):
-            etree.fromstring(body)   # well-formed (LibreOffice's id="shape_0" shapes get no second id)
+            etree.fromstring(body)  # well-formed (LibreOffice's id="shape_0" shapes get no second id)
     vml = _vml_ids(out)
     all_ids = [i for _, ids in vml.values() for i in ids]
-    assert len(all_ids) == len(set(all_ids)) == 2   # ours; LibreOffice's notes keep their id="shape_0"
+    assert len(all_ids) == len(set(all_ids)) == 2  # ours; LibreOffice's notes keep their id="shape_0"
     blocks = [b for bl, _ in vml.values() for b in bl]
     assert len(blocks) == len(set(blocks)) == 2
     assert ooxml_errors(out) == []
@@ -239,13 +270,17 @@ def test_libreoffice_saved_comments_on_two_sheets(tmp_path: Path) -> None:
 
 # --- 21: editor-level guards -------------------------------------------------------------------------
 def test_a_set_on_a_table_header_cell_is_refused(tmp_path: Path) -> None:
-    src = customers(tmp_path / "t.xlsx", extra=lambda wb, ws: ws.add_table(
-        "A1:C9", {"columns": [{"header": "客户编号"}, {"header": "客户名称"}, {"header": "年合作金额"}]}))
+    src = customers(
+        tmp_path / "t.xlsx",
+        extra=lambda wb, ws: ws.add_table(
+            "A1:C9", {"columns": [{"header": "客户编号"}, {"header": "客户名称"}, {"header": "年合作金额"}]}
+        ),
+    )
     data = src.read_bytes()
     ed = WorkbookEditor(data)
     with pytest.raises(ValueError, match="header cell of the Excel table"):
         ed.set_cells("客户档案", {"B1": "名称"})
-    ed.set_cells("客户档案", {"B2": "新名称"})   # a data cell is fine
+    ed.set_cells("客户档案", {"B2": "新名称"})  # a data cell is fine
     out = ed.to_bytes()
     assert ooxml_errors(out) == []
     ws = openpyxl.load_workbook(io.BytesIO(out))["客户档案"]
@@ -265,8 +300,12 @@ def test_styles_without_fonts_borders_and_cell_style_xfs(tmp_path: Path) -> None
     data = repack(src.read_bytes(), {"xl/styles.xml": _strip_styles})
     assert b"<fonts" not in members(data)["xl/styles.xml"]
     ed = WorkbookEditor(data)
-    ed.replace_sheet("客户分层", ["客户编号", "首次接触"], [["C001", __import__("datetime").date(2024, 5, 1)]],
-                     links={(0, 0): "'客户档案'!A2"})
+    ed.replace_sheet(
+        "客户分层",
+        ["客户编号", "首次接触"],
+        [["C001", __import__("datetime").date(2024, 5, 1)]],
+        links={(0, 0): "'客户档案'!A2"},
+    )
     ed.mark_cells("客户档案", {"B2": "标记"})
     out = ed.to_bytes()
     styles = members(out)["xl/styles.xml"]
@@ -293,6 +332,7 @@ def test_corpus_nonstandard_prefix_styles_take_a_computed_sheet() -> None:
 def test_mark_fill_over_a_six_digit_rgb_fill(tmp_path: Path) -> None:
     def fill(wb, ws):
         ws.write_string("B3", "公司2", wb.add_format({"bg_color": "#FFC000"}))
+
     data = customers(tmp_path / "rgb.xlsx", extra=fill).read_bytes()
     data = repack(data, {"xl/styles.xml": lambda b: b.replace(b'rgb="FFFFC000"', b'rgb="FFC000"')})
     assert b'rgb="FFC000"' in members(data)["xl/styles.xml"]
@@ -302,11 +342,11 @@ def test_mark_fill_over_a_six_digit_rgb_fill(tmp_path: Path) -> None:
     styles = members(marked)["xl/styles.xml"]
     bgs = re.findall(rb'<bgColor rgb="([^"]*)"', styles)
     assert b"FFFFC000" in bgs and all(len(x) == 8 for x in bgs)
-    before = set(ooxml_errors(data))   # the user's own 6-digit fgColor is theirs to keep
+    before = set(ooxml_errors(data))  # the user's own 6-digit fgColor is theirs to keep
     assert [e for e in ooxml_errors(marked) if e not in before] == []
     original_style = openpyxl.load_workbook(io.BytesIO(data))["客户档案"]["B3"].style_id
     ed = WorkbookEditor(marked)
-    ed.mark_cells("客户档案", {})   # next run: no problem left, our mark goes
+    ed.mark_cells("客户档案", {})  # next run: no problem left, our mark goes
     clean = ed.to_bytes()
     ws = openpyxl.load_workbook(io.BytesIO(clean))["客户档案"]
     assert ws["B3"].style_id == original_style and ws["B3"].value == "公司2"
@@ -326,31 +366,41 @@ def variants(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("variants")
     import sys
 
-    subprocess.run([sys.executable, str(FIXTURE_SCRIPT), str(SAMPLE), str(out)], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [sys.executable, str(FIXTURE_SCRIPT), str(SAMPLE), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return out
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_monthly_run_on_each_producer_variant_passes_the_check(variants: Path, tmp_path: Path, variant: str) -> None:
+def test_monthly_run_on_each_producer_variant_passes_the_check(
+    variants: Path, tmp_path: Path, variant: str
+) -> None:
     from conftest import cli_json
 
     path = tmp_path / "台账.xlsx"
     path.write_bytes((variants / f"{variant}.xlsx").read_bytes())
-    assert ooxml_errors(path) == []   # the variant itself is clean: what follows is ours
+    assert ooxml_errors(path) == []  # the variant itself is clean: what follows is ours
     before = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户档案").to_python()
-    for _ in range(2 if variant in ("R2_ns0_prefix", "R4_table") else 1):   # (a re-run where it matters)
+    for _ in range(2 if variant in ("R2_ns0_prefix", "R4_table") else 1):  # (a re-run where it matters)
         code, obj = cli_json("run", str(path), "--no-summary")
         assert code in (0, 1), obj
         assert ooxml_errors(path) == []
     after = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户档案").to_python()
-    assert len(after) >= len(before) and after[1][:3] == before[1][:3]   # header and names kept
+    assert len(after) >= len(before) and after[1][:3] == before[1][:3]  # header and names kept
     wb = openpyxl.load_workbook(path)
     assert {"客户分层", "校验问题", "变更记录"} <= set(wb.sheetnames)
-    assert any(c.comment is not None for row in wb["客户档案"].iter_rows() for c in row)   # our notes show
+    assert any(c.comment is not None for row in wb["客户档案"].iter_rows() for c in row)  # our notes show
     if variant == "R4_table":
         (table,) = wb["客户档案"].tables.values()
-        last = max(r for r in range(1, wb["客户档案"].max_row + 1) if wb["客户档案"].cell(r, 1).value not in (None, ""))
+        last = max(
+            r
+            for r in range(1, wb["客户档案"].max_row + 1)
+            if wb["客户档案"].cell(r, 1).value not in (None, "")
+        )
         assert int(re.sub(r"\D", "", table.ref.split(":")[1])) >= last
     if variant == "R1_databar":
         assert b"dataBar" in members(path.read_bytes())["xl/worksheets/sheet5.xml"]

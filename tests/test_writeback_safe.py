@@ -48,7 +48,7 @@ def test_changed_since_read_refuses(tmp_path):
     path = _book(tmp_path / "c.xlsx")
     sha = sha256_file(path)
     new = _edited(path)
-    path.write_bytes(path.read_bytes() + b"\0")   # someone saved in between
+    path.write_bytes(path.read_bytes() + b"\0")  # someone saved in between
     changed = path.read_bytes()
     with pytest.raises(WorkbookChanged):
         safe_replace(path, new, expected_sha256=sha)
@@ -62,7 +62,7 @@ def test_replace_failure_leaves_original(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    new = _edited(path)   # built first: the OOXML check of written packages (conftest) renames too
+    new = _edited(path)  # built first: the OOXML check of written packages (conftest) renames too
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(WriteFailed) as info:
         safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
@@ -135,10 +135,23 @@ def test_libreoffice_reads_our_values(tmp_path):
     ed.mark_cells("客户档案", {"A2": "问题"})
     out = tmp_path / "edited.xlsx"
     out.write_bytes(ed.to_bytes())
-    env = dict(os.environ, HOME=str(tmp_path))   # a private LibreOffice profile
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "csv"), str(out)],
-                   check=True, capture_output=True, timeout=180, env=env)
+    env = dict(os.environ, HOME=str(tmp_path))  # a private LibreOffice profile
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path / "csv"),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env=env,
+    )
     text = (tmp_path / "csv" / "edited.csv").read_text(encoding="utf-8", errors="replace")
     assert "C001" in text and "=不是公式" in text and "12.5" in text
 

@@ -86,7 +86,7 @@ def test_changed_sheet_the_reader_cannot_load_is_refused(tmp_path):
     new = _edited(path)
     part = _sheet_part(new)
     body = zipfile.ZipFile(io.BytesIO(new)).read(part)
-    broken = body.replace(b"</sheetData>", b"<row r=\"70\"><c r=\"A70\"><v>1</v></row></sheetData>", 1)
+    broken = body.replace(b"</sheetData>", b'<row r="70"><c r="A70"><v>1</v></row></sheetData>', 1)
     assert broken != body
     _refused(tmp_path, _swap(new, part, broken))
 
@@ -96,9 +96,13 @@ def test_shared_string_index_out_of_range_is_refused(tmp_path):
     new = _edited(path)
     part = _sheet_part(new)
     body = zipfile.ZipFile(io.BytesIO(new)).read(part)
-    broken = body.replace(b"</sheetData>", b'<row r="70"><c r="A70" t="s"><v>99999</v></c></row></sheetData>', 1)
-    with pytest.raises(python_calamine.CalamineError):   # the table has ~55 strings
-        python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(_swap(new, part, broken))).get_sheet_by_name("客户档案")
+    broken = body.replace(
+        b"</sheetData>", b'<row r="70"><c r="A70" t="s"><v>99999</v></c></row></sheetData>', 1
+    )
+    with pytest.raises(python_calamine.CalamineError):  # the table has ~55 strings
+        python_calamine.CalamineWorkbook.from_filelike(
+            io.BytesIO(_swap(new, part, broken))
+        ).get_sheet_by_name("客户档案")
     _refused(tmp_path, _swap(new, part, broken))
 
 
@@ -129,7 +133,7 @@ def test_corrupt_copy_of_an_untouched_part_is_refused(tmp_path):
     z = zipfile.ZipFile(io.BytesIO(bytes(new)))
     info = z.getinfo("xl/sharedStrings.xml")
     old = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
-    assert (info.CRC, info.compress_size) == (old.CRC, old.compress_size)   # copied untouched
+    assert (info.CRC, info.compress_size) == (old.CRC, old.compress_size)  # copied untouched
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     new[start + info.compress_size // 2] ^= 0x01
     tmp = tmp_path / "t.tmp"

@@ -14,18 +14,42 @@ from conftest import build_workbook, cli, cli_json, sha256, soffice
 from python_calamine import CalamineWorkbook
 
 MONTH = "2026-11"
-ROWS = [["客户编号", "客户名称", "负责人", "手机号码", "电子邮箱", "首次接触时间", "年合作金额(万元)", "客户级别"],
-        ["C001", "华东精密机械有限公司", "张伟", "13800138000", "zw@hdjx.com", "2026-03-02", 120, "重要"],
-        ["C002", "南方物流有限公司", "李娜", "13900139000", "ln@@nfwl.com", "2026-04-15", 30, "一般"],  # wrong
-        ["C003", "北辰软件有限公司", "王强", "13700137000", "", "2026-05-20", 8, "一般"]]
+ROWS = [
+    [
+        "客户编号",
+        "客户名称",
+        "负责人",
+        "手机号码",
+        "电子邮箱",
+        "首次接触时间",
+        "年合作金额(万元)",
+        "客户级别",
+    ],
+    ["C001", "华东精密机械有限公司", "张伟", "13800138000", "zw@hdjx.com", "2026-03-02", 120, "重要"],
+    ["C002", "南方物流有限公司", "李娜", "13900139000", "ln@@nfwl.com", "2026-04-15", 30, "一般"],  # wrong
+    ["C003", "北辰软件有限公司", "王强", "13700137000", "", "2026-05-20", 8, "一般"],
+]
 EXPECTED = {("客户名单", "E3", "bad-email")}
 
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
 
 
 def _convert(src: Path, fmt: str, out: Path) -> Path:
-    subprocess.run([soffice(), "--headless", f"-env:UserInstallation=file://{out}/lo-profile", "--convert-to", fmt,
-                    "--outdir", str(out), str(src)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{out}/lo-profile",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     made = out / f"{src.stem}.{fmt.split(':')[0]}"
     assert made.exists()
     return made
@@ -47,8 +71,12 @@ def _variant(fixtures: dict[str, Path], tmp_path: Path, kind: str) -> Path:
         p.write_bytes(fixtures["xls"].read_bytes())
         return p
     text = fixtures["csv"].read_text(encoding="utf-8")
-    encoding, delimiter = {"utf8": ("utf-8", ","), "utf8-bom-semicolon": ("utf-8-sig", ";"),
-                           "gbk-tab": ("gbk", "\t"), "gb18030": ("gb18030", ",")}[kind]
+    encoding, delimiter = {
+        "utf8": ("utf-8", ","),
+        "utf8-bom-semicolon": ("utf-8-sig", ";"),
+        "gbk-tab": ("gbk", "\t"),
+        "gb18030": ("gb18030", ","),
+    }[kind]
     p = tmp_path / "客户名单.csv"
     p.write_bytes(text.replace(",", delimiter).encode(encoding))
     return p
@@ -62,14 +90,18 @@ def test_validate_and_inspect_read_xls_and_csv(fixtures: dict[str, Path], tmp_pa
     p = _variant(fixtures, tmp_path, kind)
     before = sha256(p)
     code, obj = cli_json("validate", str(p), "--month", MONTH)
-    assert {(f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["severity"] == "error"} == EXPECTED
+    assert {
+        (f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["severity"] == "error"
+    } == EXPECTED
     assert code == 1
     code, ins = cli_json("inspect", str(p))
     assert code == 0 and ins["converted_from"] == (".xls" if kind == "xls" else ".csv")
     sheet = ins["sheets"][0]
     assert sheet["kind"] == "客户档案" and sheet["rows"] == 3
     fields = {c["header"]: c["field_key"] for c in sheet["columns"]}
-    assert fields["客户名称"] == "name" and fields["手机号码"] == "mobile" and fields["客户级别"] == "user_level"
+    assert (
+        fields["客户名称"] == "name" and fields["手机号码"] == "mobile" and fields["客户级别"] == "user_level"
+    )
     assert sha256(p) == before
 
 
@@ -88,7 +120,9 @@ def test_summary_reads_them(fixtures: dict[str, Path], tmp_path: Path, kind: str
 
 
 @pytest.mark.parametrize("kind", ["xls", "utf8-bom-semicolon"])
-def test_run_writes_a_new_xlsx_and_never_the_source(fixtures: dict[str, Path], tmp_path: Path, kind: str) -> None:
+def test_run_writes_a_new_xlsx_and_never_the_source(
+    fixtures: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
     p = _variant(fixtures, tmp_path, kind)
     before = sha256(p)
     record = tmp_path / "out" / "记录.xlsx"
@@ -105,7 +139,11 @@ def test_run_writes_a_new_xlsx_and_never_the_source(fixtures: dict[str, Path], t
     assert ws["E3"].value == "ln@@nfwl.com" and ws["E3"].comment is not None  # marked, kept as typed
     tiers = openpyxl.load_workbook(record)["客户分层"]
     header = [c.value for c in tiers[1]]
-    assert [r[header.index("客户级别(自定)")] for r in tiers.iter_rows(min_row=2, values_only=True)] == ["重要", "一般", "一般"]
+    assert [r[header.index("客户级别(自定)")] for r in tiers.iter_rows(min_row=2, values_only=True)] == [
+        "重要",
+        "一般",
+        "一般",
+    ]
 
 
 def test_run_default_output_beside_the_source(fixtures: dict[str, Path], tmp_path: Path) -> None:
@@ -121,7 +159,9 @@ def test_run_default_output_beside_the_source(fixtures: dict[str, Path], tmp_pat
     code, out, err = cli("run", str(p), "--month", MONTH, "--no-summary")  # both taken: ask, write nothing
     assert code == 2 and "--output" in err and len(err.strip().splitlines()) == 1
     assert sha256(first) == before
-    assert not (tmp_path / ".workbook-crm" / "backups").exists() or not any((tmp_path / ".workbook-crm" / "backups").iterdir())
+    assert not (tmp_path / ".workbook-crm" / "backups").exists() or not any(
+        (tmp_path / ".workbook-crm" / "backups").iterdir()
+    )
 
 
 def test_dry_run_on_csv_writes_nothing(fixtures: dict[str, Path], tmp_path: Path) -> None:

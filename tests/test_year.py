@@ -38,6 +38,7 @@ def months_before(d: date, n: int) -> date:
 
 # --- what the team types --------------------------------------------------------------------
 
+
 class Record:
     """The test's own copy of the facts it typed (its independent view of the record)."""
 
@@ -79,8 +80,16 @@ def edit(rec: Record, ws, name: str, header: str, new: Any, *, shown: Any = None
     cell = ws.cell(find_row(ws, name), headers(ws)[header])
     rec.hand.append((name, header, cell.value, new if shown is None else shown))
     cell.value = new
-    field = {"客户类型": "type", "联系人": "contact", "手机号码": "mobile", "满意度(5分制)": "sat",
-             "续约率": "renewal", "负责人": "owner", "首次合作时间": "first_deal", "最近合作时间": "last_deal"}[header]
+    field = {
+        "客户类型": "type",
+        "联系人": "contact",
+        "手机号码": "mobile",
+        "满意度(5分制)": "sat",
+        "续约率": "renewal",
+        "负责人": "owner",
+        "首次合作时间": "first_deal",
+        "最近合作时间": "last_deal",
+    }[header]
     old_type = rec.customers[name].get("type")
     rec.customers[name][field] = new if shown is None else shown
     if header == "客户类型":
@@ -94,40 +103,92 @@ L1, L2 = "嘉兴华信电子有限公司", "湖州新禾食品有限公司"
 def team_work(path: Path, rec: Record, m: int) -> None:
     """What the team types in month m, before that month's run."""
     wb = openpyxl.load_workbook(path)
-    arch, reg, fu, deals, ev = (wb[n] for n in ("客户档案", "客户信息登记表", "客户跟进记录表", "交易记录", "效果评估表"))
+    arch, reg, fu, deals, ev = (
+        wb[n] for n in ("客户档案", "客户信息登记表", "客户跟进记录表", "交易记录", "效果评估表")
+    )
     rec.hand, rec.events = [], []
     if m == 1:
         typed = {
-            A: {"负责人": "张三", "年合作金额(万元)": 80, "续约率": 0.95, "满意度(5分制)": 4.8, "客户类型": "成交客户",
-                "首次接触时间": date(2024, 6, 1), "首次合作时间": date(2024, 7, 1), "最近合作时间": date(2024, 12, 20),
-                "联系人": "周一", "手机号码": "13800000001"},
-            B: {"负责人": "李四", "年合作金额(万元)": 30, "满意度(5分制)": 4.2, "客户类型": "意向客户",
-                "首次接触时间": date(YEAR, 1, 8), "联系人": "吴九", "手机号码": "13800000002"},
+            A: {
+                "负责人": "张三",
+                "年合作金额(万元)": 80,
+                "续约率": 0.95,
+                "满意度(5分制)": 4.8,
+                "客户类型": "成交客户",
+                "首次接触时间": date(2024, 6, 1),
+                "首次合作时间": date(2024, 7, 1),
+                "最近合作时间": date(2024, 12, 20),
+                "联系人": "周一",
+                "手机号码": "13800000001",
+            },
+            B: {
+                "负责人": "李四",
+                "年合作金额(万元)": 30,
+                "满意度(5分制)": 4.2,
+                "客户类型": "意向客户",
+                "首次接触时间": date(YEAR, 1, 8),
+                "联系人": "吴九",
+                "手机号码": "13800000002",
+            },
             C: {"负责人": "王五"},  # no dates, no figures: 待评级 and 从未跟进
-            D: {"负责人": "张三", "年合作金额(万元)": 3, "续约率": 0.5, "满意度(5分制)": 3.0, "客户类型": "成交客户",
-                "首次接触时间": date(2024, 3, 1), "首次合作时间": date(2024, 4, 1), "最近合作时间": date(2024, 11, 15)},
+            D: {
+                "负责人": "张三",
+                "年合作金额(万元)": 3,
+                "续约率": 0.5,
+                "满意度(5分制)": 3.0,
+                "客户类型": "成交客户",
+                "首次接触时间": date(2024, 3, 1),
+                "首次合作时间": date(2024, 4, 1),
+                "最近合作时间": date(2024, 11, 15),
+            },
         }
         for i, (name, values) in enumerate(typed.items(), start=1):
             append(arch, {"客户编号": f"CX{YEAR}01{i:03d}", "客户名称": name, **values})
             rec.customers[name] = {
-                "owner": values["负责人"], "amount": values.get("年合作金额(万元)"), "renewal": values.get("续约率"),
-                "sat": values.get("满意度(5分制)"), "type": values.get("客户类型"), "first_contact": values.get("首次接触时间"),
-                "first_deal": values.get("首次合作时间"), "last_deal": values.get("最近合作时间"),
-                "contact": values.get("联系人"), "mobile": values.get("手机号码")}
+                "owner": values["负责人"],
+                "amount": values.get("年合作金额(万元)"),
+                "renewal": values.get("续约率"),
+                "sat": values.get("满意度(5分制)"),
+                "type": values.get("客户类型"),
+                "first_contact": values.get("首次接触时间"),
+                "first_deal": values.get("首次合作时间"),
+                "last_deal": values.get("最近合作时间"),
+                "contact": values.get("联系人"),
+                "mobile": values.get("手机号码"),
+            }
         # a lead with dates (its 最近跟进时间 counts from its first run)
-        append(reg, {"客户名称": L1, "联系人": "钱七", "手机号码": "13900000011", "首次接触时间": date(YEAR, 1, 10),
-                     "最近跟进时间": date(YEAR, 1, 15), "跟进人": "李四"})
+        append(
+            reg,
+            {
+                "客户名称": L1,
+                "联系人": "钱七",
+                "手机号码": "13900000011",
+                "首次接触时间": date(YEAR, 1, 10),
+                "最近跟进时间": date(YEAR, 1, 15),
+                "跟进人": "李四",
+            },
+        )
         rec.leads[L1] = {"last": date(YEAR, 1, 15)}
-        rec.customers[L1] = {"owner": "李四", "first_contact": date(YEAR, 1, 10), "type": None, "contact": "钱七",
-                             "mobile": "13900000011"}
+        rec.customers[L1] = {
+            "owner": "李四",
+            "first_contact": date(YEAR, 1, 10),
+            "type": None,
+            "contact": "钱七",
+            "mobile": "13900000011",
+        }
         append(ev, {"评估维度": "客户维护", "核心指标": "客户满意度", "目标值": "≥4.5"})
         append(ev, {"评估维度": "团队执行", "核心指标": "客户跟进完成率", "目标值": "≥90%", "实际值": "85%"})
     if m == 2:
         # a lead without any date; the KPI typed in January is left blank from now on
         append(reg, {"客户名称": L2, "联系人": "孙八", "手机号码": "13900000012", "跟进人": "王五"})
         rec.leads[L2] = {"last": None}
-        rec.customers[L2] = {"owner": "王五", "first_contact": None, "type": None, "contact": "孙八",
-                             "mobile": "13900000012"}
+        rec.customers[L2] = {
+            "owner": "王五",
+            "first_contact": None,
+            "type": None,
+            "contact": "孙八",
+            "mobile": "13900000012",
+        }
         ev.cell(4, headers(ev)["实际值"]).value = None
         rec.kpi_actual[4] = None
     if m == 3:
@@ -148,25 +209,56 @@ def team_work(path: Path, rec: Record, m: int) -> None:
         edit(rec, arch, D, "客户类型", "流失客户")
     # every month: A is visited and buys; B is called (not always done); L1 visited in March
     day = date(YEAR, m, 10)
-    append(fu, {"客户编号": f"CX{YEAR}01001", "客户名称": A, "跟进日期": day, "跟进方式": "上门拜访",
-                "跟进内容": "季度回访", "跟进人": "张三", "完成状态": "已完成"})
+    append(
+        fu,
+        {
+            "客户编号": f"CX{YEAR}01001",
+            "客户名称": A,
+            "跟进日期": day,
+            "跟进方式": "上门拜访",
+            "跟进内容": "季度回访",
+            "跟进人": "张三",
+            "完成状态": "已完成",
+        },
+    )
     rec.followups.append((A, day, "已完成"))
     append(deals, {"客户编号": f"CX{YEAR}01001", "交易日期": date(YEAR, m, 5), "金额": 70000})
     rec.deals.append((A, date(YEAR, m, 5), 70000.0))
     if m in (1, 2, 3, 5, 8, 11):
         status = "已完成" if m != 2 else "进行中"
-        append(fu, {"客户编号": f"CX{YEAR}01002", "客户名称": B, "跟进日期": date(YEAR, m, 20), "跟进方式": "电话",
-                    "跟进内容": "需求沟通", "跟进人": "李四", "完成状态": status})
+        append(
+            fu,
+            {
+                "客户编号": f"CX{YEAR}01002",
+                "客户名称": B,
+                "跟进日期": date(YEAR, m, 20),
+                "跟进方式": "电话",
+                "跟进内容": "需求沟通",
+                "跟进人": "李四",
+                "完成状态": status,
+            },
+        )
         rec.followups.append((B, date(YEAR, m, 20), status))
     if m == 3:
         rec.followups.append((L1, date(YEAR, 3, 12), "已完成"))
         lead_id = arch.cell(find_row(arch, L1), headers(arch)["客户编号"]).value
-        append(fu, {"客户编号": lead_id, "客户名称": L1, "跟进日期": date(YEAR, 3, 12), "跟进方式": "微信",
-                    "跟进内容": "发资料", "跟进人": "李四", "完成状态": "已完成"})
+        append(
+            fu,
+            {
+                "客户编号": lead_id,
+                "客户名称": L1,
+                "跟进日期": date(YEAR, 3, 12),
+                "跟进方式": "微信",
+                "跟进内容": "发资料",
+                "跟进人": "李四",
+                "完成状态": "已完成",
+            },
+        )
     wb.save(path)
 
 
 # --- the test's own figures ---------------------------------------------------------------
+
 
 def last_deal(rec: Record, name: str, asof: date) -> date | None:
     c = rec.customers[name]
@@ -185,8 +277,10 @@ def expected_grade(rec: Record, name: str, asof: date) -> str:
 
     def level(missing_meets: bool) -> str:
         for g, *limits in LEVELS:
-            if all((v is None and missing_meets) or (v is not None and v >= t - 1e-9)
-                   for v, t in zip(values, limits, strict=True)):
+            if all(
+                (v is None and missing_meets) or (v is not None and v >= t - 1e-9)
+                for v, t in zip(values, limits, strict=True)
+            ):
                 return g
         return "C"
 
@@ -232,12 +326,16 @@ def expected_kpis(rec: Record, m: int) -> dict[int, tuple[float, str]]:
 
 def expected_new(rec: Record, m: int, seen_before: set[str]) -> set[str]:
     first, asof = date(YEAR, m, 1), month_end(m)
-    return {n for n, c in rec.customers.items()
-            if (c.get("first_contact") and first <= c["first_contact"] <= asof)
-            or (not c.get("first_contact") and n not in seen_before)}
+    return {
+        n
+        for n, c in rec.customers.items()
+        if (c.get("first_contact") and first <= c["first_contact"] <= asof)
+        or (not c.get("first_contact") and n not in seen_before)
+    }
 
 
 # --- the second reader ----------------------------------------------------------------------
+
 
 def read(path: Path) -> dict[str, list[list[Any]]]:
     wb = CalamineWorkbook.from_path(str(path))
@@ -246,7 +344,11 @@ def read(path: Path) -> dict[str, list[list[Any]]]:
 
 def table(rows: list[list[Any]], header_row: int = 0) -> list[dict[str, Any]]:
     head = [str(h).rstrip("*") for h in rows[header_row]]
-    return [dict(zip(head, r, strict=False)) for r in rows[header_row + 1:] if any(v not in ("", None) for v in r)]
+    return [
+        dict(zip(head, r, strict=False))
+        for r in rows[header_row + 1 :]
+        if any(v not in ("", None) for v in r)
+    ]
 
 
 def blank(v: Any) -> bool:
@@ -303,7 +405,11 @@ def test_a_year_from_init(tmp_path: Path) -> None:
 
         # 跟进提醒
         maintenance = ("逾期未跟进", "从未跟进", "即将到期")  # the other kinds (timeliness rules) are #13's
-        reminders = {(name_of[r["客户编号"]], r["提醒类型"]) for r in table(book["跟进提醒"]) if r["提醒类型"] in maintenance}
+        reminders = {
+            (name_of[r["客户编号"]], r["提醒类型"])
+            for r in table(book["跟进提醒"])
+            if r["提醒类型"] in maintenance
+        }
         assert reminders == expected_reminders(rec, m, grades), month
 
         # 效果评估表: the user's 实际值 as typed, ours in 计算实际值, 差异率 filled and recomputed each month
@@ -319,7 +425,9 @@ def test_a_year_from_init(tmp_path: Path) -> None:
             assert r["达标情况"] == ("达标" if actual >= target else "未达标")
 
         # 分级历史: one row per customer and month so far, numbers as numbers
-        hist = [r for r in table(book["分级历史"]) if re.fullmatch(r"\d{4}-\d{2}", str(r["月份"]))]  # months (quarters apart)
+        hist = [
+            r for r in table(book["分级历史"]) if re.fullmatch(r"\d{4}-\d{2}", str(r["月份"]))
+        ]  # months (quarters apart)
         assert sorted({r["月份"] for r in hist}) == [f"{YEAR}-{k:02d}" for k in range(1, m + 1)]
         this = {name_of[r["客户编号"]]: r for r in hist if r["月份"] == month}
         assert {n: r["客户等级"] for n, r in this.items()} == grades
@@ -328,13 +436,18 @@ def test_a_year_from_init(tmp_path: Path) -> None:
         # 变更记录: this run's hand edits, with their cells, old and new values and the period
         log = table(book["变更记录"])
         period_end = f"~ {asof.isoformat()}"
-        hand = [(r["单元格"], r["原值"], r["新值"]) for r in log if r["来源"] == "人工" and r["期间"].endswith(period_end)]
+        hand = [
+            (r["单元格"], r["原值"], r["新值"])
+            for r in log
+            if r["来源"] == "人工" and r["期间"].endswith(period_end)
+        ]
         col = {h: openpyxl.utils.get_column_letter(c) for h, c in headers_of(book["客户档案"]).items()}
         row_of = {n: 3 + i for i, n in enumerate(r["客户名称"] for r in table(book["客户档案"], 1))}
         want = [(f"{col[h]}{row_of[n]}", _iso(old), _iso(new)) for n, h, old, new in rec.hand]
         assert len(hand) == len(want) and all(
-            h[0] == w[0] and same(h[1], w[1]) and same(h[2], w[2]) for h, w in zip(sorted(hand, key=str),
-                                                                                 sorted(want, key=str), strict=True)), (month, hand, want)
+            h[0] == w[0] and same(h[1], w[1]) and same(h[2], w[2])
+            for h, w in zip(sorted(hand, key=str), sorted(want, key=str), strict=True)
+        ), (month, hand, want)
 
         # the summary: tiles against the record, 客户变动 against the test's own list
         summary = tmp_path / f"台账-汇总-{month}.xlsx"
@@ -351,10 +464,15 @@ def test_a_year_from_init(tmp_path: Path) -> None:
         shown = {int(r["原表行"]): r for r in table(read(summary)["效果评估"], 1)}
         for row, (actual, _) in expected_kpis(rec, m).items():  # the value used, as a number (never masked)
             value = shown[row]["实际值"]
-            assert value == "85%" if rec.kpi_actual[row] else value == pytest.approx(actual), (month, row, value)
+            assert value == "85%" if rec.kpi_actual[row] else value == pytest.approx(actual), (
+                month,
+                row,
+                value,
+            )
         changes = table(read(summary)["客户变动"], 1)
-        assert sorted((name_of[r["客户编号"]], r["原客户类型"] or None, r["新客户类型"]) for r in changes) == \
-            sorted(rec.events), month
+        assert sorted(
+            (name_of[r["客户编号"]], r["原客户类型"] or None, r["新客户类型"]) for r in changes
+        ) == sorted(rec.events), month
 
         # the same month again changes nothing
         before = read(path)
@@ -362,8 +480,9 @@ def test_a_year_from_init(tmp_path: Path) -> None:
         code, out, err = cli("run", str(path), "--month", month)
         assert code == (1 if m == 4 else 0)
         assert read(path) == before, month
-        assert json.loads((path.parent / ".workbook-crm" / "state" / f"{path.name}.json").read_text(
-            encoding="utf-8")) == json.loads(state)
+        assert json.loads(
+            (path.parent / ".workbook-crm" / "state" / f"{path.name}.json").read_text(encoding="utf-8")
+        ) == json.loads(state)
 
 
 def headers_of(rows: list[list[Any]]) -> dict[str, int]:
@@ -401,8 +520,11 @@ def test_sample_then_run_through_the_cli(tmp_path: Path) -> None:
     code, out, err = cli("run", str(path), "--month", "2024-05")
     assert code in (0, 1), (out, err)  # the sample carries deliberate mistakes (exit 1 = findings)
     book = read(path)
-    customers = [r for r in table(book["客户档案"], 1)  # the sample's 合计 footer row is not a customer
-                 if not blank(r.get("客户编号")) and r["客户编号"] not in ("合计", "小计", "总计")]
+    customers = [
+        r
+        for r in table(book["客户档案"], 1)  # the sample's 合计 footer row is not a customer
+        if not blank(r.get("客户编号")) and r["客户编号"] not in ("合计", "小计", "总计")
+    ]
     graded = table(book["客户分层"])
     assert {r["客户编号"] for r in graded} == {r["客户编号"] for r in customers}
     assert {r["客户等级"] for r in graded} <= {"S", "A", "B", "C", "待评级"}

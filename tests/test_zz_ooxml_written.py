@@ -28,6 +28,7 @@ def check():
     def run(path: Path) -> set[tuple[str, str, str]]:
         pkg = mod.check_file(str(path), schemas, max_per_code=1000)
         return {(f.code, f.part, f.message) for f in pkg.findings if f.severity == "error"}
+
     return run
 
 
@@ -47,10 +48,15 @@ def test_every_package_written_in_this_session_passes(check) -> None:
 
 
 # fuzzed, malformed, duplicate members, or not really written by Excel (the checker's README)
-BROKEN_ON_PURPOSE = {"calamine__date_iso.xlsx", "excelize__BadWorkbook.xlsx", "openpyxl__charts.xlsx",
-                     "poi__clusterfuzz-testcase-minimized-POIXSSFFuzzer-5265527465181184.xlsx",
-                     "poi__duplicate-filename.xlsx", "tealeg__badfile_noWorkbookRels.xlsx",
-                     "tealeg__badfile_noWorksheets.xlsx"}
+BROKEN_ON_PURPOSE = {
+    "calamine__date_iso.xlsx",
+    "excelize__BadWorkbook.xlsx",
+    "openpyxl__charts.xlsx",
+    "poi__clusterfuzz-testcase-minimized-POIXSSFFuzzer-5265527465181184.xlsx",
+    "poi__duplicate-filename.xlsx",
+    "tealeg__badfile_noWorkbookRels.xlsx",
+    "tealeg__badfile_noWorksheets.xlsx",
+}
 
 
 def _excel_saved(path: Path) -> bool:

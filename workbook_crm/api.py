@@ -70,9 +70,16 @@ def settle() -> None:
     gc.freeze()
 
 
-def check(path: str | Path, *, password: str | None = None, month: str | None = None, today: date | None = None,
-          rules_file: Path | None = None, progress: Progress = _noop,
-          state: runstate.RunState | None = None) -> tuple[Checked, MonthResult]:
+def check(
+    path: str | Path,
+    *,
+    password: str | None = None,
+    month: str | None = None,
+    today: date | None = None,
+    rules_file: Path | None = None,
+    progress: Progress = _noop,
+    state: runstate.RunState | None = None,
+) -> tuple[Checked, MonthResult]:
     """Read, normalize, validate and grade — everything the run does before it writes.
 
     ``state``: what the last run left (runstate); read from beside ``path`` when not given.
@@ -85,15 +92,23 @@ def check(path: str | Path, *, password: str | None = None, month: str | None = 
             wb = read_workbook(path, password=password, rules_file=rules_file)
         settle()
         progress("规范化与校验")
-        checked = check_workbook(wb, asof=asof, rules_file=rules_file, previous=state.customers,
-                                 settled=state.registrations)
+        checked = check_workbook(
+            wb, asof=asof, rules_file=rules_file, previous=state.customers, settled=state.registrations
+        )
         # a value with an error finding feeds no figure (issue #12 item 3)
         left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
         settle()
         progress("评级与分析")
-        graded = grade_month(checked.clean, checked.rules, month=month_s, today=asof,
-                             cells=_cells(checked), left_out=left_out, ours_rates=_ours_rates(checked, state),
-                             ours_actuals=legacy_actuals(checked))
+        graded = grade_month(
+            checked.clean,
+            checked.rules,
+            month=month_s,
+            today=asof,
+            cells=_cells(checked),
+            left_out=left_out,
+            ours_rates=_ours_rates(checked, state),
+            ours_actuals=legacy_actuals(checked),
+        )
         apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
     return checked, graded
 
@@ -139,8 +154,14 @@ def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]
     return out
 
 
-def validate_workbook(path: str | Path, *, password: str | None = None, month: str | None = None,
-                      today: date | None = None, rules_file: Path | None = None) -> Result:
+def validate_workbook(
+    path: str | Path,
+    *,
+    password: str | None = None,
+    month: str | None = None,
+    today: date | None = None,
+    rules_file: Path | None = None,
+) -> Result:
     """Read-only: every finding at its cell, and the changes a run would make. Writes nothing."""
     checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file)
     findings = reportable(checked, graded.findings)
@@ -149,6 +170,7 @@ def validate_workbook(path: str | Path, *, password: str | None = None, month: s
 
 def _cells(checked: Checked) -> Callable[[str, str, int], str]:
     """cell(sheet, field, row) → A1, for findings raised by the grading step."""
+
     def cell(sheet: str, field: str, row: int) -> str:
         data = checked.wb.get(sheet)
         if data is None:
@@ -160,26 +182,47 @@ def _cells(checked: Checked) -> Callable[[str, str, int], str]:
     return cell
 
 
-def write_summary_for(path: str | Path, out: Path, *, month: str | None = None, unmask: bool = False,
-                      per_owner: Path | None = None, lang: str = "zh", password: str | None = None,
-                      rules_file: Path | None = None, today: date | None = None) -> list[Path]:
+def write_summary_for(
+    path: str | Path,
+    out: Path,
+    *,
+    month: str | None = None,
+    unmask: bool = False,
+    per_owner: Path | None = None,
+    lang: str = "zh",
+    password: str | None = None,
+    rules_file: Path | None = None,
+    today: date | None = None,
+) -> list[Path]:
     """The managers' summary (and one workbook per 负责人); read-only on the record."""
     from .reports import write_per_owner, write_summary
     from .writeback import check_summary_target
     from .writeback.runfiles import clean_stale
 
     clean_stale(Path(out).parent, *([Path(per_owner)] if per_owner is not None else []))
-    check_summary_target(Path(out), record=Path(path))   # never over the record or a user's file
+    check_summary_target(Path(out), record=Path(path))  # never over the record or a user's file
     state = runstate.load(Path(path))
-    checked, graded = check(path, password=password, month=month, today=today, rules_file=rules_file, state=state)
+    checked, graded = check(
+        path, password=password, month=month, today=today, rules_file=rules_file, state=state
+    )
     require_customers(checked, path)
     findings = reportable(checked, graded.findings)
     # the same 客户变动 the run shows: hand edits of 客户类型 since the last run (nothing is saved here)
-    graded.lifecycle = runstate.hand_edits(checked.wb, state, runstate.current(checked.wb, list(checked.changes)),
-                                           graded.asof).lifecycle
+    graded.lifecycle = runstate.hand_edits(
+        checked.wb, state, runstate.current(checked.wb, list(checked.changes)), graded.asof
+    ).lifecycle
     rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
-    paths = [write_summary(graded, findings, Path(out), unmask=unmask, lang=lang, source_name=Path(path).name,
-                           n_rows_by_sheet=rows)]
+    paths = [
+        write_summary(
+            graded,
+            findings,
+            Path(out),
+            unmask=unmask,
+            lang=lang,
+            source_name=Path(path).name,
+            n_rows_by_sheet=rows,
+        )
+    ]
     if per_owner is not None:
         paths += write_per_owner(graded, findings, Path(per_owner), unmask=unmask)
     return paths

@@ -39,7 +39,9 @@ LOST_SHEET = "本季流失客户"
 LOST_COLUMNS = ("客户编号", "客户名称", "负责人", "客户等级", "最近合作日期", "上季末阶段", "本季末阶段")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*$")
 _WB_OPEN = re.compile(rb"<(?:\w+:)?workbook\b[^>]*>")
-_FILE_VERSION = re.compile(rb"<(?:\w+:)?fileVersion\b[^>]*/>|<(?:\w+:)?fileVersion\b.*?</(?:\w+:)?fileVersion>", re.S)
+_FILE_VERSION = re.compile(
+    rb"<(?:\w+:)?fileVersion\b[^>]*/>|<(?:\w+:)?fileVersion\b.*?</(?:\w+:)?fileVersion>", re.S
+)
 _FILE_SHARING = re.compile(rb"<((?:\w+:)?)fileSharing\b([^>]*?)(/?)>")
 
 
@@ -52,9 +54,16 @@ class ArchiveResult:
     lost: pd.DataFrame  # LOST_COLUMNS
 
     def to_json_obj(self) -> dict:
-        return {"file": self.file, "archive": self.archive, "quarter": self.quarter, "asof": self.asof.isoformat(),
-                "lost": [{k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
-                         for r in self.lost.to_dict("records")]}
+        return {
+            "file": self.file,
+            "archive": self.archive,
+            "quarter": self.quarter,
+            "asof": self.asof.isoformat(),
+            "lost": [
+                {k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+                for r in self.lost.to_dict("records")
+            ],
+        }
 
 
 def parse_quarter(text: str) -> tuple[str, str, str]:
@@ -73,8 +82,16 @@ def archive_path(path: Path, quarter: str) -> Path:
     return path.with_name(f"{path.stem}-归档-{quarter}{suffix}")
 
 
-def archive_quarter(path: str | Path, *, quarter: str, out: Path | None = None, password: str | None = None,
-                    rules_file: Path | None = None, today: date | None = None, lang: str = "zh") -> ArchiveResult:
+def archive_quarter(
+    path: str | Path,
+    *,
+    quarter: str,
+    out: Path | None = None,
+    password: str | None = None,
+    rules_file: Path | None = None,
+    today: date | None = None,
+    lang: str = "zh",
+) -> ArchiveResult:
     """Write the quarter's snapshot beside ``path`` (or at ``out``); the record is only read."""
     path = Path(path)
     label, end_month, prev_month = parse_quarter(quarter)
@@ -83,16 +100,26 @@ def archive_quarter(path: str | Path, *, quarter: str, out: Path | None = None, 
         raise ArchiveExists(target)
     checked, graded = check(path, password=password, month=end_month, today=today, rules_file=rules_file)
     if checked.wb.source.encrypted:  # the snapshot would be an unencrypted copy of a protected record
-        raise BadOption(path, detail="加密工作簿不生成归档（归档会是未加密的副本）/ no archive of an encrypted workbook "
-                                     "(it would be an unencrypted copy)")
+        raise BadOption(
+            path,
+            detail="加密工作簿不生成归档（归档会是未加密的副本）/ no archive of an encrypted workbook "
+            "(it would be an unencrypted copy)",
+        )
     before = grade_month(checked.clean, checked.rules, month=prev_month, today=today)
     lost = _lost(checked, graded.tiers, before.tiers, graded.asof)
     findings = sort_findings([*checked.findings, *graded.findings])
     editor = WorkbookEditor(checked.wb.source.data)
-    no_edits = runstate.Edits([], pd.DataFrame(columns=list(runstate.LIFECYCLE_COLUMNS)), graded.month, baseline=False)
+    no_edits = runstate.Edits(
+        [], pd.DataFrame(columns=list(runstate.LIFECYCLE_COLUMNS)), graded.month, baseline=False
+    )
     _write_sheets(editor, checked, graded, findings, [], lang, no_edits)  # 变更记录 kept as it is
-    editor.replace_sheet(LOST_SHEET, list(LOST_COLUMNS), _rows(lost, LOST_COLUMNS), tab_color="#7F7F7F",
-                         widths=[14, 28, 10, 8, 13, 12, 12])
+    editor.replace_sheet(
+        LOST_SHEET,
+        list(LOST_COLUMNS),
+        _rows(lost, LOST_COLUMNS),
+        tab_color="#7F7F7F",
+        widths=[14, 28, 10, 8, 13, 12, 12],
+    )
     editor.pkg.write(editor.wb_part, read_only_recommended(editor.pkg.read(editor.wb_part)))
     write_new(target, editor.to_bytes())
     mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -109,10 +136,17 @@ def _lost(checked, now: pd.DataFrame, before: pd.DataFrame, asof: date) -> pd.Da
         return pd.DataFrame(columns=list(LOST_COLUMNS))
     cust = customer_frame(checked.clean, asof, checked.rules)
     last = cust["last_deal"].reindex(now.index)[became]
-    return pd.DataFrame({"客户编号": now["客户编号"][became], "客户名称": now["客户名称"][became],
-                         "负责人": now["负责人"][became], "客户等级": now["客户等级"][became],
-                         "最近合作日期": strftime_each(last), "上季末阶段": stage_before[became],
-                         "本季末阶段": stage_now[became]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "客户编号": now["客户编号"][became],
+            "客户名称": now["客户名称"][became],
+            "负责人": now["负责人"][became],
+            "客户等级": now["客户等级"][became],
+            "最近合作日期": strftime_each(last),
+            "上季末阶段": stage_before[became],
+            "本季末阶段": stage_now[became],
+        }
+    ).reset_index(drop=True)
 
 
 def read_only_recommended(workbook_xml: bytes) -> bytes:
@@ -121,7 +155,7 @@ def read_only_recommended(workbook_xml: bytes) -> bytes:
     if m:
         attrs = re.sub(rb'\s+readOnlyRecommended="[^"]*"', b"", m.group(2))
         new = b"<" + m.group(1) + b"fileSharing" + attrs + b' readOnlyRecommended="1"' + m.group(3) + b">"
-        return workbook_xml[:m.start()] + new + workbook_xml[m.end():]
+        return workbook_xml[: m.start()] + new + workbook_xml[m.end() :]
     prefix = re.match(rb"<(\w+:)?", _WB_OPEN.search(workbook_xml).group(0)).group(1) or b""  # type: ignore[union-attr]
     tag = b"<" + prefix + b'fileSharing readOnlyRecommended="1"/>'
     fv = _FILE_VERSION.search(workbook_xml)

@@ -48,7 +48,9 @@ class Inspection:
         return asdict(self)
 
 
-def inspect_workbook(path: str | Path, *, password: str | None = None, rules_file: Path | None = None) -> Inspection:
+def inspect_workbook(
+    path: str | Path, *, password: str | None = None, rules_file: Path | None = None
+) -> Inspection:
     """Read-only: the mapping the other commands will use."""
     wb = read_workbook(path, password=password, rules_file=rules_file)
     by_tab = {s.tab: s for s in wb.sheets.values()}
@@ -66,8 +68,9 @@ def inspect_workbook(path: str | Path, *, password: str | None = None, rules_fil
 
 
 def _sheet_view(data: SheetData, how: str) -> SheetView:
-    view = SheetView(data.tab, data.name, how, "；".join([data.reason, *data.notes]), data.header_row,
-                     len(data.frame))
+    view = SheetView(
+        data.tab, data.name, how, "；".join([data.reason, *data.notes]), data.header_row, len(data.frame)
+    )
     field_at = {c: n for n, c in data.columns.items()}
     user = data.user_columns()
     user_labels = [c for c in data.frame.columns if c not in data.columns]
@@ -76,8 +79,15 @@ def _sheet_view(data: SheetData, how: str) -> SheetView:
         name = field_at.get(c)
         label = name if name is not None else label_of.get(c)
         sample = _sample(data, label) if label is not None else None
-        view.columns.append(ColumnView(get_column_letter(c + 1), data.headers[c],
-                                       data.schema.field(name).header if name else USER_COLUMN, name or "", sample))
+        view.columns.append(
+            ColumnView(
+                get_column_letter(c + 1),
+                data.headers[c],
+                data.schema.field(name).header if name else USER_COLUMN,
+                name or "",
+                sample,
+            )
+        )
     return view
 
 
@@ -102,8 +112,10 @@ def render_text(ins: Inspection) -> str:
         for c in s.columns:
             sample = "" if c.sample is None else f"  例：{_short(c.sample)}"
             lines.append(f"  {c.column:>3}  {c.header} → {c.field}{sample}")
-    lines.append("\n要改正映射，在「规则配置」加一行（参数 / 值），或写进 --rules 文件的 [\"字段映射\"] 表：\n"
-                 "  表头:公司全称 = 客户名称    工作表:Sheet1 = 客户档案    表头:微信 = 忽略")
+    lines.append(
+        '\n要改正映射，在「规则配置」加一行（参数 / 值），或写进 --rules 文件的 ["字段映射"] 表：\n'
+        "  表头:公司全称 = 客户名称    工作表:Sheet1 = 客户档案    表头:微信 = 忽略"
+    )
     return "\n".join(lines)
 
 

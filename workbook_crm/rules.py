@@ -20,8 +20,14 @@ from .findings import Finding
 
 # seed 000 步骤二: 展=Z, 推=T; the other letters are ours (SPEC §8), editable in 规则配置.
 DEFAULT_CHANNEL_LETTERS = {
-    "展会对接": "Z", "线上推广": "T", "官网表单": "W", "客户转介绍": "R", "电话咨询": "D",
-    "第三方平台": "P", "陌拜": "B", "其他": "X",
+    "展会对接": "Z",
+    "线上推广": "T",
+    "官网表单": "W",
+    "客户转介绍": "R",
+    "电话咨询": "D",
+    "第三方平台": "P",
+    "陌拜": "B",
+    "其他": "X",
 }
 
 
@@ -87,10 +93,14 @@ class Rules:
     rfm_months: int = 12  # seed 001: F/M over the last 12 months
     gap_tolerance: float = 0.005  # 0.5 percentage points between typed and computed 差异率
     # --- issue #13: the seeds' own definitions (seed 001), textbook variants selectable -------------
-    rfm_definition: str = "种子001"  # seed 001 (三): R 近6个月合作频次, F 近12个月交易总额, M 平均客单价; or 经典
+    rfm_definition: str = (
+        "种子001"  # seed 001 (三): R 近6个月合作频次, F 近12个月交易总额, M 平均客单价; or 经典
+    )
     rfm_recent_months: int = 6  # seed 001 (三): R = 近6个月合作频次
     value_low: float = 5  # seed 001 (二): 低价值 年度合作低于5万元
-    value_gap_tier: str = "低价值"  # 5–10万: seed 001 names no tier for it; ours: 低价值 (below 中价值's floor)
+    value_gap_tier: str = (
+        "低价值"  # 5–10万: seed 001 names no tier for it; ours: 低价值 (below 中价值's floor)
+    )
     interval_value_high: int = 30  # seed 001 三(一): 高价值 月度深度沟通
     interval_value_mid: int = 90  # seed 001 三(一): 中价值 季度沟通
     interval_value_low: int = 180  # seed 001 三(一): 低价值 半年度沟通
@@ -173,30 +183,114 @@ SPECS: tuple[Spec, ...] = (
     _S("rfm_months", "RFM统计月数", "月", "seed 001 近12个月", "int", 1),
     _S("gap_tolerance", "差异率容差", "%", "手填差异率与计算值相差超过此值即提示", "pct", 0, 1),
     # issue #13: seed 001's own definitions; the textbook variants are a choice here
-    _S("rfm_definition", "RFM定义", "", "种子001：R=近6个月合作频次、F=近12个月交易总额、M=平均客单价；经典：R=距上次交易天数、F=交易次数、M=交易金额",
-       "choice", choices=("种子001", "经典")),
+    _S(
+        "rfm_definition",
+        "RFM定义",
+        "",
+        "种子001：R=近6个月合作频次、F=近12个月交易总额、M=平均客单价；经典：R=距上次交易天数、F=交易次数、M=交易金额",
+        "choice",
+        choices=("种子001", "经典"),
+    ),
     _S("rfm_recent_months", "RFM-R统计月数(种子001)", "月", "seed 001 R=近6个月合作频次", "int", 1),
     _S("value_low", "低价值年合作金额(万元)", "万元", "seed 001 (二) 低价值 低于5万", "num"),
-    _S("value_gap_tier", "5-10万价值层级", "", "seed 001 未命名 低价值上限与中价值下限之间的区间；可选 低价值/中价值/中低价值",
-       "choice", choices=("低价值", "中价值", "中低价值")),
+    _S(
+        "value_gap_tier",
+        "5-10万价值层级",
+        "",
+        "seed 001 未命名 低价值上限与中价值下限之间的区间；可选 低价值/中价值/中低价值",
+        "choice",
+        choices=("低价值", "中价值", "中低价值"),
+    ),
     _S("interval_value_high", "维护周期-高价值客户", "天", "seed 001 三(一) 月度深度沟通", "int", 1),
     _S("interval_value_mid", "维护周期-中价值客户", "天", "seed 001 三(一) 季度沟通", "int", 1),
     _S("interval_value_low", "维护周期-低价值客户", "天", "seed 001 三(一) 半年度沟通", "int", 1),
-    _S("first_visit_days", "签约后首次回访(天)", "天", "seed 004 (三) 新客户签约后7天内完成首次回访", "int", 1),
+    _S(
+        "first_visit_days",
+        "签约后首次回访(天)",
+        "天",
+        "seed 004 (三) 新客户签约后7天内完成首次回访",
+        "int",
+        1,
+    ),
     _S("first_training_days", "签约后首次培训(天)", "天", "seed 004 (三) 30天内提供产品使用培训", "int", 1),
-    _S("fair_follow_hours", "展会线索跟进时限(小时)", "小时", "seed 004 (三) 展会 会后48小时内跟进", "num", 1),
-    _S("referral_contact_hours", "转介绍线索联系时限(小时)", "小时", "seed 000 步骤一 转介绍成功后24小时内", "num", 1),
-    _S("complaint_workdays", "投诉处理时限(工作日)", "工作日", "seed 004 (二) 3个工作日内解决并反馈结果", "int", 1),
-    _S("response_hours", "问题响应时限(小时)", "小时", "seed 004 (二) 24小时内响应（跟进日期带时间时）", "num", 1),
-    _S("solution_hours", "解决方案时限(小时)", "小时", "seed 004 (二) 48小时内提供解决方案（跟进日期带时间时）", "num", 1),
-    _S("timeliness_lookback_days", "及时性检查回溯天数", "天", "自定：只检查近N天内的签约、线索和投诉", "int", 1),
-    _S("next_step_needs_date", "下一步计划须含时间节点", "是/否", "seed 003 模板说明：明确具体行动项、负责人及时间节点", "bool"),
-    _S("ltv_max_years", "LTV预期合作年限上限", "年", "LTV=年合作金额×1/(1−续约率)，年限不超过此值（自定）", "num", 1),
-    _S("merge_threshold", "同列同类问题合并条数", "条", "同一列同一问题达到此数即合并为一条（标在表头，列出各行）", "int", 2),
+    _S(
+        "fair_follow_hours", "展会线索跟进时限(小时)", "小时", "seed 004 (三) 展会 会后48小时内跟进", "num", 1
+    ),
+    _S(
+        "referral_contact_hours",
+        "转介绍线索联系时限(小时)",
+        "小时",
+        "seed 000 步骤一 转介绍成功后24小时内",
+        "num",
+        1,
+    ),
+    _S(
+        "complaint_workdays",
+        "投诉处理时限(工作日)",
+        "工作日",
+        "seed 004 (二) 3个工作日内解决并反馈结果",
+        "int",
+        1,
+    ),
+    _S(
+        "response_hours",
+        "问题响应时限(小时)",
+        "小时",
+        "seed 004 (二) 24小时内响应（跟进日期带时间时）",
+        "num",
+        1,
+    ),
+    _S(
+        "solution_hours",
+        "解决方案时限(小时)",
+        "小时",
+        "seed 004 (二) 48小时内提供解决方案（跟进日期带时间时）",
+        "num",
+        1,
+    ),
+    _S(
+        "timeliness_lookback_days",
+        "及时性检查回溯天数",
+        "天",
+        "自定：只检查近N天内的签约、线索和投诉",
+        "int",
+        1,
+    ),
+    _S(
+        "next_step_needs_date",
+        "下一步计划须含时间节点",
+        "是/否",
+        "seed 003 模板说明：明确具体行动项、负责人及时间节点",
+        "bool",
+    ),
+    _S(
+        "ltv_max_years",
+        "LTV预期合作年限上限",
+        "年",
+        "LTV=年合作金额×1/(1−续约率)，年限不超过此值（自定）",
+        "num",
+        1,
+    ),
+    _S(
+        "merge_threshold",
+        "同列同类问题合并条数",
+        "条",
+        "同一列同一问题达到此数即合并为一条（标在表头，列出各行）",
+        "int",
+        2,
+    ),
 )
 # spellings accepted for a choice rule (normalized) → the canonical value
-_CHOICE_ALIASES = {"seed": "种子001", "seed001": "种子001", "种子": "种子001", "001": "种子001",
-                   "textbook": "经典", "classic": "经典", "教科书": "经典", "标准": "经典"}
+_CHOICE_ALIASES = {
+    "seed": "种子001",
+    "seed001": "种子001",
+    "种子": "种子001",
+    "001": "种子001",
+    "textbook": "经典",
+    "classic": "经典",
+    "教科书": "经典",
+    "标准": "经典",
+}
 CHANNEL_PREFIX = "渠道代码-"  # one row per 信息来源: 渠道代码-展会对接 = Z
 CHOICES_PREFIX = "可选值-"  # issue #11: 可选值-客户类型 = 月结/现金 extends that field's list
 _CHOICE_SPLIT = re.compile(r"[/、,，;；|\n]+")
@@ -288,12 +382,12 @@ def _apply(rules: Rules, key: str, value: Any) -> tuple[Rules, bool] | None:
         if not re.fullmatch(r"[A-Z]", letter):
             return rules, False
         letters = dict(rules.channel_letters)
-        letters[str(key).strip()[len(CHANNEL_PREFIX):].strip()] = letter
+        letters[str(key).strip()[len(CHANNEL_PREFIX) :].strip()] = letter
         return replace(rules, channel_letters=letters), True
     if k.startswith(_norm(CHOICES_PREFIX)):
         items = value if isinstance(value, (list, tuple)) else _CHOICE_SPLIT.split(str(value))
         values = tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
-        header = str(key).strip()[len(CHOICES_PREFIX):].strip()
+        header = str(key).strip()[len(CHOICES_PREFIX) :].strip()
         if not values or not header:
             return rules, False
         choices = dict(rules.extra_choices)
@@ -308,8 +402,13 @@ def _apply(rules: Rules, key: str, value: Any) -> tuple[Rules, bool] | None:
         return rules, False
 
 
-def load_rules(rows: Iterable[tuple[int, str, Any]], *, sheet: str = "规则配置", value_col: str = "B",
-               toml_path: str | Path | None = None) -> tuple[Rules, list[Finding]]:
+def load_rules(
+    rows: Iterable[tuple[int, str, Any]],
+    *,
+    sheet: str = "规则配置",
+    value_col: str = "B",
+    toml_path: str | Path | None = None,
+) -> tuple[Rules, list[Finding]]:
     """Rules from the 规则配置 rows (excel_row, 参数, 值), then the TOML file on top.
 
     Unknown keys in the sheet are the user's notes and are ignored; a blank value keeps the default.
@@ -331,8 +430,18 @@ def load_rules(rows: Iterable[tuple[int, str, Any]], *, sheet: str = "规则配�
             defaults = {r[0]: r[1] for r in rules_rows()}
             spec = _BY_KEY.get(_norm(key))
             default = defaults.get(spec.key if spec else str(key).strip(), "—")
-            findings.append(Finding("bad-rule", sheet, f"{value_col}{excel_row}", excel_row, value_col,
-                                    str(key).strip(), value, {"default": default}))
+            findings.append(
+                Finding(
+                    "bad-rule",
+                    sheet,
+                    f"{value_col}{excel_row}",
+                    excel_row,
+                    value_col,
+                    str(key).strip(),
+                    value,
+                    {"default": default},
+                )
+            )
     if toml_path is not None:
         rules = _load_toml(rules, Path(toml_path))
     return rules, findings
@@ -345,7 +454,9 @@ def _load_toml(rules: Rules, path: Path) -> Rules:
         try:
             import tomli as tomllib  # type: ignore[no-redef]
         except ModuleNotFoundError as exc:
-            raise RulesFileError(path, "Python 3.10 需要安装 tomli 才能读取 TOML（pip install tomli）") from exc
+            raise RulesFileError(
+                path, "Python 3.10 需要安装 tomli 才能读取 TOML（pip install tomli）"
+            ) from exc
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -34,8 +34,21 @@ from .schema import registry
 
 STATE_VERSION = 1
 # 客户档案 fields whose hand edits are logged (seed 002: 状态与联系人变更需记录时间与原因)
-TRACKED = ("name", "customer_type", "contact", "title", "mobile", "email", "owner", "annual_amount", "renewal_rate",
-           "satisfaction", "potential", "first_deal", "last_deal")
+TRACKED = (
+    "name",
+    "customer_type",
+    "contact",
+    "title",
+    "mobile",
+    "email",
+    "owner",
+    "annual_amount",
+    "renewal_rate",
+    "satisfaction",
+    "potential",
+    "first_deal",
+    "last_deal",
+)
 HAND = "人工"
 TOOL = "工具"
 LIFECYCLE_COLUMNS = ("客户编号", "客户名称", "原客户类型", "新客户类型", "事件", "期间")
@@ -51,7 +64,9 @@ class RunState:
     asof: str | None = None
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     ours: dict[str, Any] = field(default_factory=dict)  # "sheet!A1" → value we wrote
-    events: list[dict[str, Any]] = field(default_factory=list)  # that month's lifecycle rows (kept on a re-run)
+    events: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # that month's lifecycle rows (kept on a re-run)
     registrations: set[str] = field(default_factory=set)  # 客户信息登记表 rows already settled (returning.py)
     found: bool = False
 
@@ -73,10 +88,18 @@ def load(workbook: Path) -> RunState:
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return RunState()
     fields = list(data.get("fields") or [])
-    customers = {cid: dict(zip(fields, values, strict=False)) for cid, values in (data.get("customers") or {}).items()}
-    return RunState(month=data.get("month"), asof=data.get("asof"), customers=customers,
-                    ours=dict(data.get("ours") or {}), events=list(data.get("events") or []),
-                    registrations=set(data.get("registrations") or []), found=True)
+    customers = {
+        cid: dict(zip(fields, values, strict=False)) for cid, values in (data.get("customers") or {}).items()
+    }
+    return RunState(
+        month=data.get("month"),
+        asof=data.get("asof"),
+        customers=customers,
+        ours=dict(data.get("ours") or {}),
+        events=list(data.get("events") or []),
+        registrations=set(data.get("registrations") or []),
+        found=True,
+    )
 
 
 def save(workbook: Path, state: RunState) -> None:
@@ -85,9 +108,16 @@ def save(workbook: Path, state: RunState) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     # customers as value lists under one field list: a third of the size of dicts at 100k customers
     fields = sorted({f for vals in state.customers.values() for f in vals})
-    data = {"version": STATE_VERSION, "month": state.month, "asof": state.asof, "fields": fields,
-            "customers": {cid: [vals.get(f) for f in fields] for cid, vals in state.customers.items()},
-            "ours": state.ours, "events": state.events, "registrations": sorted(state.registrations)}
+    data = {
+        "version": STATE_VERSION,
+        "month": state.month,
+        "asof": state.asof,
+        "fields": fields,
+        "customers": {cid: [vals.get(f) for f in fields] for cid, vals in state.customers.items()},
+        "ours": state.ours,
+        "events": state.events,
+        "registrations": sorted(state.registrations),
+    }
     fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -134,8 +164,13 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
     letters = {f: sheet.letter(f) for f in names}
     frame = sheet.frame
     rows = [int(r) for r in frame.index]
-    filed = sorted({int(c.row) for c in changes
-                    if c.sheet == sheet.tab and c.row is not None and c.row not in frame.index})
+    filed = sorted(
+        {
+            int(c.row)
+            for c in changes
+            if c.sheet == sheet.tab and c.row is not None and c.row not in frame.index
+        }
+    )
     columns: dict[str, list[Any]] = {}
     for f in names:  # each distinct value made plain once (100k rows)
         if f in frame.columns:
@@ -150,7 +185,7 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
     pos = {row: i for i, row in enumerate(all_rows)}
     for ref, new in edits.items():
         letter = ref.rstrip("0123456789")
-        field_name, digits = by_letter.get(letter), ref[len(letter):]
+        field_name, digits = by_letter.get(letter), ref[len(letter) :]
         if field_name is not None and digits.isdigit() and int(digits) in pos:
             columns[field_name][pos[int(digits)]] = plain(new)
     out: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -170,7 +205,9 @@ class Edits:
     baseline: bool  # no previous state: this run is the first baseline
 
 
-def hand_edits(wb: WorkbookData, state: RunState, now: dict[str, tuple[int, dict[str, Any]]], asof: date) -> Edits:
+def hand_edits(
+    wb: WorkbookData, state: RunState, now: dict[str, tuple[int, dict[str, Any]]], asof: date
+) -> Edits:
     """Differences between the last run's state and the record now, as 变更记录 rows."""
     sheet = wb.get(registry.ARCHIVE.name)
     period = state.period(asof)
@@ -190,11 +227,20 @@ def hand_edits(wb: WorkbookData, state: RunState, now: dict[str, tuple[int, dict
             if same(old, new):
                 continue
             header = registry.ARCHIVE.field(f).header
-            changes.append(Change(sheet.tab, sheet.cell(f, row), old, new, f"人工修改·{header}", field=header,
-                                  row=row))
+            changes.append(
+                Change(sheet.tab, sheet.cell(f, row), old, new, f"人工修改·{header}", field=header, row=row)
+            )
             if f == "customer_type":
-                events.append({"客户编号": cid, "客户名称": vals.get("name"), "原客户类型": old, "新客户类型": new,
-                               "事件": _event(new), "期间": period})
+                events.append(
+                    {
+                        "客户编号": cid,
+                        "客户名称": vals.get("name"),
+                        "原客户类型": old,
+                        "新客户类型": new,
+                        "事件": _event(new),
+                        "期间": period,
+                    }
+                )
     for cid in state.customers:
         if cid not in now:
             changes.append(Change(sheet.tab, "", cid, None, "人工删除·客户", field="客户编号"))

@@ -15,8 +15,9 @@ from .samplegen.writer import write_workbook
 __all__ = ["write_sample"]
 
 
-def write_sample(path: Path, *, customers: int = 300, seed: int = 7, messy: bool = True,
-                 today: date | None = None) -> Path:
+def write_sample(
+    path: Path, *, customers: int = 300, seed: int = 7, messy: bool = True, today: date | None = None
+) -> Path:
     """Write a sample workbook of record; the same (customers, seed, messy, today) gives the same cells.
 
     ``messy`` plants every SPEC §3 mess at least once (for ``customers`` ≥ 20) and a ≈4 % share of
@@ -24,5 +25,6 @@ def write_sample(path: Path, *, customers: int = 300, seed: int = 7, messy: bool
     """
     if customers < 1:
         raise BadOption(detail="customers must be at least 1")
-    return write_workbook(Path(path), customers=customers, seed=seed, messy=messy,
-                          today=today or date.today())
+    return write_workbook(
+        Path(path), customers=customers, seed=seed, messy=messy, today=today or date.today()
+    )

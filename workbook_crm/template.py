@@ -101,8 +101,14 @@ class Layout:
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
         self.title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
-        base = {"bold": True, "bg_color": HEADER_RGB, "border": 1, "align": "center", "valign": "vcenter",
-                "text_wrap": True}
+        base = {
+            "bold": True,
+            "bg_color": HEADER_RGB,
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+        }
         self.header = wb.add_format(base)
         self.header_required = wb.add_format({**base, "font_color": "#C00000"})
         self._num: dict[str, Any] = {}
@@ -117,16 +123,33 @@ def _validation(f: Field) -> dict[str, Any] | None:
     """The one data validation of a column (Excel allows one per cell): list, date, bounds or a hint."""
     v: dict[str, Any]
     if f.kind == ENUM and f.choices:
-        v = {"validate": "list", "source": list(f.choices), "error_type": "warning",
-             "error_title": f.header[:32], "error_message": "请从下拉列表中选择"}
+        v = {
+            "validate": "list",
+            "source": list(f.choices),
+            "error_type": "warning",
+            "error_title": f.header[:32],
+            "error_message": "请从下拉列表中选择",
+        }
     elif f.kind == DATE:
-        v = {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 1),
-             "maximum": dt.date(2100, 12, 31), "error_type": "warning", "error_title": f.header[:32],
-             "error_message": "请按 YYYY-MM-DD 填写日期，例如 2024-05-10"}
+        v = {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(1900, 1, 1),
+            "maximum": dt.date(2100, 12, 31),
+            "error_type": "warning",
+            "error_title": f.header[:32],
+            "error_message": "请按 YYYY-MM-DD 填写日期，例如 2024-05-10",
+        }
     elif f.kind in (SCORE, PERCENT) and f.low is not None and f.high is not None:
-        v = {"validate": "decimal", "criteria": "between", "minimum": f.low, "maximum": f.high,
-             "error_type": "warning", "error_title": f.header[:32],
-             "error_message": f"请填写 {f.low:g}–{f.high:g} 之间的数值"}
+        v = {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": f.low,
+            "maximum": f.high,
+            "error_type": "warning",
+            "error_title": f.header[:32],
+            "error_message": f"请填写 {f.low:g}–{f.high:g} 之间的数值",
+        }
     elif f.hint:
         v = {"validate": "any"}
     else:
@@ -138,9 +161,14 @@ def _validation(f: Field) -> dict[str, Any] | None:
     return v
 
 
-def setup_sheet(ws: Worksheet, schema: SheetSchema, layout: Layout, *,
-                headers: Sequence[tuple[Field | None, str]] | None = None,
-                last_row: int = LAST_VALIDATED_ROW) -> None:
+def setup_sheet(
+    ws: Worksheet,
+    schema: SheetSchema,
+    layout: Layout,
+    *,
+    headers: Sequence[tuple[Field | None, str]] | None = None,
+    last_row: int = LAST_VALIDATED_ROW,
+) -> None:
     """Title, header, freeze, widths, number formats and validations of one sheet.
 
     ``headers`` lets the sample write decorated or extra headers (``None`` field = a user column);

@@ -18,12 +18,19 @@ def campaign_table(clean: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     if c is None:
         return None
     leads, conv, budget = nums(c, "leads"), nums(c, "converted"), nums(c, "budget_yuan")
-    return pd.DataFrame({
-        "活动名称": col(c, "campaign"), "渠道类型": col(c, "channel"), "负责人": col(c, "owner"),
-        "预算(元)": budget, "潜在客户数量": leads, "已转化客户数量": conv,
-        "转化率": (conv / leads.where(leads > 0)).round(6),
-        "获客成本": (budget / conv.where(conv > 0)).round(2),
-    }, index=c.index)
+    return pd.DataFrame(
+        {
+            "活动名称": col(c, "campaign"),
+            "渠道类型": col(c, "channel"),
+            "负责人": col(c, "owner"),
+            "预算(元)": budget,
+            "潜在客户数量": leads,
+            "已转化客户数量": conv,
+            "转化率": (conv / leads.where(leads > 0)).round(6),
+            "获客成本": (budget / conv.where(conv > 0)).round(2),
+        },
+        index=c.index,
+    )
 
 
 def channel_table(cust: pd.DataFrame, in_deals: np.ndarray) -> pd.DataFrame:

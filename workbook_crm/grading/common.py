@@ -100,7 +100,10 @@ class Keys:
             if df is None and sheet != ARCHIVE:
                 continue
             raw = col(df if df is not None else pd.DataFrame(columns=["customer_id"]), "customer_id")
-            if isinstance(raw.dtype, pd.StringDtype) or pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+            if isinstance(raw.dtype, pd.StringDtype) or pd.api.types.infer_dtype(raw, skipna=True) in (
+                "string",
+                "empty",
+            ):
                 codes, uniq = pd.factorize(raw)
                 stripped = np.empty(len(uniq), dtype=object)
                 stripped[:] = [v.strip() for v in np.asarray(uniq, dtype=object)]
@@ -117,7 +120,7 @@ class Keys:
         self.n = len(uniq)
         start = 0
         for sheet, codes, stripped in per_sheet:
-            self.codes[sheet] = np.append(merged[start:start + len(stripped)], -1)[codes]
+            self.codes[sheet] = np.append(merged[start : start + len(stripped)], -1)[codes]
             start += len(stripped)
 
     def count(self, codes: np.ndarray) -> np.ndarray:
@@ -205,7 +208,9 @@ def score(v: float) -> str:
     return _fmt_num(v, 2)
 
 
-def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys | None = None) -> pd.DataFrame:
+def customer_frame(
+    clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys | None = None
+) -> pd.DataFrame:
     """One row per 客户档案 customer with the facts every computation needs.
 
     Index = Excel row of the archive. Deal facts merge 客户档案 dates with 交易记录 when it exists;
@@ -218,12 +223,29 @@ def customer_frame(clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys
         arch = pd.DataFrame(columns=["customer_id"])
     out = pd.DataFrame(index=arch.index)
     out["customer_id"] = keys.ids[ARCHIVE].set_axis(arch.index)
-    for name in ("name", "industry", "owner", "customer_type", "urgency", "source", "grade_override", "override_reason"):
+    for name in (
+        "name",
+        "industry",
+        "owner",
+        "customer_type",
+        "urgency",
+        "source",
+        "grade_override",
+        "override_reason",
+    ):
         out[name] = col(arch, name)
     out["amount"] = nums(arch, "annual_amount_yuan")
     out["amount_from_deals"] = False
     out["profit"] = nums(arch, "profit_yuan")
-    for name in ("renewal_rate", "satisfaction", "potential", "stability", "interaction", "dependency", "recommend"):
+    for name in (
+        "renewal_rate",
+        "satisfaction",
+        "potential",
+        "stability",
+        "interaction",
+        "dependency",
+        "recommend",
+    ):
         out[name] = nums(arch, name)
     out["first_contact"] = dates(arch, "first_contact")
     first_deal = dates(arch, "first_deal")

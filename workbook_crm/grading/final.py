@@ -24,10 +24,16 @@ def apply_override(cust: pd.DataFrame, graded: pd.DataFrame) -> pd.DataFrame:
     has = manual.notna().to_numpy()
     if not has.any():
         return out
-    why = cust["override_reason"] if "override_reason" in cust else pd.Series(None, index=cust.index, dtype=object)
-    words = [f"人工定级 {m}（{w.strip() if isinstance(w, str) and w.strip() else '未填定级原因'}）"
-             f"{'，与计算等级相同' if m == c else f'覆盖计算等级 {c}'}；计算依据：{r}"
-             for m, w, c, r in zip(manual[has], why[has], out["grade"][has], out["reason"][has], strict=True)]
+    why = (
+        cust["override_reason"]
+        if "override_reason" in cust
+        else pd.Series(None, index=cust.index, dtype=object)
+    )
+    words = [
+        f"人工定级 {m}（{w.strip() if isinstance(w, str) and w.strip() else '未填定级原因'}）"
+        f"{'，与计算等级相同' if m == c else f'覆盖计算等级 {c}'}；计算依据：{r}"
+        for m, w, c, r in zip(manual[has], why[has], out["grade"][has], out["reason"][has], strict=True)
+    ]
     grade = out["grade"].to_numpy(dtype=object).copy()
     grade[has] = manual[has].to_numpy(dtype=object)
     reason = out["reason"].to_numpy(dtype=object).copy()

@@ -22,8 +22,9 @@ from ..schema.base import DATE, INTEGER, MONEY, NUMBER, PERCENT, SCORE
 _NUMERIC = (MONEY, PERCENT, NUMBER, INTEGER, SCORE, DATE)
 
 
-def leave_out_flagged(wb: WorkbookData, clean: dict[str, pd.DataFrame],
-                      findings: Iterable[Finding]) -> dict[str, dict[int, list[str]]]:
+def leave_out_flagged(
+    wb: WorkbookData, clean: dict[str, pd.DataFrame], findings: Iterable[Finding]
+) -> dict[str, dict[int, list[str]]]:
     """Blank every number/date cell holding an error in ``clean`` (in place).
 
     Returns sheet → Excel row → the words for each value left out (``满意度(5分制) 60 未采用（超出范围）``).

@@ -25,9 +25,29 @@ from ..textutil import to_simplified
 from .common import EVALUATION
 
 _GE, _LE, _GT, _LT = "≥", "≤", ">", "<"
-_PREFIX = (("不低于", _GE), ("不少于", _GE), ("至少", _GE), ("≥", _GE), (">=", _GE), ("=>", _GE),
-           ("不超过", _LE), ("不高于", _LE), ("不多于", _LE), ("至多", _LE), ("最多", _LE), ("≤", _LE), ("<=", _LE),
-           ("=<", _LE), ("高于", _GT), ("大于", _GT), ("超过", _GT), (">", _GT), ("低于", _LT), ("小于", _LT), ("<", _LT))
+_PREFIX = (
+    ("不低于", _GE),
+    ("不少于", _GE),
+    ("至少", _GE),
+    ("≥", _GE),
+    (">=", _GE),
+    ("=>", _GE),
+    ("不超过", _LE),
+    ("不高于", _LE),
+    ("不多于", _LE),
+    ("至多", _LE),
+    ("最多", _LE),
+    ("≤", _LE),
+    ("<=", _LE),
+    ("=<", _LE),
+    ("高于", _GT),
+    ("大于", _GT),
+    ("超过", _GT),
+    (">", _GT),
+    ("低于", _LT),
+    ("小于", _LT),
+    ("<", _LT),
+)
 _SUFFIX = (("以上", _GE), ("及以上", _GE), ("以内", _LE), ("以下", _LE), ("及以下", _LE))
 _NUM = re.compile(r"(-?\d+(?:\.\d+)?)\s*(%|万|千|亿)?")
 # indicators where smaller is better when the target names no comparator (获客成本, 投诉率 …)
@@ -113,13 +133,22 @@ def parse_rate(raw: Any) -> float | None:
 
 def meets(op: str, actual: float, target: float) -> bool:
     eps = 1e-9
-    return {_GE: actual >= target - eps, _LE: actual <= target + eps, _GT: actual > target + eps,
-            _LT: actual < target - eps}[op]
+    return {
+        _GE: actual >= target - eps,
+        _LE: actual <= target + eps,
+        _GT: actual > target + eps,
+        _LT: actual < target - eps,
+    }[op]
 
 
-def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target], float | None], rules: Rules,
-                 cells=None, ours: dict[int, Any] | None = None,
-                 ours_actuals: dict[int, Any] | None = None) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
+def gap_analysis(
+    clean: dict[str, pd.DataFrame],
+    measure: Callable[[str, Target], float | None],
+    rules: Rules,
+    cells=None,
+    ours: dict[int, Any] | None = None,
+    ours_actuals: dict[int, Any] | None = None,
+) -> tuple[pd.DataFrame | None, dict[int, float], list[Finding]]:
     """(效果评估表 computed rows, Excel row → 差异率 to write into its blank (or still ours) cell, findings).
 
     ``ours``: Excel row → the 差异率 the last run wrote there; a cell still holding it is ours, not typed.
@@ -137,8 +166,18 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
         raw_target, raw_actual = get("target"), get("actual")
         if int(row) in ours_actuals:
             raw_actual = None  # an older run's computed value in the user's column: ours to recompute
-        rec = {"核心指标": get("indicator"), "目标值": raw_target, "实际值": raw_actual, "计算实际值": None, "差值": None,
-               "计算差异率": None, "达标情况": None, "实际值来源": None, "责任人": get("owner"), "percent": False}
+        rec = {
+            "核心指标": get("indicator"),
+            "目标值": raw_target,
+            "实际值": raw_actual,
+            "计算实际值": None,
+            "差值": None,
+            "计算差异率": None,
+            "达标情况": None,
+            "实际值来源": None,
+            "责任人": get("owner"),
+            "percent": False,
+        }
         records.append(rec)
         if _blank(raw_target):
             continue
@@ -172,7 +211,18 @@ def gap_analysis(clean: dict[str, pd.DataFrame], measure: Callable[[str, Target]
             f.params.update(computed=f"{rate * 100:.1f}%")
             f.value = f"{typed * 100:g}%"
             findings.append(f)
-    columns = ["核心指标", "目标值", "实际值", "计算实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人", "percent"]
+    columns = [
+        "核心指标",
+        "目标值",
+        "实际值",
+        "计算实际值",
+        "差值",
+        "计算差异率",
+        "达标情况",
+        "实际值来源",
+        "责任人",
+        "percent",
+    ]
     # an empty 效果评估表 (a fresh `init`) still has the columns every reader expects
     return pd.DataFrame(records, index=ev.index, columns=columns), actuals, findings
 

@@ -28,18 +28,26 @@ _EPS = 1e-9  # 0.9 typed as 90% must meet a 90% threshold despite float rounding
 
 def _thresholds(rules: Rules, level: str) -> tuple[float, float, float]:
     p = level.lower()
-    return (getattr(rules, f"{p}_amount") * 10_000, getattr(rules, f"{p}_renewal"),
-            getattr(rules, f"{p}_satisfaction"))
+    return (
+        getattr(rules, f"{p}_amount") * 10_000,
+        getattr(rules, f"{p}_renewal"),
+        getattr(rules, f"{p}_satisfaction"),
+    )
 
 
-def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Series | None = None) -> pd.DataFrame:
+def grade_customers(
+    cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Series | None = None
+) -> pd.DataFrame:
     """客户等级 and 评级依据 for each customer row of ``customer_frame``.
 
     ``extra``: text appended to the reason after "；" where not empty (the tier's missing inputs).
     Each condition's words are built once per distinct value, then joined row by row.
     """
-    metrics = (("年合作金额", cust["amount"], wan), ("续约率", cust["renewal_rate"], pct),
-               ("满意度", cust["satisfaction"], score))
+    metrics = (
+        ("年合作金额", cust["amount"], wan),
+        ("续约率", cust["renewal_rate"], pct),
+        ("满意度", cust["satisfaction"], score),
+    )
     thresholds = [_thresholds(rules, level) for level in LEVELS]
     n = len(cust)
     holds = np.ones((len(LEVELS), n), dtype=bool)
@@ -94,6 +102,11 @@ def grade_customers(cust: pd.DataFrame, rules: Rules, asof: date, extra: pd.Seri
     pieces = np.stack([np.stack(t) for t in texts])  # level, metric, row
     rows = np.arange(n)
     a, r, s = (pieces[level_shown, m, rows] for m in range(3))
-    reason = [f"{a1}；{r1}；{s1}{t1} → {g1}{x1}" for a1, r1, s1, t1, g1, x1 in zip(a, r, s, tail, grade, after, strict=True)]
-    return pd.DataFrame({"grade": grade, "reason": pd.Series(reason, index=cust.index, dtype=None if n else object)},
-                        index=cust.index)
+    reason = [
+        f"{a1}；{r1}；{s1}{t1} → {g1}{x1}"
+        for a1, r1, s1, t1, g1, x1 in zip(a, r, s, tail, grade, after, strict=True)
+    ]
+    return pd.DataFrame(
+        {"grade": grade, "reason": pd.Series(reason, index=cust.index, dtype=None if n else object)},
+        index=cust.index,
+    )

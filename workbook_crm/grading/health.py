@@ -24,7 +24,12 @@ from ..rules import Rules
 from .common import DEALS, FOLLOWUPS, Keys, dates, months_back
 
 MIN_DIMS = 2
-DIM_LABELS = {"stability": "交易稳定性", "interaction": "互动频率", "satisfaction": "满意度", "dependency": "依赖度"}
+DIM_LABELS = {
+    "stability": "交易稳定性",
+    "interaction": "互动频率",
+    "satisfaction": "满意度",
+    "dependency": "依赖度",
+}
 
 
 def contacts(followups: pd.DataFrame | None, asof: date, keys: Keys) -> pd.DataFrame:
@@ -33,31 +38,48 @@ def contacts(followups: pd.DataFrame | None, asof: date, keys: Keys) -> pd.DataF
     Columns: code (``Keys`` code of the customer), date, status.
     """
     if followups is None or "follow_date" not in followups.columns:
-        return pd.DataFrame({"code": pd.Series(dtype=np.intp), "date": pd.Series(dtype="datetime64[ns]"),
-                             "status": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {
+                "code": pd.Series(dtype=np.intp),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "status": pd.Series(dtype=object),
+            }
+        )
     code = keys.codes[FOLLOWUPS]
     when = dates(followups, "follow_date")
     status = followups.get("status", pd.Series(None, index=followups.index, dtype=object))
     happened = ~status.isin(("未开始", "已取消"))
     keep = (code >= 0) & (when.notna() & (when <= pd.Timestamp(asof)) & happened).to_numpy()
-    return pd.DataFrame({"code": code[keep], "date": when[keep], "status": status[keep]},
-                        index=followups.index[keep])
+    return pd.DataFrame(
+        {"code": code[keep], "date": when[keep], "status": status[keep]}, index=followups.index[keep]
+    )
 
 
-def interaction_score(cust: pd.DataFrame, done: pd.DataFrame, rules: Rules, asof: date, keys: Keys) -> pd.Series:
+def interaction_score(
+    cust: pd.DataFrame, done: pd.DataFrame, rules: Rules, asof: date, keys: Keys
+) -> pd.Series:
     typed = cust["interaction"]
     if done.empty:
         return typed
     start = months_back(asof, rules.interaction_months)
     recent = keys.count(done["code"].to_numpy()[(done["date"] > start).to_numpy()])
     per_month = recent[cust["code"].to_numpy()] / rules.interaction_months
-    score = np.select([per_month >= rules.interaction_5, per_month >= rules.interaction_4,
-                       per_month >= rules.interaction_3, per_month >= rules.interaction_2], [5, 4, 3, 2], 1)
+    score = np.select(
+        [
+            per_month >= rules.interaction_5,
+            per_month >= rules.interaction_4,
+            per_month >= rules.interaction_3,
+            per_month >= rules.interaction_2,
+        ],
+        [5, 4, 3, 2],
+        1,
+    )
     return pd.Series(score, index=cust.index, dtype="float64")
 
 
-def stability_score(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date,
-                    keys: Keys) -> pd.Series:
+def stability_score(
+    cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys
+) -> pd.Series:
     typed = cust["stability"]
     deals = clean.get(DEALS)
     if deals is None or not len(deals):
@@ -81,16 +103,35 @@ def stability_score(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: R
     return (1 + 4 * share).round(1).where(seen, typed)
 
 
-def health(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, rules: Rules,
-           asof: date, keys: Keys) -> pd.DataFrame:
+def health(
+    cust: pd.DataFrame,
+    clean: dict[str, pd.DataFrame],
+    done: pd.DataFrame,
+    rules: Rules,
+    asof: date,
+    keys: Keys,
+) -> pd.DataFrame:
     """健康度得分 (mean of the available dimensions) and 健康度等级."""
-    dims = pd.DataFrame({"stability": stability_score(cust, clean, rules, asof, keys),
-                         "interaction": interaction_score(cust, done, rules, asof, keys),
-                         "satisfaction": cust["satisfaction"], "dependency": cust["dependency"]})
+    dims = pd.DataFrame(
+        {
+            "stability": stability_score(cust, clean, rules, asof, keys),
+            "interaction": interaction_score(cust, done, rules, asof, keys),
+            "satisfaction": cust["satisfaction"],
+            "dependency": cust["dependency"],
+        }
+    )
     score = dims.mean(axis=1, skipna=True).round(2)
     n = dims.notna().sum(axis=1)
-    band = np.select([score >= rules.health_excellent, score >= rules.health_good, score >= rules.health_fair,
-                      score.notna()], ["优秀", "良好", "一般", "较差"], "").astype(object)
+    band = np.select(
+        [
+            score >= rules.health_excellent,
+            score >= rules.health_good,
+            score >= rules.health_fair,
+            score.notna(),
+        ],
+        ["优秀", "良好", "一般", "较差"],
+        "",
+    ).astype(object)
     band[(band == "") | (n < MIN_DIMS).to_numpy()] = None
     return dims.assign(score=score, band=pd.Series(band, index=cust.index, dtype=object), dims=n)
 
@@ -100,8 +141,8 @@ def health_note(h: pd.DataFrame) -> pd.Series:
     present = h[list(DIM_LABELS)].notna().to_numpy()
     labels = list(DIM_LABELS.values())
     k = len(labels)
-    table = np.empty(2 ** k, dtype=object)  # one text per pattern of present dimensions
-    for pattern in range(2 ** k):
+    table = np.empty(2**k, dtype=object)  # one text per pattern of present dimensions
+    for pattern in range(2**k):
         has = [bool(pattern >> j & 1) for j in range(k)]
         n = sum(has)
         if n in (0, k):

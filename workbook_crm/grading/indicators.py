@@ -31,39 +31,80 @@ class Indicator:
 
 INDICATORS = (
     Indicator("客户总数", "汇总、负责人汇总", "客户档案的客户行数（本次由登记表建档的新客户在内）。"),
-    Indicator("本月新增", "汇总、负责人汇总",
-              "首次接触时间落在本月（月初至截止日）的客户；首次接触时间为空的客户，以分级历史里更早的月份"
-              "都没有它为准（本月首次建档）。团队与每个负责人用同一个判断。"),
-    Indicator("S / A / B / C", "客户分层、汇总", "客户等级的人数。等级：三项条件（年合作金额、续约率、满意度）全部满足的最高级；"
-              "连续3个月无合作为 C。"),
-    Indicator("待评级", "客户分层、汇总",
-              "缺少的输入可能改变等级的客户（例如年合作金额够 S 而续约率为空）：不计入 C，单独计数；"
-              "评级依据写明缺什么。已有输入已不满足 B 的客户，缺什么都是 C。"),
+    Indicator(
+        "本月新增",
+        "汇总、负责人汇总",
+        "首次接触时间落在本月（月初至截止日）的客户；首次接触时间为空的客户，以分级历史里更早的月份"
+        "都没有它为准（本月首次建档）。团队与每个负责人用同一个判断。",
+    ),
+    Indicator(
+        "S / A / B / C",
+        "客户分层、汇总",
+        "客户等级的人数。等级：三项条件（年合作金额、续约率、满意度）全部满足的最高级；连续3个月无合作为 C。",
+    ),
+    Indicator(
+        "待评级",
+        "客户分层、汇总",
+        "缺少的输入可能改变等级的客户（例如年合作金额够 S 而续约率为空）：不计入 C，单独计数；"
+        "评级依据写明缺什么。已有输入已不满足 B 的客户，缺什么都是 C。",
+    ),
     Indicator("逾期跟进", "汇总、负责人汇总", "有“逾期未跟进”或“从未跟进”提醒的客户数（按客户编号去重）。"),
     Indicator("KPI达标 / KPI总数", "汇总", "效果评估表中能判定的行数，其中达标的行数。"),
-    Indicator("健康度得分", "客户分层", "交易稳定性、互动频率、满意度、依赖度中已有各项的平均；缺项不计为 0，"
-              "评级依据写明取自几项；少于 2 项不定健康度等级。"),
-    Indicator("维护频率", "客户分层", "由维护周期(天)换算：≤7 每周，≤14 双周，≤31 月度，≤62 双月，≤92 季度，"
-              "≤183 半年度，更长为年度——与维护周期始终一致。"),
-    Indicator("核心客户留存率", "效果评估表 计算实际值",
-              "上一次运行（分级历史中本月之前最近的月份）的核心客户中，本月仍为核心客户的比例。"),
-    Indicator("成熟客户复购率（含“复购率”且写明分层的指标）", "效果评估表 计算实际值",
-              "本月该分层（成熟客户等）的客户中，近12个月交易记录有 2 笔及以上的比例；没有交易记录表时用合作频次 ≥ 2。"
-              "未写分层的“复购率”：近12个月有交易的客户中 2 笔及以上的比例。"),
-    Indicator("潜力客户转化率", "效果评估表 计算实际值",
-              "上一次运行时为潜力客户的客户中，首次合作时间（或交易记录的首笔交易）落在本期的比例。"),
-    Indicator("线索转化率 / 转化率", "效果评估表 计算实际值",
-              "市场开拓跟踪表 已转化客户数量 ÷ 潜在客户数量 的合计；没有该表时按信息来源：成交客户 ÷ 客户数。"),
+    Indicator(
+        "健康度得分",
+        "客户分层",
+        "交易稳定性、互动频率、满意度、依赖度中已有各项的平均；缺项不计为 0，"
+        "评级依据写明取自几项；少于 2 项不定健康度等级。",
+    ),
+    Indicator(
+        "维护频率",
+        "客户分层",
+        "由维护周期(天)换算：≤7 每周，≤14 双周，≤31 月度，≤62 双月，≤92 季度，"
+        "≤183 半年度，更长为年度——与维护周期始终一致。",
+    ),
+    Indicator(
+        "核心客户留存率",
+        "效果评估表 计算实际值",
+        "上一次运行（分级历史中本月之前最近的月份）的核心客户中，本月仍为核心客户的比例。",
+    ),
+    Indicator(
+        "成熟客户复购率（含“复购率”且写明分层的指标）",
+        "效果评估表 计算实际值",
+        "本月该分层（成熟客户等）的客户中，近12个月交易记录有 2 笔及以上的比例；没有交易记录表时用合作频次 ≥ 2。"
+        "未写分层的“复购率”：近12个月有交易的客户中 2 笔及以上的比例。",
+    ),
+    Indicator(
+        "潜力客户转化率",
+        "效果评估表 计算实际值",
+        "上一次运行时为潜力客户的客户中，首次合作时间（或交易记录的首笔交易）落在本期的比例。",
+    ),
+    Indicator(
+        "线索转化率 / 转化率",
+        "效果评估表 计算实际值",
+        "市场开拓跟踪表 已转化客户数量 ÷ 潜在客户数量 的合计；没有该表时按信息来源：成交客户 ÷ 客户数。",
+    ),
     Indicator("获客成本", "效果评估表 计算实际值", "市场开拓跟踪表 预算合计 ÷ 已转化客户数量合计。"),
-    Indicator("新客户数量", "效果评估表 计算实际值", "首笔交易落在本期的客户数（季度目标回看 3 个月，年目标 12 个月，否则本月）。"),
-    Indicator("客户跟进完成率", "效果评估表 计算实际值、负责人汇总",
-              "本月跟进记录（已取消的除外）中完成状态为“已完成”的比例。"),
-    Indicator("客户满意度", "效果评估表 计算实际值", "满意度（5分制）已填且无错误的客户的平均（写明分层时只算该分层）。"),
+    Indicator(
+        "新客户数量",
+        "效果评估表 计算实际值",
+        "首笔交易落在本期的客户数（季度目标回看 3 个月，年目标 12 个月，否则本月）。",
+    ),
+    Indicator(
+        "客户跟进完成率",
+        "效果评估表 计算实际值、负责人汇总",
+        "本月跟进记录（已取消的除外）中完成状态为“已完成”的比例。",
+    ),
+    Indicator(
+        "客户满意度",
+        "效果评估表 计算实际值",
+        "满意度（5分制）已填且无错误的客户的平均（写明分层时只算该分层）。",
+    ),
 )
 
 
-def new_customers(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], month: str, first_day: date,
-                  asof: date) -> pd.Series:
+def new_customers(
+    cust: pd.DataFrame, clean: dict[str, pd.DataFrame], month: str, first_day: date, asof: date
+) -> pd.Series:
     """本月新增, per customer row (the one definition: the run's tile and each owner's use it)."""
     fc = cust["first_contact"]
     inside = ((fc >= pd.Timestamp(first_day)) & (fc <= pd.Timestamp(asof))).to_numpy()
@@ -73,8 +114,9 @@ def new_customers(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], month: str
     if h is not None and len(h) and "month" in h.columns:
         months = col(h, "month").astype(str).str.strip().str[:7]
         earlier = col(h, "customer_id")[(months < month).to_numpy()].dropna()
-        earlier = pd.unique(np.asarray([str(v).strip() for v in pd.unique(earlier.to_numpy(dtype=object))],
-                                       dtype=object))
+        earlier = pd.unique(
+            np.asarray([str(v).strip() for v in pd.unique(earlier.to_numpy(dtype=object))], dtype=object)
+        )
         unseen &= ~pd.Series(ids, dtype=object).isin(earlier).to_numpy()
     return pd.Series(inside | (fc.isna().to_numpy() & unseen), index=cust.index, dtype=bool)
 
@@ -99,7 +141,11 @@ def measure(indicator: str, target: Target, ctx: Context) -> float | None:
     asof_ts = pd.Timestamp(asof := ctx.asof)
     cust, tier = ctx.cust, ctx.tier
     named = next((t for t in TIERS if t in indicator), None)
-    start = months_back(asof, target.months) if target.months else pd.Timestamp(ctx.first_day) - pd.Timedelta(days=1)
+    start = (
+        months_back(asof, target.months)
+        if target.months
+        else pd.Timestamp(ctx.first_day) - pd.Timedelta(days=1)
+    )
     if "留存率" in indicator:
         group = named or "核心客户"
         was = set(ctx.prev.loc[ctx.prev["tier"] == group, "customer_id"])
@@ -169,10 +215,15 @@ def _repeat_rate(ctx: Context, named: str | None) -> float | None:
 
 
 def markdown() -> str:
-    lines = ["# Indicators", "",
-             "Generated from `workbook_crm/grading/indicators.py` (`python -m workbook_crm.grading.indicators`).",
-             "Each figure has one definition, used by the monthly run, the summary and the per-owner workbooks.", "",
-             "| 指标 | 出现在 | 定义 |", "|---|---|---|"]
+    lines = [
+        "# Indicators",
+        "",
+        "Generated from `workbook_crm/grading/indicators.py` (`python -m workbook_crm.grading.indicators`).",
+        "Each figure has one definition, used by the monthly run, the summary and the per-owner workbooks.",
+        "",
+        "| 指标 | 出现在 | 定义 |",
+        "|---|---|---|",
+    ]
     lines += [f"| {i.name} | {i.where} | {i.definition} |" for i in INDICATORS]
     return "\n".join(lines) + "\n"
 

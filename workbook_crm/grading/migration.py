@@ -26,8 +26,18 @@ def previous(clean: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:
     if before.empty:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     rows = h[months == before.max()]
-    return pd.DataFrame({"customer_id": ids(rows), "name": col(rows, "name"), "grade": col(rows, "grade"),
-                         "tier": col(rows, "tier")}).dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    return (
+        pd.DataFrame(
+            {
+                "customer_id": ids(rows),
+                "name": col(rows, "name"),
+                "grade": col(rows, "grade"),
+                "tier": col(rows, "tier"),
+            }
+        )
+        .dropna(subset=["customer_id"])
+        .drop_duplicates("customer_id")
+    )
 
 
 def migration(now: pd.DataFrame, prev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -39,10 +49,13 @@ def migration(now: pd.DataFrame, prev: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     cur = now[["customer_id", "name", "grade"]]
     cur = cur[cur["customer_id"].notna()]
     prev = prev[["customer_id", "name", "grade"]]
-    codes, uniq = pd.factorize(np.concatenate([cur["customer_id"].to_numpy(dtype=object),
-                                               prev["customer_id"].to_numpy(dtype=object)]))
+    codes, uniq = pd.factorize(
+        np.concatenate(
+            [cur["customer_id"].to_numpy(dtype=object), prev["customer_id"].to_numpy(dtype=object)]
+        )
+    )
     k = len(uniq)
-    c_now, c_prev = codes[:len(cur)], codes[len(cur):]
+    c_now, c_prev = codes[: len(cur)], codes[len(cur) :]
     now_row = np.full(k, -1, dtype=np.intp)
     u, first = np.unique(c_now, return_index=True)
     now_row[u] = first
@@ -57,12 +70,22 @@ def migration(now: pd.DataFrame, prev: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     name, grade = pick(cur["name"], now_row), pick(cur["grade"], now_row)
     name_prev, grade_prev = pick(prev["name"], prev_row), pick(prev["grade"], prev_row)
     r_now, r_prev = lookup(grade, RANK), lookup(grade_prev, RANK)
-    change = np.select([prev_row < 0, now_row < 0, r_now > r_prev, r_now < r_prev], ["新增", "流失", "升级", "降级"], "不变")
-    out = pd.DataFrame({"客户编号": pd.Series(uniq, dtype=object), "客户名称": name.fillna(name_prev),
-                        "上月等级": grade_prev.fillna(ABSENT), "本月等级": grade.fillna(ABSENT), "变化": change})
+    change = np.select(
+        [prev_row < 0, now_row < 0, r_now > r_prev, r_now < r_prev], ["新增", "流失", "升级", "降级"], "不变"
+    )
+    out = pd.DataFrame(
+        {
+            "客户编号": pd.Series(uniq, dtype=object),
+            "客户名称": name.fillna(name_prev),
+            "上月等级": grade_prev.fillna(ABSENT),
+            "本月等级": grade.fillna(ABSENT),
+            "变化": change,
+        }
+    )
     order = [*RANK, PENDING, ABSENT]
-    matrix = pd.crosstab(pd.Categorical(out["上月等级"], order), pd.Categorical(out["本月等级"], order),
-                         dropna=False).rename_axis(index="上月等级", columns="本月等级")
+    matrix = pd.crosstab(
+        pd.Categorical(out["上月等级"], order), pd.Categorical(out["本月等级"], order), dropna=False
+    ).rename_axis(index="上月等级", columns="本月等级")
     # ids are distinct strings: Arrow's sort (code point order, as Python's) gives sort_values' order
     by_id = pd.Series(uniq, dtype="str").argsort(kind="stable").to_numpy()
     return out.take(by_id).reset_index(drop=True), matrix

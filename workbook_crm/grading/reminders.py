@@ -24,7 +24,13 @@ from ..rules import Rules
 from .common import ARCHIVE, FOLLOWUPS, REGISTRATION, Keys, col, date_objects, dates, strftime_each
 
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
-OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = "逾期未跟进", "从未跟进", "下一步逾期", "即将到期", "下一步即将到期"
+OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = (
+    "逾期未跟进",
+    "从未跟进",
+    "下一步逾期",
+    "即将到期",
+    "下一步即将到期",
+)
 
 
 class _Days:
@@ -61,7 +67,9 @@ class _Days:
         return out
 
 
-def last_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, keys: Keys) -> pd.Series:
+def last_contacts(
+    cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, keys: Keys
+) -> pd.Series:
     """Last contact date per customer row from the follow-up log and 客户信息登记表 最近跟进时间."""
     cc = cust["code"].to_numpy()
     when = done["date"].to_numpy()
@@ -76,8 +84,15 @@ def last_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.D
     return pd.Series(last, index=cust.index)
 
 
-def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataFrame], done: pd.DataFrame,
-              rules: Rules, asof: date, keys: Keys) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+def reminders(
+    cust: pd.DataFrame,
+    interval: pd.Series,
+    clean: dict[str, pd.DataFrame],
+    done: pd.DataFrame,
+    rules: Rules,
+    asof: date,
+    keys: Keys,
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """(跟进提醒 rows, 最近跟进日期 per customer row, whether the row is 逾期未跟进 or 从未跟进).
 
     Overdue customers are reminders, not data problems: they go to 跟进提醒, never to 校验问题 or a
@@ -98,11 +113,21 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     # without any follow-up record (no 跟进记录表, no 最近跟进时间) no customer was ever contacted as far
     # as the record tells: each is 从未跟进 (issue #12: an ERP export of 486 customers gave no reminder)
     fu, reg = clean.get(FOLLOWUPS), clean.get(REGISTRATION)
-    has_log = (fu is not None and "follow_date" in fu.columns) or (reg is not None and "last_follow_up" in reg.columns)
+    has_log = (fu is not None and "follow_date" in fu.columns) or (
+        reg is not None and "last_follow_up" in reg.columns
+    )
     kind = np.select([overdue, never_listed, soon & ~never], [OVERDUE, NEVER, DUE_SOON], "")
     m = kind != ""
-    rows = pd.DataFrame({"客户编号": cust["customer_id"], "客户名称": cust["name"], "负责人": cust["owner"],
-                         "提醒类型": kind, "应跟进日期": due, "逾期天数": late})[m]
+    rows = pd.DataFrame(
+        {
+            "客户编号": cust["customer_id"],
+            "客户名称": cust["name"],
+            "负责人": cust["owner"],
+            "提醒类型": kind,
+            "应跟进日期": due,
+            "逾期天数": late,
+        }
+    )[m]
     rows["内容"] = _content(last[m], cust["first_contact"][m], interval[m], never.to_numpy()[m], has_log)
     steps = next_steps(cust, clean, done, days, asof_ts, horizon, keys)
     agreed = agreed_contacts(cust, clean, last, days, asof_ts, horizon)
@@ -110,25 +135,38 @@ def reminders(cust: pd.DataFrame, interval: pd.Series, clean: dict[str, pd.DataF
     out = pd.concat([rows, *parts], ignore_index=True) if parts else rows.reset_index(drop=True)
     out["应跟进日期"] = date_objects(pd.to_datetime(out["应跟进日期"]), missing=pd.NaT)
     out["逾期天数"] = pd.to_numeric(out["逾期天数"]).astype("Int64")
-    out = out.sort_values("逾期天数", ascending=False, kind="stable", na_position="first").reset_index(drop=True)
+    out = out.sort_values("逾期天数", ascending=False, kind="stable", na_position="first").reset_index(
+        drop=True
+    )
     return out[list(REMINDER_COLUMNS)], last, (kind == OVERDUE) | (kind == NEVER)
 
 
-def _content(last: pd.Series, first_contact: pd.Series, interval: pd.Series, never: np.ndarray,
-             has_log: bool = True) -> pd.Series:
+def _content(
+    last: pd.Series, first_contact: pd.Series, interval: pd.Series, never: np.ndarray, has_log: bool = True
+) -> pd.Series:
     """上次跟进 …，维护周期 N 天 / 从未跟进（首次接触 …），维护周期 N 天 — naming what is missing."""
     no_log = "" if has_log else "无跟进记录表；"
     last_s = strftime_each(last)
     first_s = strftime_each(first_contact)
     days_s = interval.astype(str).to_numpy(dtype=object)
-    text = [f"从未跟进（{no_log}首次接触 {f if f is not None else '未填'}），维护周期 {d} 天" if nv
-            else f"上次跟进 {a if a is not None else ''}，维护周期 {d} 天"
-            for a, f, d, nv in zip(last_s, first_s, days_s, never, strict=True)]
+    text = [
+        f"从未跟进（{no_log}首次接触 {f if f is not None else '未填'}），维护周期 {d} 天"
+        if nv
+        else f"上次跟进 {a if a is not None else ''}，维护周期 {d} 天"
+        for a, f, d, nv in zip(last_s, first_s, days_s, never, strict=True)
+    ]
     return pd.Series(text, index=last.index, dtype="str")
 
 
-def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.DataFrame, days: _Days,
-               asof_ts: pd.Timestamp, horizon: int, keys: Keys) -> pd.DataFrame:
+def next_steps(
+    cust: pd.DataFrame,
+    clean: dict[str, pd.DataFrame],
+    done: pd.DataFrame,
+    days: _Days,
+    asof_ts: pd.Timestamp,
+    horizon: int,
+    keys: Keys,
+) -> pd.DataFrame:
     """Next steps whose date has passed (or falls within the horizon) without a later completed contact."""
     f = clean.get(FOLLOWUPS)
     if f is None or not len(f) or not ({"next_step", "due_date"} & set(f.columns)):
@@ -144,8 +182,17 @@ def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.Data
     completed = keys.max_date(done["code"].to_numpy()[done_ok], d_when[done_ok])
     later = pd.Series(completed[code], index=f.index)
     keep &= ~(later > when).to_numpy()  # a later completed contact clears the step
-    s = pd.DataFrame({"code": code[keep], "cid": keys.ids[FOLLOWUPS][keep], "date": when[keep], "text": text[keep],
-                      "due": due[keep], "name": col(f, "customer_name")[keep], "who": col(f, "follower")[keep]})
+    s = pd.DataFrame(
+        {
+            "code": code[keep],
+            "cid": keys.ids[FOLLOWUPS][keep],
+            "date": when[keep],
+            "text": text[keep],
+            "due": due[keep],
+            "name": col(f, "customer_name")[keep],
+            "who": col(f, "follower")[keep],
+        }
+    )
     need = s["due"].isna().to_numpy()
     if need.any():
         s.loc[need, "due"] = _text_dates(s["text"][need], s["date"][need], asof_ts)
@@ -161,15 +208,31 @@ def next_steps(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], done: pd.Data
     steps_text = s["text"].to_numpy(dtype=object)
     due_s = strftime_each(s["due"])
     tail = "（" + FOLLOWUPS + " 第"
-    content = [(t if not _na(t) else "计划完成日期 " + d) + tail + str(r) + "行）"
-               for t, d, r in zip(steps_text, due_s, s.index, strict=True)]
-    return pd.DataFrame({"客户编号": s["cid"], "客户名称": name, "负责人": owner,
-                         "提醒类型": np.where(s["late"] > 0, STEP_OVERDUE, STEP_SOON),
-                         "应跟进日期": s["due"], "逾期天数": s["late"], "内容": pd.Series(content, index=s.index)})
+    content = [
+        (t if not _na(t) else "计划完成日期 " + d) + tail + str(r) + "行）"
+        for t, d, r in zip(steps_text, due_s, s.index, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "客户编号": s["cid"],
+            "客户名称": name,
+            "负责人": owner,
+            "提醒类型": np.where(s["late"] > 0, STEP_OVERDUE, STEP_SOON),
+            "应跟进日期": s["due"],
+            "逾期天数": s["late"],
+            "内容": pd.Series(content, index=s.index),
+        }
+    )
 
 
-def agreed_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], last: pd.Series, days: _Days,
-                    asof_ts: pd.Timestamp, horizon: int) -> pd.DataFrame:
+def agreed_contacts(
+    cust: pd.DataFrame,
+    clean: dict[str, pd.DataFrame],
+    last: pd.Series,
+    days: _Days,
+    asof_ts: pd.Timestamp,
+    horizon: int,
+) -> pd.DataFrame:
     """下次联系时间 kept on the customer row (issue #11): due unless a contact on or after it happened."""
     arch = clean.get(ARCHIVE)
     if arch is None or "next_contact" not in arch.columns or not len(cust):
@@ -181,9 +244,17 @@ def agreed_contacts(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], last: pd
     if not m.any():
         return pd.DataFrame(columns=list(REMINDER_COLUMNS))
     text = ["约定下次联系 " + d for d in strftime_each(due[m])]
-    return pd.DataFrame({"客户编号": cust["customer_id"][m], "客户名称": cust["name"][m], "负责人": cust["owner"][m],
-                         "提醒类型": np.where(late[m] > 0, STEP_OVERDUE, STEP_SOON), "应跟进日期": due[m],
-                         "逾期天数": late[m], "内容": pd.Series(text, index=due[m].index)})
+    return pd.DataFrame(
+        {
+            "客户编号": cust["customer_id"][m],
+            "客户名称": cust["name"][m],
+            "负责人": cust["owner"][m],
+            "提醒类型": np.where(late[m] > 0, STEP_OVERDUE, STEP_SOON),
+            "应跟进日期": due[m],
+            "逾期天数": late[m],
+            "内容": pd.Series(text, index=due[m].index),
+        }
+    )
 
 
 def _na(v: object) -> bool:

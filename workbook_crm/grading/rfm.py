@@ -25,10 +25,14 @@ from .common import DEALS, Keys, dates, months_back, nums
 
 # (R high, F high, M high) → segment
 SEGMENTS = {
-    (True, True, True): "重要价值客户", (True, False, True): "重要发展客户",
-    (False, True, True): "重要保持客户", (False, False, True): "重要挽留客户",
-    (True, True, False): "一般价值客户", (True, False, False): "一般发展客户",
-    (False, True, False): "一般保持客户", (False, False, False): "一般挽留客户",
+    (True, True, True): "重要价值客户",
+    (True, False, True): "重要发展客户",
+    (False, True, True): "重要保持客户",
+    (False, False, True): "重要挽留客户",
+    (True, True, False): "一般价值客户",
+    (True, False, False): "一般发展客户",
+    (False, True, False): "一般保持客户",
+    (False, False, False): "一般挽留客户",
 }
 
 
@@ -37,7 +41,9 @@ def _quintile(values: pd.Series, ascending: bool = True) -> pd.Series:
     return np.ceil(pct * 5).clip(1, 5)
 
 
-def rfm(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys) -> pd.DataFrame | None:
+def rfm(
+    cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys
+) -> pd.DataFrame | None:
     """R分, F分, M分 and RFM分群 per customer row; None when there is no 交易记录 sheet."""
     deals = clean.get(DEALS)
     if deals is None:
@@ -58,19 +64,30 @@ def rfm(cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: 
     monetary = sums.reindex(present).fillna(0).to_numpy()
     if rules.rfm_definition == "经典":
         recency = (np.datetime64(asof_ts) - last[present]).astype("timedelta64[D]").astype(np.int64)
-        scores = pd.DataFrame({"R分": _quintile(pd.Series(recency), ascending=False),
-                               "F分": _quintile(pd.Series(frequency)), "M分": _quintile(pd.Series(monetary))})
+        scores = pd.DataFrame(
+            {
+                "R分": _quintile(pd.Series(recency), ascending=False),
+                "F分": _quintile(pd.Series(frequency)),
+                "M分": _quintile(pd.Series(monetary)),
+            }
+        )
     else:
         amounts = nums(deals, "amount_yuan").to_numpy()[keep]
         six = when > np.datetime64(months_back(asof, rules.rfm_recent_months))
         count6 = keys.count(code[six])[present].astype("float64")
         known = ~np.isnan(amounts)
         mean = pd.Series(amounts[known]).groupby(code[known]).mean().reindex(present).fillna(0).to_numpy()
-        scores = pd.DataFrame({"R分": _quintile(pd.Series(count6)), "F分": _quintile(pd.Series(monetary)),
-                               "M分": _quintile(pd.Series(mean))})
+        scores = pd.DataFrame(
+            {
+                "R分": _quintile(pd.Series(count6)),
+                "F分": _quintile(pd.Series(monetary)),
+                "M分": _quintile(pd.Series(mean)),
+            }
+        )
     high = scores.gt(scores.mean()).to_numpy()
-    seg_names = np.array([SEGMENTS[(bool(r), bool(f), bool(m))] for r in (0, 1) for f in (0, 1) for m in (0, 1)],
-                         dtype=object)
+    seg_names = np.array(
+        [SEGMENTS[(bool(r), bool(f), bool(m))] for r in (0, 1) for f in (0, 1) for m in (0, 1)], dtype=object
+    )
     seg = seg_names[high[:, 0] * 4 + high[:, 1] * 2 + high[:, 2]]
     cc = cust["code"].to_numpy()
     for c in ("R分", "F分", "M分"):

@@ -26,8 +26,11 @@ def quadrant(cust: pd.DataFrame, rules: Rules) -> pd.Series:
     """客户分层 by 年交易额 ≥ tier_value 万 × 潜力评分 ≥ potential_high; blank when an input is missing."""
     high_value = cust["amount"] >= rules.tier_value * 10_000 - _EPS
     high_pot = cust["potential"] >= rules.potential_high - _EPS
-    tier = np.select([high_value & high_pot, high_value & ~high_pot, ~high_value & high_pot],
-                     ["核心客户", "成熟客户", "潜力客户"], "基础客户").astype(object)
+    tier = np.select(
+        [high_value & high_pot, high_value & ~high_pot, ~high_value & high_pot],
+        ["核心客户", "成熟客户", "潜力客户"],
+        "基础客户",
+    ).astype(object)
     tier[(cust["amount"].isna() | cust["potential"].isna()).to_numpy()] = None
     return pd.Series(tier, index=cust.index, dtype=object)
 
@@ -39,9 +42,15 @@ def value_tier(cust: pd.DataFrame, rules: Rules) -> pd.Series:
     not reach 中价值's floor). Blank when the amount is missing.
     """
     a = cust["amount"]
-    v = np.select([a > rules.value_high * 10_000 + _EPS, a >= rules.value_mid * 10_000 - _EPS,
-                   a < rules.value_low * 10_000 - _EPS],
-                  ["高价值", "中价值", "低价值"], rules.value_gap_tier).astype(object)
+    v = np.select(
+        [
+            a > rules.value_high * 10_000 + _EPS,
+            a >= rules.value_mid * 10_000 - _EPS,
+            a < rules.value_low * 10_000 - _EPS,
+        ],
+        ["高价值", "中价值", "低价值"],
+        rules.value_gap_tier,
+    ).astype(object)
     v[a.isna().to_numpy()] = None
     return pd.Series(v, index=cust.index, dtype=object)
 
@@ -52,8 +61,11 @@ def value_gap_note(cust: pd.DataFrame, rules: Rules) -> pd.Series:
     gap = (a >= rules.value_low * 10_000 - _EPS) & (a < rules.value_mid * 10_000 - _EPS)
     text = pd.Series("", index=cust.index, dtype=object)
     if gap.any():
-        text[gap] = [f"价值层级：年合作金额 {x / 10_000:g}万 在 {rules.value_low:g}万–{rules.value_mid:g}万 之间"
-                     f"（seed 001 未命名），按规则配置归入{rules.value_gap_tier}" for x in a[gap]]
+        text[gap] = [
+            f"价值层级：年合作金额 {x / 10_000:g}万 在 {rules.value_low:g}万–{rules.value_mid:g}万 之间"
+            f"（seed 001 未命名），按规则配置归入{rules.value_gap_tier}"
+            for x in a[gap]
+        ]
     return text
 
 
@@ -68,30 +80,64 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
     no_dates = first.isna()
     no_amount = cust["amount"].fillna(0).le(0) & cust["profit"].fillna(0).le(0)
     stage = np.select(
-        [no_dates & no_amount, no_dates,
-         last < months_back(asof, rules.churn_months),
-         first >= months_back(asof, rules.new_customer_months)],
-        cast("list[Any]", ["潜在客户", None, "流失客户", "新客户"]), "老客户").astype(object)
+        [
+            no_dates & no_amount,
+            no_dates,
+            last < months_back(asof, rules.churn_months),
+            first >= months_back(asof, rules.new_customer_months),
+        ],
+        cast("list[Any]", ["潜在客户", None, "流失客户", "新客户"]),
+        "老客户",
+    ).astype(object)
     return pd.Series(stage, index=cust.index, dtype=object)
 
 
-def interval_days(cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules,
-                  value: pd.Series | None = None) -> pd.Series:
+def interval_days(
+    cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules, value: pd.Series | None = None
+) -> pd.Series:
     """维护周期(天): the strictest of tier (else value tier), grade, customer type and urgency (SPEC §6, seed 001)."""
     if value is None:
         value = pd.Series(None, index=cust.index, dtype=object)
     # seed 001's cadence by value tier stands in where seed 004's quadrant is unknown (no 潜力评分):
     # where both are known, seed 004's table (成熟客户 季度 for C002 80万) is the seeds' own example
     value = value.where(tier.isna())
-    by = ((value, {"高价值": rules.interval_value_high, "中价值": rules.interval_value_mid,
-                   "中低价值": rules.interval_value_low, "低价值": rules.interval_value_low}),
-          (tier, {"核心客户": rules.interval_core, "潜力客户": rules.interval_potential,
-                  "成熟客户": rules.interval_mature, "基础客户": rules.interval_basic}),
-          (grade, {"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b, "C": rules.interval_c}),
-          (cust["customer_type"], {"高意向潜在客户": rules.interval_high_intent,
-                                   "流失预警客户": rules.interval_churn_warning, "长期合作客户": rules.interval_long_term}),
-          (cust["urgency"], {"高": rules.interval_urgent_high, "中": rules.interval_urgent_mid,
-                             "低": rules.interval_urgent_low}))
+    by = (
+        (
+            value,
+            {
+                "高价值": rules.interval_value_high,
+                "中价值": rules.interval_value_mid,
+                "中低价值": rules.interval_value_low,
+                "低价值": rules.interval_value_low,
+            },
+        ),
+        (
+            tier,
+            {
+                "核心客户": rules.interval_core,
+                "潜力客户": rules.interval_potential,
+                "成熟客户": rules.interval_mature,
+                "基础客户": rules.interval_basic,
+            },
+        ),
+        (grade, {"S": rules.interval_s, "A": rules.interval_a, "B": rules.interval_b, "C": rules.interval_c}),
+        (
+            cust["customer_type"],
+            {
+                "高意向潜在客户": rules.interval_high_intent,
+                "流失预警客户": rules.interval_churn_warning,
+                "长期合作客户": rules.interval_long_term,
+            },
+        ),
+        (
+            cust["urgency"],
+            {
+                "高": rules.interval_urgent_high,
+                "中": rules.interval_urgent_mid,
+                "低": rules.interval_urgent_low,
+            },
+        ),
+    )
     days = np.full(len(cust), np.nan)
     for values, table in by:
         days = np.fmin(days, lookup(values, table))
@@ -102,8 +148,11 @@ def tier_reason(cust: pd.DataFrame, tier: pd.Series, rules: Rules) -> pd.Series:
     """Why a tier is blank (missing inputs); empty text when it could be set."""
     miss_a = cust["amount"].isna()
     miss_p = cust["potential"].isna()
-    text = np.select([miss_a & miss_p, miss_a, miss_p],
-                     ["客户分层：年交易额、潜力评分 缺失", "客户分层：年交易额 缺失", "客户分层：潜力评分 缺失"], "")
+    text = np.select(
+        [miss_a & miss_p, miss_a, miss_p],
+        ["客户分层：年交易额、潜力评分 缺失", "客户分层：年交易额 缺失", "客户分层：潜力评分 缺失"],
+        "",
+    )
     return pd.Series(text, index=cust.index, dtype=object)
 
 

@@ -57,8 +57,9 @@ def apply_timeliness(checked: Checked, graded: MonthResult) -> None:
         add["逾期天数"] = add["逾期天数"].astype("Int64")
         both = pd.concat([graded.reminders, add], ignore_index=True) if len(graded.reminders) else add
         both["逾期天数"] = pd.to_numeric(both["逾期天数"]).astype("Int64")
-        graded.reminders = both.sort_values("逾期天数", ascending=False, kind="stable",
-                                            na_position="first").reset_index(drop=True)
+        graded.reminders = both.sort_values(
+            "逾期天数", ascending=False, kind="stable", na_position="first"
+        ).reset_index(drop=True)
 
 
 def timeliness(checked: Checked, graded: MonthResult) -> tuple[list[list[Any]], list[Finding]]:
@@ -93,10 +94,20 @@ class _Timeliness:
     def _customers(self) -> pd.DataFrame:
         arch = self.checked.clean.get(ARCHIVE)
         if arch is None or "customer_id" not in arch:
-            return pd.DataFrame(columns=["cid", "name", "owner", "source", "first_contact", "first_deal", "fc_time"])
-        out = pd.DataFrame({"cid": col(arch, "customer_id"), "name": col(arch, "name"), "owner": col(arch, "owner"),
-                            "source": col(arch, "source"), "first_contact": dates(arch, "first_contact"),
-                            "first_deal": dates(arch, "first_deal")}, index=arch.index)
+            return pd.DataFrame(
+                columns=["cid", "name", "owner", "source", "first_contact", "first_deal", "fc_time"]
+            )
+        out = pd.DataFrame(
+            {
+                "cid": col(arch, "customer_id"),
+                "name": col(arch, "name"),
+                "owner": col(arch, "owner"),
+                "source": col(arch, "source"),
+                "first_contact": dates(arch, "first_contact"),
+                "first_deal": dates(arch, "first_deal"),
+            },
+            index=arch.index,
+        )
         out["fc_time"] = self._times(ARCHIVE, "first_contact").reindex(out.index)
         deals = self.checked.clean.get(DEALS)
         if deals is not None and "customer_id" in deals and len(deals):
@@ -105,8 +116,13 @@ class _Timeliness:
             first = d.groupby("cid")["when"].min()
             # reindex, not map: mapping ids through a date Series fails when no id matches (float NaN)
             found = pd.Series(first.reindex(out["cid"].to_numpy(dtype=object)).to_numpy(), index=out.index)
-            out["first_deal"] = pd.Series(np.fmin(pd.to_datetime(out["first_deal"], errors="coerce").to_numpy("datetime64[ns]"),
-                                                  found.to_numpy("datetime64[ns]")), index=out.index)
+            out["first_deal"] = pd.Series(
+                np.fmin(
+                    pd.to_datetime(out["first_deal"], errors="coerce").to_numpy("datetime64[ns]"),
+                    found.to_numpy("datetime64[ns]"),
+                ),
+                index=out.index,
+            )
         return out[out["cid"].notna()]
 
     def _contacts(self) -> pd.DataFrame:
@@ -116,19 +132,48 @@ class _Timeliness:
         if fu is not None and {"customer_id", "follow_date"} <= set(fu.columns):
             when = dates(fu, "follow_date")
             status = col(fu, "status")
-            text = (col(fu, "method").fillna("").astype(str) + " " + col(fu, "content").fillna("").astype(str) + " "
-                    + col(fu, "feedback").fillna("").astype(str))
+            text = (
+                col(fu, "method").fillna("").astype(str)
+                + " "
+                + col(fu, "content").fillna("").astype(str)
+                + " "
+                + col(fu, "feedback").fillna("").astype(str)
+            )
             tm = self._times(FOLLOWUPS, "follow_date").reindex(fu.index)
-            c = pd.DataFrame({"cid": col(fu, "customer_id"), "date": when, "status": status, "text": text,
-                              "row": fu.index, "sheet": FOLLOWUPS, "time": tm}, index=fu.index)
-            c = c[c["cid"].notna() & c["date"].notna() & (c["date"] <= self.asof_ts) & ~c["status"].isin(_HAPPENED_NOT)]
+            c = pd.DataFrame(
+                {
+                    "cid": col(fu, "customer_id"),
+                    "date": when,
+                    "status": status,
+                    "text": text,
+                    "row": fu.index,
+                    "sheet": FOLLOWUPS,
+                    "time": tm,
+                },
+                index=fu.index,
+            )
+            c = c[
+                c["cid"].notna()
+                & c["date"].notna()
+                & (c["date"] <= self.asof_ts)
+                & ~c["status"].isin(_HAPPENED_NOT)
+            ]
             parts.append(c)
         reg = self.checked.clean.get(REGISTRATION)
         if reg is not None and {"customer_id", "last_follow_up"} <= set(reg.columns):
             when = dates(reg, "last_follow_up")
-            c = pd.DataFrame({"cid": col(reg, "customer_id"), "date": when, "status": None, "text": "",
-                              "row": reg.index, "sheet": REGISTRATION,
-                              "time": self._times(REGISTRATION, "last_follow_up").reindex(reg.index)}, index=reg.index)
+            c = pd.DataFrame(
+                {
+                    "cid": col(reg, "customer_id"),
+                    "date": when,
+                    "status": None,
+                    "text": "",
+                    "row": reg.index,
+                    "sheet": REGISTRATION,
+                    "time": self._times(REGISTRATION, "last_follow_up").reindex(reg.index),
+                },
+                index=reg.index,
+            )
             parts.append(c[c["cid"].notna() & c["date"].notna() & (c["date"] <= self.asof_ts)])
         if not parts:
             return pd.DataFrame(columns=cols)
@@ -140,30 +185,75 @@ class _Timeliness:
     # --- rules ---------------------------------------------------------------------------------
     def signing_rules(self) -> None:
         c = self.cust
-        signed = c[c["first_deal"].notna() & (c["first_deal"] > self.since) & (c["first_deal"] <= self.asof_ts)]
+        signed = c[
+            c["first_deal"].notna() & (c["first_deal"] > self.since) & (c["first_deal"] <= self.asof_ts)
+        ]
         if signed.empty:
             return
-        self._event(signed, "first_deal", None, self.contacts, days=int(self.rules.first_visit_days),
-                    code="late-first-visit", kind="签约后首次回访", what="首次回访", start_label="签约")
+        self._event(
+            signed,
+            "first_deal",
+            None,
+            self.contacts,
+            days=int(self.rules.first_visit_days),
+            code="late-first-visit",
+            kind="签约后首次回访",
+            what="首次回访",
+            start_label="签约",
+        )
         training = self.contacts[self.contacts["text"].str.contains("培训", na=False)]
-        self._event(signed, "first_deal", None, training, days=int(self.rules.first_training_days),
-                    code="late-first-training", kind="签约后首次培训", what="产品使用培训", start_label="签约")
+        self._event(
+            signed,
+            "first_deal",
+            None,
+            training,
+            days=int(self.rules.first_training_days),
+            code="late-first-training",
+            kind="签约后首次培训",
+            what="产品使用培训",
+            start_label="签约",
+        )
 
     def lead_rules(self) -> None:
         c = self.cust
-        recent = c[c["first_contact"].notna() & (c["first_contact"] > self.since) & (c["first_contact"] <= self.asof_ts)]
+        recent = c[
+            c["first_contact"].notna()
+            & (c["first_contact"] > self.since)
+            & (c["first_contact"] <= self.asof_ts)
+        ]
         source = recent["source"].fillna("").astype(str)
-        for word, hours, code, kind in (("展会", self.rules.fair_follow_hours, "late-fair-follow-up", "展会线索跟进"),
-                                        ("转介绍", self.rules.referral_contact_hours, "late-referral-contact",
-                                         "转介绍线索联系")):
+        for word, hours, code, kind in (
+            ("展会", self.rules.fair_follow_hours, "late-fair-follow-up", "展会线索跟进"),
+            ("转介绍", self.rules.referral_contact_hours, "late-referral-contact", "转介绍线索联系"),
+        ):
             leads = recent[source.str.contains(word)]
             if len(leads):
-                self._event(leads, "first_contact", "fc_time", self.contacts, hours=float(hours), code=code,
-                            kind=kind, what="首次跟进", start_label="首次接触")
+                self._event(
+                    leads,
+                    "first_contact",
+                    "fc_time",
+                    self.contacts,
+                    hours=float(hours),
+                    code=code,
+                    kind=kind,
+                    what="首次跟进",
+                    start_label="首次接触",
+                )
 
-    def _event(self, events: pd.DataFrame, start: str, start_time: str | None, contacts: pd.DataFrame, *,
-               code: str, kind: str, what: str, start_label: str, days: int | None = None,
-               hours: float | None = None) -> None:
+    def _event(
+        self,
+        events: pd.DataFrame,
+        start: str,
+        start_time: str | None,
+        contacts: pd.DataFrame,
+        *,
+        code: str,
+        kind: str,
+        what: str,
+        start_label: str,
+        days: int | None = None,
+        hours: float | None = None,
+    ) -> None:
         """First contact on or after each event's start: late → finding at it; none → reminder."""
         ev = events.assign(start=events[start], stime=events[start_time] if start_time else np.nan)
         ev = ev.assign(eid=np.arange(len(ev)))
@@ -190,8 +280,14 @@ class _Timeliness:
                 if late:
                     self._late(code, f, start=e.start, elapsed=elapsed, limit=limit_text)
             elif self.asof_ts >= e.start:
-                self._remind(e.cid, e.name, e.owner, kind, due,
-                             f"{start_label} {e.start.date().isoformat()}，应在{limit_text}内{what}（{code}）")
+                self._remind(
+                    e.cid,
+                    e.name,
+                    e.owner,
+                    kind,
+                    due,
+                    f"{start_label} {e.start.date().isoformat()}，应在{limit_text}内{what}（{code}）",
+                )
 
     def complaint_rules(self) -> None:
         c = self.contacts
@@ -203,26 +299,49 @@ class _Timeliness:
         names = self.cust.drop_duplicates("cid").set_index("cid")
         limit = int(self.rules.complaint_workdays)
         for cp in complaints.itertuples():
-            later = fu[(fu["cid"] == cp.cid) & (fu["ts"] > cp.ts) & (fu["row"] != cp.row)].sort_values("ts", kind="stable")
-            closed = cp if cp.status == "已完成" else next(
-                (r for r in later.itertuples() if r.status == "已完成"), None)
+            later = fu[(fu["cid"] == cp.cid) & (fu["ts"] > cp.ts) & (fu["row"] != cp.row)].sort_values(
+                "ts", kind="stable"
+            )
+            closed = (
+                cp
+                if cp.status == "已完成"
+                else next((r for r in later.itertuples() if r.status == "已完成"), None)
+            )
             due = pd.Timestamp(add_workdays(cp.date.date(), limit))
             start = cp.date.date().isoformat()
             if closed is not None and closed.date > due:
-                self._late("late-complaint", closed._asdict(), start=cp.date, elapsed=f"{_workdays(cp.date, closed.date)} 个工作日",
-                           limit=f"{limit} 个工作日")
+                self._late(
+                    "late-complaint",
+                    closed._asdict(),
+                    start=cp.date,
+                    elapsed=f"{_workdays(cp.date, closed.date)} 个工作日",
+                    limit=f"{limit} 个工作日",
+                )
             if closed is None:
                 who = names["owner"].get(cp.cid) if cp.cid in names.index else None
                 name = names["name"].get(cp.cid) if cp.cid in names.index else None
-                self._remind(cp.cid, name, who, "投诉处理", due,
-                             f"投诉 {start}（{FOLLOWUPS} 第{cp.row}行）应在 {limit} 个工作日内处理完毕（late-complaint）")
+                self._remind(
+                    cp.cid,
+                    name,
+                    who,
+                    "投诉处理",
+                    due,
+                    f"投诉 {start}（{FOLLOWUPS} 第{cp.row}行）应在 {limit} 个工作日内处理完毕（late-complaint）",
+                )
             if cp.timed:  # seed 004: 24小时内响应客户问题，48小时内提供解决方案
                 response = next((r for r in later.itertuples()), None)
-                for hit, hours, code in ((response, self.rules.response_hours, "late-response"),
-                                         (closed if closed is not cp else None, self.rules.solution_hours, "late-solution")):
+                for hit, hours, code in (
+                    (response, self.rules.response_hours, "late-response"),
+                    (closed if closed is not cp else None, self.rules.solution_hours, "late-solution"),
+                ):
                     if hit is not None and hit.timed and hit.ts - cp.ts > pd.Timedelta(hours=float(hours)):
-                        self._late(code, hit._asdict(), start=cp.ts, elapsed=_hours_text(hit.ts - cp.ts),
-                                   limit=f"{hours:g} 小时")
+                        self._late(
+                            code,
+                            hit._asdict(),
+                            start=cp.ts,
+                            elapsed=_hours_text(hit.ts - cp.ts),
+                            limit=f"{hours:g} 小时",
+                        )
 
     def improvement_rules(self, evaluation: pd.DataFrame | None) -> None:
         ev = self.checked.clean.get(EVALUATION)
@@ -238,12 +357,27 @@ class _Timeliness:
             indicator = col(ev, "indicator").get(row)
             action = col(ev, "action").get(row)
             owner = None if owner is None or pd.isna(owner) else owner
-            self._remind(None, f"{EVALUATION} 第{row}行 {indicator}", owner, "改进措施逾期", d,
-                         f"{action if isinstance(action, str) else '改进措施'}：已过完成时限，{indicator} 仍未达标（improvement-overdue）")
+            self._remind(
+                None,
+                f"{EVALUATION} 第{row}行 {indicator}",
+                owner,
+                "改进措施逾期",
+                d,
+                f"{action if isinstance(action, str) else '改进措施'}：已过完成时限，{indicator} 仍未达标（improvement-overdue）",
+            )
             cell = sheet.cell("deadline", int(row)) if sheet is not None else ""
-            self.findings.append(Finding("improvement-overdue", EVALUATION if sheet is None else sheet.tab, cell,
-                                         int(row), "".join(ch for ch in cell if ch.isalpha()), "完成时限",
-                                         d.date().isoformat(), {"owner": owner or "未填", "indicator": indicator}))
+            self.findings.append(
+                Finding(
+                    "improvement-overdue",
+                    EVALUATION if sheet is None else sheet.tab,
+                    cell,
+                    int(row),
+                    "".join(ch for ch in cell if ch.isalpha()),
+                    "完成时限",
+                    d.date().isoformat(),
+                    {"owner": owner or "未填", "indicator": indicator},
+                )
+            )
 
     # --- output --------------------------------------------------------------------------------
     def _late(self, code: str, contact: Any, *, start: pd.Timestamp, elapsed: str, limit: str) -> None:
@@ -253,9 +387,18 @@ class _Timeliness:
         if sheet is None or field not in sheet.columns:
             return
         cell = sheet.cell(field, row)
-        self.findings.append(Finding(code, sheet.tab, cell, row, sheet.letter(field), sheet.schema.field(field).header,
-                                     contact["date"].date().isoformat(),
-                                     {"start": start.date().isoformat(), "elapsed": elapsed, "limit": limit}))
+        self.findings.append(
+            Finding(
+                code,
+                sheet.tab,
+                cell,
+                row,
+                sheet.letter(field),
+                sheet.schema.field(field).header,
+                contact["date"].date().isoformat(),
+                {"start": start.date().isoformat(), "elapsed": elapsed, "limit": limit},
+            )
+        )
 
     def _remind(self, cid: Any, name: Any, owner: Any, kind: str, due: pd.Timestamp, text: str) -> None:
         late = (self.asof_ts - due).days
@@ -286,4 +429,3 @@ def _workdays(a: pd.Timestamp, b: pd.Timestamp) -> int:
     from ..normalize.workdays import workdays_between
 
     return workdays_between(a.date(), b.date())
-

@@ -31,10 +31,15 @@ def xls_to_xlsx(p: Path, raw: bytes) -> bytes:
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+        sheets = [
+            (name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names
+        ]
     except Exception as exc:  # calamine raises its own error types on damage
-        raise UnsupportedFormat(p, f"旧版 .xls 无法读取（{type(exc).__name__}），请用 Excel/WPS 另存为 .xlsx / "
-                                   f"this legacy .xls cannot be read; save it as .xlsx") from exc
+        raise UnsupportedFormat(
+            p,
+            f"旧版 .xls 无法读取（{type(exc).__name__}），请用 Excel/WPS 另存为 .xlsx / "
+            f"this legacy .xls cannot be read; save it as .xlsx",
+        ) from exc
     return _write(sheets)
 
 
@@ -45,7 +50,9 @@ def csv_to_xlsx(p: Path, raw: bytes) -> bytes:
         raise UnreadableWorkbook(p, "CSV 编码无法识别（支持 UTF-8、GBK/GB18030）/ unknown text encoding")
     sample = "\n".join(text.splitlines()[:20])
     delimiter = max((",", ";", "\t", "|"), key=lambda d: _column_count(sample, d))
-    rows = [[v if v.strip() else None for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows = [
+        [v if v.strip() else None for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
     if not any(any(v is not None for v in r) for r in rows):
         raise UnreadableWorkbook(p, "CSV 文件没有内容 / the CSV file is empty")
     return _write([(_tab_name(p.stem), rows)])
@@ -78,8 +85,16 @@ def _write(sheets: list[tuple[str, list[list[Any]]]]) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     clock = wb.add_format({"num_format": "hh:mm:ss"})

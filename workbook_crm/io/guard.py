@@ -119,7 +119,9 @@ def _inspect_zip(p: Path, data: bytes) -> Source:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise UnreadableWorkbook(p, f"zip 目录损坏，文件可能不完整（下载或复制中断）/ broken zip: {exc}") from exc
+        raise UnreadableWorkbook(
+            p, f"zip 目录损坏，文件可能不完整（下载或复制中断）/ broken zip: {exc}"
+        ) from exc
     infos = zf.infolist()
     names = {i.filename for i in infos}
     sniff.refuse_other_packages(p, zf, names)
@@ -150,8 +152,16 @@ def _inspect_zip(p: Path, data: bytes) -> Source:
     by_part = {part: name for name, part in sheet_parts.items()}
     macro = any(n.lower().endswith("vbaproject.bin") for n in names)
     return Source(
-        path=p, data=data, ext=".xlsm" if macro else ".xlsx", strict=strict, date1904=date1904,
-        sheet_names=sheet_names, sha256="", size=0, mtime_ns=0, sheet_parts=sheet_parts,
+        path=p,
+        data=data,
+        ext=".xlsm" if macro else ".xlsx",
+        strict=strict,
+        date1904=date1904,
+        sheet_names=sheet_names,
+        sha256="",
+        size=0,
+        mtime_ns=0,
+        sheet_parts=sheet_parts,
         extents={by_part[k]: v for k, v in extents.items() if k in by_part},
     )
 
@@ -192,7 +202,9 @@ def _load_workbook_parts(
     p: Path, data: bytes, zf: zipfile.ZipFile, workbook_part: str
 ) -> tuple[etree._Element, dict[str, tuple[str, str]]]:
     wb_xml = _parse(p, data, zf, workbook_part)
-    rels_part = posixpath.join(posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels")
+    rels_part = posixpath.join(
+        posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels"
+    )
     rels: dict[str, tuple[str, str]] = {}
     if rels_part in {i.filename for i in zf.infolist()}:
         for rel in _parse(p, data, zf, rels_part).iter(f"{{{_REL_NS}}}Relationship", "Relationship"):
@@ -200,7 +212,9 @@ def _load_workbook_parts(
     return wb_xml, rels
 
 
-def _scan_parts(p: Path, data: bytes, infos: list[zipfile.ZipInfo], sheet_parts: set[str]) -> dict[str, SheetExtent]:
+def _scan_parts(
+    p: Path, data: bytes, infos: list[zipfile.ZipInfo], sheet_parts: set[str]
+) -> dict[str, SheetExtent]:
     """Inflate every part under the limits; check XML prologs; pre-scan worksheets."""
     extents: dict[str, SheetExtent] = {}
     for info in infos:

@@ -35,7 +35,9 @@ class Mapping:
     """Overrides keyed by normalized text; a value of ``IGNORE`` means leave it alone."""
 
     sheets: dict[str, str] = field(default_factory=dict)  # tab token -> canonical sheet | IGNORE
-    headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (tab token | "", header token) -> field text
+    headers: dict[tuple[str, str], str] = field(
+        default_factory=dict
+    )  # (tab token | "", header token) -> field text
 
     def __bool__(self) -> bool:
         return bool(self.sheets or self.headers)
@@ -57,10 +59,10 @@ class Mapping:
             return k.startswith((HEADER_PREFIX, SHEET_PREFIX))
         target = IGNORE if v.lower() in _IGNORE_WORDS else v
         if k.startswith(SHEET_PREFIX):
-            self.sheets[norm_token(k[len(SHEET_PREFIX):])] = target
+            self.sheets[norm_token(k[len(SHEET_PREFIX) :])] = target
             return True
         if k.startswith(HEADER_PREFIX):
-            rest = k[len(HEADER_PREFIX):]
+            rest = k[len(HEADER_PREFIX) :]
             tab, _, header = rest.rpartition("!")
             self.headers[(norm_token(tab) if tab else "", norm_token(header))] = target
             return True
@@ -105,5 +107,7 @@ def from_toml(path: Path | None, into: Mapping | None = None) -> Mapping:
             raise RulesFileError(path, f"[{table}] 应为表 / must be a table")
         for key, value in section.items():
             if not m.add(key, value):
-                raise RulesFileError(path, f"[{table}]「{key}」应以 表头: 或 工作表: 开头 / must start with 表头: or 工作表:")
+                raise RulesFileError(
+                    path, f"[{table}]「{key}」应以 表头: 或 工作表: 开头 / must start with 表头: or 工作表:"
+                )
     return m

@@ -32,13 +32,15 @@ from openpyxl.formula.tokenizer import Tokenizer
 
 from .guard import Source
 
-if TYPE_CHECKING:   # the reader imports table_totals_rows from here
+if TYPE_CHECKING:  # the reader imports table_totals_rows from here
     from .reader import SheetData
 
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _CONTENT = re.compile(rb"<(?:\w+:)?(?:v|f|is)\b")
 _F = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_REF = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$")
+_REF = re.compile(
+    r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$"
+)
 _PART = re.compile(r"^(\$?)([A-Z]{0,3})(\$?)(\d*)$")
 _RT_TABLE = "relationships/table"
 
@@ -53,11 +55,11 @@ class Placement:
     count: int
     footer: tuple[int, ...] = ()
     shift: int = 0
-    data_end: int = 0   # the last data row before the new rows
+    data_end: int = 0  # the last data row before the new rows
     blocked: str | None = None
-    label: str = ""     # the footer's first text and its cell (for the finding)
+    label: str = ""  # the footer's first text and its cell (for the finding)
     label_cell: str = ""
-    formulas: dict[str, str] = field(default_factory=dict)   # moved formula cell (old ref) -> new formula
+    formulas: dict[str, str] = field(default_factory=dict)  # moved formula cell (old ref) -> new formula
 
     @property
     def rows(self) -> range:
@@ -88,15 +90,20 @@ def place_rows(source: Source, sheet: SheetData, count: int) -> Placement:
     zf = zipfile.ZipFile(io.BytesIO(source.data))
     xml = _read(zf, part) if part else None
     if xml is None:
-        return Placement(first, 0, tuple(tail), data_end=end, blocked="工作表无法读取 / sheet part unreadable")
-    assert part is not None   # xml was read from it
+        return Placement(
+            first, 0, tuple(tail), data_end=end, blocked="工作表无法读取 / sheet part unreadable"
+        )
+    assert part is not None  # xml was read from it
     at = _tail_offset(xml, tail[0])
     cells = _cells_from(xml[at:], tail[0])
-    label, label_cell = next(((_text(c), f"{col}{r}") for r, col, c in cells if r == tail[0] and _text(c)),
-                             ("合计", f"A{tail[0]}"))
+    label, label_cell = next(
+        ((_text(c), f"{col}{r}") for r, col, c in cells if r == tail[0] and _text(c)), ("合计", f"A{tail[0]}")
+    )
 
     def blocked(reason: str) -> Placement:
-        return Placement(first, 0, tuple(tail), data_end=end, blocked=reason, label=label, label_cell=label_cell)
+        return Placement(
+            first, 0, tuple(tail), data_end=end, blocked=reason, label=label, label_cell=label_cell
+        )
 
     if any(r not in tail for r, _, _ in cells):
         return blocked("合计行下面还有其他内容 / there is more content below the footer")
@@ -154,7 +161,7 @@ def shift_formula(text: str, tab: str, *, start: int, shift: int, data_end: int,
             continue
         a, b = m.group("a"), m.group("b")
         if not _PART.match(a) or (b is not None and not _PART.match(b)) or not (a or b):
-            continue   # a defined name or a structured reference: not a cell of this sheet
+            continue  # a defined name or a structured reference: not a cell of this sheet
         prefix = f"{m.group('sheet')}!" if m.group("sheet") else ""
         if b is None:
             item.value = prefix + _move(a, start, shift)
@@ -210,7 +217,7 @@ def _related(zf: zipfile.ZipFile, part: str, type_suffix: str) -> list[str]:
         tag = m.group(0).decode("utf-8", "replace")
         typ = re.search(r'\bType="([^"]*)"', tag)
         target = re.search(r'\bTarget="([^"]*)"', tag)
-        if typ and target and typ.group(1).endswith(type_suffix) and "TargetMode=\"External\"" not in tag:
+        if typ and target and typ.group(1).endswith(type_suffix) and 'TargetMode="External"' not in tag:
             out.append(_resolve(folder, html.unescape(target.group(1))))
     return out
 
@@ -242,9 +249,9 @@ def _tail_offset(xml: bytes, start: int) -> int:
         i = xml.rfind(row_open, 0, pos)
         if i < 0:
             return pos if pos < end else end
-        r = re.match(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml[i: i + 512])
+        r = re.match(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml[i : i + 512])
         if r is None:
-            return 0   # rows without numbers: look at every cell
+            return 0  # rows without numbers: look at every cell
         if int(r.group(1)) < start:
             return pos
         pos = i
@@ -257,9 +264,9 @@ def _formulas(xml: bytes) -> list[bytes]:
     pos = xml.find(b"f>")
     while pos >= 0:
         lt = xml.rfind(b"<", 0, pos)
-        if xml[lt + 1: lt + 2] == b"/" and re.fullmatch(rb"</(?:\w+:)?f", xml[lt:pos + 1]):
+        if xml[lt + 1 : lt + 2] == b"/" and re.fullmatch(rb"</(?:\w+:)?f", xml[lt : pos + 1]):
             gt = xml.rfind(b">", 0, lt)
-            out.append(xml[gt + 1: lt])
+            out.append(xml[gt + 1 : lt])
         pos = xml.find(b"f>", pos + 2)
     return out
 
@@ -292,21 +299,22 @@ def _reaches(ref: str, start: int) -> bool:
     return False
 
 
-def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: int, tab: str, start: int,
-                end: int) -> str | None:
+def _pointed_at(
+    zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: int, tab: str, start: int, end: int
+) -> str | None:
     """Why the footer rows ``start``…``end`` of ``tab`` cannot move, or None."""
     head_end, close = xml.find(b"sheetData"), xml.rfind(b"sheetData>")
-    outside = xml[:head_end] + (xml[close:] if close > head_end else xml[head_end:])   # all but the cells
+    outside = xml[:head_end] + (xml[close:] if close > head_end else xml[head_end:])  # all but the cells
     for m in re.finditer(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"', outside):
         rows = _rows_in(m.group(1).decode())
         if rows and max(rows) >= start and not (min(rows) >= start and max(rows) <= end):
-            return "合并单元格跨越合计行 / a merged range crosses the footer"   # one inside the footer moves with it
+            return "合并单元格跨越合计行 / a merged range crosses the footer"  # one inside the footer moves with it
     for m in re.finditer(rb'<(?:\w+:)?hyperlink\b[^>]*?\bref="([^"]+)"', outside):
         if _reaches(m.group(1).decode(), start):
             return "合计行上有超链接 / a hyperlink sits on the footer"
     for m in re.finditer(rb'<(?:\w+:)?autoFilter\b[^>]*?\bref="([^"]+)"', outside):
         rows = _rows_in(m.group(1).decode())
-        if rows and min(rows) >= start:   # one reaching from the header into the footer grows with it
+        if rows and min(rows) >= start:  # one reaching from the header into the footer grows with it
             return "筛选范围在合计行中 / an autoFilter starts in the footer"
     for target in _related(zf, part, "relationships/comments"):
         for m in re.finditer(rb'<(?:\w+:)?comment\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b""):
@@ -315,25 +323,25 @@ def _pointed_at(zf: zipfile.ZipFile, source: Source, part: str, xml: bytes, at: 
     for target in _related(zf, part, _RT_TABLE):
         tm = re.search(rb'<(?:\w+:)?table\b[^>]*?\bref="([^"]+)"', _read(zf, target) or b"")
         rows = _rows_in(tm.group(1).decode()) if tm else []
-        if rows and min(rows) >= start:   # a Table reaching into the footer grows with the insert
+        if rows and min(rows) >= start:  # a Table reaching into the footer grows with the insert
             return "合计行中有表格（Table）/ an Excel Table starts in the footer"
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
     own = source.extents.get(tab)
-    for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():   # the rows above the footer
+    for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():  # the rows above the footer
         if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=True):
             return "其他单元格的公式引用了合计行 / a formula on the sheet refers to the footer"
     quoted = [tab.encode(), html.escape(tab.replace("'", "''"), quote=False).encode()]
     for name, other in source.sheet_parts.items():
         ext = source.extents.get(name)
         if other == part or (ext is not None and not ext.maybe_formulas):
-            continue   # the guard's scan saw no formula there: not worth inflating
+            continue  # the guard's scan saw no formula there: not worth inflating
         data = _read(zf, other) or b""
         if not any(q in data for q in quoted):
             continue
         for text in _formulas(data):
             if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
                 return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
-    return None   # defined names move or grow with the rows (writeback/structures.py)
+    return None  # defined names move or grow with the rows (writeback/structures.py)
 
 
 def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:
@@ -341,7 +349,7 @@ def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:
     try:
         items = Tokenizer("=" + formula).items
     except Exception:
-        return True   # cannot tell: assume it does
+        return True  # cannot tell: assume it does
     for item in items:
         if item.type != "OPERAND" or item.subtype != "RANGE":
             continue

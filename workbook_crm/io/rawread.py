@@ -45,7 +45,9 @@ class RawSheet:
     rows: list[list[Any]]
     n_rows: int
     n_cols: int
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1) inclusive, 0-based
+    merged: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # (r0, c0, r1, c1) inclusive, 0-based
     dropped: list[str] = field(default_factory=list)  # A1 refs of stray cells not read (first 50)
     dropped_count: int = 0
 
@@ -57,7 +59,9 @@ class RawWorkbook:
     sheets: dict[str, RawSheet]
 
 
-def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True) -> RawWorkbook:
+def read_raw(
+    source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True
+) -> RawWorkbook:
     """Read the requested sheets (default: all, workbook order) as absolute-position rows.
 
     Empty cells are None; with ``blank_as_none=False`` they may also be "" (calamine's own blank),
@@ -67,8 +71,9 @@ def read_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_no
     return RawWorkbook(list(source.sheet_names), source.date1904, out)
 
 
-def iter_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True
-             ) -> Iterator[RawSheet]:
+def iter_raw(
+    source: Source, *, sheets: Iterable[str] | None = None, blank_as_none: bool = True
+) -> Iterator[RawSheet]:
     """The sheets one at a time, so a caller can turn each into its frame and let the rows go
     before the next is read (peak memory: one sheet's Python objects, not the workbook's)."""
     wanted = list(source.sheet_names if sheets is None else sheets)
@@ -103,7 +108,9 @@ def iter_raw(source: Source, *, sheets: Iterable[str] | None = None, blank_as_no
             rows = sheet.to_python(skip_empty_area=False)
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
         except Exception as exc:
-            raise UnreadableWorkbook(source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}") from exc
+            raise UnreadableWorkbook(
+                source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}"
+            ) from exc
         if blank_as_none:
             rows = [[None if v == "" else v for v in row] for row in rows]
         ext = source.extents.get(name)

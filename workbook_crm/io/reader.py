@@ -102,8 +102,13 @@ class WorkbookData:
         return self.sheets.get(name)
 
 
-def read_workbook(path: str | Path, *, password: str | None = None, source: Source | None = None,
-                  rules_file: Path | None = None) -> WorkbookData:
+def read_workbook(
+    path: str | Path,
+    *,
+    password: str | None = None,
+    source: Source | None = None,
+    rules_file: Path | None = None,
+) -> WorkbookData:
     """Open through the guarded front door and map every recognisable sheet (see ``recognise``)."""
     src = source or open_source(Path(path), password=password)
     tabs = list(src.sheet_names)
@@ -121,9 +126,16 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
         verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
         wb.verdicts[tab] = verdict
         if verdict.schema is not None:
-            data = _map_sheet(verdict.schema, tab, sheet.rows, wb.findings, wb.mapping,
-                              strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
-                              merged=sheet.merged, totals=table_totals_rows(src, tab))
+            data = _map_sheet(
+                verdict.schema,
+                tab,
+                sheet.rows,
+                wb.findings,
+                wb.mapping,
+                strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
+                merged=sheet.merged,
+                totals=table_totals_rows(src, tab),
+            )
             if data is not None:
                 data.reason = verdict.reason
                 wb.sheets[verdict.schema.name] = data
@@ -133,14 +145,22 @@ def read_workbook(path: str | Path, *, password: str | None = None, source: Sour
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
         raise NoRecognisableSheet(path, detail=_why_not(wb) or "（无）")
     if registry.ARCHIVE.name not in wb.sheets:  # the master: without it nothing can be graded or linked
-        wb.findings.append(Finding("missing-sheet", sheet=registry.ARCHIVE.name, params={"sheet_name": registry.ARCHIVE.name}))
+        wb.findings.append(
+            Finding(
+                "missing-sheet", sheet=registry.ARCHIVE.name, params={"sheet_name": registry.ARCHIVE.name}
+            )
+        )
     return wb
 
 
 def _lone_list(wb: WorkbookData) -> None:
     """A workbook whose only customer list is lead-shaped: that list is the 客户档案 (it gets graded)."""
     reg = wb.sheets.get(registry.REGISTRATION.name)
-    if reg is None or registry.ARCHIVE.name in wb.sheets or recognise.strict_name(reg.tab, registry.REGISTRATION.name):
+    if (
+        reg is None
+        or registry.ARCHIVE.name in wb.sheets
+        or recognise.strict_name(reg.tab, registry.REGISTRATION.name)
+    ):
         return  # our own 客户信息登记表 stays the intake sheet
     sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False))
     data = _map_sheet(recognise.LONE_ARCHIVE, reg.tab, sheet.rows, [], wb.mapping, strict=False)
@@ -148,7 +168,9 @@ def _lone_list(wb: WorkbookData) -> None:
         return
     wb.findings = [f for f in wb.findings if f.sheet != reg.tab]
     data.reason = f"{reg.reason}；工作簿中只有这一份客户名单，作为「客户档案」评级"
-    wb.verdicts[reg.tab] = recognise.Verdict(registry.ARCHIVE.name, "lone", data.reason, recognise.LONE_ARCHIVE)
+    wb.verdicts[reg.tab] = recognise.Verdict(
+        registry.ARCHIVE.name, "lone", data.reason, recognise.LONE_ARCHIVE
+    )
     del wb.sheets[registry.REGISTRATION.name]
     wb.sheets = {registry.ARCHIVE.name: data, **wb.sheets}
 
@@ -157,13 +179,22 @@ def _why_not(wb: WorkbookData) -> str:
     return "；".join(f"「{tab}」{v.reason}" for tab, v in wb.verdicts.items() if v.kind is None)[:400]
 
 
-def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: list[Finding],
-               mapping: Mapping | None = None, *, strict: bool = True,
-               merged: Sequence[tuple[int, int, int, int]] = (), totals: set[int] | None = None) -> SheetData | None:
+def _map_sheet(
+    schema: SheetSchema,
+    tab: str,
+    rows: list[list[Any]],
+    findings: list[Finding],
+    mapping: Mapping | None = None,
+    *,
+    strict: bool = True,
+    merged: Sequence[tuple[int, int, int, int]] = (),
+    totals: set[int] | None = None,
+) -> SheetData | None:
     found = recognise.find_header(schema, tab, rows, mapping)
     if found is None:
-        findings.append(Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name,
-                                params={"sheet_name": tab}))
+        findings.append(
+            Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name, params={"sheet_name": tab})
+        )
         return None
     hr = found[0]
     header = rows[hr]
@@ -178,33 +209,66 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
         name, unit = recognise.match_header(schema, tab, v, mapping)
         target = mapping.header_for(tab, v) if mapping else None
         if target not in (None, mapping_mod.IGNORE) and recognise.resolve_field(schema, str(target)) is None:
-            findings.append(Finding("bad-mapping", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}", row=hr + 1,
-                                    column=get_column_letter(c + 1), field=f"表头:{headers[c]}", value=target,
-                                    params={"sheet_name": schema.name}))
+            findings.append(
+                Finding(
+                    "bad-mapping",
+                    sheet=tab,
+                    cell=f"{get_column_letter(c + 1)}{hr + 1}",
+                    row=hr + 1,
+                    column=get_column_letter(c + 1),
+                    field=f"表头:{headers[c]}",
+                    value=target,
+                    params={"sheet_name": schema.name},
+                )
+            )
         if name is None:
             continue
         if name == "mobile" and "landline" in schema.field_names:
             phones.append(c)
             continue
         if name in columns:
-            findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{hr + 1}",
-                                    row=hr + 1, column=get_column_letter(c + 1), field=schema.field(name).header,
-                                    value=headers[c]))
+            findings.append(
+                Finding(
+                    "duplicate-column",
+                    sheet=tab,
+                    cell=f"{get_column_letter(c + 1)}{hr + 1}",
+                    row=hr + 1,
+                    column=get_column_letter(c + 1),
+                    field=schema.field(name).header,
+                    value=headers[c],
+                )
+            )
             continue
         columns[name] = c
         units[name] = unit
     header_row = hr + 1
     for c in _place_phones(phones, headers, columns, units):
-        findings.append(Finding("duplicate-column", sheet=tab, cell=f"{get_column_letter(c + 1)}{header_row}",
-                                row=header_row, column=get_column_letter(c + 1), field=schema.field("mobile").header,
-                                value=headers[c]))
+        findings.append(
+            Finding(
+                "duplicate-column",
+                sheet=tab,
+                cell=f"{get_column_letter(c + 1)}{header_row}",
+                row=header_row,
+                column=get_column_letter(c + 1),
+                field=schema.field("mobile").header,
+                value=headers[c],
+            )
+        )
     for f in schema.required:
         stand_in = recognise.ALTERNATIVES.get(f.name, ())
         if f.name not in columns and not any(a in columns for a in stand_in) and (strict or f.name == "name"):
-            findings.append(Finding("missing-column", sheet=tab, cell=f"A{header_row}", row=header_row,
-                                    column="", field=f.header))
+            findings.append(
+                Finding(
+                    "missing-column",
+                    sheet=tab,
+                    cell=f"A{header_row}",
+                    row=header_row,
+                    column="",
+                    field=f.header,
+                )
+            )
     n_cols = max((len(r) for r in rows), default=0)
-    body = rows[hr + 1:]
+    body = rows[hr + 1 :]
     notes = []
     for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:
         c = columns[name]
@@ -219,14 +283,47 @@ def _map_sheet(schema: SheetSchema, tab: str, rows: list[list[Any]], findings: l
     # 规则配置 rows are rules, never template hints (`可选值-客户类型` names a list, it is not 可选/选填)
     ours = schema.computed or schema.name == registry.SETTINGS.name  # our own sheets hold no template rows
     frame, last_row, skipped, copies = _frame(
-        body, hr + 2, columns, headers, n_cols, vertical, totals or set(), idle=set() if ours else idle,
-        artefact=None if ours else (lambda row: _is_template_row(row, header, index)))
-    return SheetData(schema, tab, header_row, columns, units, headers, frame, n_cols, last_row,
-                     footer_rows=skipped, merged_copies=copies, notes=notes)
+        body,
+        hr + 2,
+        columns,
+        headers,
+        n_cols,
+        vertical,
+        totals or set(),
+        idle=set() if ours else idle,
+        artefact=None if ours else (lambda row: _is_template_row(row, header, index)),
+    )
+    return SheetData(
+        schema,
+        tab,
+        header_row,
+        columns,
+        units,
+        headers,
+        frame,
+        n_cols,
+        last_row,
+        footer_rows=skipped,
+        merged_copies=copies,
+        notes=notes,
+    )
 
 
 _SERIAL_HEADERS = frozenset({"序号", "序", "行号", "no", "no.", "#", "index", "编号序号"})
-_HINT_WORDS = ("必填", "选填", "可选", "非必填", "必选", "示例", "格式说明", "填写说明", "如:", "例:", "例如", "下拉选择")
+_HINT_WORDS = (
+    "必填",
+    "选填",
+    "可选",
+    "非必填",
+    "必选",
+    "示例",
+    "格式说明",
+    "填写说明",
+    "如:",
+    "例:",
+    "例如",
+    "下拉选择",
+)
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 _./()&-]*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -247,13 +344,19 @@ def _is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
     if len(texts) < 3:
         return False
     ours = sum(index.match(t)[0] is not None for t in texts)
-    latin = sum(bool(_LATIN.match(t)) and c < len(header) and isinstance(header[c], str)
-                and bool(_CJK.search(header[c])) for c, t in zip((c for c, _ in cells), texts, strict=True))
+    latin = sum(
+        bool(_LATIN.match(t))
+        and c < len(header)
+        and isinstance(header[c], str)
+        and bool(_CJK.search(header[c]))
+        for c, t in zip((c for c, _ in cells), texts, strict=True)
+    )
     return latin * 10 >= len(texts) * 8 or ours * 10 >= len(texts) * 7
 
 
-def _place_phones(phones: list[int], headers: dict[int, str], columns: dict[str, int],
-                  units: dict[str, str]) -> list[int]:
+def _place_phones(
+    phones: list[int], headers: dict[int, str], columns: dict[str, int], units: dict[str, str]
+) -> list[int]:
     """手机 and 电话 are two fields (issue #11): a header naming a mobile takes the mobile field, a generic
     one (电话, 联系电话) the landline when a mobile header exists. Returns the columns left over."""
     if not phones:
@@ -271,10 +374,18 @@ def _place_phones(phones: list[int], headers: dict[int, str], columns: dict[str,
     return rest
 
 
-def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], headers: dict[int, str],
-           n_cols: int, vertical: Sequence[tuple[int, int, int]] = (), totals: set[int] | None = None, *,
-           idle: set[int] | frozenset[int] = frozenset(), artefact: Callable[[list[Any]], bool] | None = None,
-           ) -> tuple[pd.DataFrame, int, list[int], set[str]]:
+def _frame(
+    body: list[list[Any]],
+    first_row: int,
+    columns: dict[str, int],
+    headers: dict[int, str],
+    n_cols: int,
+    vertical: Sequence[tuple[int, int, int]] = (),
+    totals: set[int] | None = None,
+    *,
+    idle: set[int] | frozenset[int] = frozenset(),
+    artefact: Callable[[list[Any]], bool] | None = None,
+) -> tuple[pd.DataFrame, int, list[int], set[str]]:
     """Raw values of the data rows: blank, note, footer and template rows dropped; index = Excel row.
 
     Column-wise over plain lists (a 100k-row sheet is millions of cells): strings stripped, empty
@@ -290,7 +401,12 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     picks = [c for _, c in order] + [c for _, c in extra]
     n = len(body)
     if n == 0:
-        return pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object), first_row - 1, [], set()
+        return (
+            pd.DataFrame(columns=names, index=pd.Index([], name="row"), dtype=object),
+            first_row - 1,
+            [],
+            set(),
+        )
     width = max(picks) + 1
     if any(len(r) < width for r in body):
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
@@ -299,18 +415,23 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     # blank rows: nothing in any field of ours (a value only in the user's columns, or elsewhere in
     # the row without a header, is not a customer)
     keep = np.zeros(n, dtype=bool)
-    for col in cols[:len(order)]:
+    for col in cols[: len(order)]:
         keep |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
     # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
     any_value = keep.copy()
-    for col in cols[len(order):]:
+    for col in cols[len(order) :]:
         any_value |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
     skipped: list[int] = []
     for i in np.flatnonzero(any_value):
         first = next((col[i] for col in cols if col[i] is not None), None)
-        if (totals and int(i) + first_row in totals) or (  # a Table's totals row is its footer
-                isinstance(first, str) and first[:1] in _LEADS  # the common case: no count needed
-                and _is_footer_or_note(first, sum(col[i] is not None for col in cols))):
+        if (
+            (totals and int(i) + first_row in totals)
+            or (  # a Table's totals row is its footer
+                isinstance(first, str)
+                and first[:1] in _LEADS  # the common case: no count needed
+                and _is_footer_or_note(first, sum(col[i] is not None for col in cols))
+            )
+        ):
             keep[i] = False
             skipped.append(int(i) + first_row)
     # template artefacts (issue #11): a row with values only in ``idle`` columns (a pre-filled 序号,
@@ -318,7 +439,7 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     # row (必填/选填) or a second header in another language
     if idle:
         busy = np.zeros(n, dtype=bool)
-        for c, col in zip(picks, cols[:len(order)], strict=False):
+        for c, col in zip(picks, cols[: len(order)], strict=False):
             if c not in idle:
                 busy |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
         keep &= busy
@@ -333,8 +454,13 @@ def _frame(body: list[list[Any]], first_row: int, columns: dict[str, int], heade
     return frame, (rows[-1] if rows else first_row - 1), skipped, copies
 
 
-def _fill_merged(cols: list[list[Any]], picks: list[int], vertical: Sequence[tuple[int, int, int]],
-                 keep: np.ndarray, first_row: int) -> set[str]:
+def _fill_merged(
+    cols: list[list[Any]],
+    picks: list[int],
+    vertical: Sequence[tuple[int, int, int]],
+    keep: np.ndarray,
+    first_row: int,
+) -> set[str]:
     """Give the hidden cells of each vertical merge the merged (top-left) value; their A1 refs."""
     copies: set[str] = set()
     where = {c: j for j, c in enumerate(picks)}
@@ -375,7 +501,9 @@ def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-_LEADS = frozenset("合小总總汇匯tTｔＴ填说說注备備示")  # first characters of the words above (any width/script)
+_LEADS = frozenset(
+    "合小总總汇匯tTｔＴ填说說注备備示"
+)  # first characters of the words above (any width/script)
 
 
 def _is_footer_or_note(first: str, filled: int) -> bool:

@@ -23,19 +23,43 @@ HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit ab
 
 # Evidence per kind: every group needs one of its fields among the headers.
 EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
-    registry.ARCHIVE.name: (("name",), ("customer_id", "contact", "mobile", "email", "owner", "industry", "reg_address",
-                                        "customer_type", "credit_code", "first_contact", "total_amount", "user_level")),
+    registry.ARCHIVE.name: (
+        ("name",),
+        (
+            "customer_id",
+            "contact",
+            "mobile",
+            "email",
+            "owner",
+            "industry",
+            "reg_address",
+            "customer_type",
+            "credit_code",
+            "first_contact",
+            "total_amount",
+            "user_level",
+        ),
+    ),
     registry.REGISTRATION.name: (("name",), ("contact", "mobile", "email", "core_need", "source", "address")),
-    registry.FOLLOWUPS.name: (("follow_date",), ("customer_id", "customer_name"),
-                              ("content", "method", "feedback", "next_step", "status", "follower")),
+    registry.FOLLOWUPS.name: (
+        ("follow_date",),
+        ("customer_id", "customer_name"),
+        ("content", "method", "feedback", "next_step", "status", "follower"),
+    ),
     registry.DEALS.name: (("customer_id", "customer_name"), ("amount", "unit_price")),
     registry.EVALUATION.name: (("indicator",), ("target", "actual")),
     registry.CAMPAIGNS.name: (("campaign",), ("channel", "budget", "leads", "converted", "period")),
     registry.SETTINGS.name: (("key",), ("value",)),
 }
 # Ties go to the first: a customer list is a 客户档案 before it is a list of leads.
-PREFERENCE = (registry.ARCHIVE.name, registry.FOLLOWUPS.name, registry.DEALS.name, registry.REGISTRATION.name,
-              registry.EVALUATION.name, registry.CAMPAIGNS.name)
+PREFERENCE = (
+    registry.ARCHIVE.name,
+    registry.FOLLOWUPS.name,
+    registry.DEALS.name,
+    registry.REGISTRATION.name,
+    registry.EVALUATION.name,
+    registry.CAMPAIGNS.name,
+)
 # A required field another can stand in for: deals and follow-ups keyed by the customer's name.
 ALTERNATIVES = {"customer_id": ("customer_name",)}
 
@@ -44,9 +68,13 @@ def _lone_schema() -> SheetSchema:
     """客户档案 as read from a lone customer list: the archive's fields, then the registration's others."""
     have = set(registry.ARCHIVE.field_names) | {"address", "follower"}
     extra = tuple(f for f in registry.REGISTRATION.fields if f.name not in have)
-    return SheetSchema(name=registry.ARCHIVE.name, fields=(*registry.ARCHIVE.fields, *extra),
-                       synonyms=registry.ARCHIVE.synonyms, description=registry.ARCHIVE.description,
-                       key_field=registry.ARCHIVE.key_field)
+    return SheetSchema(
+        name=registry.ARCHIVE.name,
+        fields=(*registry.ARCHIVE.fields, *extra),
+        synonyms=registry.ARCHIVE.synonyms,
+        description=registry.ARCHIVE.description,
+        key_field=registry.ARCHIVE.key_field,
+    )
 
 
 LONE_ARCHIVE = _lone_schema()
@@ -64,7 +92,9 @@ def resolve_field(schema: SheetSchema, text: str) -> str | None:
     return index_for(schema).match(text)[0]
 
 
-def match_header(schema: SheetSchema, tab: str, header: Any, mapping: Mapping | None) -> tuple[str | None, str]:
+def match_header(
+    schema: SheetSchema, tab: str, header: Any, mapping: Mapping | None
+) -> tuple[str | None, str]:
     """(field, unit) a header cell names on this tab; the user's mapping first (忽略 → no field)."""
     if mapping:
         target = mapping.header_for(tab, header)
@@ -77,8 +107,9 @@ def match_header(schema: SheetSchema, tab: str, header: Any, mapping: Mapping | 
     return index_for(schema).match(header)
 
 
-def find_header(schema: SheetSchema, tab: str, rows: list[list[Any]], mapping: Mapping | None
-                ) -> tuple[int, set[str]] | None:
+def find_header(
+    schema: SheetSchema, tab: str, rows: list[list[Any]], mapping: Mapping | None
+) -> tuple[int, set[str]] | None:
     """The row (0-based) among the first ones naming the most fields of ``schema``, and those fields."""
     best: tuple[int, set[str]] | None = None
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -167,8 +198,11 @@ def foreign_phones(values: list[Any]) -> bool:
         compact = re.sub(r"[\s\-().]", "", text)
         if compact.startswith(("+86", "0086")):
             continue
-        if compact.startswith(("+", "00")) or re.search(r"[xX]\d", compact) or not _CN_PHONE.match(
-                re.sub(r"\D", "", compact)):
+        if (
+            compact.startswith(("+", "00"))
+            or re.search(r"[xX]\d", compact)
+            or not _CN_PHONE.match(re.sub(r"\D", "", compact))
+        ):
             foreign += 1
     return seen >= 3 and foreign >= FOREIGN_SHARE * seen
 

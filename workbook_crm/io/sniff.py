@@ -59,7 +59,10 @@ def decrypt_ole(p: Path, raw: bytes, password: str | None) -> bytes:
         raise UnsupportedFormat(p, f"旧版 .xls：请在 Excel/WPS 中打开并另存为 .xlsx / legacy .xls: {SAVE_AS}")
     if "WordDocument" in streams:
         raise UnsupportedFormat(p, "这是 Word 文档（.doc），不是工作簿 / a Word .doc file, not a workbook")
-    raise UnsupportedFormat(p, f"OLE2 复合文件，但不是工作簿 / an OLE2 file that is not a workbook ({', '.join(sorted(streams)[:5])})")
+    raise UnsupportedFormat(
+        p,
+        f"OLE2 复合文件，但不是工作簿 / an OLE2 file that is not a workbook ({', '.join(sorted(streams)[:5])})",
+    )
 
 
 def is_legacy_xls(p: Path, raw: bytes) -> bool:
@@ -84,7 +87,8 @@ def refuse_non_zip(p: Path, raw: bytes) -> None:
     """Every .xlsx is a zip; say what this file looks like instead, always raising."""
     if p.name.startswith("~$") and len(raw) <= LOCK_FILE_MAX:
         raise UnsupportedFormat(
-            p, "这是 Excel/WPS 的锁文件，不是工作簿；请打开不带 ~$ 前缀的文件 / an Excel/WPS lock file, not the workbook"
+            p,
+            "这是 Excel/WPS 的锁文件，不是工作簿；请打开不带 ~$ 前缀的文件 / an Excel/WPS lock file, not the workbook",
         )
     for magic, what in _BINARY_MAGICS.items():
         if raw.startswith(magic):
@@ -93,7 +97,9 @@ def refuse_non_zip(p: Path, raw: bytes) -> None:
     if text is None:
         if p.suffix.lower() in (".xls", ".xlt"):
             raise UnsupportedFormat(p, f"旧版 .xls（或已损坏）：{SAVE_AS}")
-        raise UnreadableWorkbook(p, "不是 zip 格式的 .xlsx，无法识别内容 / not a zip-based .xlsx; unrecognised content")
+        raise UnreadableWorkbook(
+            p, "不是 zip 格式的 .xlsx，无法识别内容 / not a zip-based .xlsx; unrecognised content"
+        )
     low = text.lstrip("\ufeff \r\n\t").lower()
     if "urn:schemas-microsoft-com:office:spreadsheet" in low or 'progid="excel.sheet"' in low:
         what = "Excel 2003 XML 表格 / an Excel 2003 XML spreadsheet"
@@ -138,17 +144,27 @@ def refuse_other_packages(p: Path, zf: zipfile.ZipFile, names: set[str]) -> None
     if "mimetype" in names:
         mime = zf.read("mimetype")[:200].decode("ascii", "replace").strip()
         if "opendocument.spreadsheet" in mime:
-            raise UnsupportedFormat(p, f"OpenDocument 表格（.ods）：请另存为 .xlsx / an ODS spreadsheet: {SAVE_AS}")
+            raise UnsupportedFormat(
+                p, f"OpenDocument 表格（.ods）：请另存为 .xlsx / an ODS spreadsheet: {SAVE_AS}"
+            )
         if "opendocument" in mime:
-            raise UnsupportedFormat(p, f"OpenDocument 文件（{mime}），不是工作簿 / an OpenDocument file, not a workbook")
+            raise UnsupportedFormat(
+                p, f"OpenDocument 文件（{mime}），不是工作簿 / an OpenDocument file, not a workbook"
+            )
     if "xl/workbook.bin" in names:
-        raise UnsupportedFormat(p, f"Excel 二进制工作簿（.xlsb）：请另存为 .xlsx / an .xlsb binary workbook: {SAVE_AS}")
+        raise UnsupportedFormat(
+            p, f"Excel 二进制工作簿（.xlsb）：请另存为 .xlsx / an .xlsb binary workbook: {SAVE_AS}"
+        )
     if "word/document.xml" in names:
         raise UnsupportedFormat(p, "这是 Word 文档（.docx），不是工作簿 / a Word .docx file, not a workbook")
     if "ppt/presentation.xml" in names:
-        raise UnsupportedFormat(p, "这是 PowerPoint 文件（.pptx），不是工作簿 / a PowerPoint file, not a workbook")
+        raise UnsupportedFormat(
+            p, "这是 PowerPoint 文件（.pptx），不是工作簿 / a PowerPoint file, not a workbook"
+        )
     if not names:
         raise UnreadableWorkbook(p, "空的 zip 压缩包，没有任何内容 / an empty zip archive")
     if "[Content_Types].xml" not in names and not any(n.startswith("xl/") for n in names):
         sample = ", ".join(sorted(names)[:5])
-        raise UnsupportedFormat(p, f"普通 zip 压缩包，不是 .xlsx（含 {sample}）/ a plain zip archive, not an .xlsx")
+        raise UnsupportedFormat(
+            p, f"普通 zip 压缩包，不是 .xlsx（含 {sample}）/ a plain zip archive, not an .xlsx"
+        )

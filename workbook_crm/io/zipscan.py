@@ -48,10 +48,13 @@ def check_directory(infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         size, packed = info.file_size, max(info.compress_size, 1)
         if size > MAX_MEMBER_BYTES:
-            raise ZipProblem("too-large", f"part {info.filename} declares {size:,} bytes (limit {MAX_MEMBER_BYTES:,})")
+            raise ZipProblem(
+                "too-large", f"part {info.filename} declares {size:,} bytes (limit {MAX_MEMBER_BYTES:,})"
+            )
         if size > RATIO_FLOOR_BYTES and size / packed > MAX_RATIO:
             raise ZipProblem(
-                "too-large", f"part {info.filename} expands {size // packed}:1 (limit {MAX_RATIO}:1, zip bomb)"
+                "too-large",
+                f"part {info.filename} expands {size // packed}:1 (limit {MAX_RATIO}:1, zip bomb)",
             )
         total += size
     if total > MAX_TOTAL_BYTES:
@@ -85,7 +88,8 @@ def inflate(data: bytes, info: zipfile.ZipInfo, sink: Callable[[bytes], None] | 
         size += len(chunk)
         if size > declared:
             raise ZipProblem(
-                "too-large", f"part {info.filename} inflates beyond its declared {declared:,} bytes (forged size)"
+                "too-large",
+                f"part {info.filename} inflates beyond its declared {declared:,} bytes (forged size)",
             )
         crc = zlib.crc32(chunk, crc)
         if sink is not None:
@@ -226,8 +230,12 @@ class SheetScanner:
                 ext.suspicious = True
         # Count element starts once: in the joined buffer, minus those wholly in the overlap.
         tail = self._tail
-        ext.n_row_elements += (buf.count(b"<row ") + buf.count(b":row ")) - (tail.count(b"<row ") + tail.count(b":row "))
-        ext.n_cell_elements += (buf.count(b"<c ") + buf.count(b"<c>")) - (tail.count(b"<c ") + tail.count(b"<c>"))
+        ext.n_row_elements += (buf.count(b"<row ") + buf.count(b":row ")) - (
+            tail.count(b"<row ") + tail.count(b":row ")
+        )
+        ext.n_cell_elements += (buf.count(b"<c ") + buf.count(b"<c>")) - (
+            tail.count(b"<c ") + tail.count(b"<c>")
+        )
         if not ext.maybe_formulas and buf.find(b"f>") >= 0:
             ext.maybe_formulas = True
         if not ext.has_error_cells and buf.find(b't="e"') >= 0 and _ERROR_CELL.search(buf):
@@ -239,10 +247,15 @@ class SheetScanner:
         ext = self.extent
         if not self.precise:
             # rows far past the number of <row> elements: a stray cell (A1048576) or rows without r=
-            if ext.max_row + 1 > 2 * ext.n_row_elements + 1024 or (ext.n_row_elements and ext.max_row < 0) \
-                    or self._rows_seen < ext.n_row_elements:
+            if (
+                ext.max_row + 1 > 2 * ext.n_row_elements + 1024
+                or (ext.n_row_elements and ext.max_row < 0)
+                or self._rows_seen < ext.n_row_elements
+            ):
                 ext.suspicious = True
-            ext.max_col = max(ext.max_col, 51 if ext.n_cell_elements else -1)  # ≤ AZ unless a wide one was seen
+            ext.max_col = max(
+                ext.max_col, 51 if ext.n_cell_elements else -1
+            )  # ≤ AZ unless a wide one was seen
             return ext
         if self._cols:
             ext.max_col = max(col_index(c) for c in self._cols)

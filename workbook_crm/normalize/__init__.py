@@ -16,10 +16,12 @@ from workbook_crm.findings import CATALOG, WARNING
 
 @dataclass(frozen=True)
 class Norm:
-    value: Any                 # canonical value when certain; otherwise the input unchanged
-    code: str | None = None    # a check code from workbook_crm.findings.CATALOG, or None when fine
-    params: tuple[tuple[str, Any], ...] = ()   # message params for that code (hashable); see catalog templates
-    extra: tuple[tuple[str, Any], ...] = ()    # extra outputs, e.g. (("low", 500000), ("high", 800000)) or (("end", date))
+    value: Any  # canonical value when certain; otherwise the input unchanged
+    code: str | None = None  # a check code from workbook_crm.findings.CATALOG, or None when fine
+    params: tuple[tuple[str, Any], ...] = ()  # message params for that code (hashable); see catalog templates
+    extra: tuple[
+        tuple[str, Any], ...
+    ] = ()  # extra outputs, e.g. (("low", 500000), ("high", 800000)) or (("end", date))
 
     @property
     def ok(self) -> bool:

@@ -82,7 +82,9 @@ def factorize_apply(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[np.nd
     return codes, uniques, norms
 
 
-def take(per_unique: list[Any] | np.ndarray, codes: np.ndarray, blank: Any = None, dtype: Any = object) -> np.ndarray:
+def take(
+    per_unique: list[Any] | np.ndarray, codes: np.ndarray, blank: Any = None, dtype: Any = object
+) -> np.ndarray:
     """Spread per-distinct-value results over the rows (``blank`` where the code is -1)."""
     table = np.empty(len(per_unique) + 1, dtype=dtype)
     table[:-1] = per_unique

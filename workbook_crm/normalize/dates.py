@@ -20,16 +20,31 @@ from workbook_crm.normalize.workdays import add_workdays
 MIN_YEAR, MAX_YEAR = 1900, 2200
 # Excel's 1900 system counts a 29 Feb 1900 that never was (Lotus 1-2-3 compatibility):
 # serial 60 is that phantom day, serials below 61 are one day off against the ones after it.
-_EPOCH_1900 = date(1899, 12, 30)   # serial 61 → 1900-03-01 counts from here
-_EPOCH_1904 = date(1904, 1, 1)     # 1904 system (old Mac workbooks): serial 0 = 1904-01-01
+_EPOCH_1900 = date(1899, 12, 30)  # serial 61 → 1900-03-01 counts from here
+_EPOCH_1904 = date(1904, 1, 1)  # 1904 system (old Mac workbooks): serial 0 = 1904-01-01
 _MAX_SERIAL_1900 = (date(MAX_YEAR, 12, 31) - _EPOCH_1900).days
 _MAX_SERIAL_1904 = (date(MAX_YEAR, 12, 31) - _EPOCH_1904).days
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_RUN = re.compile(r"[〇零○一二两三四五六七八九十]+(?=\s*[年月日号])")
 _TIME_TAIL = re.compile(r"(?:\s+|T)\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?\s*$")
-_CN_TIME_TAIL = re.compile(r"(?<=[\d日号])\s*(?:上午|下午|中午|晚上|早上|凌晨)\s*(?:\d{1,2}(?:[:：点]\d{0,2}分?)?)?\s*$")
+_CN_TIME_TAIL = re.compile(
+    r"(?<=[\d日号])\s*(?:上午|下午|中午|晚上|早上|凌晨)\s*(?:\d{1,2}(?:[:：点]\d{0,2}分?)?)?\s*$"
+)
 _WEEKDAY_NOTE = re.compile(r"\s*[(（]?\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[)）]?\s*$")
 
 _D = r"(\d{1,2})"
@@ -40,7 +55,9 @@ _FULL = re.compile(rf"^{_YMD}$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YEARLESS = re.compile(r"^(\d{1,2})\s*(?:月\s*(\d{1,2})\s*[日号]?|[/\-]\s*(\d{1,2}))$")
-_RANGE = re.compile(rf"^{_YMD}{_RANGE_SEP}(?:(\d{{4}})(?:{_SEP}|\s*年\s*))?(?:{_D}(?:{_SEP}|\s*月\s*))?{_D}\s*[日号]?$")
+_RANGE = re.compile(
+    rf"^{_YMD}{_RANGE_SEP}(?:(\d{{4}})(?:{_SEP}|\s*年\s*))?(?:{_D}(?:{_SEP}|\s*月\s*))?{_D}\s*[日号]?$"
+)
 _SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 
@@ -92,10 +109,10 @@ def from_serial(serial: float, *, date1904: bool = False) -> date | None:
     """An Excel serial number → date, or None when it is not a plausible date (1900-01-01..2200-12-31)."""
     if not math.isfinite(serial):
         return None
-    n = math.floor(serial)   # the fraction is the time of day
+    n = math.floor(serial)  # the fraction is the time of day
     if date1904:
         return _EPOCH_1904 + timedelta(days=n) if 0 <= n <= _MAX_SERIAL_1904 else None
-    if n < 1 or n == 60 or n > _MAX_SERIAL_1900:   # 60 = the phantom 1900-02-29
+    if n < 1 or n == 60 or n > _MAX_SERIAL_1900:  # 60 = the phantom 1900-02-29
         return None
     return _EPOCH_1900 + timedelta(days=n + (1 if n < 61 else 0))
 
@@ -129,7 +146,7 @@ def _normalize_date(value: Any, date1904: bool, context_year: int | None) -> Nor
         return Norm(value) if MIN_YEAR <= value.year <= MAX_YEAR else _bad(value)
     if isinstance(value, (int, float, Decimal)):
         num = float(value)
-        if num.is_integer() and 19000101 <= num <= 22001231:   # 20240510 typed as a number
+        if num.is_integer() and 19000101 <= num <= 22001231:  # 20240510 typed as a number
             m = _COMPACT.match(str(int(num)))
             d = _make(int(m[1]), int(m[2]), int(m[3])) if m else None
             return Norm(d) if d else _bad(value)
@@ -145,7 +162,7 @@ def _parse_text(value: str, date1904: bool, context_year: int | None) -> Norm:
     if m := _FULL.match(s) or _COMPACT.match(s):
         d = _make(int(m[1]), int(m[2]), int(m[3]))
         return Norm(d) if d else _bad(value)
-    if _SERIAL_TEXT.match(s):   # a serial that a reader or a CSV round-trip turned into text
+    if _SERIAL_TEXT.match(s):  # a serial that a reader or a CSV round-trip turned into text
         d = from_serial(float(s), date1904=date1904)
         return Norm(d) if d else _bad(value)
     if m := _DMY.match(s):
@@ -161,9 +178,11 @@ def _parse_text(value: str, date1904: bool, context_year: int | None) -> Norm:
     if m := _YEARLESS.match(s):
         month, day = int(m[1]), int(m[2] or m[3])
         if context_year is None:
-            if _make(2000, month, day) is None:   # 2000 is a leap year: 2月29日 is fine
+            if _make(2000, month, day) is None:  # 2000 is a leap year: 2月29日 is fine
                 return _bad(value)
-            return Norm(value, "yearless-date", (("value", value), ("guess", "?")), (("month", month), ("day", day)))
+            return Norm(
+                value, "yearless-date", (("value", value), ("guess", "?")), (("month", month), ("day", day))
+            )
         d = _make(context_year, month, day)
         if d is None:
             return _bad(value)
@@ -181,8 +200,12 @@ def _range(value: str, m: re.Match[str]) -> Norm:
     end = _make(y, mo, int(m[6]))
     if end is None or end < start:
         return _bad(value)
-    return Norm(start, "date-range", (("value", value), ("start", start.isoformat()), ("end", end.isoformat())),
-                (("end", end),))
+    return Norm(
+        start,
+        "date-range",
+        (("value", value), ("start", start.isoformat()), ("end", end.isoformat())),
+        (("end", end),),
+    )
 
 
 # --- deadlines inside free text --------------------------------------------------------------

@@ -19,14 +19,22 @@ from workbook_crm.normalize.text import is_blank, nfkc
 # Channel letters (渠道代码). Seed 000 fixes only 展=Z and 推=T; the rest are ours, taken from the
 # pinyin initial of the channel's key word so a rep can guess them, and editable in 规则配置.
 DEFAULT_CHANNEL_LETTERS: dict[str, str] = {
-    "展会": "Z", "展会对接": "Z", "行业展会": "Z",          # seed 000
-    "推广": "T", "线上推广": "T",                          # seed 000
-    "官网表单": "W", "官网": "W",                          # 网 (wang)
-    "客户转介绍": "R", "转介绍": "R", "推荐": "R",          # referral
-    "电话咨询": "D", "电话": "D",                          # 电 (dian)
-    "第三方平台": "P", "平台": "P",                        # platform
-    "陌拜": "B",                                          # 拜 (bai)
-    "其他": "X",                                          # anything else
+    "展会": "Z",
+    "展会对接": "Z",
+    "行业展会": "Z",  # seed 000
+    "推广": "T",
+    "线上推广": "T",  # seed 000
+    "官网表单": "W",
+    "官网": "W",  # 网 (wang)
+    "客户转介绍": "R",
+    "转介绍": "R",
+    "推荐": "R",  # referral
+    "电话咨询": "D",
+    "电话": "D",  # 电 (dian)
+    "第三方平台": "P",
+    "平台": "P",  # platform
+    "陌拜": "B",  # 拜 (bai)
+    "其他": "X",  # anything else
 }
 FALLBACK_CHANNEL = "X"
 
@@ -52,7 +60,7 @@ class IdPattern:
     sequence continues (so CX202405 and CX202406 count separately, C{seq:03} has the one prefix C)."""
 
     text: str
-    parts: tuple[tuple[str, str], ...]   # ("lit", "CX"), ("yyyy", ""), ("seq", "3") …
+    parts: tuple[tuple[str, str], ...]  # ("lit", "CX"), ("yyyy", ""), ("seq", "3") …
     width: int
 
     @classmethod
@@ -62,7 +70,7 @@ class IdPattern:
         pos = 0
         for m in _TOKEN.finditer(text):
             if m.start() > pos:
-                parts.append(("lit", text[pos:m.start()]))
+                parts.append(("lit", text[pos : m.start()]))
             name = "seq" if m[1].startswith("seq") else m[1]
             parts.append((name, m[2] or ("3" if name == "seq" else "")))
             pos = m.end()
@@ -80,8 +88,15 @@ class IdPattern:
 
     @property
     def regex(self) -> re.Pattern[str]:
-        rx = {"yyyy": r"(?:19|20|21)\d\d", "yy": r"\d\d", "mm": r"(?:0[1-9]|1[0-2])", "channel": r"[A-Z]{1,3}"}
-        body = "".join(re.escape(v) if k == "lit" else rf"\d{{{v}}}" if k == "seq" else rx[k] for k, v in self.parts)
+        rx = {
+            "yyyy": r"(?:19|20|21)\d\d",
+            "yy": r"\d\d",
+            "mm": r"(?:0[1-9]|1[0-2])",
+            "channel": r"[A-Z]{1,3}",
+        }
+        body = "".join(
+            re.escape(v) if k == "lit" else rf"\d{{{v}}}" if k == "seq" else rx[k] for k, v in self.parts
+        )
         return re.compile(f"^{body}$")
 
     def matches(self, s: Any) -> bool:
@@ -89,7 +104,12 @@ class IdPattern:
 
     def prefix_for(self, first_contact: date | None, channel: str) -> str:
         d = first_contact or date.today()
-        fields = {"yyyy": f"{d.year:04d}", "yy": f"{d.year % 100:02d}", "mm": f"{d.month:02d}", "channel": channel}
+        fields = {
+            "yyyy": f"{d.year:04d}",
+            "yy": f"{d.year % 100:02d}",
+            "mm": f"{d.month:02d}",
+            "channel": channel,
+        }
         return "".join(v if k == "lit" else fields[k] for k, v in self.parts if k != "seq")
 
     def format(self, first_contact: date | None, channel: str, seq: int) -> str:
@@ -98,12 +118,14 @@ class IdPattern:
     def describe(self) -> str:
         """`CX{yyyy}{mm}{seq:03}` as a person reads it: `CX+年(4位)+月(2位)+3位序号，如 CX202405001`."""
         words = {"yyyy": "年(4位)", "yy": "年(2位)", "mm": "月(2位)", "channel": "渠道字母"}
-        parts = [v if k == "lit" else f"{self.width}位序号" if k == "seq" else words[k] for k, v in self.parts]
+        parts = [
+            v if k == "lit" else f"{self.width}位序号" if k == "seq" else words[k] for k, v in self.parts
+        ]
         return "+".join(parts) + "，如 " + self.format(date(2024, 5, 1), "Z", 1)
 
     def split(self, s: str) -> tuple[str, int]:
         """A matching ID → (prefix, sequence number)."""
-        return s[: -self.width], int(s[-self.width:])
+        return s[: -self.width], int(s[-self.width :])
 
 
 def clean_id(v: Any) -> str:
@@ -114,7 +136,7 @@ def clean_id(v: Any) -> str:
 
 def _clean_id(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
-        v = int(v)   # 24050001 typed into a number cell comes back as 24050001.0
+        v = int(v)  # 24050001 typed into a number cell comes back as 24050001.0
     return nfkc(str(v)).strip().upper()
 
 
@@ -165,12 +187,12 @@ def assign_ids(
             continue
         s = _clean_id(v)
         if pat.matches(s):
-            out[i] = s   # full-width or stray spaces are tidied; the ID itself never changes
+            out[i] = s  # full-width or stray spaces are tidied; the ID itself never changes
             seen(s)
         else:
             out[i] = v
             findings.append((i, Norm(v, "bad-id", (("value", v), ("pattern", pattern)))))
-    limit = 10 ** pat.width - 1
+    limit = 10**pat.width - 1
     for i in todo:
         d = _as_date(first_contact[i] if i < len(first_contact) else None, default_date)
         src = sources[i] if i < len(sources) else None

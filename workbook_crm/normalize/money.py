@@ -16,10 +16,33 @@ import cn2an
 from workbook_crm.normalize import Norm
 from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 
-PENDING = ("待确认", "待定", "未知", "未定", "不详", "不确定", "待评估", "待沟通", "暂无", "暂未确定", "tbd", "n/a")
+PENDING = (
+    "待确认",
+    "待定",
+    "未知",
+    "未定",
+    "不详",
+    "不确定",
+    "待评估",
+    "待沟通",
+    "暂无",
+    "暂未确定",
+    "tbd",
+    "n/a",
+)
 # Units a rep types after a figure. k/K and w/W (网络用语 for 万) are accepted: `3k`, `50w` are common.
-_UNITS = {"元": 1, "块": 1, "千": 1_000, "k": 1_000, "万": 10_000, "w": 10_000, "十万": 100_000,
-          "百万": 1_000_000, "千万": 10_000_000, "亿": 100_000_000}
+_UNITS = {
+    "元": 1,
+    "块": 1,
+    "千": 1_000,
+    "k": 1_000,
+    "万": 10_000,
+    "w": 10_000,
+    "十万": 100_000,
+    "百万": 1_000_000,
+    "千万": 10_000_000,
+    "亿": 100_000_000,
+}
 _UNIT_RX = "百万|千万|十万|万|亿|千|元|块|k|w"
 _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿点]+)"
 _AMOUNT = re.compile(rf"^{_NUM}({_UNIT_RX})?(?:元)?$")
@@ -44,14 +67,14 @@ def _amount(text: str) -> tuple[float, float | None] | None:
     if num[0].isdigit():
         n = float(num)
     else:
-        if unit is None and len(num) > 1 and num[-1] in "万亿":   # 八十万 → 八十 × 万
+        if unit is None and len(num) > 1 and num[-1] in "万亿":  # 八十万 → 八十 × 万
             num, unit = num[:-1], num[-1]
         try:
             n = float(cn2an.cn2an(num, "normal"))
         except Exception:
             return None
         if unit is None and re.search("[万亿]", num):
-            return n, 1.0   # 一万五: the numeral carries its own magnitude
+            return n, 1.0  # 一万五: the numeral carries its own magnitude
     return n, (float(_UNITS[unit]) if unit else None)
 
 
@@ -86,7 +109,7 @@ def _parse_money(value: Any, scale: float) -> Norm:
         return Norm(value, None, (), (("pending", True),))
     s = _CURRENCY.sub("", s)
     s = re.sub(r"\s+", "", s)
-    s = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", s)   # 500,000 thousands separators
+    s = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", s)  # 500,000 thousands separators
     s = s.replace("万元", "万").replace("亿元", "亿")
     approx = bool(_APPROX_PRE.search(s) or _APPROX_POST.search(s))
     s = _APPROX_POST.sub("", _APPROX_PRE.sub("", s))

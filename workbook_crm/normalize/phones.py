@@ -26,13 +26,13 @@ _SPLIT = re.compile(r"[/,;、|\n\r]+|(?<=\d)\s*(?:或|和|及)\s*(?=[\d+(])")
 _MASK = re.compile(r"[*●•#]{2,}|\d[xX×]{2,}|\*")
 _EXT = re.compile(r"^(.*?\d)\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
 _DASH_EXT = re.compile(r"^(0\d{2,3})[\s-]+(\d{7,8})[\s-]+(\d{1,6})$")
-_LABEL = re.compile(r"[^\d+\-()\s.转#xX*●•×]")     # names, 手机:, (微信同号) … around a number
+_LABEL = re.compile(r"[^\d+\-()\s.转#xX*●•×]")  # names, 手机:, (微信同号) … around a number
 _SCI = re.compile(r"^(\d)\.(\d+)[eE]\+?(\d+)$")
 _FLOAT_TEXT = re.compile(r"^(\d+)\.0+$")
 _HAS_DIGIT = re.compile(r"\d")
-_INTL = re.compile(r"^\(?(?:\+|00)\s*86\)?")   # +86, 0086, (+86)
+_INTL = re.compile(r"^\(?(?:\+|00)\s*86\)?")  # +86, 0086, (+86)
 _SEPARATORS = re.compile(r"[\s\-().]")
-_SERVICE = re.compile(r"^(400|800)(\d{3})(\d{4})$")   # 400/800 company hotlines, common in B2B
+_SERVICE = re.compile(r"^(400|800)(\d{3})(\d{4})$")  # 400/800 company hotlines, common in B2B
 
 
 def is_mobile(s: Any) -> bool:
@@ -69,7 +69,7 @@ def normalize_phone(value: Any) -> Norm:
 
 def _normalize_phone(value: Any) -> Norm:
     if isinstance(value, str) and _MOBILE.match(value):
-        return Norm(value)   # fast path: most cells are already canonical mobiles
+        return Norm(value)  # fast path: most cells are already canonical mobiles
     value = unwrap(value)
     if is_blank(value):
         return Norm(value)
@@ -105,21 +105,25 @@ def _normalize_phone(value: Any) -> Norm:
             continue
         tokens = part.split()
         subs = [_one(value, t) for t in tokens] if len(tokens) > 1 else []
-        if subs and subs[0].code is None:   # "010-12345678 13800138000"
+        if subs and subs[0].code is None:  # "010-12345678 13800138000"
             numbers.extend(x.value if x.code is None else t for x, t in zip(subs, tokens, strict=True))
             continue
         if not numbers:
-            return one   # the first number decides the cell
-        numbers.append(part)   # a later unreadable part is reported as typed
+            return one  # the first number decides the cell
+        numbers.append(part)  # a later unreadable part is reported as typed
     if len(numbers) == 1:
         return Norm(numbers[0])
-    return Norm(numbers[0], "multiple-phones", (("kept", numbers[0]), ("rest", "、".join(numbers[1:]))),
-                (("rest", tuple(numbers[1:])),))
+    return Norm(
+        numbers[0],
+        "multiple-phones",
+        (("kept", numbers[0]), ("rest", "、".join(numbers[1:]))),
+        (("rest", tuple(numbers[1:])),),
+    )
 
 
 def _one(value: Any, text: str) -> Norm:
     """One number (no separators between numbers any more)."""
-    s = text.replace("分机", "转").replace("分機", "转").replace("轉", "转").strip()   # 繁體 too
+    s = text.replace("分机", "转").replace("分機", "转").replace("轉", "转").strip()  # 繁體 too
     s = _LABEL.sub("", s).strip(" -.:")
     if not s or not _HAS_DIGIT.search(s):
         return _bad(value)
@@ -135,13 +139,13 @@ def _one(value: Any, text: str) -> Norm:
     if not digits.isdigit():
         return _bad(value)
     if len(digits) == 13 and digits.startswith("86") and _MOBILE.match(digits[2:]):
-        digits = digits[2:]   # 86 13800138000 without the plus
+        digits = digits[2:]  # 86 13800138000 without the plus
     if intl and not digits.startswith(("0", "1")):
-        digits = "0" + digits   # +86 755 1234567 → 0755 1234567 (trunk 0 restored)
+        digits = "0" + digits  # +86 755 1234567 → 0755 1234567 (trunk 0 restored)
     if _MOBILE.match(digits):
         return _bad(value) if ext else Norm(digits)
     if _MOBILE_LIKE.match(digits) and len(digits) <= 12:
-        return _masked(value)   # 1385678, 10 or 12 digits: truncated or mistyped, never guessed
+        return _masked(value)  # 1385678, 10 or 12 digits: truncated or mistyped, never guessed
     if m := _SERVICE.match(digits):
         return Norm(f"{m[1]}-{m[2]}-{m[3]}" + (f"转{ext}" if ext else ""))
     if digits.startswith("0") and not digits.startswith("00"):
@@ -161,7 +165,7 @@ def _landline(value: Any, digits: str, ext: str) -> Norm:
     SPEC §3's own example), so only its area codes are used strictly.
     """
     area_len = 2 if digits[1] in "12" else 3
-    area, sub = digits[1:1 + area_len], digits[1 + area_len:]
+    area, sub = digits[1 : 1 + area_len], digits[1 + area_len :]
     if len(sub) not in (7, 8) or sub[0] == "0" or not _area_exists(area):
         return _bad(value)
     return Norm(f"0{area}-{sub}" + (f"转{ext}" if ext else ""))
@@ -173,7 +177,9 @@ def _area_exists(area: str) -> bool:
     for width in (8, 7):
         for lead in "2345678":
             try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(f"0{area}{lead}{'0' * (width - 1)}", "CN")):
+                if phonenumbers.is_valid_number(
+                    phonenumbers.parse(f"0{area}{lead}{'0' * (width - 1)}", "CN")
+                ):
                     return True
             except phonenumbers.NumberParseException:
                 return False

@@ -26,8 +26,8 @@ def is_blank(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     try:
-        return bool(value != value)   # NaN, NaT, Decimal('NaN')
-    except Exception:   # pd.NA refuses bool(); signalling NaN refuses comparison
+        return bool(value != value)  # NaN, NaT, Decimal('NaN')
+    except Exception:  # pd.NA refuses bool(); signalling NaN refuses comparison
         return True
 
 
@@ -48,7 +48,8 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
 
 # An already-canonical address (the common case) skips the general path; same accept set.
 _CANONICAL_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+-]{1,64}(?:\.[A-Za-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}")
+    r"[A-Za-z0-9_%+-]{1,64}(?:\.[A-Za-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+)
 
 
 def normalize_email(value: Any) -> Norm:
@@ -66,7 +67,13 @@ def normalize_email(value: Any) -> Norm:
     if s.startswith("<") and s.endswith(">"):
         s = s[1:-1].strip()
     local, at, domain = s.partition("@")
-    if not at or "@" in domain or not _LOCAL.match(local) or len(local) > 64 or not _DOMAIN.match(domain.lower()):
+    if (
+        not at
+        or "@" in domain
+        or not _LOCAL.match(local)
+        or len(local) > 64
+        or not _DOMAIN.match(domain.lower())
+    ):
         return Norm(value, "bad-email", (("value", value),))
     return Norm(f"{local}@{domain.lower()}")
 
@@ -178,7 +185,7 @@ def normalize_number(value: Any) -> Norm:
     return Norm(value, "bad-number", (("value", value),)) if n is None else Norm(n)
 
 
-MAX_PERCENT_FRACTION = 10.0   # 1000 %: anything larger is a typo, not a rate
+MAX_PERCENT_FRACTION = 10.0  # 1000 %: anything larger is a typo, not a rate
 
 
 def normalize_percent(value: Any, *, assume_percent_column: bool = True) -> Norm:
@@ -224,7 +231,9 @@ def normalize_percent(value: Any, *, assume_percent_column: bool = True) -> Norm
 # so `上海某某科技` typed without a suffix still matches. Bracketed words such as (中国)/(集团) are kept
 # (only the brackets go): 某某(中国)有限公司 and 某某有限公司 can be different legal entities.
 _CN_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|股份公司|责任公司|公司)$")
-_LATIN_SUFFIX = re.compile(r"(?:^|[\s,.(])(?:co|ltd|limited|inc|incorporated|corp|corporation|company|llc|gmbh)[\s,.)]*$")
+_LATIN_SUFFIX = re.compile(
+    r"(?:^|[\s,.(])(?:co|ltd|limited|inc|incorporated|corp|corporation|company|llc|gmbh)[\s,.)]*$"
+)
 
 
 @lru_cache(maxsize=65536)
@@ -233,8 +242,8 @@ def company_key(name: Any) -> str:
     if is_blank(name):
         return ""
     s = to_simplified(nfkc(str(name))).lower().strip()
-    while (t := _LATIN_SUFFIX.sub("", s)) != s and t:   # "abc trading co., ltd." → "abc trading"
+    while (t := _LATIN_SUFFIX.sub("", s)) != s and t:  # "abc trading co., ltd." → "abc trading"
         s = t
-    s = re.sub(r"[\W_]+", "", s)   # spaces, brackets, punctuation; CJK and latin letters are \w
+    s = re.sub(r"[\W_]+", "", s)  # spaces, brackets, punctuation; CJK and latin letters are \w
     t = _CN_SUFFIX.sub("", s)
     return t or s

@@ -16,8 +16,8 @@ import chinese_calendar
 # 劳动节 5-1/5-2, 国庆节 10-1..10-3. Lunar holidays (春节, 清明, 端午, 中秋) and 调休 are not guessed:
 # update chinesecalendar when a new schedule is out, or add the year to _LOCAL_* below.
 _FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
-_LOCAL_HOLIDAYS: set[date] = set()    # known holidays of years chinese_calendar lacks
-_LOCAL_WORKDAYS: set[date] = set()    # known 调休 makeup Saturdays/Sundays of those years
+_LOCAL_HOLIDAYS: set[date] = set()  # known holidays of years chinese_calendar lacks
+_LOCAL_WORKDAYS: set[date] = set()  # known 调休 makeup Saturdays/Sundays of those years
 
 
 @lru_cache(maxsize=8192)

@@ -32,9 +32,17 @@ __all__ = ["mask_text", "safe_text", "write_per_owner", "write_summary"]
 _SHEETS = (tiers, owners, reminders, evaluation, channels, lifecycle, quality)
 
 
-def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, unmask: bool = False,
-                  owner: str | None = None, lang: str = "zh", source_name: str = "",
-                  n_rows_by_sheet: dict[str, int] | None = None) -> Path:
+def write_summary(
+    result: MonthResult,
+    findings: list[Finding],
+    out: Path,
+    *,
+    unmask: bool = False,
+    owner: str | None = None,
+    lang: str = "zh",
+    source_name: str = "",
+    n_rows_by_sheet: dict[str, int] | None = None,
+) -> Path:
     """Write the summary workbook to ``out`` and return its path.
 
     Phones and emails in every text cell are masked unless ``unmask``; with ``owner`` only that
@@ -43,9 +51,15 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
     The file is written next to ``out`` and moved into place, so a reader never sees half a file.
     """
     out = Path(out)
-    data = prepare(result, list(findings), owner=owner, lang=lang, source_name=source_name,
-                   n_rows_by_sheet=n_rows_by_sheet)
-    check_summary_target(out)   # a new file or an earlier summary, not open
+    data = prepare(
+        result,
+        list(findings),
+        owner=owner,
+        lang=lang,
+        source_name=source_name,
+        n_rows_by_sheet=n_rows_by_sheet,
+    )
+    check_summary_target(out)  # a new file or an earlier summary, not open
     tmp = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +74,7 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         overview_ws.activate()
         book.close()
         os.chmod(tmp, new_file_mode())
-        check_lock(out)   # opened while we wrote: not replaced
+        check_lock(out)  # opened while we wrote: not replaced
         os.replace(tmp, out)
     except BaseException as exc:
         if tmp is not None:
@@ -71,7 +85,11 @@ def write_summary(result: MonthResult, findings: list[Finding], out: Path, *, un
         # read-only folder, full disk: one line. The writer's half-closed zip would print a traceback
         # when collected ("Exception ignored in ZipFile.__del__"): collect it now, quietly.
         _collect_quietly(exc)
-        why = "磁盘已满 / disk full" if os_error.errno == errno.ENOSPC else f"{type(os_error).__name__}: {os_error}"
+        why = (
+            "磁盘已满 / disk full"
+            if os_error.errno == errno.ENOSPC
+            else f"{type(os_error).__name__}: {os_error}"
+        )
         raise WriteFailed(out, detail=why) from None
     return out
 
@@ -99,8 +117,9 @@ def _collect_quietly(exc: BaseException) -> None:
         sys.unraisablehook = hook
 
 
-def write_per_owner(result: MonthResult, findings: list[Finding], out_dir: Path, *,
-                    unmask: bool = False, **options: object) -> list[Path]:
+def write_per_owner(
+    result: MonthResult, findings: list[Finding], out_dir: Path, *, unmask: bool = False, **options: object
+) -> list[Path]:
     """One summary per 负责人 (``汇总_2024-05_张三.xlsx``); customers without one go to 未分配."""
     out_dir = Path(out_dir)
     paths: list[Path] = []
@@ -108,7 +127,7 @@ def write_per_owner(result: MonthResult, findings: list[Finding], out_dir: Path,
     for name in owners_of(result):
         stem = safe_file_stem(name)
         candidate, n = stem, 2
-        while candidate.casefold() in used:   # 张三 and 张三? both become 张三_: keep files apart
+        while candidate.casefold() in used:  # 张三 and 张三? both become 张三_: keep files apart
             candidate, n = f"{stem}_{n}", n + 1
         used.add(candidate.casefold())
         path = out_dir / f"汇总_{result.month}_{candidate}.xlsx"

@@ -20,8 +20,27 @@ from ..schema.computed import REMINDER_COLUMNS, TIERS_COLUMNS
 from .style import GRADES, frame_or_empty
 
 UNASSIGNED = "未分配"
-EVALUATION_COLUMNS = ("评估维度", "核心指标", "目标值", "实际值", "差值", "计算差异率", "达标情况", "实际值来源", "责任人")
-CAMPAIGN_COLUMNS = ("活动名称", "渠道类型", "负责人", "预算(元)", "潜在客户数量", "已转化客户数量", "转化率", "获客成本")
+EVALUATION_COLUMNS = (
+    "评估维度",
+    "核心指标",
+    "目标值",
+    "实际值",
+    "差值",
+    "计算差异率",
+    "达标情况",
+    "实际值来源",
+    "责任人",
+)
+CAMPAIGN_COLUMNS = (
+    "活动名称",
+    "渠道类型",
+    "负责人",
+    "预算(元)",
+    "潜在客户数量",
+    "已转化客户数量",
+    "转化率",
+    "获客成本",
+)
 CHANNEL_COLUMNS = ("信息来源", "客户数", "成交客户数", "转化率")
 OWNER_COLUMNS = ("负责人", "客户数", "S", "A", "B", "C", "待评级", "逾期", "本月跟进", "跟进完成率")
 MIGRATION_COLUMNS = ("客户编号", "客户名称", "上月等级", "本月等级", "变化")
@@ -35,7 +54,9 @@ class Quality:
     rows_with_errors: int = 0
     errors: int = 0
     warnings: int = 0
-    by_sheet: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # rows, bad rows, errors, warnings
+    by_sheet: dict[str, tuple[int, int, int, int]] = field(
+        default_factory=dict
+    )  # rows, bad rows, errors, warnings
 
     @property
     def share(self) -> float | None:
@@ -85,8 +106,15 @@ def _rows_of(frame: pd.DataFrame, column: str, owner: str) -> pd.DataFrame:
     return frame[frame[column].map(owner_key) == owner]
 
 
-def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, lang: str,
-            source_name: str, n_rows_by_sheet: dict[str, int] | None) -> SummaryData:
+def prepare(
+    result: MonthResult,
+    findings: list[Finding],
+    *,
+    owner: str | None,
+    lang: str,
+    source_name: str,
+    n_rows_by_sheet: dict[str, int] | None,
+) -> SummaryData:
     """Cut the tables to ``owner`` (when given), sort them as shown, and compute the tile figures."""
     tiers = frame_or_empty(result.tiers, TIERS_COLUMNS)
     reminders = frame_or_empty(result.reminders, REMINDER_COLUMNS)
@@ -120,8 +148,25 @@ def prepare(result: MonthResult, findings: list[Finding], *, owner: str | None, 
     kpis = _kpis(result, tiers, reminders, evaluation, migration, owners, owner)
     events = Counter(lifecycle["事件"].astype(str)) if "事件" in lifecycle.columns else Counter()
     kpis.update({"转为成交": int(events.get("成交", 0)), "转为流失": int(events.get("流失", 0))})
-    return SummaryData(result.month, result.asof, owner, source_name, lang, tiers, reminders, evaluation,
-                       campaigns, channels, migration, matrix, owners, findings, kpis, quality, lifecycle)
+    return SummaryData(
+        result.month,
+        result.asof,
+        owner,
+        source_name,
+        lang,
+        tiers,
+        reminders,
+        evaluation,
+        campaigns,
+        channels,
+        migration,
+        matrix,
+        owners,
+        findings,
+        kpis,
+        quality,
+        lifecycle,
+    )
 
 
 def _shown_actuals(evaluation: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +201,15 @@ def _new(result: MonthResult, tiers: pd.DataFrame) -> int:
     return int(tiers["客户编号"].isin(result.new_ids).sum())
 
 
-def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, evaluation: pd.DataFrame,
-          migration: pd.DataFrame, owners: pd.DataFrame, owner: str | None) -> dict[str, float | int]:
+def _kpis(
+    result: MonthResult,
+    tiers: pd.DataFrame,
+    reminders: pd.DataFrame,
+    evaluation: pd.DataFrame,
+    migration: pd.DataFrame,
+    owners: pd.DataFrame,
+    owner: str | None,
+) -> dict[str, float | int]:
     """Tile figures: the grading step's team kpis when whole, else recomputed from the rows shown."""
     changes = Counter(migration["变化"].astype(str)) if "变化" in migration.columns else Counter()
     overdue = 0
@@ -172,9 +224,15 @@ def _kpis(result: MonthResult, tiers: pd.DataFrame, reminders: pd.DataFrame, eva
         met, total = int((status == "达标").sum()), int(status.isin(["达标", "未达标"]).sum())
     figures: dict[str, float | int] = {
         # 本月新增: the one definition (grading/indicators.new_customers), for an owner's rows too
-        "客户总数": len(tiers), "本月新增": _new(result, tiers), **grade_counts(tiers),
-        "逾期跟进": overdue, "KPI达标": met, "KPI总数": total,
-        "升级": int(changes.get("升级", 0)), "降级": int(changes.get("降级", 0)), "流失": int(changes.get("流失", 0)),
+        "客户总数": len(tiers),
+        "本月新增": _new(result, tiers),
+        **grade_counts(tiers),
+        "逾期跟进": overdue,
+        "KPI达标": met,
+        "KPI总数": total,
+        "升级": int(changes.get("升级", 0)),
+        "降级": int(changes.get("降级", 0)),
+        "流失": int(changes.get("流失", 0)),
     }
     if owner is None:
         figures.update({k: v for k, v in (result.kpis or {}).items() if v is not None})
@@ -190,7 +248,7 @@ def _quality(findings: list[Finding], n_rows: dict[str, int]) -> Quality:
         if f.code not in CATALOG:
             continue
         if f.severity == ERROR:
-            errors[f.sheet] += f.count   # a problem repeated down a column counts each of its cells
+            errors[f.sheet] += f.count  # a problem repeated down a column counts each of its cells
             bad_rows = [int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for c in f.cells] if f.cells else [f.row]
             bad.setdefault(f.sheet, set()).update(r for r in bad_rows if r is not None)
         elif f.severity == WARNING:
@@ -203,4 +261,3 @@ def _quality(findings: list[Finding], n_rows: dict[str, int]) -> Quality:
         q.rows += rows
         q.rows_with_errors += n_bad
     return q
-

@@ -19,22 +19,57 @@ def write(book: Book, data: SummaryData) -> Worksheet:
     ordered = ["原表行"] + [c for c in EVALUATION_COLUMNS if c in frame.columns]
     frame = frame[ordered + [c for c in frame.columns if c not in ordered]]
     book.title(ws, 0, f"效果评估 · {data.month}")
-    last = book.table(ws, 1, frame, formats={"原表行": "0", "实际值": "General", "差值": "General"},
-                      widths={"原因分析": 40, "改进措施": 40})
+    last = book.table(
+        ws,
+        1,
+        frame,
+        formats={"原表行": "0", "实际值": "General", "差值": "General"},
+        widths={"原因分析": 40, "改进措施": 40},
+    )
     if frame.empty:
         return ws
     cols = list(frame.columns)
     _percent_rows(book, ws, frame, cols)
     if "计算差异率" in cols:
         j = cols.index("计算差异率")
-        ws.conditional_format(2, j, last, j, {"type": "data_bar", "bar_color": "#63BE7B",
-                                              "bar_negative_color": RED, "bar_axis_position": "middle"})
+        ws.conditional_format(
+            2,
+            j,
+            last,
+            j,
+            {
+                "type": "data_bar",
+                "bar_color": "#63BE7B",
+                "bar_negative_color": RED,
+                "bar_axis_position": "middle",
+            },
+        )
     if "达标情况" in cols:
         j = cols.index("达标情况")
-        ws.conditional_format(2, j, last, j, {"type": "cell", "criteria": "==", "value": '"未达标"',
-                                              "format": book.fmt(bg_color=BAD_FILL, font_color=RED, bold=True)})
-        ws.conditional_format(2, j, last, j, {"type": "cell", "criteria": "==", "value": '"达标"',
-                                              "format": book.fmt(bg_color=GOOD_FILL, font_color=GREEN)})
+        ws.conditional_format(
+            2,
+            j,
+            last,
+            j,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"未达标"',
+                "format": book.fmt(bg_color=BAD_FILL, font_color=RED, bold=True),
+            },
+        )
+        ws.conditional_format(
+            2,
+            j,
+            last,
+            j,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"达标"',
+                "format": book.fmt(bg_color=GOOD_FILL, font_color=GREEN),
+            },
+        )
     return ws
 
 
@@ -46,7 +81,7 @@ def _percent_rows(book: Book, ws: Worksheet, frame: pd.DataFrame, cols: list[str
     for i, (_, row) in enumerate(frame.iterrows(), start=2):
         if "%" not in str(row["目标值"]):
             continue
-        for name, num in (("实际值", "0.0%"), ("差值", '+0.0%;-0.0%;0.0%')):
+        for name, num in (("实际值", "0.0%"), ("差值", "+0.0%;-0.0%;0.0%")):
             value = row.get(name)
             if name in cols and isinstance(value, (int, float)) and abs(float(value)) <= 1.5:
                 book.put(ws, i, cols.index(name), value, book.fmt(num_format=num, **border))

@@ -42,11 +42,11 @@ class FastSheet(Worksheet):
         for i in range(len(rows)):
             r = first_row + i
             cells = table[r]
-            if cells:   # written before the table: the table wins, as with per-cell writes
+            if cells:  # written before the table: the table wins, as with per-cell writes
                 for c in [c for c in cells if first_col <= c <= last_col]:
                     del cells[c]
             cells[first_col] = _MARK
-            cells[last_col] = _MARK   # the row's span covers the whole table
+            cells[last_col] = _MARK  # the row's span covers the whole table
             blocks[r] = (block, i)
         self._check_dimensions(first_row, first_col)
         self._check_dimensions(first_row + len(rows) - 1, last_col)
@@ -57,8 +57,14 @@ class FastSheet(Worksheet):
             super()._write_rows()
             return
         self._calculate_spans()
-        blocks, table, row_info, comments, spans = self._blocks, self.table, self.row_info, self.comments, self.row_spans
-        plain = self.default_row_height == self.original_row_height   # no ht/customHeight on plain rows
+        blocks, table, row_info, comments, spans = (
+            self._blocks,
+            self.table,
+            self.row_info,
+            self.comments,
+            self.row_spans,
+        )
+        plain = self.default_row_height == self.original_row_height  # no ht/customHeight on plain rows
         tail = ' x14ac:dyDescent="0.25"' if self.excel_version == 2010 else ""
         write = self.fh.write
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
@@ -66,12 +72,23 @@ class FastSheet(Worksheet):
             if found is not None and plain and row_num not in row_info and row_num not in comments:
                 block, i = found
                 cells = table[row_num]
-                if len(cells) == 2 and cells.get(block.first_col) is _MARK and cells.get(block.last_col) is _MARK:
+                if (
+                    len(cells) == 2
+                    and cells.get(block.first_col) is _MARK
+                    and cells.get(block.last_col) is _MARK
+                ):
                     n, span = row_num + 1, spans.get(int(row_num / 16))
-                    row_xml = "".join([f'<c r="{letter}{n}"{frag}'
-                                       for letter, frag in zip(block.letters, block.rows[i], strict=True)])
-                    write(f'<row r="{n}" spans="{span}"{tail}>{row_xml}</row>' if span
-                          else f'<row r="{n}"{tail}>{row_xml}</row>')
+                    row_xml = "".join(
+                        [
+                            f'<c r="{letter}{n}"{frag}'
+                            for letter, frag in zip(block.letters, block.rows[i], strict=True)
+                        ]
+                    )
+                    write(
+                        f'<row r="{n}" spans="{span}"{tail}>{row_xml}</row>'
+                        if span
+                        else f'<row r="{n}"{tail}>{row_xml}</row>'
+                    )
                     continue
             self._write_row_as_xlsxwriter(row_num)
 
@@ -115,17 +132,19 @@ class FastSheet(Worksheet):
 class _Block:
     __slots__ = ("first_col", "last_col", "letters", "rows")
 
-    def __init__(self, first_col: int, last_col: int, letters: list[str], rows: list[tuple[str, ...]]) -> None:
+    def __init__(
+        self, first_col: int, last_col: int, letters: list[str], rows: list[tuple[str, ...]]
+    ) -> None:
         self.first_col, self.last_col, self.letters, self.rows = first_col, last_col, letters, rows
 
 
-_MARK = object()   # a block cell in ``Worksheet.table``: written by its row's first cell
+_MARK = object()  # a block cell in ``Worksheet.table``: written by its row's first cell
 
 
 def fast_path_works() -> bool:
     """The xlsxwriter internals :class:`FastSheet` relies on are there (xlsxwriter 3.x)."""
-    return (xlsxwriter.__version__.split(".")[0] == "3"
-            and all(hasattr(Worksheet, a) for a in ("_write_cell", "_check_dimensions", "_convert_date_time"))
-            and hasattr(SharedStringTable, "_get_shared_string_index"))
-
-
+    return (
+        xlsxwriter.__version__.split(".")[0] == "3"
+        and all(hasattr(Worksheet, a) for a in ("_write_cell", "_check_dimensions", "_convert_date_time"))
+        and hasattr(SharedStringTable, "_get_shared_string_index")
+    )

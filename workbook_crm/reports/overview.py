@@ -17,8 +17,8 @@ from .style import ACCENT, GRADE_CHART, GRADE_FILL, GRADE_FONT, GRADES, PERCENT,
 
 SHEET = "概览"
 DATA_SHEET = "图表数据"
-COLS = 21            # the page is columns B..V: three charts side by side
-COL_WIDTH = 9.0      # Excel character units; about 68 px
+COLS = 21  # the page is columns B..V: three charts side by side
+COL_WIDTH = 9.0  # Excel character units; about 68 px
 CHART_W, CHART_H = 470, 380
 NAV = ("客户分层", "负责人看板", "跟进提醒", "效果评估", "渠道分析", "数据质量")
 
@@ -61,8 +61,16 @@ def _header(book: Book, ws: Worksheet, data: SummaryData) -> None:
     ws.set_row(0, 8)
     ws.set_row(1, 34)
     title = f"客户月度汇总 · {data.month}" + (f" · 负责人 {data.owner}" if data.owner else "")
-    _merged(book, ws, 1, 1, 1, COLS, title,
-            book.fmt(bold=True, font_size=18, font_color="#FFFFFF", bg_color=ACCENT, indent=1))
+    _merged(
+        book,
+        ws,
+        1,
+        1,
+        1,
+        COLS,
+        title,
+        book.fmt(bold=True, font_size=18, font_color="#FFFFFF", bg_color=ACCENT, indent=1),
+    )
     parts = [f"截至 {data.asof:%Y-%m-%d}"]
     if data.source_name:
         parts.append(f"来源 {data.source_name}")
@@ -80,15 +88,42 @@ def _merged(book: Book, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value
     book.put(ws, r1, c1, value, fmt)
 
 
-def _tile(book: Book, ws: Worksheet, row: int, col: int, label: str, value: Any, note: str, *,
-          num_format: str = "#,##0", fill: str = "#F2F2F2", color: str = ACCENT) -> None:
+def _tile(
+    book: Book,
+    ws: Worksheet,
+    row: int,
+    col: int,
+    label: str,
+    value: Any,
+    note: str,
+    *,
+    num_format: str = "#,##0",
+    fill: str = "#F2F2F2",
+    color: str = ACCENT,
+) -> None:
     """A tile: label, big number, small note — three merged rows three columns wide."""
-    edge = {"left": 5, "right": 5, "left_color": "#FFFFFF", "right_color": "#FFFFFF", "bg_color": fill,
-            "align": "center"}
+    edge = {
+        "left": 5,
+        "right": 5,
+        "left_color": "#FFFFFF",
+        "right_color": "#FFFFFF",
+        "bg_color": fill,
+        "align": "center",
+    }
     _merged(book, ws, row, col, row, col + 2, label, book.fmt(font_color="#404040", bold=True, **edge))
-    _merged(book, ws, row + 1, col, row + 1, col + 2, value,
-            book.fmt(font_size=24, bold=True, font_color=color, num_format=num_format, **edge))
-    _merged(book, ws, row + 2, col, row + 2, col + 2, note, book.fmt(font_size=9, font_color="#595959", **edge))
+    _merged(
+        book,
+        ws,
+        row + 1,
+        col,
+        row + 1,
+        col + 2,
+        value,
+        book.fmt(font_size=24, bold=True, font_color=color, num_format=num_format, **edge),
+    )
+    _merged(
+        book, ws, row + 2, col, row + 2, col + 2, note, book.fmt(font_size=9, font_color="#595959", **edge)
+    )
 
 
 def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
@@ -110,10 +145,21 @@ def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
         ("核心客户", core, "高价值 × 高潜力", "#,##0", ("#F4CCCC", "#C00000")),
         ("逾期跟进", overdue, "超过维护周期未跟进", "#,##0", bad if overdue else good),
         ("本月跟进", int(follow), "各负责人合计", "#,##0", ("#DDEBF7", ACCENT)),
-        ("数据质量" if data.owner is None else "数据质量(全表)", share if share is not None else "—",
-         f"无错误行 {q.rows - q.rows_with_errors:,} / {q.rows:,}", PERCENT, ("#FFF2CC", "#7F6000")),
+        (
+            "数据质量" if data.owner is None else "数据质量(全表)",
+            share if share is not None else "—",
+            f"无错误行 {q.rows - q.rows_with_errors:,} / {q.rows:,}",
+            PERCENT,
+            ("#FFF2CC", "#7F6000"),
+        ),
         # The cell holds the number of KPIs met; the format shows "3 / 5" (达标 x of y).
-        ("KPI 达标", met, f"共 {kpi_total} 项评估指标", f'0" / {kpi_total}"', good if met == kpi_total else bad),
+        (
+            "KPI 达标",
+            met,
+            f"共 {kpi_total} 项评估指标",
+            f'0" / {kpi_total}"',
+            good if met == kpi_total else bad,
+        ),
     ]
     for i, (label, value, note, num, (fill, color)) in enumerate(first):
         _tile(book, ws, 5, 1 + 3 * i, label, value, note, num_format=num, fill=fill, color=color)
@@ -122,14 +168,38 @@ def _tiles(book: Book, ws: Worksheet, data: SummaryData) -> None:
         note = f"占 {n / total:.0%}" if total else ""
         _tile(book, ws, 9, 1 + 3 * i, f"{g} 级客户", n, note, fill=GRADE_FILL[g], color=GRADE_FONT[g])
     pending = int(k.get(PENDING, 0))  # missing inputs: counted apart, never as C (issue #12)
-    _tile(book, ws, 9, 1 + 3 * len(GRADES), PENDING, pending, "缺少定级所需数据", fill="#FFF2CC", color="#7F6000")
-    for i, (label, key, note, color) in enumerate((("较上月升级", "升级", "等级提高的客户", "#375623"),
-                                                  ("较上月降级", "降级", "等级下降的客户", RED),
-                                                  ("流失客户", "流失", "上月在册、本月不在", "#404040"))):
+    _tile(
+        book,
+        ws,
+        9,
+        1 + 3 * len(GRADES),
+        PENDING,
+        pending,
+        "缺少定级所需数据",
+        fill="#FFF2CC",
+        color="#7F6000",
+    )
+    for i, (label, key, note, color) in enumerate(
+        (
+            ("较上月升级", "升级", "等级提高的客户", "#375623"),
+            ("较上月降级", "降级", "等级下降的客户", RED),
+            ("流失客户", "流失", "上月在册、本月不在", "#404040"),
+        )
+    ):
         _tile(book, ws, 9, 16 + 3 * i, label, int(k.get(key, 0)), note, fill="#EDEDED", color=color)
     if "NPS" in k:  # issue #13: only when the optional 推荐意愿 (0–10) column has answers
-        _tile(book, ws, 9, 25, "NPS 净推荐值", float(k["NPS"]), f"推荐意愿 {int(k.get('NPS样本数', 0))} 位客户作答",
-              num_format="0.0", fill="#E2EFDA" if k["NPS"] >= 0 else "#FCE4D6", color="#375623" if k["NPS"] >= 0 else RED)
+        _tile(
+            book,
+            ws,
+            9,
+            25,
+            "NPS 净推荐值",
+            float(k["NPS"]),
+            f"推荐意愿 {int(k.get('NPS样本数', 0))} 位客户作答",
+            num_format="0.0",
+            fill="#E2EFDA" if k["NPS"] >= 0 else "#FCE4D6",
+            color="#375623" if k["NPS"] >= 0 else RED,
+        )
 
 
 def _chart(book: Book, kind: str, subtype: str | None = None):
@@ -156,21 +226,36 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
     grades = grade_counts(data.tiers)
     f, la = cd.add("客户等级分布", pd.DataFrame({"客户等级": list(grades), "客户数": list(grades.values())}))
     c = _chart(book, "column")
-    c.add_series({"name": "客户数", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
-                  "points": [{"fill": {"color": GRADE_CHART[g]}} for g in GRADES], "data_labels": {"value": True},
-                  "gap": 60})
+    c.add_series(
+        {
+            "name": "客户数",
+            "categories": [name, f, 0, la, 0],
+            "values": [name, f, 1, la, 1],
+            "points": [{"fill": {"color": GRADE_CHART[g]}} for g in GRADES],
+            "data_labels": {"value": True},
+            "gap": 60,
+        }
+    )
     _title(c, "客户等级分布 (S/A/B/C)")
     c.set_legend({"none": True})
     placed.append(c)
 
     # 2. Four-quadrant tiers (seed 004 (一)).
-    tiers = data.tiers["客户分层"].astype(str).value_counts() if "客户分层" in data.tiers.columns else pd.Series()
+    tiers = (
+        data.tiers["客户分层"].astype(str).value_counts() if "客户分层" in data.tiers.columns else pd.Series()
+    )
     counts = [int(tiers.get(t, 0)) for t in TIERS]
     f, la = cd.add("四象限分层", pd.DataFrame({"客户分层": list(TIERS), "客户数": counts}))
     c = _chart(book, "pie")
-    c.add_series({"name": "客户分层", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
-                  "points": [{"fill": {"color": TIER_CHART[t]}} for t in TIERS],
-                  "data_labels": {"value": True, "percentage": True, "separator": "\n", "position": "best_fit"}})
+    c.add_series(
+        {
+            "name": "客户分层",
+            "categories": [name, f, 0, la, 0],
+            "values": [name, f, 1, la, 1],
+            "points": [{"fill": {"color": TIER_CHART[t]}} for t in TIERS],
+            "data_labels": {"value": True, "percentage": True, "separator": "\n", "position": "best_fit"},
+        }
+    )
     _title(c, "四象限分层")
     c.set_legend({"position": "right", "font": {"name": "微软雅黑", "size": 9}})
     placed.append(c)
@@ -184,8 +269,15 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
         f, la = cd.add("等级迁移", frame)
         c = _chart(book, "column", "stacked")
         for j, col in enumerate(frame.columns[1:], start=1):
-            c.add_series({"name": [name, f - 1, j], "categories": [name, f, 0, la, 0], "values": [name, f, j, la, j],
-                          "fill": {"color": GRADE_CHART.get(col, "#7F7F7F")}, "gap": 60})
+            c.add_series(
+                {
+                    "name": [name, f - 1, j],
+                    "categories": [name, f, 0, la, 0],
+                    "values": [name, f, j, la, j],
+                    "fill": {"color": GRADE_CHART.get(col, "#7F7F7F")},
+                    "gap": 60,
+                }
+            )
         _title(c, "等级迁移（横轴上月，色块本月）")
         c.set_x_axis({"name": "上月等级"})
         placed.append(c)
@@ -196,8 +288,16 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
         frame = ch[["信息来源", "转化率"]].sort_values("转化率", kind="stable")
         f, la = cd.add("按信息来源转化率", frame)
         c = _chart(book, "bar")
-        c.add_series({"name": "转化率", "categories": [name, f, 0, la, 0], "values": [name, f, 1, la, 1],
-                      "fill": {"color": "#5B9BD5"}, "data_labels": {"value": True, "num_format": "0%"}, "gap": 50})
+        c.add_series(
+            {
+                "name": "转化率",
+                "categories": [name, f, 0, la, 0],
+                "values": [name, f, 1, la, 1],
+                "fill": {"color": "#5B9BD5"},
+                "data_labels": {"value": True, "num_format": "0%"},
+                "gap": 50,
+            }
+        )
         c.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
         c.set_legend({"none": True})
         _title(c, "按信息来源的转化率")
@@ -210,12 +310,20 @@ def _charts(book: Book, ws: Worksheet, cd: _ChartData, data: SummaryData) -> Non
         f, la = cd.add("负责人跟进", ow[cols])
         c = _chart(book, "column")
         for j, (col, colour) in enumerate(zip(cols[1:], ("#4472C4", RED), strict=False), start=1):
-            c.add_series({"name": col, "categories": [name, f, 0, la, 0], "values": [name, f, j, la, j],
-                          "fill": {"color": colour}, "data_labels": {"value": True}, "gap": 80})
+            c.add_series(
+                {
+                    "name": col,
+                    "categories": [name, f, 0, la, 0],
+                    "values": [name, f, j, la, j],
+                    "fill": {"color": colour},
+                    "data_labels": {"value": True},
+                    "gap": 80,
+                }
+            )
         _title(c, "各负责人本月跟进与逾期")
         placed.append(c)
 
-    if len(placed) in (2, 4, 5):   # the last chart has free slots to its right: widen it
+    if len(placed) in (2, 4, 5):  # the last chart has free slots to its right: widen it
         placed[-1].set_size({"width": 2 * CHART_W + 10, "height": CHART_H})
     for chart, (row, col) in zip(placed, slots, strict=False):
         ws.insert_chart(row, col, chart, {"x_offset": 4, "y_offset": 4, "object_position": 1})

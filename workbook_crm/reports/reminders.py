@@ -14,7 +14,9 @@ SHEET = "跟进提醒"
 def write(book: Book, data: SummaryData) -> Worksheet:
     ws = book.sheet(SHEET, tab=RED, header_row=1)
     frame = data.reminders
-    ordered = [c for c in REMINDER_COLUMNS if c in frame.columns] + [c for c in frame.columns if c not in REMINDER_COLUMNS]
+    ordered = [c for c in REMINDER_COLUMNS if c in frame.columns] + [
+        c for c in frame.columns if c not in REMINDER_COLUMNS
+    ]
     frame = frame[ordered]
     book.title(ws, 0, f"跟进提醒 · 截至 {data.asof:%Y-%m-%d} · {len(frame):,} 条")
     last = book.table(ws, 1, frame, widths={"内容": 50})
@@ -22,8 +24,19 @@ def write(book: Book, data: SummaryData) -> Worksheet:
         return ws
     j = list(frame.columns).index("逾期天数")
     # Over a month late: red; any delay: light red (seed 000: 流失预警客户 every 3 days).
-    ws.conditional_format(2, j, last, j, {"type": "cell", "criteria": ">=", "value": 30,
-                                          "format": book.fmt(bg_color=BAD_FILL, font_color=RED, bold=True)})
-    ws.conditional_format(2, j, last, j, {"type": "cell", "criteria": ">", "value": 0,
-                                          "format": book.fmt(font_color=RED)})
+    ws.conditional_format(
+        2,
+        j,
+        last,
+        j,
+        {
+            "type": "cell",
+            "criteria": ">=",
+            "value": 30,
+            "format": book.fmt(bg_color=BAD_FILL, font_color=RED, bold=True),
+        },
+    )
+    ws.conditional_format(
+        2, j, last, j, {"type": "cell", "criteria": ">", "value": 0, "format": book.fmt(font_color=RED)}
+    )
     return ws

@@ -56,7 +56,9 @@ _RULES = (
 
 # Any phone or digit rule: one search tells whether a text without an @ needs masking at all (most
 # texts with digits, such as customer numbers and dates, do not). Emails need an @ (＠ folds to @).
-_ANY_DIGITS_RULE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _RULES if pattern is not _EMAIL))
+_ANY_DIGITS_RULE = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for pattern, _ in _RULES if pattern is not _EMAIL)
+)
 
 
 def mask_text(text: str) -> str:
@@ -139,7 +141,14 @@ def safe_texts(texts: list[str], *, unmask: bool = False) -> list[str]:
 
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 # Windows refuses these names whatever the extension (CON.xlsx cannot be created).
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 def safe_file_stem(name: str, *, fallback: str = "未分配") -> str:

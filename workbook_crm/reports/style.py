@@ -51,12 +51,33 @@ INTEGER = "#,##0"
 DECIMAL = "0.0"
 DATE = "yyyy-mm-dd"
 COLUMN_FORMATS: dict[str, str] = {
-    "年交易额(万元)": WAN, "利润贡献": PERCENT, "潜力评分": DECIMAL, "健康度得分": DECIMAL,
-    "维护周期(天)": INTEGER, "逾期天数": INTEGER, "客户数": INTEGER, "成交客户数": INTEGER,
-    "S": INTEGER, "A": INTEGER, "B": INTEGER, "C": INTEGER, "逾期": INTEGER, "本月跟进": INTEGER,
-    "转化率": PERCENT, "跟进完成率": PERCENT, "计算差异率": PERCENT, "差异率": PERCENT,
-    "预算(元)": INTEGER, "潜在客户数量": INTEGER, "已转化客户数量": INTEGER, "获客成本": YUAN,
-    "数量": INTEGER, "错误": INTEGER, "警告": INTEGER, "行数": INTEGER, "无错误行占比": PERCENT,
+    "年交易额(万元)": WAN,
+    "利润贡献": PERCENT,
+    "潜力评分": DECIMAL,
+    "健康度得分": DECIMAL,
+    "维护周期(天)": INTEGER,
+    "逾期天数": INTEGER,
+    "客户数": INTEGER,
+    "成交客户数": INTEGER,
+    "S": INTEGER,
+    "A": INTEGER,
+    "B": INTEGER,
+    "C": INTEGER,
+    "逾期": INTEGER,
+    "本月跟进": INTEGER,
+    "转化率": PERCENT,
+    "跟进完成率": PERCENT,
+    "计算差异率": PERCENT,
+    "差异率": PERCENT,
+    "预算(元)": INTEGER,
+    "潜在客户数量": INTEGER,
+    "已转化客户数量": INTEGER,
+    "获客成本": YUAN,
+    "数量": INTEGER,
+    "错误": INTEGER,
+    "警告": INTEGER,
+    "行数": INTEGER,
+    "无错误行占比": PERCENT,
 }
 
 # Excel limits: 31 characters per sheet name, 255 characters of column width.
@@ -103,15 +124,20 @@ class Book:
 
     def __init__(self, path: Path, *, unmask: bool = False, fast: bool = True) -> None:
         # The three options keep user text as text whatever it looks like (issue #6, point 4).
-        self.wb = xlsxwriter.Workbook(str(path), {
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "default_date_format": DATE,
-        })
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "default_date_format": DATE,
+            },
+        )
         self.unmask = unmask
         self.fast = fast and fast_path_works()
         self._formats: dict[tuple, Format] = {}
         self._widths: dict[tuple[str, int], float] = {}
-        self._safe: dict[str, str] = {}   # text → the text a cell holds (masked), per workbook
+        self._safe: dict[str, str] = {}  # text → the text a cell holds (masked), per workbook
         self.base = {"font_name": "微软雅黑", "font_size": 10, "valign": "vcenter"}
 
     def fmt(self, **props: Any) -> Format:
@@ -145,8 +171,15 @@ class Book:
     def text(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
         ws.write_string(row, col, safe_text(value, unmask=self.unmask), fmt)
 
-    def put(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None,
-            date_fmt: Format | None = None) -> None:
+    def put(
+        self,
+        ws: Worksheet,
+        row: int,
+        col: int,
+        value: Any,
+        fmt: Format | None = None,
+        date_fmt: Format | None = None,
+    ) -> None:
         """Write one value with the writer for its type; text is masked and never a formula."""
         kind, v = cell_value(value)
         if kind == "s":
@@ -158,23 +191,41 @@ class Book:
         else:
             ws.write_number(row, col, v, fmt)
 
-    def table(self, ws: Worksheet, first_row: int, frame: pd.DataFrame, *, first_col: int = 0,
-              formats: dict[str, str] | None = None, freeze: bool = True, autofilter: bool = True,
-              widths: dict[str, float] | None = None) -> int:
+    def table(
+        self,
+        ws: Worksheet,
+        first_row: int,
+        frame: pd.DataFrame,
+        *,
+        first_col: int = 0,
+        formats: dict[str, str] | None = None,
+        freeze: bool = True,
+        autofilter: bool = True,
+        widths: dict[str, float] | None = None,
+    ) -> int:
         """Write a header and rows; return the last row written (the header row when empty).
 
         Widths follow the longest value of the first rows (CJK counts double), frozen header,
         autofilter over the whole table.
         """
         columns = [str(c) for c in frame.columns]
-        header = self.fmt(bold=True, bg_color=HEADER_FILL, font_color=ACCENT, border=1, border_color="#9BC2E6",
-                          text_wrap=True, align="center")
+        header = self.fmt(
+            bold=True,
+            bg_color=HEADER_FILL,
+            font_color=ACCENT,
+            border=1,
+            border_color="#9BC2E6",
+            text_wrap=True,
+            align="center",
+        )
         for j, name in enumerate(columns):
             self.text(ws, first_row, first_col + j, name, header)
         col_fmts = [self._column_format(name, frame.iloc[:, j], formats) for j, name in enumerate(columns)]
         date_fmt = self.fmt(num_format=DATE, border=1, border_color="#D9D9D9", align="center")
         if isinstance(ws, FastSheet):
-            fragments = [self._fragments(ws, frame.iloc[:, j], col_fmts[j], date_fmt) for j in range(len(columns))]
+            fragments = [
+                self._fragments(ws, frame.iloc[:, j], col_fmts[j], date_fmt) for j in range(len(columns))
+            ]
             ws.add_block(first_row + 1, first_col, list(zip(*fragments, strict=True)), len(columns))
         else:
             # Column-wise conversion (NA → None, numpy → Python) is ~5× faster than testing each cell.
@@ -205,13 +256,19 @@ class Book:
         dtype = series.dtype
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
             numbers = series.to_numpy()
-            if not np.isinf(numbers).any():   # ±inf is text (∞): the general path below
+            if not np.isinf(numbers).any():  # ±inf is text (∞): the general path below
                 return [blank if v != v else f"{style}><v>{v:.16G}</v></c>" for v in numbers.tolist()]
         elif isinstance(dtype, np.dtype) and dtype.kind in "iu":
             return [f"{style}><v>{float(v):.16G}</v></c>" for v in series.tolist()]
-        elif ((isinstance(dtype, np.dtype) and dtype.kind in "bM")
-              or isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype))
-              or (isinstance(dtype, np.dtype) and dtype.kind == "O" and pd.api.types.infer_dtype(series, skipna=True) == "string")):
+        elif (
+            (isinstance(dtype, np.dtype) and dtype.kind in "bM")
+            or isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype))
+            or (
+                isinstance(dtype, np.dtype)
+                and dtype.kind == "O"
+                and pd.api.types.infer_dtype(series, skipna=True) == "string"
+            )
+        ):
             # Text, dates and flags repeat: render each distinct value once (NA is code -1: blank;
             # an object column gets here only when all its values are str, so == is exact).
             codes, uniques = pd.factorize(series)
@@ -225,8 +282,9 @@ class Book:
             return [table[c] for c in code_list]
         return self._object_fragments(ws, _python_values(series), style, date_fmt)
 
-    def _distinct_fragments(self, ws: Worksheet, values: list[Any], style: str,
-                            date_fmt: Format) -> tuple[list[str], list[bool]]:
+    def _distinct_fragments(
+        self, ws: Worksheet, values: list[Any], style: str, date_fmt: Format
+    ) -> tuple[list[str], list[bool]]:
         """The fragment of each value (written once) and whether it is a shared string."""
         sst, date_style = self.wb.str_table, f' s="{date_fmt._get_xf_index()}"'
         cells = [cell_value(value) for value in values]
@@ -250,7 +308,7 @@ class Book:
         blank = f"{style}/>"
         sst = self.wb.str_table
         kinds = {value.__class__ for value in values}
-        if kinds <= {str, type(None)}:   # a text column: one fragment per distinct text
+        if kinds <= {str, type(None)}:  # a text column: one fragment per distinct text
             shared: dict[str | None, str] = {None: blank}
             texts = [value for value in dict.fromkeys(values) if value is not None]
             for value, text in zip(texts, self._safe_texts(texts), strict=True):
@@ -271,7 +329,7 @@ class Book:
             try:
                 key: tuple[type, Any] | None = (value.__class__, value)
                 code = keys.get(key)  # type: ignore[arg-type]
-            except TypeError:   # unhashable: a fragment of its own
+            except TypeError:  # unhashable: a fragment of its own
                 key, code = None, None
             if code is None:
                 code = len(distinct)
@@ -305,8 +363,15 @@ class Book:
             props["num_format"] = num
         return self.fmt(**props)
 
-    def fit_widths(self, ws: Worksheet, frame: pd.DataFrame, *, first_col: int = 0,
-                   widths: dict[str, float] | None = None, sample: int = 300) -> None:
+    def fit_widths(
+        self,
+        ws: Worksheet,
+        frame: pd.DataFrame,
+        *,
+        first_col: int = 0,
+        widths: dict[str, float] | None = None,
+        sample: int = 300,
+    ) -> None:
         """Column widths from the header and the first ``sample`` values (CJK counts double)."""
         head = frame.head(sample)
         for j, name in enumerate(frame.columns):
@@ -340,8 +405,9 @@ class _FastZip(zipfile.ZipFile):
         kwargs.setdefault("compresslevel", 1)
         super().__init__(*args, **kwargs)
 
-    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
-                 compresslevel: int | None = None) -> None:
+    def writestr(
+        self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None, compresslevel: int | None = None
+    ) -> None:
         super().writestr(zinfo_or_arcname, data, compress_type, 1 if compresslevel is None else compresslevel)
 
 

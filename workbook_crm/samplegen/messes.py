@@ -23,10 +23,30 @@ def fullwidth(text: str) -> str:
 
 # family → tags; the family names the cell the tag rewrites
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "follow_date": ("date_slash", "date_cn", "date_compact", "date_dot", "date_yearless", "date_ambiguous",
-                    "date_fullwidth", "date_range"),
-    "mobile": ("phone_plus86", "phone_dashes", "phone_spaces", "phone_fullwidth", "phone_number", "phone_masked",
-               "phone_two", "phone_landline_ext", "phone_landline", "phone_truncated", "phone_0086", "dup_mobile"),
+    "follow_date": (
+        "date_slash",
+        "date_cn",
+        "date_compact",
+        "date_dot",
+        "date_yearless",
+        "date_ambiguous",
+        "date_fullwidth",
+        "date_range",
+    ),
+    "mobile": (
+        "phone_plus86",
+        "phone_dashes",
+        "phone_spaces",
+        "phone_fullwidth",
+        "phone_number",
+        "phone_masked",
+        "phone_two",
+        "phone_landline_ext",
+        "phone_landline",
+        "phone_truncated",
+        "phone_0086",
+        "dup_mobile",
+    ),
     "email": ("email_fullwidth_at", "email_upper", "email_nosuffix", "email_spaces"),
     "credit_code": ("credit_badcheck",),
     "annual_amount": ("money_range", "money_approx", "money_tbd"),
@@ -42,7 +62,15 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 # planted only, never drawn at random: each is one story in the sample, not a rate
 NEEDS_PREVIOUS = {"dup_id", "dup_mobile"}  # they copy from the customer before
-ONE_OFF = {"dup_mobile", "personal_id", "duplicate_customer", "dup_id", "orphan_followup", "blank_row", "same_name"}
+ONE_OFF = {
+    "dup_mobile",
+    "personal_id",
+    "duplicate_customer",
+    "dup_id",
+    "orphan_followup",
+    "blank_row",
+    "same_name",
+}
 
 
 class Plan:

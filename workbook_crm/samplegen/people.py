@@ -72,8 +72,16 @@ class Namer:
         founded = date.fromordinal(date(1995, 1, 1).toordinal() + rng.randrange(0, 25 * 365))
         address = f"{region}市{rng.choice(v.DISTRICTS)}{rng.choice(v.ROADS)}{rng.randrange(1, 999)}号"
         return Company(
-            name=name, short=b1 + b2 + word[:2], region=region, division=division, area=area, industry=industry,
-            domain=domain, credit=codes.credit_code(rng, division), address=address, founded=founded,
+            name=name,
+            short=b1 + b2 + word[:2],
+            region=region,
+            division=division,
+            area=area,
+            industry=industry,
+            domain=domain,
+            credit=codes.credit_code(rng, division),
+            address=address,
+            founded=founded,
             size=rng.choices(v.SIZES, weights=(10, 45, 35, 10))[0],
             main_business=f"{word}产品的研发、生产与销售" if industry == "制造业" else f"{word}相关服务",
         )

@@ -114,8 +114,9 @@ def month_counts(customers: int, today: date, rng: random.Random) -> list[tuple[
     return [(y, m, k) for (y, m), k in zip(months, counts, strict=True)]
 
 
-def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today: date,
-                   constant_memory: bool = False) -> Path:
+def write_workbook(
+    path: Path, *, customers: int, seed: int, messy: bool, today: date, constant_memory: bool = False
+) -> Path:
     """Generate the whole workbook to ``path``; deterministic for (customers, seed, messy, today)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,8 +157,13 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
             if "same_name" in tags:
                 # same company under a new ID: name typed 有限责任公司 vs 有限公司, same credit code
                 seq += 1
-                dup = dict(row, customer_id=f"CX{y:04d}{m:02d}{seq:03d}", name=rm.namer.variant(c.company.name),
-                           mobile=codes.mobile(rng), email=None)
+                dup = dict(
+                    row,
+                    customer_id=f"CX{y:04d}{m:02d}{seq:03d}",
+                    name=rm.namer.variant(c.company.name),
+                    mobile=codes.mobile(rng),
+                    email=None,
+                )
                 arc.write(dup)
             if "duplicate_customer" in tags:
                 seq += 1
@@ -169,8 +175,17 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
                 fol.write(fr)
             if "orphan_followup" in tags:
                 ghost = f"CX{y:04d}{m:02d}{SEQ_MAX:03d}"  # never assigned: not in 客户档案
-                fol.write({"customer_id": ghost, "customer_name": rm.namer.company().name, "follow_date": date(y, m, day),
-                           "method": "电话", "content": "电话回访", "follower": c.owner, "status": "已完成"})
+                fol.write(
+                    {
+                        "customer_id": ghost,
+                        "customer_name": rm.namer.company().name,
+                        "follow_date": date(y, m, day),
+                        "method": "电话",
+                        "content": "电话回访",
+                        "follower": c.owner,
+                        "status": "已完成",
+                    }
+                )
             for dr in rm.deal_rows(c):
                 dea.write(dr)
                 sums["deal_amount"] += dr["amount"] if isinstance(dr["amount"], float) else 0.0
@@ -182,8 +197,13 @@ def write_workbook(path: Path, *, customers: int, seed: int, messy: bool, today:
         reg.write(lead_row(rm, j))
     if messy:
         # a 合计 footer under the data, as people add them (SPEC §3)
-        arc.write({"customer_id": TOTAL_LABEL, "total_amount": round(sums["total_amount"], 2),
-                   "annual_amount": round(sums["annual_amount"], 2)})
+        arc.write(
+            {
+                "customer_id": TOTAL_LABEL,
+                "total_amount": round(sums["total_amount"], 2),
+                "annual_amount": round(sums["annual_amount"], 2),
+            }
+        )
         dea.write({"customer_id": TOTAL_LABEL, "amount": round(sums["deal_amount"], 2)})
     for r in evaluation_rows(rm.owners, today):
         sheets[EVALUATION.name].write(r)

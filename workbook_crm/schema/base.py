@@ -99,8 +99,9 @@ class SheetSchema:
             checks: list[pa.Check] = []
             if f.kind in (SCORE, PERCENT, NUMBER, INTEGER) and (f.low is not None or f.high is not None):
                 checks.append(pa.Check(_bounded(f.low, f.high), element_wise=True, name="out-of-range"))
-            columns[f.name] = pa.Column(object, checks=checks, nullable=not f.required, required=False,
-                                        coerce=False, title=f.header)
+            columns[f.name] = pa.Column(
+                object, checks=checks, nullable=not f.required, required=False, coerce=False, title=f.header
+            )
         return pa.DataFrameSchema(columns, strict=False, name=self.name)
 
 

@@ -18,7 +18,15 @@ HISTORY = computed.HISTORY
 DUPLICATES = computed.DUPLICATES
 
 # Sheet order of the template workbook (SPEC §2).
-DATA_SHEETS: tuple[SheetSchema, ...] = (REGISTRATION, ARCHIVE, FOLLOWUPS, DEALS, EVALUATION, CAMPAIGNS, SETTINGS)
+DATA_SHEETS: tuple[SheetSchema, ...] = (
+    REGISTRATION,
+    ARCHIVE,
+    FOLLOWUPS,
+    DEALS,
+    EVALUATION,
+    CAMPAIGNS,
+    SETTINGS,
+)
 READ_BACK: tuple[SheetSchema, ...] = (HISTORY, DUPLICATES)
 ALL: dict[str, SheetSchema] = {s.name: s for s in (*DATA_SHEETS, *READ_BACK)}
 

@@ -38,8 +38,14 @@ class Checked:
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
 
 
-def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = None,
-                   previous: dict[str, dict[str, Any]] | None = None, settled: set[str] | None = None) -> Checked:
+def check_workbook(
+    wb: WorkbookData,
+    *,
+    asof: date,
+    rules_file: Path | None = None,
+    previous: dict[str, dict[str, Any]] | None = None,
+    settled: set[str] | None = None,
+) -> Checked:
     """Parse, normalize and check every sheet. ``previous``/``settled``: what the last run left
     (the archive's values, the registration rows already filed) — see ``returning.py``."""
     findings: list[Finding] = list(wb.findings)
@@ -51,8 +57,9 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         if name == registry.SETTINGS.name:
             continue
         f = release_foreign_enums(sheet, rules.extra_choices) if not sheet.schema.computed else []
-        clean, parsed, c = parse_sheet(sheet, context_year=asof.year, date1904=wb.date1904,
-                                       extra_choices=rules.extra_choices)
+        clean, parsed, c = parse_sheet(
+            sheet, context_year=asof.year, date1904=wb.date1904, extra_choices=rules.extra_choices
+        )
         f += parsed
         if not sheet.schema.computed:
             f += schema_findings(sheet, clean)
@@ -76,13 +83,27 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     findings += links.link_by_name(wb, out.clean)
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
-    history_ids = [] if history is None or "customer_id" not in history else [str(v) for v in history["customer_id"].dropna()]
+    history_ids = (
+        []
+        if history is None or "customer_id" not in history
+        else [str(v) for v in history["customer_id"].dropna()]
+    )
     clean_archive = out.clean.get(registry.ARCHIVE.name)
     archive_keys = customer_keys(clean_archive) if clean_archive is not None else None
-    ido = check_ids(archive, clean_archive, reg, out.clean.get(registry.REGISTRATION.name),
-                    pattern=rules.id_pattern, channel_letters=dict(rules.channel_letters), history_ids=history_ids,
-                    today=asof, reg_errors=row_errors.get(registry.REGISTRATION.name, set()), archive_keys=archive_keys,
-                    source=wb.source, report_odd=odd_ids_are_errors)
+    ido = check_ids(
+        archive,
+        clean_archive,
+        reg,
+        out.clean.get(registry.REGISTRATION.name),
+        pattern=rules.id_pattern,
+        channel_letters=dict(rules.channel_letters),
+        history_ids=history_ids,
+        today=asof,
+        reg_errors=row_errors.get(registry.REGISTRATION.name, set()),
+        archive_keys=archive_keys,
+        source=wb.source,
+        report_odd=odd_ids_are_errors,
+    )
     out.placement = ido.placement
     findings += ido.findings
     out.changes += ido.changes
@@ -91,20 +112,31 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
     clean_reg = out.clean.get(registry.REGISTRATION.name)
     if reg is not None and clean_reg is not None and "customer_id" in clean_reg:
         # a lead filed in this run carries its new 客户编号 into grading (its 最近跟进时间 counts now)
-        got = {c.row: c.new for c in ido.changes
-               if c.sheet == reg.tab and c.field == "客户编号" and c.row in clean_reg.index}
+        got = {
+            c.row: c.new
+            for c in ido.changes
+            if c.sheet == reg.tab and c.field == "客户编号" and c.row in clean_reg.index
+        }
         if got:
             clean_reg["customer_id"] = clean_reg["customer_id"].astype(object)
             clean_reg.loc[list(got), "customer_id"] = list(got.values())
     if archive is not None and registry.ARCHIVE.name in out.clean:
         clean_archive = out.clean[registry.ARCHIVE.name]
-        assigned = {c.row: c.new for c in ido.changes
-                    if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index}
+        assigned = {
+            c.row: c.new
+            for c in ido.changes
+            if c.sheet == archive.tab and c.field == "客户编号" and c.row in clean_archive.index
+        }
         if assigned and "customer_id" in clean_archive:
             clean_archive.loc[list(assigned), "customer_id"] = list(assigned.values())
         # issue #13 item 4: pairs marked 合并 are merged first; merged rows are no customers any more
-        mc, mf = merge.merge_marked(archive, out.clean, {n: wb.get(n) for n in (registry.FOLLOWUPS.name, registry.DEALS.name)},
-                                    merge.marked_pairs(out.clean.get(registry.DUPLICATES.name)), out.changes)
+        mc, mf = merge.merge_marked(
+            archive,
+            out.clean,
+            {n: wb.get(n) for n in (registry.FOLLOWUPS.name, registry.DEALS.name)},
+            merge.marked_pairs(out.clean.get(registry.DUPLICATES.name)),
+            out.changes,
+        )
         out.changes += mc
         findings += mf
         gone = merge.merged_rows(clean_archive)
@@ -114,21 +146,35 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
         table, fuzzy = duplicates.fuzzy_duplicates(
-            archive, clean_archive, threshold=float(rules.dup_threshold),
+            archive,
+            clean_archive,
+            threshold=float(rules.dup_threshold),
             decisions=duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
-            exact={x.row for x in exact if x.row}, keys=archive_keys)
+            exact={x.row for x in exact if x.row},
+            keys=archive_keys,
+        )
         findings += fuzzy
         # issue #13 item 5: a returning lead with other contact data → a proposal in 疑似重复
         proposals, rf, rc = returning.returning_leads(
-            archive, reg, out.clean, out.changes, duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
-            previous, settled)
+            archive,
+            reg,
+            out.clean,
+            out.changes,
+            duplicates.read_decisions(out.clean.get(registry.DUPLICATES.name)),
+            previous,
+            settled,
+        )
         findings += rf
         out.changes += rc
         if proposals:
-            table = pd.concat([table, pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS))], ignore_index=True)
+            table = pd.concat(
+                [table, pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS))], ignore_index=True
+            )
         out.duplicates = table
         if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:
-            clean_archive = pd.concat([clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)])
+            clean_archive = pd.concat(
+                [clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)]
+            )
         out.clean[registry.ARCHIVE.name] = clean_archive
         known = set(clean_archive["customer_id"].dropna()) if "customer_id" in clean_archive else set()
         for ref in (registry.FOLLOWUPS.name, registry.DEALS.name):
@@ -147,8 +193,9 @@ def check_workbook(wb: WorkbookData, *, asof: date, rules_file: Path | None = No
 def reportable(checked: Checked, more: Iterable[Finding] = ()) -> list[Finding]:
     """The findings as a user sees them: a problem repeated down a column is one finding at its header."""
     header_rows = {s.tab: s.header_row for s in checked.wb.sheets.values() if not s.schema.computed}
-    return sort_findings(aggregate([*checked.findings, *more], header_rows,
-                                   min_count=int(checked.rules.merge_threshold)))
+    return sort_findings(
+        aggregate([*checked.findings, *more], header_rows, min_count=int(checked.rules.merge_threshold))
+    )
 
 
 def _rules(wb: WorkbookData, rules_file: Path | None) -> tuple[Rules, list[Finding]]:

@@ -17,8 +17,15 @@ def reachable(sheet: SheetData, clean: pd.DataFrame) -> list[Finding]:
     present = [f for f in CONTACT_FIELDS if f in sheet.columns]
     labels = "/".join(sheet.schema.field(f).header for f in CONTACT_FIELDS if f in sheet.schema.field_names)
     if not present:
-        return [Finding("missing-column", sheet=sheet.tab, cell=f"A{sheet.header_row}", row=sheet.header_row,
-                        field=labels)]
+        return [
+            Finding(
+                "missing-column",
+                sheet=sheet.tab,
+                cell=f"A{sheet.header_row}",
+                row=sheet.header_row,
+                field=labels,
+            )
+        ]
     if clean.empty:
         return []
     empty = pd.Series(True, index=clean.index)
@@ -27,6 +34,15 @@ def reachable(sheet: SheetData, clean: pd.DataFrame) -> list[Finding]:
         empty &= col.isna()
     first = present[0]
     shown = "/".join(sheet.schema.field(f).header for f in present)
-    return [Finding("no-contact", sheet=sheet.tab, cell=sheet.cell(first, int(row)), row=int(row),
-                    column=sheet.letter(first), field=sheet.schema.field(first).header, params={"fields": shown})
-            for row in clean.index[empty.to_numpy()]]
+    return [
+        Finding(
+            "no-contact",
+            sheet=sheet.tab,
+            cell=sheet.cell(first, int(row)),
+            row=int(row),
+            column=sheet.letter(first),
+            field=sheet.schema.field(first).header,
+            params={"fields": shown},
+        )
+        for row in clean.index[empty.to_numpy()]
+    ]

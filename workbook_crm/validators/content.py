@@ -18,7 +18,9 @@ from ..normalize import (
 )
 from ..schema.base import NAME, TEXT
 
-_LONG_DIGITS = r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
+_LONG_DIGITS = (
+    r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
+)
 
 
 def personal_data(sheet: SheetData) -> list[Finding]:
@@ -34,7 +36,11 @@ def personal_data(sheet: SheetData) -> list[Finding]:
         if name in typed:
             continue
         values = frame[name].to_list()
-        rows = [r for r, v in zip(frame.index.to_list(), values, strict=True) if isinstance(v, str) and len(v) >= 15]
+        rows = [
+            r
+            for r, v in zip(frame.index.to_list(), values, strict=True)
+            if isinstance(v, str) and len(v) >= 15
+        ]
         if not rows:
             continue
         hits = frame.loc[rows, name]
@@ -50,15 +56,27 @@ def personal_data(sheet: SheetData) -> list[Finding]:
         letter, header = _where(sheet, name)
         for row, n in norms.items():
             if n.code:
-                out.append(Finding(n.code, sheet=sheet.tab, cell=f"{letter}{row}", row=row, column=letter,
-                                   field=header, value=_masked(hits.at[row])))
+                out.append(
+                    Finding(
+                        n.code,
+                        sheet=sheet.tab,
+                        cell=f"{letter}{row}",
+                        row=row,
+                        column=letter,
+                        field=header,
+                        value=_masked(hits.at[row]),
+                    )
+                )
     return out
 
 
 def vague_text(sheet: SheetData) -> list[Finding]:
     """seed 003: `继续跟进` is no plan; seed 000: `有需求` is no need."""
     out: list[Finding] = []
-    for fname, test, code in (("next_step", is_vague_next_step, "vague-next-step"), ("core_need", is_vague_need, "vague-need")):
+    for fname, test, code in (
+        ("next_step", is_vague_next_step, "vague-next-step"),
+        ("core_need", is_vague_need, "vague-need"),
+    ):
         if fname not in sheet.columns:
             continue
         col = sheet.frame[fname]
@@ -68,8 +86,17 @@ def vague_text(sheet: SheetData) -> list[Finding]:
         verdict = {v: bool(test(v)) for v in pd.unique(col.astype(str))}
         for row, v in col.items():
             if verdict.get(str(v)):
-                out.append(Finding(code, sheet=sheet.tab, cell=sheet.cell(fname, row), row=row,
-                                   column=sheet.letter(fname), field=sheet.schema.field(fname).header, value=v))
+                out.append(
+                    Finding(
+                        code,
+                        sheet=sheet.tab,
+                        cell=sheet.cell(fname, row),
+                        row=row,
+                        column=sheet.letter(fname),
+                        field=sheet.schema.field(fname).header,
+                        value=v,
+                    )
+                )
     return out
 
 
@@ -81,8 +108,17 @@ def date_rules(sheet: SheetData, clean: pd.DataFrame, *, asof: date, entry_limit
         if early in clean and late in clean:
             bad = clean[(clean[late] < clean[early])]
             for row in bad.index:
-                out.append(_f("date-order", sheet, late, row, clean.at[row, late],
-                              other_field=sheet.schema.field(early).header, other=_d(clean.at[row, early])))
+                out.append(
+                    _f(
+                        "date-order",
+                        sheet,
+                        late,
+                        row,
+                        clean.at[row, late],
+                        other_field=sheet.schema.field(early).header,
+                        other=_d(clean.at[row, early]),
+                    )
+                )
     limit = pd.Timestamp(asof)
     for fname in ("follow_date", "first_contact", "last_follow_up", "last_deal", "first_deal", "deal_date"):
         if fname in clean:
@@ -93,8 +129,17 @@ def date_rules(sheet: SheetData, clean: pd.DataFrame, *, asof: date, entry_limit
         for row in both.index:
             days = workdays_between(both.at[row, "first_contact"].date(), both.at[row, "entry_date"].date())
             if days > entry_limit:
-                out.append(_f("late-entry", sheet, "entry_date", row, both.at[row, "entry_date"], days=days,
-                              limit=entry_limit))
+                out.append(
+                    _f(
+                        "late-entry",
+                        sheet,
+                        "entry_date",
+                        row,
+                        both.at[row, "entry_date"],
+                        days=days,
+                        limit=entry_limit,
+                    )
+                )
     return out
 
 
@@ -108,8 +153,16 @@ def unknown_customers(sheet: SheetData, clean: pd.DataFrame, known: set[str]) ->
 
 
 def _f(code: str, sheet: SheetData, fname: str, row: int, value: object, **params: object) -> Finding:
-    return Finding(code, sheet=sheet.tab, cell=sheet.cell(fname, row), row=row, column=sheet.letter(fname),
-                   field=sheet.schema.field(fname).header, value=_d(value), params=dict(params))
+    return Finding(
+        code,
+        sheet=sheet.tab,
+        cell=sheet.cell(fname, row),
+        row=row,
+        column=sheet.letter(fname),
+        field=sheet.schema.field(fname).header,
+        value=_d(value),
+        params=dict(params),
+    )
 
 
 def _d(v: object) -> object:

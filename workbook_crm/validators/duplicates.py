@@ -20,6 +20,7 @@ from ..findings import Finding
 try:  # optional: without it a same-sounding typo is judged by its score like any other pair
     from pypinyin import Style as _Style
     from pypinyin import pinyin as _pinyin_fn
+
     _pinyin: Callable[..., list[list[str]]] | None = _pinyin_fn
     _NORMAL: Any = _Style.NORMAL
 except ImportError:  # pragma: no cover
@@ -30,11 +31,18 @@ from ..normalize.text import nfkc
 from ..schema.computed import DUPLICATE_COLUMNS
 from .ids import customer_keys
 
-KEY_LABELS = {"credit_code": "统一社会信用代码", "name": "客户名称", "mobile": "手机号码", "email": "电子邮箱"}
+KEY_LABELS = {
+    "credit_code": "统一社会信用代码",
+    "name": "客户名称",
+    "mobile": "手机号码",
+    "email": "电子邮箱",
+}
 WINDOW = 8  # sorted-neighbourhood window: fuzzy matching stays linear at 100k customers
 
 
-def exact_duplicates(archive: SheetData, clean: pd.DataFrame, keys: pd.DataFrame | None = None) -> list[Finding]:
+def exact_duplicates(
+    archive: SheetData, clean: pd.DataFrame, keys: pd.DataFrame | None = None
+) -> list[Finding]:
     """Rows sharing a credit code, a normalized name, a mobile or an email with an earlier row."""
     out: list[Finding] = []
     if clean.empty:
@@ -58,15 +66,30 @@ def exact_duplicates(archive: SheetData, clean: pd.DataFrame, keys: pd.DataFrame
             if ids.get(row) and ids.get(row) == ids.get(other_row):
                 continue  # a duplicated ID is reported as duplicate-id
             reported.add(row)
-            out.append(Finding("duplicate-customer", sheet=archive.tab, cell=archive.cell(field, row), row=row,
-                               column=archive.letter(field), field=KEY_LABELS[key], value=clean.at[row, field],
-                               params={"other": f"{other}（{archive.cell(field, other_row)}）", "key": KEY_LABELS[key]}))
+            out.append(
+                Finding(
+                    "duplicate-customer",
+                    sheet=archive.tab,
+                    cell=archive.cell(field, row),
+                    row=row,
+                    column=archive.letter(field),
+                    field=KEY_LABELS[key],
+                    value=clean.at[row, field],
+                    params={"other": f"{other}（{archive.cell(field, other_row)}）", "key": KEY_LABELS[key]},
+                )
+            )
     return out
 
 
-def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: float,
-                     decisions: dict[frozenset[str], str], exact: set[int],
-                     keys: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def fuzzy_duplicates(
+    archive: SheetData,
+    clean: pd.DataFrame,
+    *,
+    threshold: float,
+    decisions: dict[frozenset[str], str],
+    exact: set[int],
+    keys: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, list[Finding]]:
     """Pairs of similar names (score ≥ threshold) not already exact duplicates or judged 不是重复.
 
     Sorted neighbourhood: names are sorted by their key (and by the reversed key, so a differing
@@ -91,7 +114,7 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
         sk, sr = ks[order], rows[order]
         for d in range(1, min(WINDOW, len(sk) - 1) + 1):
             a, b = sk[:-d], sk[d:]
-            cutoff = max(0.0, min(threshold, 2 * threshold - 100))   # a same-sounding typo may score up to it
+            cutoff = max(0.0, min(threshold, 2 * threshold - 100))  # a same-sounding typo may score up to it
             scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=cutoff)
             for i in np.nonzero(scores >= cutoff)[0]:
                 if a[i] == b[i] or _only_numbers_differ(a[i], b[i]):
@@ -111,14 +134,37 @@ def fuzzy_duplicates(archive: SheetData, clean: pd.DataFrame, *, threshold: floa
         decision = decisions.get(frozenset((str(id_a), str(id_b))), "")
         if decision == "不是重复":
             continue
-        matched = ["客户名称"] + [KEY_LABELS[k] for k in ("mobile", "email", "credit_code")
-                                  if k in clean and clean.at[lo, k] and clean.at[lo, k] == clean.at[hi, k]]
-        records.append({"客户A": id_a, "名称A": names[lo], "客户B": id_b, "名称B": names[hi],
-                        "相似度": round(score, 1), "匹配字段": "、".join(matched), "处理意见": decision})
-        findings.append(Finding("possible-duplicate", sheet=archive.tab, cell=archive.cell("name", hi), row=hi,
-                                column=archive.letter("name"), field="客户名称", value=names[hi],
-                                params={"other": f"{_id_text(id_a) or archive.cell('name', lo)} {names[lo]}",
-                                        "score": round(score, 1)}))
+        matched = ["客户名称"] + [
+            KEY_LABELS[k]
+            for k in ("mobile", "email", "credit_code")
+            if k in clean and clean.at[lo, k] and clean.at[lo, k] == clean.at[hi, k]
+        ]
+        records.append(
+            {
+                "客户A": id_a,
+                "名称A": names[lo],
+                "客户B": id_b,
+                "名称B": names[hi],
+                "相似度": round(score, 1),
+                "匹配字段": "、".join(matched),
+                "处理意见": decision,
+            }
+        )
+        findings.append(
+            Finding(
+                "possible-duplicate",
+                sheet=archive.tab,
+                cell=archive.cell("name", hi),
+                row=hi,
+                column=archive.letter("name"),
+                field="客户名称",
+                value=names[hi],
+                params={
+                    "other": f"{_id_text(id_a) or archive.cell('name', lo)} {names[lo]}",
+                    "score": round(score, 1),
+                },
+            )
+        )
     return (pd.DataFrame(records, columns=list(DUPLICATE_COLUMNS)) if records else empty), findings
 
 
@@ -156,8 +202,26 @@ def _readings(ch: str) -> frozenset[str]:
 
 # issue #11: stores, stalls and branches of one business share its name and differ in their own part.
 _SEPARATORS = re.compile(r"[-—–_·•|/\\\s(（【\[]")
-_BRANCH_WORDS = ("分店", "门店", "店", "批发", "档口", "商行", "分公司", "营业部", "门市", "专卖", "加盟", "分部", "网点",
-                 "仓", "站", "摊", "超市", "市场")
+_BRANCH_WORDS = (
+    "分店",
+    "门店",
+    "店",
+    "批发",
+    "档口",
+    "商行",
+    "分公司",
+    "营业部",
+    "门市",
+    "专卖",
+    "加盟",
+    "分部",
+    "网点",
+    "仓",
+    "站",
+    "摊",
+    "超市",
+    "市场",
+)
 
 
 def branches_of_one_name(a: str, b: str) -> bool:
@@ -174,11 +238,11 @@ def branches_of_one_name(a: str, b: str) -> bool:
     while t < min(len(a), len(b)) - p and a[-1 - t] == b[-1 - t]:
         t += 1
     if p == 0 or len(a) - p - t <= 0 or len(b) - p - t <= 0:
-        return False   # nothing shared before, or one name is the other plus text: judged by the score
+        return False  # nothing shared before, or one name is the other plus text: judged by the score
     stem = a[:p]
     if (m := list(_SEPARATORS.finditer(stem))) and m[-1].start() >= 2:
         return True
-    tail = a[len(a) - t:]
+    tail = a[len(a) - t :]
     word = next((w for w in _BRANCH_WORDS if tail.endswith(w)), "")
     return bool(word) and len(tail) - len(word) <= 2 and len(stem) >= 2
 

@@ -24,21 +24,22 @@ KNOWN = ("CX{yyyy}{mm}{seq:03}", "C{seq:03}", "{yy}{mm}{channel}{seq:03}")
 _SHAPE = re.compile(r"^([A-Z]{0,4}[-_]?)(\d{2,9})$")
 
 
-def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame | None
-                  ) -> tuple[Rules, bool, list[Finding]]:
+def house_pattern(
+    rules: Rules, archive: SheetData | None, clean: pd.DataFrame | None
+) -> tuple[Rules, bool, list[Finding]]:
     """(rules with the scheme in use, whether odd codes are errors, a note when codes are mixed)."""
     explicit = rules.id_pattern != Rules().id_pattern
     if explicit or clean is None or "customer_id" not in clean:
         return rules, True, []
     if archive is None or "customer_id" not in archive.columns:
-        return rules, False, []   # no code column (a lone list): nothing typed to judge
+        return rules, False, []  # no code column (a lone list): nothing typed to judge
     typed = [v.strip() for v in clean["customer_id"] if isinstance(v, str) and v.strip()]
     ids = [clean_id(v) for v in typed]
     if not ids:
         return rules, False, []
     share = {p: sum(IdPattern.parse(p).matches(v) for v in ids) / len(ids) for p in KNOWN}
     if share[rules.id_pattern] >= 0.5:
-        return rules, True, []   # our own scheme: a code that breaks it is a typo
+        return rules, True, []  # our own scheme: a code that breaks it is a typo
     shapes = Counter(_shape(v) for v in ids)
     for p, n in shapes.items():
         if p:
@@ -49,10 +50,16 @@ def house_pattern(rules: Rules, archive: SheetData | None, clean: pd.DataFrame |
     odd = [t for t, v in zip(typed, ids, strict=True) if not IdPattern.parse(pattern).matches(v)]
     if not odd:
         return rules, False, []
-    examples = "、".join(dict.fromkeys(odd[:3]))   # as typed (clean_id upper-cases for matching only)
-    note = Finding("mixed-ids", sheet=archive.tab, cell=archive.header_cell("customer_id"), row=archive.header_row,
-                   column=archive.letter("customer_id"), field="客户编号",
-                   params={"count": len(shapes), "examples": examples, "pattern": IdPattern.parse(pattern).describe()})
+    examples = "、".join(dict.fromkeys(odd[:3]))  # as typed (clean_id upper-cases for matching only)
+    note = Finding(
+        "mixed-ids",
+        sheet=archive.tab,
+        cell=archive.header_cell("customer_id"),
+        row=archive.header_row,
+        column=archive.letter("customer_id"),
+        field="客户编号",
+        params={"count": len(shapes), "examples": examples, "pattern": IdPattern.parse(pattern).describe()},
+    )
     return rules, False, [note]
 
 

@@ -25,10 +25,23 @@ RULE_INTAKE = "登记表建档"
 
 # Registration field -> archive field for a newly filed customer.
 INTAKE_FIELDS = (
-    ("customer_id", "customer_id"), ("name", "name"), ("credit_code", "credit_code"), ("industry", "industry"),
-    ("company_size", "company_size"), ("address", "reg_address"), ("contact", "contact"), ("title", "title"),
-    ("mobile", "mobile"), ("landline", "landline"), ("email", "email"), ("decision_chain", "decision_chain"), ("customer_type", "customer_type"),
-    ("source", "source"), ("follower", "owner"), ("first_contact", "first_contact"), ("urgency", "urgency"),
+    ("customer_id", "customer_id"),
+    ("name", "name"),
+    ("credit_code", "credit_code"),
+    ("industry", "industry"),
+    ("company_size", "company_size"),
+    ("address", "reg_address"),
+    ("contact", "contact"),
+    ("title", "title"),
+    ("mobile", "mobile"),
+    ("landline", "landline"),
+    ("email", "email"),
+    ("decision_chain", "decision_chain"),
+    ("customer_type", "customer_type"),
+    ("source", "source"),
+    ("follower", "owner"),
+    ("first_contact", "first_contact"),
+    ("urgency", "urgency"),
 )
 
 
@@ -49,11 +62,21 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
     return keys
 
 
-def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
-              registration: SheetData | None, clean_reg: pd.DataFrame | None,
-              *, pattern: str, channel_letters: dict[str, str], history_ids: list[str], today: date,
-              reg_errors: set[int], archive_keys: pd.DataFrame | None = None,
-              source: Source | None = None, report_odd: bool = True) -> IdOutcome:
+def check_ids(
+    archive: SheetData | None,
+    clean_archive: pd.DataFrame | None,
+    registration: SheetData | None,
+    clean_reg: pd.DataFrame | None,
+    *,
+    pattern: str,
+    channel_letters: dict[str, str],
+    history_ids: list[str],
+    today: date,
+    reg_errors: set[int],
+    archive_keys: pd.DataFrame | None = None,
+    source: Source | None = None,
+    report_odd: bool = True,
+) -> IdOutcome:
     """``report_odd=False``: the scheme was read from the codes themselves (validators/house.py), so a
     code that does not follow it is the team's, not an error (said once there)."""
     out = IdOutcome()
@@ -70,15 +93,32 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
         if "customer_id" in registration.columns:
             for row, cid in links.items():
                 if clean_reg.at[row, "customer_id"] != cid:
-                    out.changes.append(Change(registration.tab, registration.cell("customer_id", row),
-                                              registration.frame.at[row, "customer_id"], cid, RULE_LINK,
-                                              field="客户编号", row=row))
+                    out.changes.append(
+                        Change(
+                            registration.tab,
+                            registration.cell("customer_id", row),
+                            registration.frame.at[row, "customer_id"],
+                            cid,
+                            RULE_LINK,
+                            field="客户编号",
+                            row=row,
+                        )
+                    )
 
     existing = [v if isinstance(v, str) and v else None for v in ids.tolist()] + [None] * len(new_regs)
-    firsts = _dates(clean_archive, "first_contact") + (_dates(clean_reg, "first_contact", new_regs) if new_regs else [])
+    firsts = _dates(clean_archive, "first_contact") + (
+        _dates(clean_reg, "first_contact", new_regs) if new_regs else []
+    )
     sources = _col(clean_archive, "source") + (_col(clean_reg, "source", new_regs) if new_regs else [])
-    assigned, norms = assign_ids(existing, firsts, sources, pattern=pattern, channel_letters=channel_letters,
-                                 history_ids=history_ids, default_date=today)
+    assigned, norms = assign_ids(
+        existing,
+        firsts,
+        sources,
+        pattern=pattern,
+        channel_letters=channel_letters,
+        history_ids=history_ids,
+        default_date=today,
+    )
     arch_rows = list(clean_archive.index)
     shown = IdPattern.parse(pattern).describe()
     for i, n in norms:
@@ -86,36 +126,89 @@ def check_ids(archive: SheetData | None, clean_archive: pd.DataFrame | None,
             if n.code == "bad-id" and not report_odd:
                 continue
             row = arch_rows[i]
-            out.findings.append(Finding(n.code or "bad-id", sheet=archive.tab, cell=archive.cell("customer_id", row),
-                                        row=row, column=archive.letter("customer_id"), field="客户编号",
-                                        value=ids.iat[i], params={**dict(n.params), "pattern": shown}))
+            out.findings.append(
+                Finding(
+                    n.code or "bad-id",
+                    sheet=archive.tab,
+                    cell=archive.cell("customer_id", row),
+                    row=row,
+                    column=archive.letter("customer_id"),
+                    field="客户编号",
+                    value=ids.iat[i],
+                    params={**dict(n.params), "pattern": shown},
+                )
+            )
         elif registration is not None:
             row = new_regs[i - len(arch_rows)]
-            out.findings.append(Finding(n.code or "id-overflow", sheet=registration.tab,
-                                        cell=registration.cell("name", row), row=row, field="客户编号",
-                                        value=None, params=dict(n.params)))
+            out.findings.append(
+                Finding(
+                    n.code or "id-overflow",
+                    sheet=registration.tab,
+                    cell=registration.cell("name", row),
+                    row=row,
+                    field="客户编号",
+                    value=None,
+                    params=dict(n.params),
+                )
+            )
     for i, row in enumerate(arch_rows):
         typed = archive.frame.at[row, "customer_id"]
         if not existing[i] and assigned[i]:
-            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), typed,
-                                      assigned[i], RULE_ASSIGN, field="客户编号", row=row))
-        elif isinstance(typed, str) and assigned[i] and assigned[i] != typed and IdPattern.parse(pattern).matches(assigned[i]):
+            out.changes.append(
+                Change(
+                    archive.tab,
+                    archive.cell("customer_id", row),
+                    typed,
+                    assigned[i],
+                    RULE_ASSIGN,
+                    field="客户编号",
+                    row=row,
+                )
+            )
+        elif (
+            isinstance(typed, str)
+            and assigned[i]
+            and assigned[i] != typed
+            and IdPattern.parse(pattern).matches(assigned[i])
+        ):
             # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
-            out.changes.append(Change(archive.tab, archive.cell("customer_id", row), typed,
-                                      assigned[i], RULE_TIDY, field="客户编号", row=row))
+            out.changes.append(
+                Change(
+                    archive.tab,
+                    archive.cell("customer_id", row),
+                    typed,
+                    assigned[i],
+                    RULE_TIDY,
+                    field="客户编号",
+                    row=row,
+                )
+            )
     if new_regs and registration is not None and clean_reg is not None:
-        new_ids = assigned[len(arch_rows):]
+        new_ids = assigned[len(arch_rows) :]
         count = sum(1 for cid in new_ids if cid)
-        place = (place_rows(source, archive, count) if source is not None
-                 else Placement(archive.last_row + 1, count, data_end=archive.last_row))
+        place = (
+            place_rows(source, archive, count)
+            if source is not None
+            else Placement(archive.last_row + 1, count, data_end=archive.last_row)
+        )
         out.placement = place
-        if place.blocked:   # never written over a footer: nothing is filed, one finding says why
+        if place.blocked:  # never written over a footer: nothing is filed, one finding says why
             row = int(place.label_cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or place.footer[0])
-            out.findings.append(Finding("footer-blocks-intake", sheet=archive.tab, cell=place.label_cell, row=row,
-                                        column=place.label_cell[: len(place.label_cell) - len(str(row))],
-                                        value=place.label, params={"count": count, "reason": place.blocked, "row": row}))
+            out.findings.append(
+                Finding(
+                    "footer-blocks-intake",
+                    sheet=archive.tab,
+                    cell=place.label_cell,
+                    row=row,
+                    column=place.label_cell[: len(place.label_cell) - len(str(row))],
+                    value=place.label,
+                    params={"count": count, "reason": place.blocked, "row": row},
+                )
+            )
         else:
-            out.new_archive_rows = _file_new(archive, registration, clean_reg, new_regs, new_ids, out, place.first)
+            out.new_archive_rows = _file_new(
+                archive, registration, clean_reg, new_regs, new_ids, out, place.first
+            )
     return out
 
 
@@ -125,13 +218,26 @@ def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
     first_row = present[~present.duplicated(keep="first")]
     first_cell = {v: archive.cell("customer_id", r) for r, v in first_row.items()}
     for row, v in dup.items():
-        out.findings.append(Finding("duplicate-id", sheet=archive.tab, cell=archive.cell("customer_id", row), row=row,
-                                    column=archive.letter("customer_id"), field="客户编号", value=v,
-                                    params={"other": first_cell.get(v, "")}))
+        out.findings.append(
+            Finding(
+                "duplicate-id",
+                sheet=archive.tab,
+                cell=archive.cell("customer_id", row),
+                row=row,
+                column=archive.letter("customer_id"),
+                field="客户编号",
+                value=v,
+                params={"other": first_cell.get(v, "")},
+            )
+        )
 
 
-def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame, reg_errors: set[int],
-                         akeys: pd.DataFrame | None = None) -> tuple[list[int], dict[int, str]]:
+def _match_registrations(
+    clean_archive: pd.DataFrame,
+    clean_reg: pd.DataFrame,
+    reg_errors: set[int],
+    akeys: pd.DataFrame | None = None,
+) -> tuple[list[int], dict[int, str]]:
     """Rows to file anew, and rows linked to a filed customer (row -> ID)."""
     match_keys = ("credit_code", "name", "mobile")
     index: dict[tuple[str, Any], str] = {}
@@ -147,8 +253,9 @@ def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame, r
     new: list[int] = []
     links: dict[int, str] = {}
     seen: dict[tuple[str, Any], int] = {}
-    for row, cid, rec in zip(clean_reg.index.to_list(), reg_ids, customer_keys(clean_reg).to_dict("records"),
-                             strict=True):
+    for row, cid, rec in zip(
+        clean_reg.index.to_list(), reg_ids, customer_keys(clean_reg).to_dict("records"), strict=True
+    ):
         if isinstance(cid, str) and cid in filed:
             continue
         present = [(k, rec[k]) for k in match_keys if rec[k]]
@@ -166,8 +273,15 @@ def _match_registrations(clean_archive: pd.DataFrame, clean_reg: pd.DataFrame, r
     return new, links
 
 
-def _file_new(archive: SheetData, registration: SheetData, clean_reg: pd.DataFrame, rows: list[int],
-              ids: list[str | None], out: IdOutcome, first_row: int) -> pd.DataFrame:
+def _file_new(
+    archive: SheetData,
+    registration: SheetData,
+    clean_reg: pd.DataFrame,
+    rows: list[int],
+    ids: list[str | None],
+    out: IdOutcome,
+    first_row: int,
+) -> pd.DataFrame:
     """New 客户档案 rows from ``first_row`` (below the last one), and the registration rows record their new IDs."""
     records = []
     new_index = []
@@ -177,16 +291,36 @@ def _file_new(archive: SheetData, registration: SheetData, clean_reg: pd.DataFra
             continue
         rec: dict[str, Any] = {}
         for reg_f, arch_f in INTAKE_FIELDS:
-            value = cid if reg_f == "customer_id" else (clean_reg.at[row, reg_f] if reg_f in clean_reg else None)
+            value = (
+                cid if reg_f == "customer_id" else (clean_reg.at[row, reg_f] if reg_f in clean_reg else None)
+            )
             if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
                 continue
             rec[arch_f] = value
             if arch_f in archive.columns:
-                out.changes.append(Change(archive.tab, archive.cell(arch_f, next_row), None, _plain(value),
-                                          RULE_INTAKE, field=archive.schema.field(arch_f).header, row=next_row))
+                out.changes.append(
+                    Change(
+                        archive.tab,
+                        archive.cell(arch_f, next_row),
+                        None,
+                        _plain(value),
+                        RULE_INTAKE,
+                        field=archive.schema.field(arch_f).header,
+                        row=next_row,
+                    )
+                )
         if "customer_id" in registration.columns:
-            out.changes.append(Change(registration.tab, registration.cell("customer_id", row),
-                                      registration.frame.at[row, "customer_id"], cid, RULE_ASSIGN, field="客户编号", row=row))
+            out.changes.append(
+                Change(
+                    registration.tab,
+                    registration.cell("customer_id", row),
+                    registration.frame.at[row, "customer_id"],
+                    cid,
+                    RULE_ASSIGN,
+                    field="客户编号",
+                    row=row,
+                )
+            )
         records.append(rec)
         new_index.append(next_row)
         next_row += 1

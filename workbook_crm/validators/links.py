@@ -49,8 +49,17 @@ def link_by_name(wb: WorkbookData, clean: dict[str, pd.DataFrame]) -> list[Findi
         header = sheet.schema.field("customer_name").header
         for row, key, name in zip(frame.index, keys, frame["customer_name"], strict=True):
             if key and key not in by_name:
-                findings.append(Finding("unknown-customer-name", sheet=sheet.tab, cell=f"{col}{row}", row=int(row),
-                                        column=col, field=header, value=name))
+                findings.append(
+                    Finding(
+                        "unknown-customer-name",
+                        sheet=sheet.tab,
+                        cell=f"{col}{row}",
+                        row=int(row),
+                        column=col,
+                        field=header,
+                        value=name,
+                    )
+                )
     return findings
 
 
@@ -59,7 +68,9 @@ def deal_amounts(clean: dict[str, pd.DataFrame]) -> None:
     deals = clean.get(registry.DEALS.name)
     if deals is None or "quantity" not in deals or "unit_price_yuan" not in deals:
         return
-    product = pd.to_numeric(deals["quantity"], errors="coerce") * pd.to_numeric(deals["unit_price_yuan"], errors="coerce")
+    product = pd.to_numeric(deals["quantity"], errors="coerce") * pd.to_numeric(
+        deals["unit_price_yuan"], errors="coerce"
+    )
     if "amount_yuan" in deals:
         deals["amount_yuan"] = pd.to_numeric(deals["amount_yuan"], errors="coerce").fillna(product)
     else:

@@ -47,15 +47,21 @@ def marked_pairs(clean_dups: pd.DataFrame | None) -> list[tuple[str, str, int]]:
     if clean_dups is None or clean_dups.empty or "decision" not in clean_dups:
         return []
     out = []
-    for row, a, b, d in zip(clean_dups.index, clean_dups["id_a"], clean_dups["id_b"], clean_dups["decision"],
-                            strict=False):
+    for row, a, b, d in zip(
+        clean_dups.index, clean_dups["id_a"], clean_dups["id_b"], clean_dups["decision"], strict=False
+    ):
         if isinstance(d, str) and d.strip() == "合并" and not is_blank(a) and not is_blank(b):
             out.append((str(a).strip(), str(b).strip(), int(row)))
     return out
 
 
-def merge_marked(archive: SheetData, clean: dict[str, pd.DataFrame], sheets: dict[str, SheetData | None],
-                 pairs: list[tuple[str, str, int]], pending: list[Change]) -> tuple[list[Change], list[Finding]]:
+def merge_marked(
+    archive: SheetData,
+    clean: dict[str, pd.DataFrame],
+    sheets: dict[str, SheetData | None],
+    pairs: list[tuple[str, str, int]],
+    pending: list[Change],
+) -> tuple[list[Change], list[Finding]]:
     """The cell edits and conflicts of every marked pair; ``clean`` is updated to the merged state."""
     arch = clean[archive.name]
     if "customer_id" not in arch:
@@ -78,14 +84,30 @@ def merge_marked(archive: SheetData, clean: dict[str, pd.DataFrame], sheets: dic
             cell_a, cell_b, va, vb = _pair(archive, fname, ra, rb, new_value)
             if is_blank(vb) or not is_blank(va):
                 continue
-            changes.append(Change(archive.tab, cell_a, None, _plain(vb), RULE_FILL, archive.schema.field(fname).header, ra))
+            changes.append(
+                Change(
+                    archive.tab, cell_a, None, _plain(vb), RULE_FILL, archive.schema.field(fname).header, ra
+                )
+            )
             new_value[(archive.tab, cell_a)] = vb
             for col in [c for c in arch.columns if c == fname or c.startswith(fname + "_")]:
                 arch.at[ra, col] = arch.at[rb, col]  # annual_amount_yuan too: this run grades the merged A
-        changes.append(Change(archive.tab, f"{status_col}{rb}", _raw(archive, "merge_status", rb), MERGED, RULE_MARK,
-                              "状态", rb))
-        changes.append(Change(archive.tab, f"{into_col}{rb}", _raw(archive, "merged_into", rb), a, RULE_MARK,
-                              "合并至", rb))
+        changes.append(
+            Change(
+                archive.tab,
+                f"{status_col}{rb}",
+                _raw(archive, "merge_status", rb),
+                MERGED,
+                RULE_MARK,
+                "状态",
+                rb,
+            )
+        )
+        changes.append(
+            Change(
+                archive.tab, f"{into_col}{rb}", _raw(archive, "merged_into", rb), a, RULE_MARK, "合并至", rb
+            )
+        )
         done.add(rb)
     if "merged_into" not in arch:
         arch["merged_into"] = None
@@ -117,17 +139,29 @@ def conflicts(archive: SheetData, arch: pd.DataFrame, into: dict[str, str], new_
                 continue
             cell_a, cell_b, va, vb = _pair(archive, fname, ra, rb, new_value)
             if not is_blank(va) and not is_blank(vb) and _text(va) != _text(vb):
-                out.append(Finding("merge-conflict", sheet=archive.tab, cell=cell_b, row=rb, column=archive.letter(fname),
-                                   field=archive.schema.field(fname).header, value=_plain(vb),
-                                   params={"survivor": a, "kept": _plain(va)}))
+                out.append(
+                    Finding(
+                        "merge-conflict",
+                        sheet=archive.tab,
+                        cell=cell_b,
+                        row=rb,
+                        column=archive.letter(fname),
+                        field=archive.schema.field(fname).header,
+                        value=_plain(vb),
+                        params={"survivor": a, "kept": _plain(va)},
+                    )
+                )
     return out
 
 
 def _into(arch: pd.DataFrame) -> dict[str, str]:
     """客户编号 of each merged row → the survivor it was merged into (chains followed)."""
     rows = merged_rows(arch)
-    into = {str(arch.at[r, "customer_id"]): str(arch.at[r, "merged_into"]).strip() for r in rows
-            if not is_blank(arch.at[r, "customer_id"])}
+    into = {
+        str(arch.at[r, "customer_id"]): str(arch.at[r, "merged_into"]).strip()
+        for r in rows
+        if not is_blank(arch.at[r, "customer_id"])
+    }
     for b in list(into):
         seen = {b}
         while into[b] in into and into[b] not in seen:  # A merged later into C: B's records go to C
@@ -136,8 +170,9 @@ def _into(arch: pd.DataFrame) -> dict[str, str]:
     return into
 
 
-def move_records(clean: dict[str, pd.DataFrame], sheets: dict[str, SheetData | None],
-                 into: dict[str, str]) -> list[Change]:
+def move_records(
+    clean: dict[str, pd.DataFrame], sheets: dict[str, SheetData | None], into: dict[str, str]
+) -> list[Change]:
     """Follow-ups and deals still under a merged customer's ID move to its survivor (this run or later)."""
     changes: list[Change] = []
     if not into:
@@ -150,7 +185,9 @@ def move_records(clean: dict[str, pd.DataFrame], sheets: dict[str, SheetData | N
         hit = frame.index[ids.isin(list(into))]
         for row in hit:
             b = ids.at[row]
-            changes.append(Change(sheet.tab, sheet.cell("customer_id", row), b, into[b], RULE_MOVE, "客户编号", int(row)))
+            changes.append(
+                Change(sheet.tab, sheet.cell("customer_id", row), b, into[b], RULE_MOVE, "客户编号", int(row))
+            )
             frame.at[row, "customer_id"] = into[b]
     return changes
 
@@ -165,8 +202,17 @@ def _mark_columns(archive: SheetData, changes: list[Change]) -> tuple[str, str]:
         else:
             letter = get_column_letter(nxt + 1)
             nxt += 1
-            changes.append(Change(archive.tab, f"{letter}{archive.header_row}", None, header, RULE_HEADER, header,
-                                  archive.header_row))
+            changes.append(
+                Change(
+                    archive.tab,
+                    f"{letter}{archive.header_row}",
+                    None,
+                    header,
+                    RULE_HEADER,
+                    header,
+                    archive.header_row,
+                )
+            )
             out.append(letter)
     return out[0], out[1]
 
@@ -192,5 +238,9 @@ def _text(v: Any) -> str:
 def _pair(archive: SheetData, fname: str, ra: int, rb: int, new_value: dict) -> tuple[str, str, Any, Any]:
     """(cell of A, cell of B, A's value, B's value) for one field, this run's pending edits included."""
     cell_a, cell_b = archive.cell(fname, ra), archive.cell(fname, rb)
-    return (cell_a, cell_b, new_value.get((archive.tab, cell_a), archive.frame.at[ra, fname]),
-            new_value.get((archive.tab, cell_b), archive.frame.at[rb, fname]))
+    return (
+        cell_a,
+        cell_b,
+        new_value.get((archive.tab, cell_a), archive.frame.at[ra, fname]),
+        new_value.get((archive.tab, cell_b), archive.frame.at[rb, fname]),
+    )

@@ -34,10 +34,15 @@ def _key(fname: str, v: Any) -> str:
     return s
 
 
-def returning_leads(archive: SheetData, registration: SheetData | None, clean: dict[str, pd.DataFrame],
-                    pending: list[Change], decisions: dict[frozenset[str], str],
-                    previous: dict[str, dict[str, Any]] | None = None, settled: set[str] | None = None,
-                    ) -> tuple[list[dict[str, Any]], list[Finding], list[Change]]:
+def returning_leads(
+    archive: SheetData,
+    registration: SheetData | None,
+    clean: dict[str, pd.DataFrame],
+    pending: list[Change],
+    decisions: dict[frozenset[str], str],
+    previous: dict[str, dict[str, Any]] | None = None,
+    settled: set[str] | None = None,
+) -> tuple[list[dict[str, Any]], list[Finding], list[Change]]:
     """(proposal rows for 疑似重复, warnings, the archive edits of proposals answered 更新).
 
     ``previous``: 客户编号 → the archive's values at the last run (runstate). A registration that
@@ -65,7 +70,10 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
     changes: list[Change] = []
     updated: set[tuple[str, str]] = set()
     for row in reg.index:
-        cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
+        cid = new.get(
+            (registration.tab, registration.cell("customer_id", row)),
+            registration.frame.at[row, "customer_id"],
+        )
         ra = first.get(str(cid).strip()) if not is_blank(cid) else None
         if ra is None:
             continue
@@ -97,16 +105,32 @@ def returning_leads(archive: SheetData, registration: SheetData | None, clean: d
             continue
         shown_a = "；".join(f"{h} {'空' if is_blank(va) else va}" for _, h, va, _ in diff)
         shown_b = "；".join(f"{h} {vr}" for _, h, _, vr in diff)
-        rows.append({"客户A": cid, "名称A": f"{names.get(ra) or ''}（档案：{shown_a}）", "客户B": label,
-                     "名称B": f"本次登记：{shown_b}", "相似度": None,
-                     "匹配字段": "回访线索，" + "、".join(h for _, h, _, _ in diff) + "不同（更新/保留）",
-                     "处理意见": decision})
+        rows.append(
+            {
+                "客户A": cid,
+                "名称A": f"{names.get(ra) or ''}（档案：{shown_a}）",
+                "客户B": label,
+                "名称B": f"本次登记：{shown_b}",
+                "相似度": None,
+                "匹配字段": "回访线索，" + "、".join(h for _, h, _, _ in diff) + "不同（更新/保留）",
+                "处理意见": decision,
+            }
+        )
         if decision == "保留":
             continue
         for fname, header, va, vr in diff:
-            findings.append(Finding("returning-lead-contact", sheet=registration.tab, cell=registration.cell(fname, row),
-                                    row=row, column=registration.letter(fname), field=header, value=vr,
-                                    params={"customer": cid, "old": "空" if is_blank(va) else va}))
+            findings.append(
+                Finding(
+                    "returning-lead-contact",
+                    sheet=registration.tab,
+                    cell=registration.cell(fname, row),
+                    row=row,
+                    column=registration.letter(fname),
+                    field=header,
+                    value=vr,
+                    params={"customer": cid, "old": "空" if is_blank(va) else va},
+                )
+            )
     return rows, findings, changes
 
 
@@ -120,8 +144,9 @@ def fingerprint(registration: SheetData, row: int, cid: Any, new: dict[tuple[str
     return "|".join(parts)
 
 
-def fingerprints(registration: SheetData | None, changes: list[Change],
-                 proposed: pd.DataFrame | None = None) -> set[str]:
+def fingerprints(
+    registration: SheetData | None, changes: list[Change], proposed: pd.DataFrame | None = None
+) -> set[str]:
     """The registration rows that carry a 客户编号 after this run's edits (filed or linked): settled —
     except those listed in 疑似重复 as a proposal still waiting for (or kept by) its 更新/保留."""
     if registration is None or "customer_id" not in registration.columns:
@@ -132,7 +157,10 @@ def fingerprints(registration: SheetData | None, changes: list[Change],
     for row in registration.frame.index:
         if f"{registration.tab} 第{row}行" in listed:
             continue
-        cid = new.get((registration.tab, registration.cell("customer_id", row)), registration.frame.at[row, "customer_id"])
+        cid = new.get(
+            (registration.tab, registration.cell("customer_id", row)),
+            registration.frame.at[row, "customer_id"],
+        )
         if not is_blank(cid):
             out.add(fingerprint(registration, row, cid, new))
     return out

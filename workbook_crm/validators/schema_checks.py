@@ -64,7 +64,9 @@ def _to_findings(sheet: SheetData, cases: pd.DataFrame):
         if rec.get("failure_case") is _UNPARSED:
             continue
         cell = sheet.cell(name, row)
-        base = dict(sheet=sheet.tab, cell=cell, row=row, column=sheet.letter(name), field=f.header, value=value)
+        base = dict(
+            sheet=sheet.tab, cell=cell, row=row, column=sheet.letter(name), field=f.header, value=value
+        )
         if check == "not_nullable":
             yield Finding("required", **base)
         elif check.startswith("bad-enum") or check.startswith("isin"):

@@ -24,11 +24,14 @@ from ..rules import Rules
 from ..textutil import nfkc, to_simplified
 
 # Legal forms and generic trade words: a name made only of these (plus 某/X/*) names no company.
-_LEGAL = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|总公司|分公司|公司|企业|工作室|商行|厂)$")
+_LEGAL = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|总公司|分公司|公司|企业|工作室|商行|厂)$"
+)
 _TRADE = re.compile(
     r"科技|信息技术|信息|技术|网络|电子商务|电子|电商|贸易|商贸|实业|制造|发展|投资|管理|咨询|服务|工程|建设|传媒|文化|"
     r"教育|医疗|物流|软件|智能|数据|新能源|能源|机械|设备|食品|零售|国际|控股|供应链|环保|生物|医药|汽车|金融|广告|"
-    r"餐饮|建筑|材料|化工|工业|商务|人力资源|有限|股份|责任|集团|中国|零部件|电器|家居|服饰|农业|互联网|营销")
+    r"餐饮|建筑|材料|化工|工业|商务|人力资源|有限|股份|责任|集团|中国|零部件|电器|家居|服饰|农业|互联网|营销"
+)
 _MASK = re.compile(r"^(某+|[xX×*＊○]+)")
 _PLACEHOLDER = re.compile(r"[某xX×*＊○]")
 # Headers naming data the seeds forbid collecting (seed 003 §四(一)).
@@ -59,14 +62,16 @@ def is_vague_company_name(text: Any) -> bool:
 
 
 def next_step_gap(text: Any) -> str | None:
-    """"date" when a next step has an action but no time, "action" when a time but no action, else None.
+    """ "date" when a next step has an action but no time, "action" when a time but no action, else None.
 
     Steps with neither are the older ``vague-next-step`` rule's (``继续跟进``).
     """
     s = _blank_text(text)
     if not s:
         return None
-    has_time = bool(_TIME.search(s) or _TIME.search(to_simplified(nfkc(str(text)))))  # 尽快 / 及时 are no date
+    has_time = bool(
+        _TIME.search(s) or _TIME.search(to_simplified(nfkc(str(text))))
+    )  # 尽快 / 及时 are no date
     has_action = bool(_ACTION.search(s))
     if has_action and not has_time:
         return "date"
@@ -81,12 +86,24 @@ def vague_company_names(sheet: SheetData) -> list[Finding]:
     col = sheet.frame["name"]
     col = col[col.notna()]
     verdict = {v: is_vague_company_name(v) for v in pd.unique(col.astype(str))}
-    return [Finding("vague-company-name", sheet=sheet.tab, cell=sheet.cell("name", row), row=row,
-                    column=sheet.letter("name"), field=sheet.schema.field("name").header, value=v)
-            for row, v in col.items() if verdict.get(str(v))]
+    return [
+        Finding(
+            "vague-company-name",
+            sheet=sheet.tab,
+            cell=sheet.cell("name", row),
+            row=row,
+            column=sheet.letter("name"),
+            field=sheet.schema.field("name").header,
+            value=v,
+        )
+        for row, v in col.items()
+        if verdict.get(str(v))
+    ]
 
 
-def incomplete_next_steps(sheet: SheetData, clean: pd.DataFrame, *, require_date: bool = True) -> list[Finding]:
+def incomplete_next_steps(
+    sheet: SheetData, clean: pd.DataFrame, *, require_date: bool = True
+) -> list[Finding]:
     """next-step-no-date / next-step-no-action at the 下一步计划 cell (skipped when done or dated elsewhere)."""
     if "next_step" not in sheet.columns:
         return []
@@ -105,8 +122,17 @@ def incomplete_next_steps(sheet: SheetData, clean: pd.DataFrame, *, require_date
         gap = gaps.get(str(v))
         if gap is None or skip.at[row] or (gap == "date" and not require_date):
             continue
-        out.append(Finding("next-step-no-date" if gap == "date" else "next-step-no-action", sheet=sheet.tab, cell=sheet.cell("next_step", row), row=row,
-                           column=sheet.letter("next_step"), field=sheet.schema.field("next_step").header, value=v))
+        out.append(
+            Finding(
+                "next-step-no-date" if gap == "date" else "next-step-no-action",
+                sheet=sheet.tab,
+                cell=sheet.cell("next_step", row),
+                row=row,
+                column=sheet.letter("next_step"),
+                field=sheet.schema.field("next_step").header,
+                value=v,
+            )
+        )
     return out
 
 
@@ -117,8 +143,17 @@ def pipl_columns(sheet: SheetData) -> list[Finding]:
         h = to_simplified(nfkc(str(header)))
         if _PIPL_HEADER.search(h):
             letter = get_column_letter(col + 1)
-            out.append(Finding("pipl-column", sheet=sheet.tab, cell=f"{letter}{sheet.header_row}",
-                               row=sheet.header_row, column=letter, field=str(header), value=str(header)))
+            out.append(
+                Finding(
+                    "pipl-column",
+                    sheet=sheet.tab,
+                    cell=f"{letter}{sheet.header_row}",
+                    row=sheet.header_row,
+                    column=letter,
+                    field=str(header),
+                    value=str(header),
+                )
+            )
     return out
 
 
@@ -127,15 +162,32 @@ def override_without_reason(sheet: SheetData, clean: pd.DataFrame) -> list[Findi
     if "grade_override" not in clean:
         return []
     manual = clean["grade_override"]
-    reason = clean["override_reason"] if "override_reason" in clean else pd.Series(None, index=clean.index, dtype=object)
+    reason = (
+        clean["override_reason"]
+        if "override_reason" in clean
+        else pd.Series(None, index=clean.index, dtype=object)
+    )
     blank = reason.isna() | reason.astype(str).str.strip().eq("")
     at = "override_reason" if "override_reason" in sheet.columns else "grade_override"
-    return [Finding("override-no-reason", sheet=sheet.tab, cell=sheet.cell(at, row), row=row, column=sheet.letter(at),
-                    field=sheet.schema.field(at).header, value=manual.at[row])
-            for row in clean.index[manual.isin(("S", "A", "B", "C")) & blank]]
+    return [
+        Finding(
+            "override-no-reason",
+            sheet=sheet.tab,
+            cell=sheet.cell(at, row),
+            row=row,
+            column=sheet.letter(at),
+            field=sheet.schema.field(at).header,
+            value=manual.at[row],
+        )
+        for row in clean.index[manual.isin(("S", "A", "B", "C")) & blank]
+    ]
 
 
 def checks(sheet: SheetData, clean: pd.DataFrame, rules: Rules) -> list[Finding]:
     """Every rule of this module over one data sheet."""
-    return (pipl_columns(sheet) + vague_company_names(sheet) + override_without_reason(sheet, clean)
-            + incomplete_next_steps(sheet, clean, require_date=bool(rules.next_step_needs_date)))
+    return (
+        pipl_columns(sheet)
+        + vague_company_names(sheet)
+        + override_without_reason(sheet, clean)
+        + incomplete_next_steps(sheet, clean, require_date=bool(rules.next_step_needs_date))
+    )

@@ -48,7 +48,12 @@ from ..schema.base import (
 # Rules logged in 变更记录 (the 规则 column): one name per kind of edit. Enumerations are read through
 # their synonyms but never rewritten (issue #11): 电话回访, 高优先级 or a Traditional 潛在客戶 is the
 # team's own word for the value, kept as typed.
-RULE_NAMES = {DATE: "日期格式 YYYY-MM-DD", PHONE: "电话号码规范化", EMAIL: "邮箱规范化", CREDIT_CODE: "信用代码规范化"}
+RULE_NAMES = {
+    DATE: "日期格式 YYYY-MM-DD",
+    PHONE: "电话号码规范化",
+    EMAIL: "邮箱规范化",
+    CREDIT_CODE: "信用代码规范化",
+}
 
 # issue #11, the seeds' own vocabulary: 利润贡献 is an amount or a share (seed 004: 25%); 企业规模 is a
 # size class or what it is measured by (seeds 000/001/002: 员工数/营收, 中型(500人)).
@@ -57,9 +62,13 @@ _SIZE_MEASURE = re.compile(r"\d.*(人|名|万|亿|元)|(人|员工|营收|收入
 ENUM_ACCEPTS: dict[str, Callable[[str], bool]] = {"company_size": lambda s: bool(_SIZE_MEASURE.search(s))}
 
 
-def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
-                extra_choices: Mapping[str, tuple[str, ...]] | None = None,
-                ) -> tuple[pd.DataFrame, list[Finding], list[Change]]:
+def parse_sheet(
+    sheet: SheetData,
+    *,
+    context_year: int,
+    date1904: bool = False,
+    extra_choices: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[pd.DataFrame, list[Finding], list[Change]]:
     """Clean frame, findings and planned edits of one sheet.
 
     Each column is factorized once: the normalizer, the conversion for the clean frame and the
@@ -83,9 +92,18 @@ def parse_sheet(sheet: SheetData, *, context_year: int, date1904: bool = False,
         for i in np.flatnonzero(flagged):
             n = norms[codes[i]]
             row = int(rows[i])
-            findings.append(Finding(n.code, sheet=sheet.tab, cell=sheet.cell(f.name, row), row=row,
-                                    column=sheet.letter(f.name), field=f.header, value=uniques[codes[i]],
-                                    params=dict(n.params)))
+            findings.append(
+                Finding(
+                    n.code,
+                    sheet=sheet.tab,
+                    cell=sheet.cell(f.name, row),
+                    row=row,
+                    column=sheet.letter(f.name),
+                    field=f.header,
+                    value=uniques[codes[i]],
+                    params=dict(n.params),
+                )
+            )
         _store(clean, f, codes, uniques, norms, sheet)
         if f.kind in RULE_NAMES:
             changes.extend(_changes(sheet, f, rows, codes, uniques, norms))
@@ -131,7 +149,9 @@ def enum_normalizer(f: Field, extra: tuple[str, ...] = ()) -> Callable[[Any], No
     return enum
 
 
-def release_foreign_enums(sheet: SheetData, extra_choices: Mapping[str, tuple[str, ...]] | None) -> list[Finding]:
+def release_foreign_enums(
+    sheet: SheetData, extra_choices: Mapping[str, tuple[str, ...]] | None
+) -> list[Finding]:
     """A closed-list column none of whose values fits the list is the user's own column (issue #11):
     an ERP's 客户类型 holding 月结/现金 means payment terms, not our customer type. It is unmapped
     (kept, never checked or changed) and said once at its header."""
@@ -154,13 +174,23 @@ def release_foreign_enums(sheet: SheetData, extra_choices: Mapping[str, tuple[st
         sheet.frame = sheet.frame.rename(columns={f.name: label})
         del sheet.columns[f.name]
         sheet.units.pop(f.name, None)
-        out.append(Finding("own-column", sheet=sheet.tab, cell=cell, row=sheet.header_row,
-                           column="".join(ch for ch in cell if ch.isalpha()), field=f.header, value=header))
+        out.append(
+            Finding(
+                "own-column",
+                sheet=sheet.tab,
+                cell=cell,
+                row=sheet.header_row,
+                column="".join(ch for ch in cell if ch.isalpha()),
+                field=f.header,
+                value=header,
+            )
+        )
     return out
 
 
-def _normalizer(f: Field, sheet: SheetData, context_year: int, date1904: bool,
-                extra: tuple[str, ...] = ()) -> Callable[[Any], Norm] | None:
+def _normalizer(
+    f: Field, sheet: SheetData, context_year: int, date1904: bool, extra: tuple[str, ...] = ()
+) -> Callable[[Any], Norm] | None:
     if f.kind == DATE:
         return lambda v: normalize_date(v, date1904=date1904, context_year=context_year)
     if f.kind == PHONE:
@@ -190,11 +220,14 @@ def _money_or_percent(v: Any, scale: int) -> Norm:
     return parse_money(v, scale=scale)
 
 
-def _store(clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any], norms: list[Norm],
-           sheet: SheetData) -> None:
+def _store(
+    clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any], norms: list[Norm], sheet: SheetData
+) -> None:
     if f.kind == DATE:
         stamps = pd.to_datetime(pd.Series([_as_date(n.value) for n in norms], dtype=object), errors="coerce")
-        clean[f.name] = take(stamps.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT"), "datetime64[ns]")
+        clean[f.name] = take(
+            stamps.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT"), "datetime64[ns]"
+        )
     elif f.kind == MONEY:
         scale = sheet.scale(f.name)
         clean[f.name] = pd.Series(take(uniques, codes), index=clean.index, dtype=object)
@@ -203,7 +236,9 @@ def _store(clean: pd.DataFrame, f: Field, codes: np.ndarray, uniques: list[Any],
         nums = [_as_number(n.value) for n in norms]
         clean[f.name] = take([np.nan if v is None else float(v) for v in nums], codes, np.nan, float)
     else:  # object dtype: pandas 3 would make an all-text column Arrow-backed, slow to iterate in Python
-        clean[f.name] = pd.Series(take([_text(n.value) for n in norms], codes), index=clean.index, dtype=object)
+        clean[f.name] = pd.Series(
+            take([_text(n.value) for n in norms], codes), index=clean.index, dtype=object
+        )
 
 
 def _obj(s: pd.Series) -> pd.Series:
@@ -218,13 +253,24 @@ def _yuan(v: Any, scale: int) -> float:
     return float(yuan) if yuan is not None else np.nan
 
 
-def _changes(sheet: SheetData, f: Field, rows: np.ndarray, codes: np.ndarray, uniques: list[Any],
-             norms: list[Norm]) -> list[Change]:
+def _changes(
+    sheet: SheetData, f: Field, rows: np.ndarray, codes: np.ndarray, uniques: list[Any], norms: list[Norm]
+) -> list[Change]:
     """Edits where the normalized value is certain and differs from what was typed."""
     rule = RULE_NAMES[f.kind]
     edit = take([_edit(u, n, f.kind) for u, n in zip(uniques, norms, strict=True)], codes, False, bool)
-    return [Change(sheet.tab, sheet.cell(f.name, int(rows[i])), uniques[codes[i]], norms[codes[i]].value, rule,
-                   field=f.header, row=int(rows[i])) for i in np.flatnonzero(edit)]
+    return [
+        Change(
+            sheet.tab,
+            sheet.cell(f.name, int(rows[i])),
+            uniques[codes[i]],
+            norms[codes[i]].value,
+            rule,
+            field=f.header,
+            row=int(rows[i]),
+        )
+        for i in np.flatnonzero(edit)
+    ]
 
 
 # never rewritten: a guess (ambiguous/yearless), a range whose end would be lost, several numbers

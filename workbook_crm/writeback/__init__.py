@@ -11,5 +11,14 @@ from .safe import lock_files, safe_replace, sha256_file, write_new
 from .styles import MARK_RGB
 from .targets import check_run_targets, check_summary_target
 
-__all__ = ["WorkbookEditor", "safe_replace", "write_new", "sha256_file", "lock_files", "COMMENT_PREFIX",
-           "MARK_RGB", "check_run_targets", "check_summary_target"]
+__all__ = [
+    "WorkbookEditor",
+    "safe_replace",
+    "write_new",
+    "sha256_file",
+    "lock_files",
+    "COMMENT_PREFIX",
+    "MARK_RGB",
+    "check_run_targets",
+    "check_summary_target",
+]

@@ -22,8 +22,16 @@ PREFIX = "【workbook-crm】"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # CT_Worksheet (ECMA-376 18.3.1.99): elements that must come after <legacyDrawing>.
-_AFTER_LEGACY = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
-                 b"webPublishItems", b"tableParts", b"extLst")
+_AFTER_LEGACY = (
+    b"legacyDrawingHF",
+    b"drawingHF",
+    b"picture",
+    b"oleObjects",
+    b"controls",
+    b"webPublishItems",
+    b"tableParts",
+    b"extLst",
+)
 # VML prefixes vary (openpyxl writes ns0:shape, ns2:ClientData): match any
 _SHAPE_RE = re.compile(rb"<((?:\w+:)?)shape\b[^>]*?>.*?</\1shape>", re.S)
 
@@ -38,13 +46,14 @@ def _comment_text(c: etree._Element) -> str:
 
 class MarkResult:
     def __init__(self) -> None:
-        self.legacy_rid: str | None = None   # the sheet needs <legacyDrawing r:id=…> (add_legacy_drawing)
+        self.legacy_rid: str | None = None  # the sheet needs <legacyDrawing r:id=…> (add_legacy_drawing)
         self.removed: set[str] = set()
-        self.skipped: list[str] = []   # cells where the user's own comment is kept instead of ours
+        self.skipped: list[str] = []  # cells where the user's own comment is kept instead of ours
 
 
-def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[], bytes],
-                   marks: dict[str, str], author: str) -> MarkResult:
+def apply_comments(
+    pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[], bytes], marks: dict[str, str], author: str
+) -> MarkResult:
     """Remove our earlier notes on the sheet, add one per mark; returns the (maybe) new sheet XML.
 
     ``sheet_xml`` may be a callable: the sheet is then read only when there are notes to handle."""
@@ -55,7 +64,7 @@ def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[]
     if callable(sheet_xml):
         sheet_xml = sheet_xml()
     vml_rels = dict(pkg.rel_targets(sheet_part, RT_VML))
-    tail = max(sheet_xml.rfind(b"sheetData"), 0)   # <legacyDrawing> comes after </sheetData>
+    tail = max(sheet_xml.rfind(b"sheetData"), 0)  # <legacyDrawing> comes after </sheetData>
     lm = re.compile(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"").search(sheet_xml, tail)
     vml_part = vml_rels.get(lm.group(1).decode()) if lm else None
     if comments_part and pkg.exists(comments_part):
@@ -91,7 +100,7 @@ def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[]
         t = etree.SubElement(etree.SubElement(c, _q("text")), _q("t"))
         t.text = PREFIX + message
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        xml_text(t.text)   # enforce Excel's text limit before writing anything
+        xml_text(t.text)  # enforce Excel's text limit before writing anything
     if res.removed or new:
         pkg.write(comments_part, prolog + etree.tostring(root, encoding="UTF-8", xml_declaration=False))
     # --- the VML shapes ------------------------------------------------------------------------
@@ -99,7 +108,7 @@ def apply_comments(pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[]
         return res
     if vml_part is None or not pkg.exists(vml_part):
         vml_part = pkg.unique_name("xl/drawings/vmlDrawing%d.vml")
-        vml = _new_vml(0)   # its block is chosen by _merge_shapes, free across the workbook
+        vml = _new_vml(0)  # its block is chosen by _merge_shapes, free across the workbook
         pkg.ensure_default("vml", CT_VML)
         res.legacy_rid = pkg.add_rel(sheet_part, RT_VML, relative(sheet_part, vml_part))
     else:
@@ -143,7 +152,8 @@ def _new_vml(idmap: int) -> bytes:
         f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>'
         '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
         '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
-        "</xml>").encode()
+        "</xml>"
+    ).encode()
 
 
 def _note_cell(shape: bytes) -> tuple[int, int] | None:
@@ -154,8 +164,13 @@ def _note_cell(shape: bytes) -> tuple[int, int] | None:
     return (int(r.group(1)), int(c.group(1))) if r and c else None
 
 
-def _merge_shapes(vml: bytes, removed: set[str], new: dict[str, str], other_blocks: AbstractSet[int] = frozenset(),
-                  other_ids: AbstractSet[int] = frozenset()) -> bytes:
+def _merge_shapes(
+    vml: bytes,
+    removed: set[str],
+    new: dict[str, str],
+    other_blocks: AbstractSet[int] = frozenset(),
+    other_ids: AbstractSet[int] = frozenset(),
+) -> bytes:
     """VML is not always well-formed XML (old Excel writes bare <br>): edit it as text.
 
     Shape ids follow Excel's rule: a drawing reserves blocks of 1024 ids (``o:idmap data="a,b"``),
@@ -182,14 +197,18 @@ def _merge_shapes(vml: bytes, removed: set[str], new: dict[str, str], other_bloc
             '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
             '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
             f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
-            f"<x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData></v:shape>")
+            f"<x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData></v:shape>"
+        )
     if shapes:
         vml = _insert_before_end(_declare_prefixes(vml), "".join(shapes).encode())
     return _number_shapes(vml, set(other_blocks), set(other_ids))
 
 
-_VML_NS = {b"v": b"urn:schemas-microsoft-com:vml", b"o": b"urn:schemas-microsoft-com:office:office",
-           b"x": b"urn:schemas-microsoft-com:office:excel"}
+_VML_NS = {
+    b"v": b"urn:schemas-microsoft-com:vml",
+    b"o": b"urn:schemas-microsoft-com:office:office",
+    b"x": b"urn:schemas-microsoft-com:office:excel",
+}
 
 
 def _declare_prefixes(vml: bytes) -> bytes:
@@ -199,20 +218,27 @@ def _declare_prefixes(vml: bytes) -> bytes:
     if m is None:
         return vml
     tag = m.group(0)
-    add = b"".join(b' xmlns:' + k + b'="' + v + b'"' for k, v in _VML_NS.items() if b"xmlns:" + k + b"=" not in tag)
+    add = b"".join(
+        b" xmlns:" + k + b'="' + v + b'"' for k, v in _VML_NS.items() if b"xmlns:" + k + b"=" not in tag
+    )
     if not add:
         return vml
     end = len(tag) - (2 if tag.endswith(b"/>") else 1)
-    return vml[: m.start()] + tag[:end] + add + tag[end:] + vml[m.end():]
+    return vml[: m.start()] + tag[:end] + add + tag[end:] + vml[m.end() :]
 
 
 def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> bytes:
     blocks = [b for b in _blocks(vml) if b not in other_blocks and b > 0]
     shapes = list(_SHAPE_RE.finditer(vml))
-    fixed = {int(m.group(1)) for s in shapes if _note_cell(s.group(0)) is None
-             for m in [_SHAPE_ID_RE.match(s.group(0))] if m}
+    fixed = {
+        int(m.group(1))
+        for s in shapes
+        if _note_cell(s.group(0)) is None
+        for m in [_SHAPE_ID_RE.match(s.group(0))]
+        if m
+    }
     taken = other_ids | fixed
-    keep: dict[int, int] = {}   # shape index -> id kept
+    keep: dict[int, int] = {}  # shape index -> id kept
     for i, s in enumerate(shapes):
         m = _SHAPE_ID_RE.match(s.group(0))
         if m is None or _note_cell(s.group(0)) is None:
@@ -226,7 +252,7 @@ def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> b
     def fresh() -> Iterator[int]:
         k = 0
         while True:
-            if k == len(blocks):   # reserve the next block no drawing (and no shape id) uses
+            if k == len(blocks):  # reserve the next block no drawing (and no shape id) uses
                 b = 1
                 while b in other_blocks or b in blocks or any(b * 1024 <= x < (b + 1) * 1024 for x in taken):
                     b += 1
@@ -245,21 +271,33 @@ def _number_shapes(vml: bytes, other_blocks: set[int], other_ids: set[int]) -> b
             continue
         sid = next(ids)
         head_end = s.group(0).index(b">") + 1
-        shape = re.sub(rb'(\b(?:o:spid|id)=")_x0000_s\d+"', rb'\g<1>_x0000_s%d"' % sid,
-                       s.group(0)[:head_end], count=2) + s.group(0)[head_end:]
-        if not _SHAPE_ID_RE.match(shape) and not re.search(rb'\sid="', shape[:head_end]):   # no id at all
+        shape = (
+            re.sub(
+                rb'(\b(?:o:spid|id)=")_x0000_s\d+"',
+                rb'\g<1>_x0000_s%d"' % sid,
+                s.group(0)[:head_end],
+                count=2,
+            )
+            + s.group(0)[head_end:]
+        )
+        if not _SHAPE_ID_RE.match(shape) and not re.search(rb'\sid="', shape[:head_end]):  # no id at all
             shape = re.sub(rb"^<((?:\w+:)?)shape\b", rb'<\1shape id="_x0000_s%d"' % sid, shape, count=1)
-        out += [vml[pos: s.start()], shape]
+        out += [vml[pos : s.start()], shape]
         pos = s.end()
     out.append(vml[pos:])
     vml = b"".join(out)
     if not blocks and shapes:
-        blocks = [next(b for b in range(1, 1 << 20) if b not in other_blocks
-                       and not any(b * 1024 <= x < (b + 1) * 1024 for x in taken))]
+        blocks = [
+            next(
+                b
+                for b in range(1, 1 << 20)
+                if b not in other_blocks and not any(b * 1024 <= x < (b + 1) * 1024 for x in taken)
+            )
+        ]
     data = ",".join(map(str, sorted(blocks))).encode()
     m = re.search(rb'(idmap\b[^>]*?\bdata=")[^"]*"', vml)
     if m is not None:
-        return vml[: m.start()] + m.group(1) + data + b'"' + vml[m.end():]
+        return vml[: m.start()] + m.group(1) + data + b'"' + vml[m.end() :]
     if blocks:
         layout = b'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="' + data + b'"/></o:shapelayout>'
         at = vml.find(b">", vml.find(b"<xml")) + 1
@@ -279,13 +317,17 @@ def add_legacy_drawing(sheet_xml: bytes, rid: str) -> bytes:
     ``sheet_xml`` may be just the part's head (root tag) and tail (from </sheetData>)."""
     root = re.search(rb"<(\w+:)?worksheet\b[^>]*>", sheet_xml)
     p = (root.group(1) or b"") if root else b""
-    decl = re.search(rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',
-                     root.group(0) if root else b"")
+    decl = re.search(
+        rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',
+        root.group(0) if root else b"",
+    )
     if decl:
         el = b"<" + p + b"legacyDrawing " + decl.group(1) + b":id=" + xml_attr(rid).encode() + b"/>"
     else:
-        el = (b"<" + p + b'legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-              b'relationships" r:id=' + xml_attr(rid).encode() + b"/>")
+        el = (
+            b"<" + p + b'legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships" r:id=' + xml_attr(rid).encode() + b"/>"
+        )
     tail_start = sheet_xml.rfind(b"sheetData")
     at = _top_level_position(sheet_xml, tail_start, p)
     return sheet_xml[:at] + el + sheet_xml[at:]
@@ -302,15 +344,17 @@ def _top_level_position(xml: bytes, start: int, p: bytes) -> int:
     depth = 0
     for m in _TAG_RE.finditer(xml, gt + 1):
         if m.group(2) is None:
-            continue   # comment, processing instruction, CDATA
+            continue  # comment, processing instruction, CDATA
         name = m.group(2)
         local = name.split(b":")[-1]
-        if m.group(1):   # end tag
+        if m.group(1):  # end tag
             if depth == 0:
-                return m.start()   # </worksheet>
+                return m.start()  # </worksheet>
             depth -= 1
             continue
-        if depth == 0 and (local in _AFTER_LEGACY or (local == b"AlternateContent" and _wraps_after(xml, m.end()))):
+        if depth == 0 and (
+            local in _AFTER_LEGACY or (local == b"AlternateContent" and _wraps_after(xml, m.end()))
+        ):
             return m.start()
         if not m.group(3):
             depth += 1
@@ -321,5 +365,5 @@ def _top_level_position(xml: bytes, start: int, p: bytes) -> int:
 def _wraps_after(xml: bytes, pos: int) -> bool:
     """A top-level mc:AlternateContent (Excel wraps <controls>/<oleObjects> in one) placed after us?"""
     close = xml.find(b"AlternateContent>", pos)
-    inner = xml[pos: close if close >= 0 else len(xml)]
+    inner = xml[pos : close if close >= 0 else len(xml)]
     return any(re.search(rb"<(?:\w+:)?" + name + rb"\b", inner) for name in _AFTER_LEGACY)

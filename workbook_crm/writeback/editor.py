@@ -70,10 +70,10 @@ class WorkbookEditor:
         self._marks: dict[str, dict[tuple[int, int], str]] = {}
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
-        self._patched: set[str] = set()   # sheet parts this editor has already rewritten
-        self._legacy: dict[str, str] = {}   # sheet -> rId of a <legacyDrawing> the sheet must get
-        self._grow: dict[str, Growth] = {}   # sheet -> its filter/validations/formats follow new rows
-        self.kept_formulas: dict[str, list[str]] = {}   # sheet -> cells whose formula a set did not replace
+        self._patched: set[str] = set()  # sheet parts this editor has already rewritten
+        self._legacy: dict[str, str] = {}  # sheet -> rId of a <legacyDrawing> the sheet must get
+        self._grow: dict[str, Growth] = {}  # sheet -> its filter/validations/formats follow new rows
+        self.kept_formulas: dict[str, list[str]] = {}  # sheet -> cells whose formula a set did not replace
 
     # --- workbook structure ------------------------------------------------------------------
     def _sheets(self) -> list[dict[str, str]]:
@@ -112,8 +112,16 @@ class WorkbookEditor:
         return self._styles
 
     # --- cell values ------------------------------------------------------------------------
-    def set_cells(self, sheet: str, cells: Mapping[str, Any], *, number_format: str | None = None,
-                  style_from: str | None = None, as_text: bool = False, replace_formulas: bool = False) -> None:
+    def set_cells(
+        self,
+        sheet: str,
+        cells: Mapping[str, Any],
+        *,
+        number_format: str | None = None,
+        style_from: str | None = None,
+        as_text: bool = False,
+        replace_formulas: bool = False,
+    ) -> None:
         """Queue values; each keeps its cell's style (dates get a yyyy-mm-dd clone of it).
 
         A cell holding a formula, or inside an array formula's range, keeps it (listed in
@@ -123,16 +131,17 @@ class WorkbookEditor:
         base = self._style_of(sheet, style_from) if style_from else None
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
-            encode(value, date1904=self.date1904, as_text=as_text)   # refuse bad values now, not at save
+            encode(value, date1904=self.date1904, as_text=as_text)  # refuse bad values now, not at save
             rc = split_ref(ref)
-            prev = queue.get(rc)   # a cell move_rows emptied keeps the style it gave it
+            prev = queue.get(rc)  # a cell move_rows emptied keeps the style it gave it
             keep = prev[2] if base is None and prev is not None and not isinstance(prev[0], RawCell) else base
             # a cell move_rows emptied (a footer moved down) takes new values whatever it held
             replace = replace_formulas or (prev is not None and prev[4] and prev[0] is None)
             queue[rc] = (value, number_format, keep, as_text, replace)
 
-    def move_rows(self, sheet: str, rows: Sequence[int], shift: int, formulas: Mapping[str, str],
-                  style_row: int) -> None:
+    def move_rows(
+        self, sheet: str, rows: Sequence[int], shift: int, formulas: Mapping[str, str], style_row: int
+    ) -> None:
         """Move the cells of ``rows`` down by ``shift`` (a 合计 footer making room for new rows;
         io/placement.py decides when that is safe). Each cell keeps its style and value; a formula
         takes its new text from ``formulas`` (old ref -> formula). The cells left behind are
@@ -140,20 +149,29 @@ class WorkbookEditor:
         self._apply(sheet)
         xml = self.pkg.read(self._part(sheet))
         p = re.escape(SheetPatcher(xml[:4096]).p)
-        cell_re = re.compile(b"<" + p + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
+        cell_re = re.compile(
+            b"<" + p + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S
+        )
         moved: dict[tuple[int, int], bytes] = {}
         for r in sorted(set(rows)):
-            m = re.search(b"<" + p + rb'row\b[^>]*?\br="' + str(r).encode() + rb'"[^>]*?(?:/>|>(.*?)</' + p + rb"row>)",
-                          xml, re.S)
+            m = re.search(
+                b"<" + p + rb'row\b[^>]*?\br="' + str(r).encode() + rb'"[^>]*?(?:/>|>(.*?)</' + p + rb"row>)",
+                xml,
+                re.S,
+            )
             for cm in cell_re.finditer(m.group(1) or b"") if m else ():
                 ref = (cm.group(1) + cm.group(2)).decode()
                 new_ref = f"{cm.group(1).decode()}{r + shift}"
                 raw = cm.group(0).replace(b'r="' + ref.encode() + b'"', b'r="' + new_ref.encode() + b'"', 1)
                 if ref in formulas:
                     text = xml_escape(formulas[ref])
+
                     def _put(fm: re.Match[bytes], text: bytes = text) -> bytes:
                         return fm.group(1) + text + fm.group(2)
-                    raw = re.sub(b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)", _put, raw, count=1, flags=re.S)
+
+                    raw = re.sub(
+                        b"(<" + p + rb"f\b[^>]*>).*?(</" + p + rb"f>)", _put, raw, count=1, flags=re.S
+                    )
                 moved[split_ref(new_ref)] = raw
         if not moved:
             return
@@ -161,16 +179,17 @@ class WorkbookEditor:
         left = {(r, c) for r in set(rows) for (_, c) in moved} - set(moved)
         above = self._find_cells(sheet, [make_ref(style_row, c) for _, c in left]) if style_row > 0 else {}
         queue = self._values.setdefault(sheet, {})
-        for (r, c) in left:
+        for r, c in left:
             found = above.get((style_row, c))
             style = int(attrs(found[: found.index(b">") + 1]).get("s", "0")) if found else 0
             queue[(r, c)] = (None, None, style, False, True)
         for rc, raw in moved.items():
             queue[rc] = (RawCell(raw), None, None, False, True)
-        self._drop_calc_chain()   # formula cells changed places
+        self._drop_calc_chain()  # formula cells changed places
 
-    def extend_structures(self, sheet: str, *, first_data_row: int, rows: tuple[int, int],
-                          inserted: bool = False) -> None:
+    def extend_structures(
+        self, sheet: str, *, first_data_row: int, rows: tuple[int, int], inserted: bool = False
+    ) -> None:
         """New data rows ``rows`` = (r1, r2) join the structures that cover the sheet's data columns:
         Tables (ref and autoFilter), the sheet autoFilter, data validations, conditional formats,
         defined names and the print area (structures.py says which ranges, and why). ``inserted``:
@@ -180,7 +199,7 @@ class WorkbookEditor:
             return
         g = Growth(first=first_data_row, r1=r1, r2=r2, inserted=inserted)
         part = self._part(sheet)
-        self._grow[sheet] = g   # the sheet's own ranges: applied to its tail by the patch pass (_apply)
+        self._grow[sheet] = g  # the sheet's own ranges: applied to its tail by the patch pass (_apply)
         for _, target in self.pkg.rel_targets(part, RT_TABLE):
             if self.pkg.exists(target):
                 xml = self.pkg.read(target)
@@ -239,9 +258,15 @@ class WorkbookEditor:
                 (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
             except ValueError:
                 continue
-            out.append({"part": target, "name": a.get("displayName") or a.get("name", ""), "ref": (r1, c1, r2, c2),
-                        "header_rows": int(a.get("headerRowCount", "1") or 1),
-                        "totals_rows": int(a.get("totalsRowCount", "0") or 0)})
+            out.append(
+                {
+                    "part": target,
+                    "name": a.get("displayName") or a.get("name", ""),
+                    "ref": (r1, c1, r2, c2),
+                    "header_rows": int(a.get("headerRowCount", "1") or 1),
+                    "totals_rows": int(a.get("totalsRowCount", "0") or 0),
+                }
+            )
         return out
 
     def _guard_table_headers(self, sheet: str, part: str, cells: Mapping[str, Any]) -> None:
@@ -262,10 +287,10 @@ class WorkbookEditor:
         """Replace all our marks on ``sheet`` by these (fill + comment). Returns the cells where the
         user's own comment was kept instead of ours (the fill is still applied there)."""
         part = self._part(sheet)
-        if sheet in self._legacy:   # marked twice: put the first call's <legacyDrawing> in place first
+        if sheet in self._legacy:  # marked twice: put the first call's <legacyDrawing> in place first
             self._apply(sheet)
         res = apply_comments(self.pkg, part, lambda: self.pkg.read(part), dict(marks), author)
-        if res.legacy_rid is not None:   # written into the sheet's tail by the patch pass (_apply)
+        if res.legacy_rid is not None:  # written into the sheet's tail by the patch pass (_apply)
             self._legacy[sheet] = res.legacy_rid
         self._marks[sheet] = {split_ref(r): m for r, m in marks.items()}
         self.kept_user_comments[sheet] = res.skipped
@@ -287,7 +312,7 @@ class WorkbookEditor:
             return
         part = self._part(sheet)
         xml = self.pkg.read(part)
-        check_sheet_editable(sheet, xml)   # issue #14: a protected sheet is not edited
+        check_sheet_editable(sheet, xml)  # issue #14: a protected sheet is not edited
         patcher = SheetPatcher(xml)
         st = self.styles
         old_marks = st.mark_xfs() if marks is not None else set()
@@ -295,7 +320,7 @@ class WorkbookEditor:
         findable = old_marks if part in self._patched else {i for i in old_marks if i < st.initial_count}
         targets = set(values) | set(marks or {}) | set(patcher.find_styled(findable))
         if not targets and legacy is None and grow is None:
-            return   # nothing to change: the part keeps its bytes
+            return  # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
         arrays = FormulaCells.scan(patcher.xml, cells=False) if values else None
@@ -308,10 +333,16 @@ class WorkbookEditor:
                 if style in old_marks:
                     style = st.unmark(style, old_marks)
                 if rc in values and isinstance(values[rc][0], RawCell):
-                    return values[rc][0].xml   # a cell moved as it was (move_rows)
-                if rc in values and not values[rc][4] and (
-                        (old.xml is not None and f_tag.search(old.xml)) or (arrays is not None and rc in arrays)):
-                    kept.append(old.ref)   # a formula is never replaced by a constant: the caller reports it
+                    return values[rc][0].xml  # a cell moved as it was (move_rows)
+                if (
+                    rc in values
+                    and not values[rc][4]
+                    and (
+                        (old.xml is not None and f_tag.search(old.xml))
+                        or (arrays is not None and rc in arrays)
+                    )
+                ):
+                    kept.append(old.ref)  # a formula is never replaced by a constant: the caller reports it
                     if old.xml is None:
                         return b""
                     if not (marks and rc in marks):
@@ -334,15 +365,16 @@ class WorkbookEditor:
                 else:
                     return _restyle(old.xml, style)
                 return _prefixed(out, prefix) if prefix else out
+
             return fn
 
         result = patcher.patch({rc: edit(rc) for rc in targets})
-        if grow is not None:   # filter, validations, formats: all after </sheetData>, in the last piece
+        if grow is not None:  # filter, validations, formats: all after </sheetData>, in the last piece
             result.pieces[-1] = grow_sheet_tail(bytes(result.pieces[-1]), grow)
-        if legacy is not None:   # only the head (root tag) and the tail are needed to place it
+        if legacy is not None:  # only the head (root tag) and the tail are needed to place it
             head, tail = bytes(result.pieces[0]), bytes(result.pieces[-1])
-            result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head):]
-        deflater = Deflater()   # deflated as it is joined: the new part never exists uncompressed
+            result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head) :]
+        deflater = Deflater()  # deflated as it is joined: the new part never exists uncompressed
         for piece in result.pieces:
             deflater.write(piece)
         self.pkg.write_deflated(part, deflater.finish())
@@ -370,8 +402,11 @@ class WorkbookEditor:
                 return ref
             return ":".join(make_ref(r + shift, c) for r, c in cells)
 
-        tail = re.sub(b"(<" + re.escape(pre) + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
-                      lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3), xml[end:])
+        tail = re.sub(
+            b"(<" + re.escape(pre) + rb'mergeCell\b[^>]*?\bref=")([^"]+)(")',
+            lambda m: m.group(1) + one(m.group(2).decode()).encode() + m.group(3),
+            xml[end:],
+        )
         if tail != xml[end:]:
             self.pkg.write(self._part(sheet), xml[:end] + tail)
 
@@ -392,7 +427,9 @@ class WorkbookEditor:
         extra = user_additions(self.pkg.rels(part))
         return "additions:" + ",".join(sorted(set(extra))) if extra else None
 
-    def computed_target(self, name: str, *, first_header: str, tab_color: str | None) -> tuple[str, str | None]:
+    def computed_target(
+        self, name: str, *, first_header: str, tab_color: str | None
+    ) -> tuple[str, str | None]:
         """(the sheet to write a computed sheet into, why ``name`` itself is not used or None)."""
         reason = self.not_ours(name, first_header=first_header, tab_color=tab_color)
         n = 1
@@ -402,21 +439,39 @@ class WorkbookEditor:
             n += 1
         return target, reason
 
-    def replace_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-                      widths: Sequence[float] | None = None, formats: Mapping[int, str] | None = None,
-                      links: Mapping[tuple[int, int], str] | None = None, freeze_header: bool = True,
-                      autofilter: bool = True, tab_color: str | None = None) -> None:
+    def replace_sheet(
+        self,
+        name: str,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        widths: Sequence[float] | None = None,
+        formats: Mapping[int, str] | None = None,
+        links: Mapping[tuple[int, int], str] | None = None,
+        freeze_header: bool = True,
+        autofilter: bool = True,
+        tab_color: str | None = None,
+    ) -> None:
         """Write a computed sheet fresh; an existing one keeps its position, sheetId and part name."""
         check_sheet_name(name)
-        sheet_xml, external = write_sheet(self.styles, header, rows, widths=widths, formats=formats, links=links,
-                                   freeze_header=freeze_header, autofilter=autofilter, tab_color=tab_color,
-                                   date1904=self.date1904)
+        sheet_xml, external = write_sheet(
+            self.styles,
+            header,
+            rows,
+            widths=widths,
+            formats=formats,
+            links=links,
+            freeze_header=freeze_header,
+            autofilter=autofilter,
+            tab_color=tab_color,
+            date1904=self.date1904,
+        )
         self._values.pop(name, None)
         self._marks.pop(name, None)
         self._legacy.pop(name, None)
         if name in self.sheet_names:
             part = self._part(name)
-            check_sheet_editable(name, self.pkg.read(part))   # issue #14: protection honoured
+            check_sheet_editable(name, self.pkg.read(part))  # issue #14: protection honoured
             self._drop_sheet_rels(part)
         else:
             check_can_add_sheet(name, self.pkg.read(self.wb_part))
@@ -451,14 +506,29 @@ class WorkbookEditor:
         wb = self.pkg.read(self.wb_part)
         ids = [int(s.get("sheetId", "0")) for s in self._sheets()]
         root = re.search(rb"<(\w+:)?workbook\b[^>]*>", wb)
-        assert root is not None   # the workbook part was parsed before
+        assert root is not None  # the workbook part was parsed before
         p = root.group(1) or b""
-        decl = re.search(rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',
-                         root.group(0))
-        rattr = (decl.group(1) + b":id=") if decl else (
-            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id=')
-        el = (b"<" + p + b"sheet name=" + xml_attr(name).encode() + b' sheetId="' + str(max(ids, default=0) + 1).encode()
-              + b'" ' + rattr + xml_attr(rid).encode() + b"/>")
+        decl = re.search(
+            rb'xmlns:(\w+)="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships"',
+            root.group(0),
+        )
+        rattr = (
+            (decl.group(1) + b":id=")
+            if decl
+            else (b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id=')
+        )
+        el = (
+            b"<"
+            + p
+            + b"sheet name="
+            + xml_attr(name).encode()
+            + b' sheetId="'
+            + str(max(ids, default=0) + 1).encode()
+            + b'" '
+            + rattr
+            + xml_attr(rid).encode()
+            + b"/>"
+        )
         self.pkg.write(self.wb_part, insert_before_close(wb, b"sheets", el))
 
     def _drop_calc_chain(self) -> None:
@@ -478,7 +548,7 @@ class WorkbookEditor:
             return
         tag = re.sub(rb'\s*\bfullCalcOnLoad="[^"]*"', b"", m.group(0))
         tag = tag[: -len(m.group(3) + b">")] + b' fullCalcOnLoad="1"' + m.group(3) + b">"
-        self.pkg.write(self.wb_part, wb[: m.start()] + tag + wb[m.end():])
+        self.pkg.write(self.wb_part, wb[: m.start()] + tag + wb[m.end() :])
 
     # --- reading back ---------------------------------------------------------------------------
     def _find_cells(self, sheet: str, refs: Iterable[str]) -> dict[tuple[int, int], bytes]:
@@ -493,6 +563,7 @@ class WorkbookEditor:
                     found[rc] = old.xml
                     return old.xml
                 return b""
+
             return fn
 
         p.patch({rc: grab(rc) for rc in want})
@@ -537,8 +608,13 @@ class WorkbookEditor:
             if part and self.pkg.exists(part):
                 root = etree.fromstring(self.pkg.read(part), etree.XMLParser(resolve_entities=False))
                 for si in root:
-                    self._sst.append("".join(t.text or "" for t in si.iter("{*}t")
-                                             if etree.QName(t.getparent()).localname != "rPh"))
+                    self._sst.append(
+                        "".join(
+                            t.text or ""
+                            for t in si.iter("{*}t")
+                            if etree.QName(t.getparent()).localname != "rPh"
+                        )
+                    )
         return self._sst
 
     def to_bytes(self) -> bytes:
@@ -555,7 +631,9 @@ def _texts(inner: bytes) -> str:
     from .package import unescape
 
     inner = re.sub(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", b"", inner, flags=re.S)
-    text = "".join(unescape(m.decode()) for m in re.findall(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S))
+    text = "".join(
+        unescape(m.decode()) for m in re.findall(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S)
+    )
     text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
     return text
 

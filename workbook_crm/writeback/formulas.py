@@ -34,9 +34,11 @@ class FormulaCells:
                     continue
                 ranges.append((r1, c1, r2, c2))
             if cells:
-                start = max(xml.rfind(b"<" + (m.group(1) or b"") + b"c ", 0, m.start()),
-                            xml.rfind(b"<" + (m.group(1) or b"") + b"c\t", 0, m.start()))
-                ref = attrs(xml[start: xml.find(b">", start) + 1]).get("r") if start >= 0 else None
+                start = max(
+                    xml.rfind(b"<" + (m.group(1) or b"") + b"c ", 0, m.start()),
+                    xml.rfind(b"<" + (m.group(1) or b"") + b"c\t", 0, m.start()),
+                )
+                ref = attrs(xml[start : xml.find(b">", start) + 1]).get("r") if start >= 0 else None
                 if ref:
                     found.add(split_ref(ref))
         return cls(found, ranges)

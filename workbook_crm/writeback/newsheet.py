@@ -51,8 +51,8 @@ def check_link(target: str) -> tuple[str, bool]:
 
 _ORD_1899 = dt.date(1899, 12, 31).toordinal()
 _ORD_1904 = dt.date(1904, 1, 1).toordinal()
-_CHUNK_ROWS = 2000   # rows rendered, encoded and deflated together
-_SEP = "\u3042"      # joins a column's texts to check them at once (printable, needs no escape)
+_CHUNK_ROWS = 2000  # rows rendered, encoded and deflated together
+_SEP = "\u3042"  # joins a column's texts to check them at once (printable, needs no escape)
 _INF = (float("inf"), float("-inf"))
 
 
@@ -65,9 +65,18 @@ def _plain_texts(texts: list[str]) -> bool:
     if not all(texts):
         return False  # an empty text: the careful path decides how to write it
     big = _SEP.join(texts)
-    return (big.isprintable() and "&" not in big and "<" not in big and ">" not in big and "_" not in big
-            and big[0] != " " and big[-1] != " " and " " + _SEP not in big and _SEP + " " not in big
-            and max(map(len, texts)) <= EXCEL_MAX_TEXT)
+    return (
+        big.isprintable()
+        and "&" not in big
+        and "<" not in big
+        and ">" not in big
+        and "_" not in big
+        and big[0] != " "
+        and big[-1] != " "
+        and " " + _SEP not in big
+        and _SEP + " " not in big
+        and max(map(len, texts)) <= EXCEL_MAX_TEXT
+    )
 
 
 class _Renderer:
@@ -76,8 +85,9 @@ class _Renderer:
     comprehension; any other column, and cells with links, go cell by cell through ``encode``.
     Both give the same XML."""
 
-    def __init__(self, styles: Styles, col_xf: dict[int, int], links: dict[tuple[int, int], str],
-                 date1904: bool) -> None:
+    def __init__(
+        self, styles: Styles, col_xf: dict[int, int], links: dict[tuple[int, int], str], date1904: bool
+    ) -> None:
         self.col_xf = col_xf
         self.date_xf = styles.new_xf(num_fmt=DATE_FMT)
         self.dt_xf = styles.new_xf(num_fmt=DATETIME_FMT)
@@ -105,7 +115,12 @@ class _Renderer:
         rnums = [str(r0_first + 2 + i) for i in range(len(rows))]
         cols = [self._column(c0, col, rnums) for c0, col in enumerate(zip(*rows, strict=True))]
         self._link_cells(rows, r0_first, rnums, cols)
-        return "".join([f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rnums, zip(*cols, strict=True), strict=True)])
+        return "".join(
+            [
+                f'<row r="{r}">{"".join(cells)}</row>'
+                for r, cells in zip(rnums, zip(*cols, strict=True), strict=True)
+            ]
+        )
 
     def _column(self, c0: int, col: tuple[Any, ...], rnums: list[str]) -> list[str]:
         L = self.letters[c0]
@@ -117,24 +132,43 @@ class _Renderer:
             texts = [v for v in col if v is not None]
             if _plain_texts(texts):
                 if len(texts) == len(col):
-                    return [f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>' for r, v in zip(rnums, col, strict=True)]
-                return ["" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                        for r, v in zip(rnums, col, strict=True)]
-            return ["" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                    if _plain_texts([v]) else self._cell(c0, v, L + r) for r, v in zip(rnums, col, strict=True)]
+                    return [
+                        f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                        for r, v in zip(rnums, col, strict=True)
+                    ]
+                return [
+                    "" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                    for r, v in zip(rnums, col, strict=True)
+                ]
+            return [
+                ""
+                if v is None
+                else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                if _plain_texts([v])
+                else self._cell(c0, v, L + r)
+                for r, v in zip(rnums, col, strict=True)
+            ]
         elif kinds == {int}:
-            return ["" if v is None else f'<c r="{L}{r}"{s}><v>{v}</v></c>' for r, v in zip(rnums, col, strict=True)]
+            return [
+                "" if v is None else f'<c r="{L}{r}"{s}><v>{v}</v></c>'
+                for r, v in zip(rnums, col, strict=True)
+            ]
         elif kinds and kinds <= {int, float} and _INF[0] not in col and _INF[1] not in col:
-            return ["" if v is None or v != v else
-                    f'<c r="{L}{r}"{s}><v>{v if type(v) is int else int(v) if v.is_integer() and abs(v) < 1e15 else repr(v)}</v></c>'
-                    for r, v in zip(rnums, col, strict=True)]
+            return [
+                ""
+                if v is None or v != v
+                else f'<c r="{L}{r}"{s}><v>{v if type(v) is int else int(v) if v.is_integer() and abs(v) < 1e15 else repr(v)}</v></c>'
+                for r, v in zip(rnums, col, strict=True)
+            ]
         elif kinds == {dt.date}:
             serials = [None if v is None else v.toordinal() - self.base_ord for v in col]
             if min(x for x in serials if x is not None) >= 0:
                 ds = self._s(xf if c0 in self.col_xf else self.date_xf)
                 leap = 0 if self.date1904 else 60
-                return ["" if x is None else f'<c r="{L}{r}"{ds}><v>{x + 1 if leap and x >= leap else x}</v></c>'
-                        for r, x in zip(rnums, serials, strict=True)]
+                return [
+                    "" if x is None else f'<c r="{L}{r}"{ds}><v>{x + 1 if leap and x >= leap else x}</v></c>'
+                    for r, x in zip(rnums, serials, strict=True)
+                ]
         elif not kinds:
             return [""] * len(col)
         return [self._cell(c0, v, L + r) for r, v in zip(rnums, col, strict=True)]
@@ -157,10 +191,13 @@ class _Renderer:
                 self.hyperlinks.append(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode())
             else:
                 self.hyperlinks.append(
-                    f"<hyperlink ref=\"{ref}\" location={xml_attr(loc)} display={xml_attr(str(v))}/>".encode())
+                    f'<hyperlink ref="{ref}" location={xml_attr(loc)} display={xml_attr(str(v))}/>'.encode()
+                )
         return cell(ref, style, t, inner).decode()
 
-    def _link_cells(self, rows: list[Sequence[Any]], r0_first: int, rnums: list[str], cols: list[list[str]]) -> None:
+    def _link_cells(
+        self, rows: list[Sequence[Any]], r0_first: int, rnums: list[str], cols: list[list[str]]
+    ) -> None:
         """Cells with a link, in row-major order (the order of <hyperlink> and of external rIds)."""
         lo = bisect.bisect_left(self.link_rows, r0_first)
         hi = bisect.bisect_left(self.link_rows, r0_first + len(rows))
@@ -172,10 +209,19 @@ class _Renderer:
                     cols[c0][i] = self._cell(c0, rows[i][c0], self.letters[c0] + rnums[i], target)
 
 
-def write_sheet(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-                widths: Sequence[float] | None, formats: Mapping[int, str] | None,
-                links: Mapping[tuple[int, int], str] | None, freeze_header: bool, autofilter: bool,
-                tab_color: str | None, date1904: bool) -> tuple[Deflated, list[tuple[str, str]]]:
+def write_sheet(
+    styles: Styles,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    widths: Sequence[float] | None,
+    formats: Mapping[int, str] | None,
+    links: Mapping[tuple[int, int], str] | None,
+    freeze_header: bool,
+    autofilter: bool,
+    tab_color: str | None,
+    date1904: bool,
+) -> tuple[Deflated, list[tuple[str, str]]]:
     """Returns the sheet XML, deflated, and the external links [(rId, url)] its rels must hold.
 
     ``links`` keys are (row_index, col_index), 0-based over ``rows`` (not counting the header).
@@ -195,8 +241,11 @@ def write_sheet(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[A
     ncols = len(header)
     body = Deflater()
     body.write(b"<sheetData>")
-    body.write(b'<row r="1">' + b"".join(cell(make_ref(1, c), head_xf, *encode(str(h))[1:])
-                                         for c, h in enumerate(header, 1)) + b"</row>")
+    body.write(
+        b'<row r="1">'
+        + b"".join(cell(make_ref(1, c), head_xf, *encode(str(h))[1:]) for c, h in enumerate(header, 1))
+        + b"</row>"
+    )
     n = 0
     it = iter(rows)
     while True:
@@ -214,19 +263,33 @@ def write_sheet(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[A
         body.write(f'<autoFilter ref="A1:{col_letters(len(header))}{r}"/>'.encode())
     if render.hyperlinks:
         body.write(b"<hyperlinks>" + b"".join(render.hyperlinks) + b"</hyperlinks>")
-    body.write(b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+    body.write(
+        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    )
     external = render.external
 
-    head = [b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(), tab_xml,
-            f'<dimension ref="A1:{last}"/>'.encode()]
+    head = [
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
+        tab_xml,
+        f'<dimension ref="A1:{last}"/>'.encode(),
+    ]
     if freeze_header:
-        head.append(b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
-                    b' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+        head.append(
+            b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+            b' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        )
     else:
         head.append(b'<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
     head.append(b'<sheetFormatPr defaultRowHeight="15"/>')
     if widths:
-        head.append(b"<cols>" + b"".join(f'<col min="{i}" max="{i}" width="{float(wd):g}" customWidth="1"/>'.encode()
-                                         for i, wd in enumerate(widths, 1) if wd) + b"</cols>")
+        head.append(
+            b"<cols>"
+            + b"".join(
+                f'<col min="{i}" max="{i}" width="{float(wd):g}" customWidth="1"/>'.encode()
+                for i, wd in enumerate(widths, 1)
+                if wd
+            )
+            + b"</cols>"
+        )
     return body.finish().prepend(b"".join(head)), external

@@ -22,8 +22,18 @@ SUFFIX = "（workbook-crm）"
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
 _DEFINED = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>", re.S)
 # CT_Workbook children that come after <definedNames> (ECMA-376 18.2.27)
-_AFTER_NAMES = (b"calcPr", b"oleSize", b"customWorkbookViews", b"pivotCaches", b"smartTagPr", b"smartTagTypes",
-                b"webPublishing", b"fileRecoveryPr", b"webPublishObjects", b"extLst")
+_AFTER_NAMES = (
+    b"calcPr",
+    b"oleSize",
+    b"customWorkbookViews",
+    b"pivotCaches",
+    b"smartTagPr",
+    b"smartTagTypes",
+    b"webPublishing",
+    b"fileRecoveryPr",
+    b"webPublishObjects",
+    b"extLst",
+)
 
 
 def sheet_index(wb_xml: bytes, name: str) -> int | None:
@@ -53,16 +63,35 @@ def add_marker(wb_xml: bytes, name: str) -> bytes:
     root = re.search(rb"<(\w+:)?workbook\b", wb_xml)
     p = (root.group(1) or b"") if root else b""
     quoted = "'" + name.replace("'", "''") + "'!$A$1"
-    el = (b"<" + p + b'definedName name="' + MARKER.encode() + b'" localSheetId="' + str(idx).encode()
-          + b'" hidden="1">' + xml_attr(quoted)[1:-1].encode() + b"</" + p + b"definedName>")
+    el = (
+        b"<"
+        + p
+        + b'definedName name="'
+        + MARKER.encode()
+        + b'" localSheetId="'
+        + str(idx).encode()
+        + b'" hidden="1">'
+        + xml_attr(quoted)[1:-1].encode()
+        + b"</"
+        + p
+        + b"definedName>"
+    )
     if re.search(rb"<(?:\w+:)?definedNames\b[^>]*/>", wb_xml):
-        return re.sub(rb"<((?:\w+:)?definedNames)\b([^>]*)/>", lambda m: b"<" + m.group(1) + m.group(2) + b">" + el
-                      + b"</" + m.group(1) + b">", wb_xml, count=1)
+        return re.sub(
+            rb"<((?:\w+:)?definedNames)\b([^>]*)/>",
+            lambda m: b"<" + m.group(1) + m.group(2) + b">" + el + b"</" + m.group(1) + b">",
+            wb_xml,
+            count=1,
+        )
     if re.search(rb"</(?:\w+:)?definedNames>", wb_xml):
         return insert_before_close(wb_xml, b"definedNames", el)
     block = b"<" + p + b"definedNames>" + el + b"</" + p + b"definedNames>"
-    hits = [m.start() for tag in _AFTER_NAMES
-            for m in [re.search(b"<" + re.escape(p) + tag + rb"\b", wb_xml)] if m]
+    hits = [
+        m.start()
+        for tag in _AFTER_NAMES
+        for m in [re.search(b"<" + re.escape(p) + tag + rb"\b", wb_xml)]
+        if m
+    ]
     at = min(hits) if hits else wb_xml.rfind(b"</" + p + b"workbook")
     return wb_xml[:at] + block + wb_xml[at:]
 

@@ -37,7 +37,9 @@ CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
 COMPRESS_LEVEL = 1
-_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.S)
+_REL_RE = re.compile(
+    rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.S
+)
 _ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
@@ -55,8 +57,13 @@ def unescape(text: str) -> str:
         return text
     text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
     text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def xml_attr(value: str) -> str:
@@ -94,9 +101,9 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """CRC-32 of A+B from crc(A), crc(B) and len(B) (zlib's crc32_combine, which Python does not expose)."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << i for i in range(31)]   # operator for one zero bit
-    even = [_gf2_times(odd, odd[i]) for i in range(32)]   # two zero bits
-    odd = [_gf2_times(even, even[i]) for i in range(32)]   # four zero bits
+    odd = [0xEDB88320] + [1 << i for i in range(31)]  # operator for one zero bit
+    even = [_gf2_times(odd, odd[i]) for i in range(32)]  # two zero bits
+    odd = [_gf2_times(even, even[i]) for i in range(32)]  # four zero bits
     while True:
         even = [_gf2_times(odd, odd[i]) for i in range(32)]
         if len2 & 1:
@@ -129,7 +136,9 @@ class Deflated:
         not final) followed by this stream, which never refers back into ``head``: a valid stream."""
         c = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
         raw = c.compress(head) + c.flush(zlib.Z_SYNC_FLUSH)
-        return Deflated(raw + self.data, crc32_combine(zlib.crc32(head), self.crc, self.size), len(head) + self.size)
+        return Deflated(
+            raw + self.data, crc32_combine(zlib.crc32(head), self.crc, self.size), len(head) + self.size
+        )
 
 
 class Deflater:
@@ -169,8 +178,10 @@ class Package:
         self._infos = {i.filename: i for i in infos}
         self.order = [i.filename for i in infos]
         self._changed: dict[str, bytes] = {}
-        self._deflated: dict[str, Deflated] = {}   # big parts, deflated once as they were produced
-        self._cache: dict[str, bytes] = {}   # original parts already inflated (a sheet is read by several steps)
+        self._deflated: dict[str, Deflated] = {}  # big parts, deflated once as they were produced
+        self._cache: dict[
+            str, bytes
+        ] = {}  # original parts already inflated (a sheet is read by several steps)
         self._deleted: set[str] = set()
         self._added: list[str] = []
 
@@ -267,18 +278,18 @@ class Package:
         """Copy one member's compressed bytes as they are (CPython's ZipFile has no public raw copy)."""
         data = self._data
         off = info.header_offset
-        if data[off:off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
-            zout.writestr(info, self._zip.read(info.filename))   # odd member: re-deflate, same bytes inside
+        if data[off : off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+            zout.writestr(info, self._zip.read(info.filename))  # odd member: re-deflate, same bytes inside
             return
-        name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
+        name_len, extra_len = struct.unpack("<HH", data[off + 26 : off + 30])
         start = off + 30 + name_len + extra_len
-        raw = memoryview(data)[start:start + info.compress_size]
+        raw = memoryview(data)[start : start + info.compress_size]
         new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
         new.compress_type = info.compress_type
         new.CRC = info.CRC
         new.compress_size = info.compress_size
         new.file_size = info.file_size
-        new.flag_bits = info.flag_bits & ~0x08   # sizes go in the local header, no data descriptor
+        new.flag_bits = info.flag_bits & ~0x08  # sizes go in the local header, no data descriptor
         new.external_attr = info.external_attr
         new.create_system = info.create_system
         self._write_raw(zout, new, raw)
@@ -287,7 +298,7 @@ class Package:
     def _write_raw(zout: zipfile.ZipFile, new: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
         """Local header + already-compressed bytes; the central directory entry is written at close."""
         fp = zout.fp
-        assert fp is not None   # an open ZipFile
+        assert fp is not None  # an open ZipFile
         new.header_offset = fp.tell()
         zip64 = new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT
         fp.write(new.FileHeader(zip64))
@@ -315,9 +326,11 @@ class Package:
         name = rels_name(part)
         if self.exists(name):
             data = self.read(name)
-        else:   # a new .rels part needs a content type: LibreOffice 5 packages declare no Default for it
-            data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                    b'<Relationships xmlns="' + PKG_REL_NS.encode() + b'"></Relationships>')
+        else:  # a new .rels part needs a content type: LibreOffice 5 packages declare no Default for it
+            data = (
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<Relationships xmlns="' + PKG_REL_NS.encode() + b'"></Relationships>'
+            )
             self.ensure_default("rels", CT_RELS)
         used = {r.get("Id") for r in self.rels(part)}
         n = 1
@@ -326,7 +339,8 @@ class Package:
         rid = f"rId{n}"
         mode = ' TargetMode="External"' if external else ""
         el = root_prefix(data, b"Relationships") + (
-            f'Relationship Id="{rid}" Type="{rel_type}" Target={xml_attr(target)}{mode}/>'.encode())
+            f'Relationship Id="{rid}" Type="{rel_type}" Target={xml_attr(target)}{mode}/>'.encode()
+        )
         self.write(name, _insert_before_close(data, b"Relationships", b"<" + el))
         return rid
 
@@ -345,16 +359,24 @@ class Package:
         needle = b'PartName="/' + part.encode() + b'"'
         if needle in data:
             return
-        el = root_prefix(data, b"Types") + f'Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+        el = (
+            root_prefix(data, b"Types")
+            + f'Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+        )
         self.write(CT_PART, _insert_before_close(data, b"Types", b"<" + el))
 
     def ensure_default(self, ext: str, content_type: str) -> None:
         """A ``<Default>`` for the extension unless one exists (under any prefix: ``<ns0:Default``)."""
         data = self.read(CT_PART)
-        if re.search(rb'<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*["\']' + re.escape(ext.encode()) + b"[\"']",
-                     data, re.I):
+        if re.search(
+            rb'<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*["\']' + re.escape(ext.encode()) + b"[\"']",
+            data,
+            re.I,
+        ):
             return
-        el = root_prefix(data, b"Types") + f'Default Extension="{ext}" ContentType="{content_type}"/>'.encode()
+        el = (
+            root_prefix(data, b"Types") + f'Default Extension="{ext}" ContentType="{content_type}"/>'.encode()
+        )
         self.write(CT_PART, _insert_before_close(data, b"Types", b"<" + el))
 
     def remove_override(self, part: str) -> None:
@@ -378,13 +400,39 @@ def _insert_before_close(data: bytes, local: bytes, element: bytes) -> bytes:
     for found in re.finditer(rb"</(\w+:)?" + local + rb"\s*>", data):
         m = found
     if m is not None:
-        return data[: m.start()] + element + data[m.start():]
+        return data[: m.start()] + element + data[m.start() :]
     m = re.search(rb"<((?:\w+:)?" + local + rb")\b([^>]*?)/>", data)
     if m is None:
         raise UnreadableWorkbook(detail=f"no <{local.decode()}> element")
-    return data[: m.start()] + b"<" + m.group(1) + m.group(2) + b">" + element + b"</" + m.group(1) + b">" + data[m.end():]
+    return (
+        data[: m.start()]
+        + b"<"
+        + m.group(1)
+        + m.group(2)
+        + b">"
+        + element
+        + b"</"
+        + m.group(1)
+        + b">"
+        + data[m.end() :]
+    )
 
 
 insert_before_close = _insert_before_close
-__all__ = ["Package", "Deflated", "Deflater", "COMPRESS_LEVEL", "crc32_combine", "attrs", "unescape", "escape", "xml_attr", "resolve", "rels_name", "relative",
-           "insert_before_close", "root_prefix", "CT_RELS"]
+__all__ = [
+    "Package",
+    "Deflated",
+    "Deflater",
+    "COMPRESS_LEVEL",
+    "crc32_combine",
+    "attrs",
+    "unescape",
+    "escape",
+    "xml_attr",
+    "resolve",
+    "rels_name",
+    "relative",
+    "insert_before_close",
+    "root_prefix",
+    "CT_RELS",
+]

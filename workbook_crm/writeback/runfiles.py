@@ -28,7 +28,9 @@ HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 _TAG = re.compile(r"wc(\d+)h([0-9a-f]{6})")
 _OURS = re.compile(r"^(?:\.~workbook-crm-|\.~summary-|\..+-|.+\.)wc\d+h[0-9a-f]{6}[-.]")
 # names written by versions before the tag (no owner known): removed when older than an hour
-_LEGACY = re.compile(r"^(?:\.~workbook-crm-[a-z0-9_]{8}|\.~summary-[a-z0-9_]{8}\.xlsx|\..+-[a-z0-9_]{8}\.xls[xm]\.tmp)$")
+_LEGACY = re.compile(
+    r"^(?:\.~workbook-crm-[a-z0-9_]{8}|\.~summary-[a-z0-9_]{8}\.xlsx|\..+-[a-z0-9_]{8}\.xls[xm]\.tmp)$"
+)
 LEGACY_AGE = 3600.0
 FOREIGN_AGE = 86400.0
 
@@ -52,7 +54,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:   # EPERM: it exists, run by someone else
+    except OSError:  # EPERM: it exists, run by someone else
         return True
     return True
 
@@ -65,7 +67,9 @@ def is_stale(entry: Path, now: float | None = None) -> bool:
         age = now - entry.lstat().st_mtime
     except OSError:
         return False
-    if _OURS.match(name) and (name.endswith((".tmp", ".partial")) or name.startswith((".~workbook-crm-", ".~summary-"))):
+    if _OURS.match(name) and (
+        name.endswith((".tmp", ".partial")) or name.startswith((".~workbook-crm-", ".~summary-"))
+    ):
         m = _TAG.search(name)
         if m is None:
             return False
@@ -120,7 +124,9 @@ def signals_deferred() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield pending
         return
-    sigs = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    sigs = [
+        s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s
+    ]
     old = {s: signal.getsignal(s) for s in sigs}
     for s in sigs:
         signal.signal(s, lambda signum, _f: pending.append(signum))
@@ -144,11 +150,11 @@ def die_with_parent(parent: int) -> None:
     """In a forked child: end when the parent ends (even by SIGKILL), never outlive the run."""
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_DEATHSIG (Linux)
-    if os.getppid() != parent:   # the parent died before prctl took effect
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_DEATHSIG (Linux)
+    if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
-    def watch() -> None:   # elsewhere (and as a second guard): poll the parent
+    def watch() -> None:  # elsewhere (and as a second guard): poll the parent
         while True:
             if os.getppid() != parent:
                 os._exit(1)

@@ -73,8 +73,11 @@ def check_replaceable(path: Path) -> os.stat_result:
         raise WorkbookReadOnly(path)
     if st.st_nlink > 1:
         raise HardLinked(path, detail=str(st.st_nlink))
-    if hasattr(os, "geteuid") and os.geteuid() != 0 and (
-            st.st_uid != os.geteuid() or st.st_gid not in {os.getegid(), *os.getgroups()}):
+    if (
+        hasattr(os, "geteuid")
+        and os.geteuid() != 0
+        and (st.st_uid != os.geteuid() or st.st_gid not in {os.getegid(), *os.getgroups()})
+    ):
         raise ForeignOwner(path, detail=f"uid {st.st_uid}, gid {st.st_gid}")
     return st
 
@@ -144,7 +147,7 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         os.replace(tmp, target)
         return
     if _renameat2(tmp, target, _RENAME_EXCHANGE):
-        try:   # tmp now holds what was at target a moment ago: must be the version we read
+        try:  # tmp now holds what was at target a moment ago: must be the version we read
             ours = read.same(tmp)
         except OSError:
             ours = False
@@ -156,7 +159,7 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
         if not _renameat2(tmp, target, _RENAME_EXCHANGE):
             os.replace(tmp, target)
         if tmp.exists() and sha256_file(tmp) != new_sha:
-            aside(tmp)   # a third save landed in between: keep it among the backups
+            aside(tmp)  # a third save landed in between: keep it among the backups
         raise WorkbookChanged(target)
     # no exchange here: hash, then look at the inode again (a save by rename during the ~30 ms hash
     # changes it), then replace — what remains is the microseconds between that look and the rename
@@ -166,7 +169,7 @@ def _swap(tmp: Path, target: Path, read: _Read | None, new_sha: str, aside: Call
 
 
 def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError, AttributeError):   # make a rename durable (POSIX)
+    with contextlib.suppress(OSError, AttributeError):  # make a rename durable (POSIX)
         dfd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dfd)
@@ -174,10 +177,17 @@ def _fsync_dir(folder: Path) -> None:
             os.close(dfd)
 
 
-def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, shown: Path,
-                    read: _Read | None = None, st: os.stat_result | None = None,
-                    aside: Callable[[Path], None] = lambda p: None,
-                    on_swapped: Callable[[], None] | None = None) -> None:
+def _write_verified(
+    target: Path,
+    new_bytes: bytes,
+    verify: Verify | None,
+    *,
+    shown: Path,
+    read: _Read | None = None,
+    st: os.stat_result | None = None,
+    aside: Callable[[Path], None] = lambda p: None,
+    on_swapped: Callable[[], None] | None = None,
+) -> None:
     fd, tmp = temp_file(target.parent, f".{target.stem}-", target.suffix + ".tmp")
     swapped = False
     try:
@@ -188,7 +198,9 @@ def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, sh
         _keep_meta(st, target, tmp)
         _verify(tmp, verify, new_bytes, target if target.exists() else None)
         check_lock(shown)
-        if read is not None and not read.same(target, content=False):   # cheap; the content is checked at the swap
+        if read is not None and not read.same(
+            target, content=False
+        ):  # cheap; the content is checked at the swap
             raise WorkbookChanged(shown)
         if BEFORE_SWAP is not None:
             BEFORE_SWAP(target)
@@ -197,7 +209,7 @@ def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, sh
             try:
                 _swap(tmp, target, read, new_sha, aside)
                 swapped = True
-                if on_swapped is not None:   # inside the deferred section: no signal slips in between
+                if on_swapped is not None:  # inside the deferred section: no signal slips in between
                     on_swapped()
                 _fsync_dir(target.parent)
             finally:
@@ -211,7 +223,7 @@ def _write_verified(target: Path, new_bytes: bytes, verify: Verify | None, *, sh
     except Exception as exc:
         tmp.unlink(missing_ok=True)
         raise WriteFailed(shown, detail=_why(exc)) from exc
-    except BaseException:   # Ctrl-C, SIGTERM: no temporary file left behind
+    except BaseException:  # Ctrl-C, SIGTERM: no temporary file left behind
         if not swapped:
             tmp.unlink(missing_ok=True)
         raise
@@ -223,9 +235,16 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def safe_replace(path: Path, new_bytes: bytes, *, expected_sha256: str, backup_dir: Path | None = None,
-                 keep_backups: int = 10, verify: Verify | None = None,
-                 on_swapped: Callable[[], None] | None = None) -> Path | None:
+def safe_replace(
+    path: Path,
+    new_bytes: bytes,
+    *,
+    expected_sha256: str,
+    backup_dir: Path | None = None,
+    keep_backups: int = 10,
+    verify: Verify | None = None,
+    on_swapped: Callable[[], None] | None = None,
+) -> Path | None:
     """Replace ``path`` by ``new_bytes`` atomically after backup and verification; returns the backup.
 
     A symlink's target is replaced (the link stays); the new file keeps the old one's mode, owner and
@@ -249,18 +268,29 @@ def safe_replace(path: Path, new_bytes: bytes, *, expected_sha256: str, backup_d
             on_swapped()
 
     try:
-        _write_verified(target, new_bytes, verify, shown=path, read=read, st=st,
-                        aside=lambda p: _keep_aside(p, backup_dir, path), on_swapped=swapped)
+        _write_verified(
+            target,
+            new_bytes,
+            verify,
+            shown=path,
+            read=read,
+            st=st,
+            aside=lambda p: _keep_aside(p, backup_dir, path),
+            on_swapped=swapped,
+        )
     except BaseException:
         if not done:
-            backup.unlink(missing_ok=True)   # the record is as it was: this backup would only push out an older one
+            backup.unlink(
+                missing_ok=True
+            )  # the record is as it was: this backup would only push out an older one
         raise
     _prune(backup_dir, path, keep_backups)
     return backup
 
 
-def write_new(path: Path, new_bytes: bytes, verify: Verify | None = None,
-              on_swapped: Callable[[], None] | None = None) -> None:
+def write_new(
+    path: Path, new_bytes: bytes, verify: Verify | None = None, on_swapped: Callable[[], None] | None = None
+) -> None:
     """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile."""
     path = Path(path)
     check_lock(path)

@@ -17,7 +17,7 @@ _COL_RE = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _S_ATTR = re.compile(rb'\ss\s*=\s*["\'](\d*)["\']')
-EXCEL_MAX_TEXT = 32767   # characters in one cell: Excel limit
+EXCEL_MAX_TEXT = 32767  # characters in one cell: Excel limit
 
 
 def col_index(letters: str) -> int:
@@ -64,7 +64,7 @@ def xml_text(text: str) -> bytes:
     """Cell text as XML: escaped, with characters XML 1.0 forbids written the way Excel does (_xHHHH_)."""
     if len(text) > EXCEL_MAX_TEXT:
         raise ValueError(f"text of {len(text)} characters exceeds Excel's {EXCEL_MAX_TEXT} per cell")
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)   # a literal '_x0041_' must not decode to 'A'
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)  # a literal '_x0041_' must not decode to 'A'
     text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.encode("utf-8")
@@ -90,7 +90,7 @@ CellFn = Callable[[OldCell], bytes]
 
 @dataclass
 class PatchResult:
-    pieces: list[bytes | memoryview]   # the new part, in order (slices of the old one where unchanged)
+    pieces: list[bytes | memoryview]  # the new part, in order (slices of the old one where unchanged)
     formula_dropped: bool
 
     @property
@@ -111,7 +111,7 @@ class SheetPatcher:
         self._cell_r = re.compile(rb'\sr="\$?([A-Za-z]{1,3})\$?\d*"')
         self._sd_open = re.compile(b"<" + p + rb"sheetData\b[^>]*?(/?)>")
         self.formula_dropped = False
-        self._shared: dict[str, tuple[str, str, int]] = {}   # si -> (formula, origin, last row)
+        self._shared: dict[str, tuple[str, str, int]] = {}  # si -> (formula, origin, last row)
 
     # --- helpers ----------------------------------------------------------------------------
     def col_styles(self) -> dict[int, int]:
@@ -140,8 +140,13 @@ class SheetPatcher:
         out = []
         for m in re.finditer(rb' s="(?:' + alt + rb')"', xml):
             lt = xml.rfind(b"<", 0, m.start())
-            if xml.startswith(ctag, lt) and xml[lt + len(ctag): lt + len(ctag) + 1] in (b" ", b"\t", b"\r", b"\n"):
-                r = attrs(xml[lt: xml.index(b">", m.end()) + 1]).get("r")
+            if xml.startswith(ctag, lt) and xml[lt + len(ctag) : lt + len(ctag) + 1] in (
+                b" ",
+                b"\t",
+                b"\r",
+                b"\n",
+            ):
+                r = attrs(xml[lt : xml.index(b">", m.end()) + 1]).get("r")
                 if r:
                     out.append(split_ref(r))
         return out
@@ -163,12 +168,12 @@ class SheetPatcher:
         col_styles = self.col_styles()
         view = memoryview(xml)
         out: list[bytes | memoryview] = []
-        if m.group(1):   # <sheetData/>: nothing yet
+        if m.group(1):  # <sheetData/>: nothing yet
             out.append(self._grow_dimension(xml[: m.start()], edits) + b"<" + p + b"sheetData>")
             for r in todo:
                 out.append(self._new_row(r, by_row[r], col_styles))
             out.append(b"</" + p + b"sheetData>")
-            out.append(view[m.end():])
+            out.append(view[m.end() :])
             return PatchResult(out, self.formula_dropped)
         body, close = m.end(), xml.rfind(b"</" + p + b"sheetData>")
         out.append(self._grow_dimension(xml[:body], edits))
@@ -181,9 +186,9 @@ class SheetPatcher:
             r = todo[i]
             at = xml.find(row_open + b' r="%d"' % r, pos, close)
             if at < 0:
-                break   # a new row: the general scan from here places it
+                break  # a new row: the general scan from here places it
             rm = self._row_re.match(xml, at)
-            assert rm is not None   # a row tag starts at `at`
+            assert rm is not None  # a row tag starts at `at`
             tag = rm.group(0)
             end = rm.end() if rm.group(1) else xml.index(row_close, rm.end()) + len(row_close)
             row_style = None
@@ -196,9 +201,9 @@ class SheetPatcher:
             i += 1
         prev = 0
         if i < len(todo) or self._shared:
-            if pos > body:   # the general scan needs the last row number before pos for r-less rows
+            if pos > body:  # the general scan needs the last row number before pos for r-less rows
                 last = self._row_re.search(xml, xml.rfind(row_open, body, pos))
-                assert last is not None   # pos > body: a row precedes pos
+                assert last is not None  # pos > body: a row precedes pos
                 prev = int(attrs(last.group(0)).get("r", 0))
             for rm in self._row_re.finditer(xml, pos, close):
                 if i >= len(todo) and not self._shared:
@@ -207,8 +212,8 @@ class SheetPatcher:
                 ra = attrs(tag)
                 r = int(ra["r"]) if "r" in ra else prev + 1
                 prev = r
-                while i < len(todo) and todo[i] < r:   # rows that do not exist yet go before this one
-                    out.append(view[pos: rm.start()])
+                while i < len(todo) and todo[i] < r:  # rows that do not exist yet go before this one
+                    out.append(view[pos : rm.start()])
                     pos = rm.start()
                     out.append(self._new_row(todo[i], by_row[todo[i]], col_styles))
                     i += 1
@@ -218,9 +223,11 @@ class SheetPatcher:
                     fns = by_row[r] if i < len(todo) and todo[i] == r else {}
                     if fns:
                         i += 1
-                    row_style = int(ra["s"]) if ra.get("customFormat") in ("1", "true") and "s" in ra else None
-                    out.append(view[pos: rm.start()])
-                    out.append(self._patch_row(xml[rm.start(): end], r, fns, row_style, col_styles))
+                    row_style = (
+                        int(ra["s"]) if ra.get("customFormat") in ("1", "true") and "s" in ra else None
+                    )
+                    out.append(view[pos : rm.start()])
+                    out.append(self._patch_row(xml[rm.start() : end], r, fns, row_style, col_styles))
                     pos = end
         out.append(view[pos:close])
         for r in todo[i:]:
@@ -245,21 +252,22 @@ class SheetPatcher:
         new = f"{make_ref(min(rows), min(cols))}:{make_ref(max(rows), max(cols))}".encode()
         if new == m.group(1) or (r1, c1) == (r2, c2) == (1, 1) and not edits:
             return data
-        return data[: m.start(1)] + new + data[m.end(1):]
+        return data[: m.start(1)] + new + data[m.end(1) :]
 
     def _new_row(self, r: int, fns: dict[int, CellFn], col_styles: dict[int, int]) -> bytes:
         cells = b"".join(fns[c](OldCell(make_ref(r, c), col_styles.get(c, 0), None)) for c in sorted(fns))
         p = self.p
         return b"<" + p + b'row r="' + str(r).encode() + b'">' + cells + b"</" + p + b"row>"
 
-    def _patch_row(self, row: bytes, r: int, fns: dict[int, CellFn], row_style: int | None,
-                   col_styles: dict[int, int]) -> bytes:
+    def _patch_row(
+        self, row: bytes, r: int, fns: dict[int, CellFn], row_style: int | None, col_styles: dict[int, int]
+    ) -> bytes:
         p = self.p
         start_end = row.index(b">") + 1
-        if row[start_end - 2: start_end] == b"/>":   # <row .../> becomes <row ...></row>
+        if row[start_end - 2 : start_end] == b"/>":  # <row .../> becomes <row ...></row>
             start, inner, tail = row[: start_end - 2] + b">", b"", b"</" + p + b"row>"
         else:
-            start, inner, tail = row[:start_end], row[start_end: -(len(p) + 6)], b"</" + p + b"row>"
+            start, inner, tail = row[:start_end], row[start_end : -(len(p) + 6)], b"</" + p + b"row>"
         if fns and not self._shared:
             fast = self._patch_cells(inner, r, fns)
             if fast is not None:
@@ -268,7 +276,7 @@ class SheetPatcher:
         out: list[bytes] = []
         pos, prev = 0, 0
         cell_r = self._cell_r
-        first = min(pending) if pending else 1 << 30   # the smallest column still to write
+        first = min(pending) if pending else 1 << 30  # the smallest column still to write
         for cm in self._cell_re.finditer(inner):
             cell = cm.group(0)
             head_end = cell.index(b">") + 1
@@ -276,27 +284,27 @@ class SheetPatcher:
             c = _col_of(rm.group(1)) if rm else prev + 1
             prev = c
             if c < first and not (self._shared and b"<" + p + b"f" in cell):
-                continue   # a cell we neither change nor need to place a new cell before
+                continue  # a cell we neither change nor need to place a new cell before
             ca = attrs(cell[:head_end])
-            for nc in sorted(k for k in pending if k < c):   # new cells go before the next larger column
-                out.append(inner[pos: cm.start()])
+            for nc in sorted(k for k in pending if k < c):  # new cells go before the next larger column
+                out.append(inner[pos : cm.start()])
                 pos = cm.start()
                 out.append(pending.pop(nc)(self._blank(r, nc, row_style, col_styles)))
             first = min(pending) if pending else 1 << 30
             if c in pending:
                 self._note_formula(cell, ca, r)
-                out.append(inner[pos: cm.start()])
+                out.append(inner[pos : cm.start()])
                 out.append(pending.pop(c)(OldCell(make_ref(r, c), int(ca.get("s", "0")), cell)))
                 pos = cm.end()
                 first = min(pending) if pending else 1 << 30
             elif self._shared and b"<" + p + b"f" in cell:
                 promoted = self._promote(cell, make_ref(r, c))
                 if promoted is not cell:
-                    out.append(inner[pos: cm.start()])
+                    out.append(inner[pos : cm.start()])
                     out.append(promoted)
                     pos = cm.end()
         rest = inner[pos:]
-        ext = rest.find(b"<" + p + b"extLst")   # row extensions stay after the cells
+        ext = rest.find(b"<" + p + b"extLst")  # row extensions stay after the cells
         split = ext if ext >= 0 else len(rest)
         out.append(rest[:split])
         for nc in sorted(pending):
@@ -329,7 +337,7 @@ class SheetPatcher:
             sm = _S_ATTR.search(cell, 0, cell.index(b">"))
             if b"<" + self.p + b"f" in cell:
                 self._note_formula(cell, attrs(cell[: cell.index(b">") + 1]), r)
-                if self._shared:   # a shared formula's master: its group's next cell may be in this row
+                if self._shared:  # a shared formula's master: its group's next cell may be in this row
                     return None
             out.append(inner[pos:at])
             out.append(fns[c](OldCell(ref, int(sm.group(1) or b"0") if sm else 0, cell)))
@@ -347,18 +355,21 @@ class SheetPatcher:
         if m is None:
             return start
         lo, hi = min(int(m.group(1)), *fns), max(int(m.group(2)), *fns)
-        return start[: m.start()] + f'spans="{lo}:{hi}"'.encode() + start[m.end():]
+        return start[: m.start()] + f'spans="{lo}:{hi}"'.encode() + start[m.end() :]
 
     def _note_formula(self, cell: bytes, ca: dict[str, str], r: int) -> None:
         """An overwritten formula: drop calcChain; an overwritten shared-formula master hands its
         formula text to the next cell of the group (otherwise the group's other cells lose theirs)."""
-        fm = re.search(b"<" + re.escape(self.p) + rb"f\b([^>]*?)(/>|>(.*?)</" + re.escape(self.p) + rb"f>)", cell, re.S)
+        fm = re.search(
+            b"<" + re.escape(self.p) + rb"f\b([^>]*?)(/>|>(.*?)</" + re.escape(self.p) + rb"f>)", cell, re.S
+        )
         if fm is None:
             return
         self.formula_dropped = True
         fa = attrs(b"<f" + fm.group(1) + b">")
         if fa.get("t") == "shared" and "ref" in fa and fm.group(3):
             from .package import unescape
+
             last = split_ref(fa["ref"].split(":")[-1])[0]
             self._shared[fa["si"]] = (unescape(fm.group(3).decode()), ca.get("r", ""), last)
             self._shared_ref = getattr(self, "_shared_ref", {})
@@ -377,6 +388,17 @@ class SheetPatcher:
             return cell
         text, origin, _ = self._shared.pop(si)
         moved = Translator("=" + text, origin=origin).translate_formula(ref)[1:]
-        f = (b"<" + self.p + b'f t="shared" ref="' + self._shared_ref[si].encode() + b'" si="'
-             + si.encode() + b'">' + xml_text(moved) + b"</" + self.p + b"f>")
-        return cell[: fm.start()] + f + cell[fm.end():]
+        f = (
+            b"<"
+            + self.p
+            + b'f t="shared" ref="'
+            + self._shared_ref[si].encode()
+            + b'" si="'
+            + si.encode()
+            + b'">'
+            + xml_text(moved)
+            + b"</"
+            + self.p
+            + b"f>"
+        )
+        return cell[: fm.start()] + f + cell[fm.end() :]

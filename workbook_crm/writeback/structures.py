@@ -21,10 +21,10 @@ _REF = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?::(\$?)([A-Za-z]{1,3})(\$?)(
 
 @dataclass(frozen=True)
 class Growth:
-    first: int       # first data row (below the header)
-    r1: int          # first new row
-    r2: int          # last new row
-    inserted: bool   # rows from r1 on (a footer) moved down by r2 - r1 + 1
+    first: int  # first data row (below the header)
+    r1: int  # first new row
+    r2: int  # last new row
+    inserted: bool  # rows from r1 on (a footer) moved down by r2 - r1 + 1
 
     def rows(self, top: int, bottom: int) -> tuple[int, int]:
         n = self.r2 - self.r1 + 1
@@ -51,7 +51,7 @@ def grow_ref(ref: str, g: Growth) -> str:
     left = f"{m.group(1)}{m.group(2)}{m.group(3)}{new_top}"
     if m.group(8):
         return f"{left}:{m.group(5)}{m.group(6)}{m.group(7)}{new_bottom}"
-    if new_top == new_bottom:   # a single cell that moved with the footer
+    if new_top == new_bottom:  # a single cell that moved with the footer
         return left
     return f"{left}:{m.group(1)}{m.group(2)}{m.group(3)}{new_bottom}"
 
@@ -63,11 +63,14 @@ def grow_sqref(sqref: str, g: Growth) -> str:
 def grow_sheet_tail(tail: bytes, g: Growth) -> bytes:
     """The worksheet XML after </sheetData>: the sheet autoFilter, data validations and conditional
     formats (and their x14 twins' <xm:sqref>) grown."""
+
     def attr(m: re.Match[bytes]) -> bytes:
         return m.group(1) + grow_sqref(m.group(2).decode(), g).encode() + m.group(3)
 
     tail = re.sub(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")([^"]*)(")', attr, tail)
-    tail = re.sub(rb'(<(?:\w+:)?(?:dataValidation|conditionalFormatting)\b[^>]*?\bsqref=")([^"]*)(")', attr, tail)
+    tail = re.sub(
+        rb'(<(?:\w+:)?(?:dataValidation|conditionalFormatting)\b[^>]*?\bsqref=")([^"]*)(")', attr, tail
+    )
     return re.sub(rb"(<xm:sqref>)([^<]*)(</xm:sqref>)", attr, tail)
 
 
@@ -89,7 +92,7 @@ def grow_table(xml: bytes, g: Growth) -> bytes:
     if g.inserted:
         new_top, new_bottom = table_g.rows(top, bottom)
         if new_top != top:
-            return xml   # a table wholly below the new rows is the footer's own: not ours to move
+            return xml  # a table wholly below the new rows is the footer's own: not ours to move
         filter_end = new_bottom - totals
     elif data_end == g.r1 - 1:
         new_bottom, filter_end = g.r2 + totals, g.r2
@@ -101,21 +104,24 @@ def grow_table(xml: bytes, g: Growth) -> bytes:
     right_col = rm.group(6)
     new_ref = f"{left}:{right_col}{new_bottom}".encode()
     tag = m.group(0).replace(b'ref="' + ref.encode() + b'"', b'ref="' + new_ref + b'"', 1)
-    xml = xml[: m.start()] + tag + xml[m.end():]
+    xml = xml[: m.start()] + tag + xml[m.end() :]
     af = re.search(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")([^"]*)(")', xml)
     if af is not None:
         fm = _REF.fullmatch(af.group(2).decode())
         if fm is not None and fm.group(8):
             new_af = f"{fm.group(2)}{fm.group(4)}:{fm.group(6)}{max(int(fm.group(8)), filter_end)}".encode()
-            xml = xml[: af.start(2)] + new_af + xml[af.end(2):]
+            xml = xml[: af.start(2)] + new_af + xml[af.end(2) :]
     return xml
 
 
-_SHEET_REF = re.compile(r"((?:'(?:[^']|'')+'|[^\s!,()'\"=+\-*/&^<>;{}]+)!)(\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?)")
+_SHEET_REF = re.compile(
+    r"((?:'(?:[^']|'')+'|[^\s!,()'\"=+\-*/&^<>;{}]+)!)(\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?)"
+)
 
 
 def grow_defined_names(wb_xml: bytes, sheet: str, g: Growth) -> bytes:
     """Defined names (print area, _FilterDatabase, the user's named ranges) that refer to ``sheet``."""
+
     def fix_name(m: re.Match[bytes]) -> bytes:
         text = m.group(2).decode()
 
@@ -129,7 +135,9 @@ def grow_defined_names(wb_xml: bytes, sheet: str, g: Growth) -> bytes:
 
         return m.group(1) + _SHEET_REF.sub(fix_ref, text).encode() + m.group(3)
 
-    return re.sub(rb"(<(?:\w+:)?definedName\b[^>]*>)(.*?)(</(?:\w+:)?definedName>)", fix_name, wb_xml, flags=re.S)
+    return re.sub(
+        rb"(<(?:\w+:)?definedName\b[^>]*>)(.*?)(</(?:\w+:)?definedName>)", fix_name, wb_xml, flags=re.S
+    )
 
 
 __all__ = ["Growth", "grow_ref", "grow_sqref", "grow_sheet_tail", "grow_table", "grow_defined_names"]

@@ -26,8 +26,17 @@ LINK_RGB = "FF0563C1"
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 # ECMA-376 18.8.30: built-in number formats we may ask for by code.
-BUILTIN_FMT = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
-               "0.00E+00": 11, "@": 49}
+BUILTIN_FMT = {
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    "0%": 9,
+    "0.00%": 10,
+    "0.00E+00": 11,
+    "@": 49,
+}
 # 14–22 dates/times, 27–36 and 50–58 are the East-Asian (zh-CN) date formats, 45–47 times.
 _BUILTIN_DATES = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
 
@@ -57,9 +66,9 @@ class Styles:
         self._defaults("fills", ["numFmts", "fonts"], [self._pattern("none"), self._pattern("gray125")])
         self._defaults("borders", ["numFmts", "fonts", "fills"], [self._empty_border()])
         self.cell_xfs = self._container("cellXfs", ["numFmts", "fonts", "fills", "borders", "cellStyleXfs"])
-        if len(self.cell_xfs) == 0:   # a cellXfs without entries: index 0 must exist for s-less cells
+        if len(self.cell_xfs) == 0:  # a cellXfs without entries: index 0 must exist for s-less cells
             self._append(self.cell_xfs, self._el("xf", numFmtId="0", fontId="0", fillId="0", borderId="0"))
-        self.initial_count = len(self.cell_xfs)   # xfs from the file; later ones are ours, from this session
+        self.initial_count = len(self.cell_xfs)  # xfs from the file; later ones are ours, from this session
         self._xf_index: dict[bytes, int] | None = None
         self._clone_cache: dict[tuple[int, str, bool], int] = {}
 
@@ -123,7 +132,7 @@ class Styles:
 
     def _xf(self, index: int) -> etree._Element:
         if not 0 <= index < len(self.cell_xfs):
-            index = 0   # a dangling s= reference: Excel falls back to the default format too
+            index = 0  # a dangling s= reference: Excel falls back to the default format too
         return self.cell_xfs[index]
 
     def _find_or_append_xf(self, xf: etree._Element) -> int:
@@ -217,8 +226,11 @@ class Styles:
         fills = self.root.find(_q("fills"))
         if fills is None:
             return set()
-        ours = {str(i) for i, f in enumerate(fills)
-                if f.find(f".//{_q('fgColor')}[@rgb='{MARK_RGB}']") is not None}
+        ours = {
+            str(i)
+            for i, f in enumerate(fills)
+            if f.find(f".//{_q('fgColor')}[@rgb='{MARK_RGB}']") is not None
+        }
         return {i for i, xf in enumerate(self.cell_xfs) if xf.get("fillId") in ours}
 
     def unmark(self, index: int, marks: set[int]) -> int:
@@ -228,8 +240,9 @@ class Styles:
         fills = self.root.find(_q("fills"))
         bg = fills[int(xf.get("fillId", "0"))].find(f".//{_q('bgColor')}")
         under = self._color_key(bg)
-        candidates = [i for i, other in enumerate(self.cell_xfs)
-                      if i not in marks and self._stripped(other) == want]
+        candidates = [
+            i for i, other in enumerate(self.cell_xfs) if i not in marks and self._stripped(other) == want
+        ]
         for i in candidates:
             if self._color_key(self._fill_color(self.cell_xfs[i].get("fillId", "0"))) == under:
                 return i
@@ -250,10 +263,15 @@ class Styles:
     # --- styles for computed sheets -----------------------------------------------------------
     def new_xf(self, *, num_fmt: str | None = None, header: bool = False, link: bool = False) -> int:
         """An xf for fresh sheets: default font, optional header look (bold, fill, border) or link look."""
-        xf = self._el("xf", numFmtId=str(self.num_fmt_id(num_fmt)) if num_fmt else "0",
-                      fontId="0", fillId="0", borderId="0")
+        xf = self._el(
+            "xf",
+            numFmtId=str(self.num_fmt_id(num_fmt)) if num_fmt else "0",
+            fontId="0",
+            fillId="0",
+            borderId="0",
+        )
         style_xfs = self.root.find(_q("cellStyleXfs"))
-        if style_xfs is not None and len(style_xfs):   # xfId="0" names nothing without cellStyleXfs
+        if style_xfs is not None and len(style_xfs):  # xfId="0" names nothing without cellStyleXfs
             xf.set("xfId", "0")
         if num_fmt:
             xf.set("applyNumberFormat", "1")

@@ -37,8 +37,9 @@ def written_by_us(path: Path) -> bool:
     return re.search(rb"<(?:\w+:)?description>workbook-crm</", core) is not None
 
 
-def check_summary_target(out: Path, *, record: Path | None = None, output: Path | None = None,
-                         lock: bool = True) -> None:
+def check_summary_target(
+    out: Path, *, record: Path | None = None, output: Path | None = None, lock: bool = True
+) -> None:
     """A summary goes to a new file or replaces an earlier summary — never the record, its copy,
     or any other existing file; and never one that is open (``lock``; a run checks that only when
     the summary is put in place, so an open summary does not stop the record's run)."""
@@ -51,16 +52,22 @@ def check_summary_target(out: Path, *, record: Path | None = None, output: Path 
         check_lock(out)
 
 
-def check_run_targets(record: Path, *, output: Path | None, summary: Path | None) -> tuple[Path | None, str | None]:
+def check_run_targets(
+    record: Path, *, output: Path | None, summary: Path | None
+) -> tuple[Path | None, str | None]:
     """Before a run does any work: refuse outputs that would lose data, remove dead runs' leftovers.
 
     Returns ``(output, its SHA-256)``: an ``--output`` that is the record itself is the record (the
     in-place run: backup and change check); an existing ``--output`` is backed up like a record."""
     if output is not None and record.exists() and same_file(output, record):
         output = None
-    target = output or record   # (a .xls/CSV source is never written: only an .xlsx/.xlsm is checked)
-    clean_stale(target.parent, real_path(target).parent, target.parent / ".workbook-crm" / "backups",
-                *([summary.parent] if summary is not None else []))
+    target = output or record  # (a .xls/CSV source is never written: only an .xlsx/.xlsm is checked)
+    clean_stale(
+        target.parent,
+        real_path(target).parent,
+        target.parent / ".workbook-crm" / "backups",
+        *([summary.parent] if summary is not None else []),
+    )
     if summary is not None:
         check_summary_target(summary, record=record, output=output, lock=False)
     sha = None

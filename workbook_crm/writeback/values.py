@@ -20,7 +20,10 @@ def date_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.replace(tzinfo=None)
-        day, frac = value.date(), (value - dt.datetime.combine(value.date(), dt.time())).total_seconds() / 86400
+        day, frac = (
+            value.date(),
+            (value - dt.datetime.combine(value.date(), dt.time())).total_seconds() / 86400,
+        )
     else:
         day, frac = value, 0.0
     if date1904:
@@ -59,7 +62,11 @@ def encode(value: Any, *, date1904: bool = False, as_text: bool = False) -> tupl
     Text is always written as text, never as a formula: a value starting with = + - @ is data
     (formula injection: CWE-1236), so no <f> is ever produced here.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in ("NaTType", "NAType"):
+    if (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or type(value).__name__ in ("NaTType", "NAType")
+    ):
         return "none", b"", b""  # NaT/NA: a 从未跟进 lead without 首次接触时间 has no 应跟进日期 or 逾期天数
     if isinstance(value, bool):
         return "bool", b"b", b"<v>" + (b"1" if value else b"0") + b"</v>"

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
 
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")   # zipfile's structFileHeader: 30 bytes
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader: 30 bytes
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOC = _NS_REL + "/officeDocument"
 _STRICT_OFFICE_DOC = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 _XML_EXTS = (".xml", ".rels", ".vml")
 _PIECE = 4 << 20
-_KEEP_BYTES = 1 << 20   # small changed XML parts are kept for the structure check
+_KEEP_BYTES = 1 << 20  # small changed XML parts are kept for the structure check
 
 
 class PackageError(ValueError):
@@ -77,7 +77,7 @@ def _raw(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
     start = info.header_offset + _LOCAL_HEADER.size + head[10] + head[11]
     if start + info.compress_size > len(data):
         raise PackageError(f"{info.filename}: truncated")
-    return memoryview(data)[start:start + info.compress_size]
+    return memoryview(data)[start : start + info.compress_size]
 
 
 def _changed(new_bytes: bytes, infos: list[zipfile.ZipInfo], original: Path | None) -> set[str]:
@@ -86,7 +86,7 @@ def _changed(new_bytes: bytes, infos: list[zipfile.ZipInfo], original: Path | No
     changed = {i.filename for i in infos}
     if original is None or not original.exists():
         for info in infos:
-            _raw(new_bytes, info)   # every local header checked
+            _raw(new_bytes, info)  # every local header checked
         return changed
     try:
         with open(original, "rb") as fh:
@@ -95,17 +95,21 @@ def _changed(new_bytes: bytes, infos: list[zipfile.ZipInfo], original: Path | No
         return {i.filename for i in infos}
 
 
-def _unchanged_removed(fh: BinaryIO, new_bytes: bytes, infos: list[zipfile.ZipInfo], changed: set[str]) -> set[str]:
+def _unchanged_removed(
+    fh: BinaryIO, new_bytes: bytes, infos: list[zipfile.ZipInfo], changed: set[str]
+) -> set[str]:
     """Drop from ``changed`` every member whose directory entry and compressed bytes equal the original's."""
     try:
         before = {i.filename: i for i in zipfile.ZipFile(fh).infolist()}
     except zipfile.BadZipFile:
         before = {}
     for info in infos:
-        raw = _raw(new_bytes, info)   # a changed member's local header is checked too
+        raw = _raw(new_bytes, info)  # a changed member's local header is checked too
         prev = before.get(info.filename)
-        if prev is None or ((prev.CRC, prev.file_size, prev.compress_size, prev.compress_type)
-                            != (info.CRC, info.file_size, info.compress_size, info.compress_type)):
+        if prev is None or (
+            (prev.CRC, prev.file_size, prev.compress_size, prev.compress_type)
+            != (info.CRC, info.file_size, info.compress_size, info.compress_type)
+        ):
             continue
         if _same_raw(fh, prev, raw):
             changed.discard(info.filename)
@@ -122,7 +126,7 @@ def _same_raw(fh: BinaryIO, info: zipfile.ZipInfo, raw: memoryview) -> bool:
         return False
     fh.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11])
     for at in range(0, len(raw), _PIECE):
-        piece = raw[at:at + _PIECE]
+        piece = raw[at : at + _PIECE]
         if fh.read(len(piece)) != piece:
             return False
     return True
@@ -195,10 +199,13 @@ def _target(base: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
 
 
-def _structure(z: zipfile.ZipFile, names: set[str], xml: dict[str, bytes], changed: set[str]) -> dict[str, str]:
+def _structure(
+    z: zipfile.ZipFile, names: set[str], xml: dict[str, bytes], changed: set[str]
+) -> dict[str, str]:
     """Content types of the changed parts, package and workbook relationships; returns sheet name -> part,
     in workbook order. What the original already had (a dangling rel to a deleted printer-settings
     part, an untyped extra file) is not judged: it was there before and the file opened."""
+
     def read(name: str) -> bytes:
         if name not in names:
             raise PackageError(f"missing part {name}")
@@ -208,12 +215,24 @@ def _structure(z: zipfile.ZipFile, names: set[str], xml: dict[str, bytes], chang
 
     types = read("[Content_Types].xml")
     defaults = {a.get("Extension", "").lower() for a in _elements("[Content_Types].xml", types, "Default")}
-    overrides = {a.get("PartName", "").lstrip("/") for a in _elements("[Content_Types].xml", types, "Override")}
+    overrides = {
+        a.get("PartName", "").lstrip("/") for a in _elements("[Content_Types].xml", types, "Override")
+    }
     for name in changed:
-        if not name.endswith("/") and name not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults:
+        if (
+            not name.endswith("/")
+            and name not in overrides
+            and name.rsplit(".", 1)[-1].lower() not in defaults
+        ):
             raise PackageError(f"{name}: no content type")
-    main = next((_target("", a.get("Target", "")) for a in _elements("_rels/.rels", read("_rels/.rels"), "Relationship")
-                 if a.get("Type") in (_OFFICE_DOC, _STRICT_OFFICE_DOC)), None)
+    main = next(
+        (
+            _target("", a.get("Target", ""))
+            for a in _elements("_rels/.rels", read("_rels/.rels"), "Relationship")
+            if a.get("Type") in (_OFFICE_DOC, _STRICT_OFFICE_DOC)
+        ),
+        None,
+    )
     if main is None or main not in names:
         raise PackageError("the package names no workbook part")
     rels_name = posixpath.join(posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels")
