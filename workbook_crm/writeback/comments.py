@@ -5,6 +5,9 @@ sheet), a VML shape per note in ``xl/drawings/vmlDrawingN.vml`` (related from th
 ``<legacyDrawing r:id>``), and content types for both. The user's comments — rich text, threaded
 comments' legacy stand-ins (author ``tc={guid}``) — are never rewritten; we remove only comments by our
 author whose text starts with ``PREFIX``, and add ours only where the user has none.
+
+Over 300 lines on purpose: the comments part, the VML shapes and ``<legacyDrawing>`` must agree,
+and keeping their three edits in one module keeps that agreement readable in one place.
 """
 
 from __future__ import annotations

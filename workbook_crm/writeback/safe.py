@@ -6,6 +6,9 @@ detects a save by another program since our read: on Linux the new file is *exch
 record (``renameat2(RENAME_EXCHANGE)``) and the file taken out is checked (same inode, size, mtime
 and SHA-256 as the one we read); if it is not, the exchange is undone and the other writer's version
 stays. Elsewhere the same check runs just before ``os.replace``.
+
+Over 300 lines on purpose: every failure point of the one code path that replaces the record
+(lock, backup, temp file, verify, swap, prune) is here, to be read and reviewed together.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Our problem-cell fill is recognisable by its colour ``MARK_RGB`` (one step away 
 light red FFC7CE, so a user's own preset fill is never mistaken for ours). A marked cell's xf is its
 original xf with only fillId/applyFill changed, so unmarking finds the original by content — which
 also survives Excel renumbering styles when the user saves in between.
+
+Over 300 lines on purpose: one class over one part (styles.xml); splitting it would split the
+append-only invariant every method relies on.
 """
 
 from __future__ import annotations
