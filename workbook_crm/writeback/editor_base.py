@@ -170,16 +170,18 @@ class EditorBase:
 
             return fn
 
-        result = patcher.patch({rc: edit(rc) for rc in targets})
-        if grow is not None:  # filter, validations, formats: all after </sheetData>, in the last piece
-            result.pieces[-1] = grow_sheet_tail(bytes(result.pieces[-1]), grow)
-        if legacy is not None:  # only the head (root tag) and the tail are needed to place it
-            head, tail = bytes(result.pieces[0]), bytes(result.pieces[-1])
-            result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head) :]
-        deflater = Deflater()  # deflated as it is joined: the new part never exists uncompressed
-        for piece in result.pieces:
-            deflater.write(piece)
-        self.pkg.write_deflated(part, deflater.finish())
+        # deflated in a worker thread while the pass goes on: the new part never exists uncompressed
+        with Deflater(background=True) as deflater:
+            result = patcher.patch({rc: edit(rc) for rc in targets}, sink=deflater.write)
+            if grow is not None:  # filter, validations, formats: all after </sheetData>, in the last piece
+                result.pieces[-1] = grow_sheet_tail(bytes(result.pieces[-1]), grow)
+            if legacy is not None:  # only the head (root tag) and the tail are needed to place it
+                head, tail = result.head, bytes(result.pieces[-1])
+                result.pieces[-1] = add_legacy_drawing(head + tail, legacy)[len(head) :]
+            for piece in result.pieces:
+                deflater.write(piece)
+            deflated = deflater.finish()
+        self.pkg.write_deflated(part, deflated)
         self._patched.add(part)
         if result.formula_dropped:
             self._drop_calc_chain()

@@ -95,10 +95,31 @@ CellFn = Callable[[OldCell], bytes]
 class PatchResult:
     pieces: list[bytes | memoryview]  # the new part, in order (slices of the old one where unchanged)
     formula_dropped: bool
+    head: bytes = b""  # the first piece (up to <sheetData>'s content), also when pieces were streamed
 
     @property
     def data(self) -> bytes:
         return b"".join(self.pieces)
+
+
+class _Pieces:
+    """The new part's pieces: kept in a list, or passed to ``sink`` as they come, all but the last
+    (the tail after </sheetData>, which the caller may still rewrite)."""
+
+    def __init__(self, sink: Callable[[bytes | memoryview], object] | None) -> None:
+        self.sink = sink
+        self.kept: list[bytes | memoryview] = []
+        self.head: bytes | None = None
+
+    def append(self, piece: bytes | memoryview) -> None:
+        if self.head is None:
+            self.head = bytes(piece)
+        if self.sink is not None and self.kept:
+            self.sink(self.kept.pop())
+        self.kept.append(piece)
+
+    def result(self, formula_dropped: bool) -> PatchResult:
+        return PatchResult(self.kept, formula_dropped, self.head or b"")
 
 
 class SheetPatcher:
@@ -155,8 +176,11 @@ class SheetPatcher:
         return out
 
     # --- the pass ---------------------------------------------------------------------------
-    def patch(self, edits: dict[tuple[int, int], CellFn]) -> PatchResult:
-        """Rows to change are found by a byte search for ``<row r="N"`` when every row of the part
+    def patch(
+        self, edits: dict[tuple[int, int], CellFn], sink: Callable[[bytes | memoryview], object] | None = None
+    ) -> PatchResult:
+        """``sink``: the pieces go there as they are made (a Deflater), all but the last (``_Pieces``).
+        Rows to change are found by a byte search for ``<row r="N"`` when every row of the part
         starts that way (Excel, LibreOffice, openpyxl, XlsxWriter all write it), else by the general
         scan of every row tag; the general scan also takes over where a row is missing (new rows) or
         a shared formula's master was overwritten (the group's next cell must get the formula)."""
@@ -170,14 +194,14 @@ class SheetPatcher:
             raise ValueError("worksheet has no <sheetData>")
         col_styles = self.col_styles()
         view = memoryview(xml)
-        out: list[bytes | memoryview] = []
+        out = _Pieces(sink)
         if m.group(1):  # <sheetData/>: nothing yet
             out.append(self._grow_dimension(xml[: m.start()], edits) + b"<" + p + b"sheetData>")
             for r in todo:
                 out.append(self._new_row(r, by_row[r], col_styles))
             out.append(b"</" + p + b"sheetData>")
             out.append(view[m.end() :])
-            return PatchResult(out, self.formula_dropped)
+            return out.result(self.formula_dropped)
         body, close = m.end(), xml.rfind(b"</" + p + b"sheetData>")
         out.append(self._grow_dimension(xml[:body], edits))
         pos, i = body, 0
@@ -236,7 +260,7 @@ class SheetPatcher:
         for r in todo[i:]:
             out.append(self._new_row(r, by_row[r], col_styles))
         out.append(view[close:])
-        return PatchResult(out, self.formula_dropped)
+        return out.result(self.formula_dropped)
 
     def _grow_dimension(self, data: bytes, edits: dict[tuple[int, int], CellFn]) -> bytes:
         """``data``: the part up to the start of <sheetData>'s content (<dimension> comes before it)."""
