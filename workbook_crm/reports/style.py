@@ -3,8 +3,8 @@
 Every value goes through :func:`cell_value`, which decides its kind: text is always a string cell
 (``write_string``, never ``write``, which would turn ``=HYPERLINK(...)`` typed by a user into a
 live formula), after masking by :func:`safety.safe_text`. :meth:`Book.put` writes one such cell;
-:meth:`Book.table` hands a table's body to :mod:`.tablexml`, which renders its rows as XML from
-one rendering per distinct value and splices them into the package xlsxwriter wrote — a
+:meth:`Book.table` hands a table's body to :mod:`.tablexml`; :mod:`.splice` renders its rows as XML
+from one rendering per distinct value into the package xlsxwriter wrote — a
 100k-customer summary is ~2.3 M cells, and xlsxwriter's per-cell path costs ~6 µs each.
 """
 
@@ -23,8 +23,10 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from .cells import cell_value, is_blank, is_numpy_number, python_values
 from .safety import safe_text, safe_texts
-from .tablexml import Tables, cell_value, is_blank, is_numpy_number, python_values, splice
+from .splice import splice
+from .tablexml import Tables
 
 __all__ = ["Book", "cell_value", "is_blank", "text_width", "frame_or_empty"]
 
