@@ -190,3 +190,20 @@ def test_deflated_member_keeps_crc_and_size() -> None:
         assert (info.CRC, info.file_size, info.compress_size) == (zlib.crc32(data), len(data), len(raw))
         assert info.date_time == (2024, 5, 6, 7, 8, 10)
         assert z.read("x.xml") == data
+
+
+def test_a_name_twice_in_the_source_is_written_once_with_the_entry_readers_take(tmp_path: Path) -> None:
+    src = book(tmp_path / "a.xlsx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zi, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            zo.writestr(info.filename, zi.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zo.writestr("docProps/app.xml", b"<Properties/>")
+    pkg = Package(out.getvalue())
+    written = pkg.to_bytes()
+    with zipfile.ZipFile(io.BytesIO(written)) as z:
+        names = z.namelist()
+        assert names.count("docProps/app.xml") == 1
+        assert z.read("docProps/app.xml") == b"<Properties/>"
+    assert names == list(dict.fromkeys(zipfile.ZipFile(io.BytesIO(src)).namelist()))

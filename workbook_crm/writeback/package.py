@@ -63,7 +63,9 @@ class Package:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise UnreadableWorkbook(detail=f"not a zip package: {exc}") from exc
         self._infos = {i.filename: i for i in infos}
-        self.order = [i.filename for i in infos]
+        # a name twice in the directory (a corrupt package): readers take the last entry; we write
+        # the name once, at its first place, with that entry (a zip writer refuses duplicates)
+        self.order = list(dict.fromkeys(i.filename for i in infos))
         self._changed: dict[str, bytes] = {}
         self._deflated: dict[str, Deflated] = {}  # big parts, deflated once as they were produced
         self._cache: dict[
