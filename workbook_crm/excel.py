@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -128,6 +129,19 @@ def from_serial(serial: float, date1904: bool = False) -> dt.date | dt.datetime:
         base = _EPOCH_1900 if day > PHANTOM_SERIAL else _EPOCH_1900_EARLY
     value = base + dt.timedelta(days=int(day), milliseconds=round(frac * _MS_PER_DAY))
     return value.date() if value.time() == dt.time() else value
+
+
+def day_serials(days: Sequence[dt.date | None], date1904: bool = False) -> list[int | None]:
+    """Whole-day serials of a column of ``datetime.date`` values (None stays None), one ordinal
+    subtraction each: the computed sheets' date columns. Equal to :func:`to_serial` day by day;
+    a ValueError when one is before the system's first day."""
+    base = (_EPOCH_1904 if date1904 else _EPOCH_1900_EARLY).toordinal()
+    out = [None if d is None else d.toordinal() - base for d in days]
+    if min((x for x in out if x is not None), default=0) < 0:
+        raise ValueError("a date is before the workbook's first date")
+    if date1904:
+        return out
+    return [x + 1 if x is not None and x >= PHANTOM_SERIAL else x for x in out]
 
 
 # --- cell values --------------------------------------------------------------------------------
