@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from ..errors import NoRecognisableSheet
+from ..excel import col_letters
 from ..findings import Finding
 from ..schema import registry
 from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
@@ -63,14 +63,14 @@ class SheetData:
         return self.schema.name
 
     def letter(self, field_name: str) -> str:
-        return get_column_letter(self.columns[field_name] + 1)
+        return col_letters(self.columns[field_name] + 1)
 
     def cell(self, field_name: str, row: int) -> str:
         return f"{self.letter(field_name)}{row}"
 
     def header_cell(self, field_name: str | None = None) -> str:
         col = self.columns.get(field_name, 0) if field_name else 0
-        return f"{get_column_letter(col + 1)}{self.header_row}"
+        return f"{col_letters(col + 1)}{self.header_row}"
 
     def scale(self, field_name: str) -> int:
         """Yuan per unit of a money column: the header's unit wins, else the field's default."""
@@ -213,9 +213,9 @@ def _map_sheet(
                 Finding(
                     "bad-mapping",
                     sheet=tab,
-                    cell=f"{get_column_letter(c + 1)}{hr + 1}",
+                    cell=f"{col_letters(c + 1)}{hr + 1}",
                     row=hr + 1,
-                    column=get_column_letter(c + 1),
+                    column=col_letters(c + 1),
                     field=f"表头:{headers[c]}",
                     value=target,
                     params={"sheet_name": schema.name},
@@ -231,9 +231,9 @@ def _map_sheet(
                 Finding(
                     "duplicate-column",
                     sheet=tab,
-                    cell=f"{get_column_letter(c + 1)}{hr + 1}",
+                    cell=f"{col_letters(c + 1)}{hr + 1}",
                     row=hr + 1,
-                    column=get_column_letter(c + 1),
+                    column=col_letters(c + 1),
                     field=schema.field(name).header,
                     value=headers[c],
                 )
@@ -247,9 +247,9 @@ def _map_sheet(
             Finding(
                 "duplicate-column",
                 sheet=tab,
-                cell=f"{get_column_letter(c + 1)}{header_row}",
+                cell=f"{col_letters(c + 1)}{header_row}",
                 row=header_row,
-                column=get_column_letter(c + 1),
+                column=col_letters(c + 1),
                 field=schema.field("mobile").header,
                 value=headers[c],
             )
@@ -469,7 +469,7 @@ def _fill_merged(
         if j is None or r0 >= len(cols[j]):
             continue
         col, value = cols[j], cols[j][r0]
-        letter = get_column_letter(c0 + 1)
+        letter = col_letters(c0 + 1)
         for r in range(r0 + 1, min(r1, len(col) - 1) + 1):
             if col[r] is None and value is not None and keep[r]:
                 col[r] = value
