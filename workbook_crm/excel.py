@@ -15,9 +15,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 MAX_ROWS = 1_048_576  # Excel limit: rows per worksheet
 MAX_COLS = 16_384  # Excel limit: columns per worksheet, "XFD"
 _MAX_LETTERS = 18_278  # "ZZZ": what three letters can spell; readers meet such refs in broken files
@@ -151,6 +148,9 @@ def cell_value(v: Any) -> Any:
     """A value as a plain Python object a cell (or our writer) takes: None for None, NaN, NaT and NA;
     numpy scalars as Python numbers; a pandas Timestamp as a date when it is midnight (pandas widens
     every date to one) else a datetime. Anything else is returned as it is."""
+    import numpy as np  # here, not at the top: `import workbook_crm` stays free of pandas
+    import pandas as pd
+
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float):
