@@ -2,6 +2,8 @@
 
 Rows are rendered a chunk at a time and deflated as they come (package.Deflater), so a 100k-row
 sheet never exists uncompressed as a whole, and it is never inflated or deflated again.
+Just over 300 lines: the column-wise fast paths sit beside the per-cell path they must equal byte
+for byte (tests/test_newsheet_renderer.py), so the two are read and changed together.
 """
 
 from __future__ import annotations
