@@ -236,3 +236,15 @@ def test_json_value_is_what_json_keeps() -> None:
 def test_json_value_always_survives_json(v: object) -> None:
     out = excel.json_value(v)
     assert json.loads(json.dumps(out)) == out
+
+
+@given(st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(1899, 12, 31))), max_size=30), st.booleans())
+def test_day_serials_equal_to_serial_day_by_day(days: list[dt.date | None], date1904: bool) -> None:
+    first = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 31)
+    if any(d is not None and d < first for d in days):
+        with pytest.raises(ValueError):
+            excel.day_serials(days, date1904)
+    else:
+        assert excel.day_serials(days, date1904) == [
+            None if d is None else excel.to_serial(d, date1904) for d in days
+        ]

@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 MAX_ROWS = 1_048_576  # Excel limit: rows per worksheet
 MAX_COLS = 16_384  # Excel limit: columns per worksheet, "XFD"
@@ -130,6 +128,19 @@ def from_serial(serial: float, date1904: bool = False) -> dt.date | dt.datetime:
     return value.date() if value.time() == dt.time() else value
 
 
+def day_serials(days: Sequence[dt.date | None], date1904: bool = False) -> list[int | None]:
+    """Whole-day serials of a column of ``datetime.date`` values (None stays None), one ordinal
+    subtraction each: the computed sheets' date columns. Equal to :func:`to_serial` day by day;
+    a ValueError when one is before the system's first day."""
+    base = (_EPOCH_1904 if date1904 else _EPOCH_1900_EARLY).toordinal()
+    out = [None if d is None else d.toordinal() - base for d in days]
+    if min((x for x in out if x is not None), default=0) < 0:
+        raise ValueError("a date is before the workbook's first date")
+    if date1904:
+        return out
+    return [x + 1 if x is not None and x >= PHANTOM_SERIAL else x for x in out]
+
+
 # --- cell values --------------------------------------------------------------------------------
 
 
@@ -137,6 +148,9 @@ def cell_value(v: Any) -> Any:
     """A value as a plain Python object a cell (or our writer) takes: None for None, NaN, NaT and NA;
     numpy scalars as Python numbers; a pandas Timestamp as a date when it is midnight (pandas widens
     every date to one) else a datetime. Anything else is returned as it is."""
+    import numpy as np  # here, not at the top: `import workbook_crm` stays free of pandas
+    import pandas as pd
+
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float):

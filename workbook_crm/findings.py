@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
+from .excel import json_value
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -608,7 +610,7 @@ class Finding:
             "row": self.row,
             "column": self.column,
             "field": self.field,
-            "value": _json_value(self.value),
+            "value": json_value(self.value),
             "message": self.message(lang),
             "hint": self.hint(lang),
         }
@@ -637,8 +639,8 @@ class Change:
         return {
             "sheet": self.sheet,
             "cell": self.cell,
-            "old": _json_value(self.old),
-            "new": _json_value(self.new),
+            "old": json_value(self.old),
+            "new": json_value(self.new),
             "rule": self.rule,
         }
 
@@ -706,20 +708,6 @@ def _clip(value: Any) -> Any:
     if isinstance(value, str) and len(value) > SHOW_LIMIT:
         return f"{value[: SHOW_LIMIT - 20]}…（{len(value):,}）"
     return value
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return None if value != value else value
-    if hasattr(value, "isoformat"):
-        return (
-            value.isoformat()[:10]
-            if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0
-            else value.isoformat()
-        )
-    return str(value)
 
 
 EXAMPLES = 5  # cells named in the message of an aggregated finding (JSON lists them all)

@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
+from .excel import col_letters, json_value
 from .io.reader import SheetData, read_workbook
 
 USER_COLUMN = "（用户自己的列）"
@@ -81,7 +80,7 @@ def _sheet_view(data: SheetData, how: str) -> SheetView:
         sample = _sample(data, label) if label is not None else None
         view.columns.append(
             ColumnView(
-                get_column_letter(c + 1),
+                col_letters(c + 1),
                 data.headers[c],
                 data.schema.field(name).header if name else USER_COLUMN,
                 name or "",
@@ -98,7 +97,7 @@ def _sample(data: SheetData, label: str) -> Any:
     if not len(s):
         return None
     v = s.iloc[0]
-    return v.isoformat() if hasattr(v, "isoformat") else v
+    return json_value(v)
 
 
 def render_text(ins: Inspection) -> str:

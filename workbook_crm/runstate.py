@@ -18,16 +18,16 @@ run says so in one line.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .excel import json_value
 from .findings import Change
 from .io.reader import WorkbookData
 from .schema import registry
@@ -129,20 +129,13 @@ def save(workbook: Path, state: RunState) -> None:
 
 
 def plain(v: Any) -> Any:
-    """A cell value in a form JSON keeps and two reads compare equal (1 == 1.0, dates as ISO)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, bool):
+    """A cell value in a form JSON keeps and two reads compare equal (1 == 1.0, dates as ISO, a
+    datetime as 'YYYY-MM-DD hh:mm:ss', texts stripped, blanks None): excel.json_value, then equalised."""
+    v = json_value(v, sep=" ")
+    if v is None or isinstance(v, bool):
         return v
-    if isinstance(v, (pd.Timestamp, datetime)):
-        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if hasattr(v, "item") and not isinstance(v, str):
-        v = v.item()
     if isinstance(v, (int, float)):
-        f = float(v)
-        return None if math.isnan(f) else round(f, 9)
+        return round(float(v), 9)
     s = str(v).strip()
     return s or None
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
+from ..excel import col_letters
 from ..schema.base import norm_token
 
 _FOOTER_WORDS = ("合计", "小计", "总计", "汇总", "total")
@@ -161,7 +161,7 @@ def _fill_merged(
         if j is None or r0 >= len(cols[j]):
             continue
         col, value = cols[j], cols[j][r0]
-        letter = get_column_letter(c0 + 1)
+        letter = col_letters(c0 + 1)
         for r in range(r0 + 1, min(r1, len(col) - 1) + 1):
             if col[r] is None and value is not None and keep[r]:
                 col[r] = value

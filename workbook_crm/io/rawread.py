@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbook_crm.errors import SheetNotFound, UnreadableWorkbook
+from workbook_crm.excel import col_index
 from workbook_crm.io.guard import Source
-from workbook_crm.io.zipscan import SheetScanner, col_index, inflate, read_member
+from workbook_crm.io.zipscan import SheetScanner, inflate, read_member
 
 # The largest dense grid handed to calamine: a full-height sheet (1,048,576 rows) of 32
 # columns. calamine keeps ~32 bytes a cell and Python lists 8, so ~1.3 GB at the limit.
@@ -172,7 +173,7 @@ def _trim_sheet(xml: bytes, n_rows: int, n_cols: int) -> tuple[bytes, list[str],
 
     def repl(m: re.Match[bytes]) -> bytes:
         nonlocal count
-        if int(m["row"]) - 1 < n_rows and col_index(m["col"]) < n_cols:
+        if int(m["row"]) - 1 < n_rows and col_index(m["col"]) - 1 < n_cols:
             return m[0]
         count += 1
         if len(refs) < REPORT_DROPPED:
@@ -206,6 +207,6 @@ def _put_error_cells(rows: list[list[Any]], xml: bytes) -> None:
         ref, val = _REF.search(m["attrs"]), _VALUE.search(m["body"])
         if not ref or not val:
             continue
-        r, c = int(ref[2]) - 1, col_index(ref[1])
+        r, c = int(ref[2]) - 1, col_index(ref[1]) - 1
         if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
             rows[r][c] = val[1].decode("utf-8", "replace")

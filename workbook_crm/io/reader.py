@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from ..errors import NoRecognisableSheet
+from ..excel import col_letters
 from ..findings import Finding
 from ..schema import registry
 from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
@@ -57,14 +57,14 @@ class SheetData:
         return self.schema.name
 
     def letter(self, field_name: str) -> str:
-        return get_column_letter(self.columns[field_name] + 1)
+        return col_letters(self.columns[field_name] + 1)
 
     def cell(self, field_name: str, row: int) -> str:
         return f"{self.letter(field_name)}{row}"
 
     def header_cell(self, field_name: str | None = None) -> str:
         col = self.columns.get(field_name, 0) if field_name else 0
-        return f"{get_column_letter(col + 1)}{self.header_row}"
+        return f"{col_letters(col + 1)}{self.header_row}"
 
     def scale(self, field_name: str) -> int:
         """Yuan per unit of a money column: the header's unit wins, else the field's default."""
@@ -282,7 +282,7 @@ def _at_header(
     code: str, tab: str, c: int, row: int, field_label: str, value: Any, sheet_name: str | None = None
 ) -> Finding:
     """A finding about the header cell of column ``c`` (0-based)."""
-    letter = get_column_letter(c + 1)
+    letter = col_letters(c + 1)
     params = {"sheet_name": sheet_name} if sheet_name else {}
     return Finding(
         code,

@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workbook_crm.excel import col_index  # 1-based: "A" → 1; our indices here are 0-based
+
 # Limits (module constants so a caller or a test may tighten them).
 # A full-height CRM sheet (1,048,576 rows x 19 columns) is ~0.9 GB of sheet XML, so one member
 # may reach 1 GiB and the whole package 2 GiB; anything beyond is refused before inflating.
@@ -163,14 +165,6 @@ _ODD_SPACING = (b'\tr="', b'\nr="', b'\rr="')
 _OVERLAP = 64
 
 
-def col_index(letters: bytes | str) -> int:
-    """'A' -> 0, 'XFD' -> 16383."""
-    n = 0
-    for ch in letters if isinstance(letters, str) else letters.decode():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 @dataclass
 class SheetExtent:
     """What the pre-scan learnt about one worksheet part (0-based maxima, -1 when none)."""
@@ -225,7 +219,7 @@ class SheetScanner:
             wide = _WIDE_COL.findall(buf)
             if wide:
                 ext.suspicious = True
-                ext.max_col = max(ext.max_col, max(col_index(c) for c in wide))
+                ext.max_col = max(ext.max_col, max(col_index(c) for c in wide) - 1)
             if not ext.suspicious and any(buf.find(p) >= 0 for p in _ODD_SPACING):
                 ext.suspicious = True
         # Count element starts once: in the joined buffer, minus those wholly in the overlap.
@@ -258,7 +252,7 @@ class SheetScanner:
             )  # ≤ AZ unless a wide one was seen
             return ext
         if self._cols:
-            ext.max_col = max(col_index(c) for c in self._cols)
+            ext.max_col = max(col_index(c) for c in self._cols) - 1
         if self._rows:
             ext.max_row = max(int(r) for r in self._rows) - 1
         if not keep:
@@ -268,4 +262,4 @@ class SheetScanner:
 
     def used(self) -> tuple[list[int], list[int]]:
         """Sorted 0-based used row and column indices (after ``finish(keep=True)``)."""
-        return sorted(int(r) - 1 for r in self._rows), sorted(col_index(c) for c in self._cols)
+        return sorted(int(r) - 1 for r in self._rows), sorted(col_index(c) - 1 for c in self._cols)

@@ -13,17 +13,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from workbook_crm import excel
 from workbook_crm.normalize import Norm
 from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 from workbook_crm.normalize.workdays import add_workdays
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
-# Excel's 1900 system counts a 29 Feb 1900 that never was (Lotus 1-2-3 compatibility):
-# serial 60 is that phantom day, serials below 61 are one day off against the ones after it.
-_EPOCH_1900 = date(1899, 12, 30)  # serial 61 → 1900-03-01 counts from here
-_EPOCH_1904 = date(1904, 1, 1)  # 1904 system (old Mac workbooks): serial 0 = 1904-01-01
-_MAX_SERIAL_1900 = (date(MAX_YEAR, 12, 31) - _EPOCH_1900).days
-_MAX_SERIAL_1904 = (date(MAX_YEAR, 12, 31) - _EPOCH_1904).days
 
 _CN_DIGITS = {
     "〇": 0,
@@ -106,15 +101,15 @@ def _make(y: int, m: int, d: int) -> date | None:
 
 
 def from_serial(serial: float, *, date1904: bool = False) -> date | None:
-    """An Excel serial number → date, or None when it is not a plausible date (1900-01-01..2200-12-31)."""
+    """An Excel serial number → date, or None when it is not a plausible date (1900-01-01..2200-12-31).
+    The fraction (time of day) is dropped; the calendar, phantom 1900-02-29 included, is excel.py's."""
     if not math.isfinite(serial):
         return None
-    n = math.floor(serial)  # the fraction is the time of day
-    if date1904:
-        return _EPOCH_1904 + timedelta(days=n) if 0 <= n <= _MAX_SERIAL_1904 else None
-    if n < 1 or n == 60 or n > _MAX_SERIAL_1900:  # 60 = the phantom 1900-02-29
+    try:
+        day = excel.from_serial(math.floor(serial), date1904)
+    except ValueError:  # before the epoch, the phantom 29 Feb 1900 (serial 60), past 9999
         return None
-    return _EPOCH_1900 + timedelta(days=n + (1 if n < 61 else 0))
+    return day if isinstance(day, date) and MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def _bad(value: Any) -> Norm:
@@ -127,7 +122,7 @@ def normalize_date(value: Any, *, date1904: bool = False, context_year: int | No
         n = _normalize_date(value, date1904, context_year)
     except Exception:  # never let one odd cell stop the run
         return _bad(value)
-    if date1904 and isinstance(n.value, date) and n.value.year < _EPOCH_1904.year:
+    if date1904 and isinstance(n.value, date) and n.value.year < 1904:
         # a 1904-date workbook cannot hold it as a date cell: left as typed, not used (#14 item 11)
         return Norm(value, "date-before-1904", (("value", value),))
     return n

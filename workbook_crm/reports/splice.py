@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from xlsxwriter.utility import xl_col_to_name
-
+from ..excel import col_index, col_letters
 from ..writeback.sheetxml import xml_text
 from .tablexml import PROBE_COL, Block, Probe, Tables
 
@@ -78,7 +77,7 @@ def _probe_styles(xml: dict[str, str], parts: dict[str, str]) -> dict[Probe, int
     for name, part in parts.items():
         for row in _ROW.finditer(xml.get(part, "")):
             for cell in _CELL.finditer(row.group(3) or ""):
-                if _col(cell.group(1)) == PROBE_COL:
+                if col_index(cell.group(1)) - 1 == PROBE_COL:
                     s = _S_ATTR.search(cell.group(0))
                     styles[(name, int(row.group(1)) - 1)] = int(s.group(1)) if s else 0
     return styles
@@ -123,13 +122,6 @@ def _si(text: str) -> str:
     return f"<si><t{space}>{xml_text(text).decode('utf-8')}</t></si>"
 
 
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _sheet(
     text: str,
     blocks: list[Block],
@@ -147,7 +139,7 @@ def _sheet(
     # xlsxwriter's rows without the probes (a row that held only a probe is dropped).
     theirs: dict[int, tuple[str, dict[int, str]]] = {}
     for m in _ROW.finditer(body):
-        cells = {_col(c.group(1)): c.group(0) for c in _CELL.finditer(m.group(3) or "")}
+        cells = {col_index(c.group(1)) - 1: c.group(0) for c in _CELL.finditer(m.group(3) or "")}
         attrs = _SPANS.sub("", m.group(2))
         if cells.pop(PROBE_COL, None) is None or cells or attrs:
             theirs[int(m.group(1))] = (attrs, cells)
@@ -161,10 +153,10 @@ def _sheet(
     rows = sorted(set(theirs) | set(ours))
     cols = [c for _, cells in theirs.values() for c in cells]
     cols += [b.first_col + k for b in blocks for k in (0, len(b.columns) - 1)]
-    ref = f"{xl_col_to_name(min(cols))}{rows[0]}:{xl_col_to_name(max(cols))}{rows[-1]}" if rows else "A1"
+    ref = f"{col_letters(min(cols) + 1)}{rows[0]}:{col_letters(max(cols) + 1)}{rows[-1]}" if rows else "A1"
     yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', before, count=1)
     yield "<sheetData>"
-    letters = {id(b): [xl_col_to_name(b.first_col + j) for j in range(len(b.columns))] for b in blocks}
+    letters = {id(b): [col_letters(b.first_col + j + 1) for j in range(len(b.columns))] for b in blocks}
     out: list[str] = []
     for r in rows:
         attrs, cells = theirs.get(r, ("", {}))

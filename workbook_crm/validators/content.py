@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from ..excel import col_letters, json_value
 from ..findings import Finding
 from ..io.reader import SheetData
 from ..normalize import (
@@ -166,17 +167,16 @@ def _f(code: str, sheet: SheetData, fname: str, row: int, value: object, **param
 
 
 def _d(v: object) -> object:
-    return v.date().isoformat() if isinstance(v, pd.Timestamp) else v
+    """A date as 'YYYY-MM-DD' for the message; other values as they are."""
+    return json_value(v) if isinstance(v, pd.Timestamp) else v
 
 
 def _where(sheet: SheetData, name: str) -> tuple[str, str]:
-    from openpyxl.utils import get_column_letter
-
     if name in sheet.columns:
         return sheet.letter(name), sheet.schema.field(name).header
     for col, header in sheet.headers.items():
         if header == name.split("#")[0]:
-            return get_column_letter(col + 1), header
+            return col_letters(col + 1), header
     return "", name
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..excel import cell_value
 from ..findings import Change, Finding
 from ..io.guard import Source
 from ..io.placement import Placement, place_rows
@@ -303,7 +304,7 @@ def _file_new(
                         archive.tab,
                         archive.cell(arch_f, next_row),
                         None,
-                        _plain(value),
+                        cell_value(value),
                         RULE_INTAKE,
                         field=archive.schema.field(arch_f).header,
                         row=next_row,
@@ -325,12 +326,6 @@ def _file_new(
         new_index.append(next_row)
         next_row += 1
     return pd.DataFrame(records, index=pd.Index(new_index, name="row"))
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
 
 
 def _dates(frame: pd.DataFrame, col: str, rows: list[int] | None = None) -> list[date | None]:

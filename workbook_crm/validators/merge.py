@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
+from ..excel import cell_value, col_letters
 from ..findings import Change, Finding
 from ..io.reader import SheetData
 from ..normalize.text import is_blank
@@ -86,7 +86,13 @@ def merge_marked(
                 continue
             changes.append(
                 Change(
-                    archive.tab, cell_a, None, _plain(vb), RULE_FILL, archive.schema.field(fname).header, ra
+                    archive.tab,
+                    cell_a,
+                    None,
+                    cell_value(vb),
+                    RULE_FILL,
+                    archive.schema.field(fname).header,
+                    ra,
                 )
             )
             new_value[(archive.tab, cell_a)] = vb
@@ -147,8 +153,8 @@ def conflicts(archive: SheetData, arch: pd.DataFrame, into: dict[str, str], new_
                         row=rb,
                         column=archive.letter(fname),
                         field=archive.schema.field(fname).header,
-                        value=_plain(vb),
-                        params={"survivor": a, "kept": _plain(va)},
+                        value=cell_value(vb),
+                        params={"survivor": a, "kept": cell_value(va)},
                     )
                 )
     return out
@@ -200,7 +206,7 @@ def _mark_columns(archive: SheetData, changes: list[Change]) -> tuple[str, str]:
         if fname in archive.columns:
             out.append(archive.letter(fname))
         else:
-            letter = get_column_letter(nxt + 1)
+            letter = col_letters(nxt + 1)
             nxt += 1
             changes.append(
                 Change(
@@ -219,10 +225,6 @@ def _mark_columns(archive: SheetData, changes: list[Change]) -> tuple[str, str]:
 
 def _raw(sheet: SheetData, fname: str, row: int) -> Any:
     return sheet.frame.at[row, fname] if fname in sheet.columns else None
-
-
-def _plain(v: Any) -> Any:
-    return v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
 
 
 def _text(v: Any) -> str:

@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
+from ..excel import col_letters
 from ..findings import Finding
 from ..io.reader import SheetData
 from ..normalize.content import _ACTION, _TIME, _blank_text
@@ -142,7 +142,7 @@ def pipl_columns(sheet: SheetData) -> list[Finding]:
     for col, header in sorted(sheet.headers.items()):
         h = to_simplified(nfkc(str(header)))
         if _PIPL_HEADER.search(h):
-            letter = get_column_letter(col + 1)
+            letter = col_letters(col + 1)
             out.append(
                 Finding(
                     "pipl-column",

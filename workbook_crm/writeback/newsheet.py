@@ -2,6 +2,8 @@
 
 Rows are rendered a chunk at a time and deflated as they come (package.Deflater), so a 100k-row
 sheet never exists uncompressed as a whole, and it is never inflated or deflated again.
+Just over 300 lines: the column-wise fast paths sit beside the per-cell path they must equal byte
+for byte (tests/test_newsheet_renderer.py), so the two are read and changed together.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from workbook_crm.excel import day_serials
+
 from .package import Deflated, Deflater, xml_attr
-from .sheetxml import EXCEL_MAX_TEXT, col_letters, make_ref, split_ref
+from .sheetxml import EXCEL_MAX_TEXT, col_letters, inline_string, make_ref, split_ref
 from .styles import Styles
 from .values import DATE_FMT, DATETIME_FMT, cell, encode
 
@@ -49,11 +53,15 @@ def check_link(target: str) -> tuple[str, bool]:
     return loc, False
 
 
-_ORD_1899 = dt.date(1899, 12, 31).toordinal()
-_ORD_1904 = dt.date(1904, 1, 1).toordinal()
 _CHUNK_ROWS = 2000  # rows rendered, encoded and deflated together
+_TEXT_CACHE = 50_000  # distinct texts kept per column between chunks (a few MB at most)
 _SEP = "\u3042"  # joins a column's texts to check them at once (printable, needs no escape)
 _INF = (float("inf"), float("-inf"))
+
+
+def _whole(v: float) -> str:
+    """A whole float as ``values._number`` writes it: '3', or repr past 1e15 where Excel's 15 digits end."""
+    return str(int(v)) if abs(v) < 1e15 else repr(v)
 
 
 def _plain_texts(texts: list[str]) -> bool:
@@ -95,10 +103,10 @@ class _Renderer:
         self.links = links
         self.link_rows = sorted({r0 for r0, _ in links})
         self.date1904 = date1904
-        self.base_ord = _ORD_1904 if date1904 else _ORD_1899
         self.letters: list[str] = []
         self.hyperlinks: list[bytes] = []
         self.external: list[tuple[str, str]] = []
+        self.texts: dict[int, dict[str, str]] = {}  # per column: text → its <is> XML, across chunks
 
     def _letters(self, n: int) -> None:
         for c0 in range(len(self.letters), n):
@@ -115,12 +123,9 @@ class _Renderer:
         rnums = [str(r0_first + 2 + i) for i in range(len(rows))]
         cols = [self._column(c0, col, rnums) for c0, col in enumerate(zip(*rows, strict=True))]
         self._link_cells(rows, r0_first, rnums, cols)
-        return "".join(
-            [
-                f'<row r="{r}">{"".join(cells)}</row>'
-                for r, cells in zip(rnums, zip(*cols, strict=True), strict=True)
-            ]
-        )
+        # one join over row starts, the cells of every column side by side, and row ends
+        starts = [f'<row r="{r}">' for r in rnums]
+        return "".join(itertools.chain.from_iterable(zip(starts, *cols, itertools.repeat("</row>"))))
 
     def _column(self, c0: int, col: tuple[Any, ...], rnums: list[str]) -> list[str]:
         L = self.letters[c0]
@@ -140,12 +145,15 @@ class _Renderer:
                     "" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
                     for r, v in zip(rnums, col, strict=True)
                 ]
+            # some text needs escaping: each distinct text is encoded once (owners, grades, notes
+            # repeat down a column), exactly as ``encode`` writes it
+            inner = self.texts.setdefault(c0, {})
+            if len(inner) > _TEXT_CACHE:
+                inner.clear()
+            for v in set(texts).difference(inner):
+                inner[v] = inline_string(v).decode()
             return [
-                ""
-                if v is None
-                else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                if _plain_texts([v])
-                else self._cell(c0, v, L + r)
+                "" if v is None else f'<c r="{L}{r}"{s} t="inlineStr">{inner[v]}</c>'
                 for r, v in zip(rnums, col, strict=True)
             ]
         elif kinds == {int}:
@@ -154,19 +162,22 @@ class _Renderer:
                 for r, v in zip(rnums, col, strict=True)
             ]
         elif kinds and kinds <= {int, float} and _INF[0] not in col and _INF[1] not in col:
+            # repr is the number's text (ints as they are); only a whole float ('3.0') needs more
             return [
                 ""
                 if v is None or v != v
-                else f'<c r="{L}{r}"{s}><v>{v if type(v) is int else int(v) if v.is_integer() and abs(v) < 1e15 else repr(v)}</v></c>'
-                for r, v in zip(rnums, col, strict=True)
+                else f'<c r="{L}{r}"{s}><v>{t if t[-2:] != ".0" else _whole(v)}</v></c>'
+                for r, v, t in zip(rnums, col, map(repr, col), strict=True)
             ]
         elif kinds == {dt.date}:
-            serials = [None if v is None else v.toordinal() - self.base_ord for v in col]
-            if min(x for x in serials if x is not None) >= 0:
+            try:
+                serials = day_serials(col, self.date1904)
+            except ValueError:
+                serials = None  # a date before the epoch: ``encode`` raises its own message below
+            if serials is not None:
                 ds = self._s(xf if c0 in self.col_xf else self.date_xf)
-                leap = 0 if self.date1904 else 60
                 return [
-                    "" if x is None else f'<c r="{L}{r}"{ds}><v>{x + 1 if leap and x >= leap else x}</v></c>'
+                    "" if x is None else f'<c r="{L}{r}"{ds}><v>{x}</v></c>'
                     for r, x in zip(rnums, serials, strict=True)
                 ]
         elif not kinds:

@@ -14,49 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workbook_crm.excel import col_index, col_letters, split_ref
+
 from .package import attrs
 
-_COL_RE = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _S_ATTR = re.compile(rb'\ss\s*=\s*["\'](\d*)["\']')
 EXCEL_MAX_TEXT = 32767  # characters in one cell: Excel limit
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """'AB12' -> (row 12, column 28). Excel's limits: 1,048,576 rows × 16,384 (XFD) columns."""
-    m = _COL_RE.match(ref.replace("$", "").strip())
-    if not m:
-        raise ValueError(f"not an A1 cell reference: {ref!r}")
-    row, col = int(m.group(2)), col_index(m.group(1))
-    if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384):
-        raise ValueError(f"cell {ref!r} is outside Excel's grid")
-    return row, col
-
-
-_COL_CACHE: dict[bytes, int] = {}
-
-
-def _col_of(letters: bytes) -> int:
-    n = _COL_CACHE.get(letters)
-    if n is None:
-        n = _COL_CACHE[letters] = col_index(letters.decode())
-    return n
 
 
 def make_ref(row: int, col: int) -> str:
@@ -308,7 +273,7 @@ class SheetPatcher:
             cell = cm.group(0)
             head_end = cell.index(b">") + 1
             rm = cell_r.search(cell, 0, head_end)
-            c = _col_of(rm.group(1)) if rm else prev + 1
+            c = col_index(rm.group(1)) if rm else prev + 1
             prev = c
             if c < first and not (self._shared and b"<" + p + b"f" in cell):
                 continue  # a cell we neither change nor need to place a new cell before

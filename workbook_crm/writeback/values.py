@@ -8,43 +8,21 @@ from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
+from workbook_crm.excel import from_serial, to_serial
+
 from .sheetxml import inline_string
 
 DATE_FMT = "yyyy-mm-dd"
 DATETIME_FMT = "yyyy-mm-dd hh:mm:ss"
 
 
-def date_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
-    """Excel serial of a date. Excel's 1900 system counts a 29 Feb 1900 that never was: serials from
-    61 (1 Mar 1900) on are one more than the true day count from 1899-12-31."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.replace(tzinfo=None)
-        day, frac = (
-            value.date(),
-            (value - dt.datetime.combine(value.date(), dt.time())).total_seconds() / 86400,
-        )
-    else:
-        day, frac = value, 0.0
-    if date1904:
-        serial = (day - dt.date(1904, 1, 1)).days
-    else:
-        serial = (day - dt.date(1899, 12, 31)).days
-        if serial >= 60:
-            serial += 1
-    if serial < 0:
-        raise ValueError(f"{value!r} is before the workbook's first date")
-    return serial + frac
-
-
-def serial_date(serial: float, date1904: bool = False) -> dt.date | dt.datetime:
-    if date1904:
-        base = dt.datetime(1904, 1, 1)
-    else:
-        base = dt.datetime(1899, 12, 30) if serial >= 61 else dt.datetime(1899, 12, 31)
-    value = base + dt.timedelta(days=serial)
-    value = value.replace(microsecond=0) + dt.timedelta(seconds=round(value.microsecond / 1e6))
-    return value.date() if value.time() == dt.time() else value
+def serial_date(serial: float, date1904: bool = False) -> dt.date | dt.datetime | float:
+    """What a date-formatted number cell holds: its date (excel.from_serial); a number no calendar
+    has (the phantom 1900-02-29, negative, past 9999-12-31) stays the number it is."""
+    try:
+        return from_serial(serial, date1904)
+    except ValueError:
+        return serial
 
 
 def _number(value: float | int | Real | Decimal) -> bytes:
@@ -76,9 +54,9 @@ def encode(value: Any, *, date1904: bool = False, as_text: bool = False) -> tupl
         return "str", b"inlineStr", inline_string(_number(value).decode())
     if isinstance(value, dt.datetime):
         kind = "date" if value.time() == dt.time() else "datetime"
-        return kind, b"", b"<v>" + _number(date_serial(value, date1904)) + b"</v>"
+        return kind, b"", b"<v>" + _number(to_serial(value, date1904)) + b"</v>"
     if isinstance(value, dt.date):
-        return "date", b"", b"<v>" + _number(date_serial(value, date1904)) + b"</v>"
+        return "date", b"", b"<v>" + _number(to_serial(value, date1904)) + b"</v>"
     if isinstance(value, (Real, Decimal)):
         return "num", b"", b"<v>" + _number(float(value) if isinstance(value, Decimal) else value) + b"</v>"
     raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
