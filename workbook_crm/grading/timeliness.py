@@ -39,9 +39,10 @@ import pandas as pd
 from ..findings import Finding
 from ..normalize.workdays import add_workdays
 from ..rules import Rules
+from ..schema import registry
 from ..schema.computed import REMINDER_COLUMNS
 from ..validators import Checked
-from .common import ARCHIVE, DEALS, EVALUATION, FOLLOWUPS, REGISTRATION, col, dates
+from .common import col, dates
 from .model import MonthResult
 
 _TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)")
@@ -92,7 +93,7 @@ class _Timeliness:
         return raw.map(_time_of, na_action="ignore")
 
     def _customers(self) -> pd.DataFrame:
-        arch = self.checked.clean.get(ARCHIVE)
+        arch = self.checked.clean.get(registry.ARCHIVE.name)
         if arch is None or "customer_id" not in arch:
             return pd.DataFrame(
                 columns=["cid", "name", "owner", "source", "first_contact", "first_deal", "fc_time"]
@@ -108,8 +109,8 @@ class _Timeliness:
             },
             index=arch.index,
         )
-        out["fc_time"] = self._times(ARCHIVE, "first_contact").reindex(out.index)
-        deals = self.checked.clean.get(DEALS)
+        out["fc_time"] = self._times(registry.ARCHIVE.name, "first_contact").reindex(out.index)
+        deals = self.checked.clean.get(registry.DEALS.name)
         if deals is not None and "customer_id" in deals and len(deals):
             d = pd.DataFrame({"cid": col(deals, "customer_id"), "when": dates(deals, "deal_date")})
             d = d[d["when"].notna() & (d["when"] <= self.asof_ts)]
@@ -128,7 +129,7 @@ class _Timeliness:
     def _contacts(self) -> pd.DataFrame:
         cols = ["cid", "date", "ts", "timed", "status", "text", "row", "sheet"]
         parts = []
-        fu = self.checked.clean.get(FOLLOWUPS)
+        fu = self.checked.clean.get(registry.FOLLOWUPS.name)
         if fu is not None and {"customer_id", "follow_date"} <= set(fu.columns):
             when = dates(fu, "follow_date")
             status = col(fu, "status")
@@ -139,7 +140,7 @@ class _Timeliness:
                 + " "
                 + col(fu, "feedback").fillna("").astype(str)
             )
-            tm = self._times(FOLLOWUPS, "follow_date").reindex(fu.index)
+            tm = self._times(registry.FOLLOWUPS.name, "follow_date").reindex(fu.index)
             c = pd.DataFrame(
                 {
                     "cid": col(fu, "customer_id"),
@@ -147,7 +148,7 @@ class _Timeliness:
                     "status": status,
                     "text": text,
                     "row": fu.index,
-                    "sheet": FOLLOWUPS,
+                    "sheet": registry.FOLLOWUPS.name,
                     "time": tm,
                 },
                 index=fu.index,
@@ -159,7 +160,7 @@ class _Timeliness:
                 & ~c["status"].isin(_HAPPENED_NOT)
             ]
             parts.append(c)
-        reg = self.checked.clean.get(REGISTRATION)
+        reg = self.checked.clean.get(registry.REGISTRATION.name)
         if reg is not None and {"customer_id", "last_follow_up"} <= set(reg.columns):
             when = dates(reg, "last_follow_up")
             c = pd.DataFrame(
@@ -169,8 +170,8 @@ class _Timeliness:
                     "status": None,
                     "text": "",
                     "row": reg.index,
-                    "sheet": REGISTRATION,
-                    "time": self._times(REGISTRATION, "last_follow_up").reindex(reg.index),
+                    "sheet": registry.REGISTRATION.name,
+                    "time": self._times(registry.REGISTRATION.name, "last_follow_up").reindex(reg.index),
                 },
                 index=reg.index,
             )
@@ -291,7 +292,7 @@ class _Timeliness:
 
     def complaint_rules(self) -> None:
         c = self.contacts
-        fu = c[c["sheet"] == FOLLOWUPS]
+        fu = c[c["sheet"] == registry.FOLLOWUPS.name]
         is_complaint = fu["text"].str.contains("投诉", na=False) & (fu["date"] > self.since)
         complaints = fu[is_complaint]
         if complaints.empty:
@@ -326,7 +327,7 @@ class _Timeliness:
                     who,
                     "投诉处理",
                     due,
-                    f"投诉 {start}（{FOLLOWUPS} 第{cp.row}行）应在 {limit} 个工作日内处理完毕（late-complaint）",
+                    f"投诉 {start}（{registry.FOLLOWUPS.name} 第{cp.row}行）应在 {limit} 个工作日内处理完毕（late-complaint）",
                 )
             if cp.timed:  # seed 004: 24小时内响应客户问题，48小时内提供解决方案
                 response = next((r for r in later.itertuples()), None)
@@ -344,11 +345,11 @@ class _Timeliness:
                         )
 
     def improvement_rules(self, evaluation: pd.DataFrame | None) -> None:
-        ev = self.checked.clean.get(EVALUATION)
+        ev = self.checked.clean.get(registry.EVALUATION.name)
         if evaluation is None or ev is None or "deadline" not in ev or "达标情况" not in evaluation:
             return
         deadline = dates(ev, "deadline")
-        sheet = self.checked.wb.get(EVALUATION)
+        sheet = self.checked.wb.get(registry.EVALUATION.name)
         for row in evaluation.index[evaluation["达标情况"] == "未达标"]:
             d = deadline.get(row)
             if d is None or pd.isna(d) or d >= self.asof_ts:
@@ -359,7 +360,7 @@ class _Timeliness:
             owner = None if owner is None or pd.isna(owner) else owner
             self._remind(
                 None,
-                f"{EVALUATION} 第{row}行 {indicator}",
+                f"{registry.EVALUATION.name} 第{row}行 {indicator}",
                 owner,
                 "改进措施逾期",
                 d,
@@ -369,7 +370,7 @@ class _Timeliness:
             self.findings.append(
                 Finding(
                     "improvement-overdue",
-                    EVALUATION if sheet is None else sheet.tab,
+                    registry.EVALUATION.name if sheet is None else sheet.tab,
                     cell,
                     int(row),
                     "".join(ch for ch in cell if ch.isalpha()),
@@ -383,7 +384,7 @@ class _Timeliness:
     def _late(self, code: str, contact: Any, *, start: pd.Timestamp, elapsed: str, limit: str) -> None:
         sheet_name, row = contact["sheet"], int(contact["row"])
         sheet = self.checked.wb.get(sheet_name)
-        field = "follow_date" if sheet_name == FOLLOWUPS else "last_follow_up"
+        field = "follow_date" if sheet_name == registry.FOLLOWUPS.name else "last_follow_up"
         if sheet is None or field not in sheet.columns:
             return
         cell = sheet.cell(field, row)
