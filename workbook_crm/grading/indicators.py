@@ -205,7 +205,7 @@ def _repeat_rate(ctx: Context, named: str | None) -> float | None:
         n = pd.Series(per_code[cust["code"].to_numpy()], index=cust.index, dtype="float64")
         n[(cust["code"] < 0).to_numpy()] = 0
     elif named:
-        n = nums(ctx.clean.get("客户档案"), "deal_count").reindex(cust.index)
+        n = nums(ctx.clean.get(registry.ARCHIVE.name), "deal_count").reindex(cust.index)
     else:
         return None
     if named:
