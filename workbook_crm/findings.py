@@ -447,7 +447,8 @@ _CHECKS = [
         "date-before-1904",
         ERROR,
         "「{field}」的日期「{value}」早于 1904-01-01，本工作簿使用 1904 日期系统，无法写成日期，保持原样",
-        "'{field}' date '{value}' is before 1904-01-01, which this 1904-date-system workbook cannot hold as a date; left as typed",
+        "'{field}' date '{value}' is before 1904-01-01, which this 1904-date-system workbook cannot hold "
+        "as a date; left as typed",
         "核对年份；确需 1904 年前的日期时，在 Excel 选项中关闭「使用 1904 日期系统」",
         "check the year; to keep such dates, turn off Excel's '1904 date system'",
     ),
@@ -455,7 +456,8 @@ _CHECKS = [
         "footer-blocks-intake",
         WARNING,
         "「{value}」行（第 {row} 行）上方无法安全插入新客户，本次未建档 {count} 条登记：{reason}",
-        "new customers cannot be placed safely above the footer row '{value}' (row {row}); {count} registration(s) not filed: {reason}",
+        "new customers cannot be placed safely above the footer row '{value}' (row {row}); "
+        "{count} registration(s) not filed: {reason}",
         "把合计行移开或删除后再运行，登记表中的客户会在下次运行时建档",
         "move or remove the footer row and run again; the registrations are filed on the next run",
     ),
@@ -525,7 +527,8 @@ _CHECKS += [
         "mixed-ids",
         WARNING,
         "客户编号不是一种可以续编的写法（{count} 种，如 {examples}），未逐格报错；新编号按 {pattern} 分配",
-        "customer IDs follow no scheme that can be continued ({count} kinds, e.g. {examples}); not reported cell by cell; new IDs follow {pattern}",
+        "customer IDs follow no scheme that can be continued ({count} kinds, e.g. {examples}); "
+        "not reported cell by cell; new IDs follow {pattern}",
         "如要统一，在规则配置「客户编号规则」中写明编号规则",
         "set 客户编号规则 in 规则配置 to settle one scheme",
     ),
@@ -533,7 +536,8 @@ _CHECKS += [
         "own-column",
         WARNING,
         "列「{value}」的值都不在「{field}」的可选范围内，按本表自己的列处理（不校验、不改写）",
-        "column '{value}' never holds a '{field}' value; treated as the sheet's own column (not checked, not changed)",
+        "column '{value}' never holds a '{field}' value; treated as the sheet's own column "
+        "(not checked, not changed)",
         "如确是「{field}」，请在规则配置「可选值-{field}」中加入这些值",
         "if it is '{field}', add its values to 规则配置 '可选值-{field}'",
     ),

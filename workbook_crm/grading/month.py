@@ -214,7 +214,8 @@ def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.nda
 def _owners(
     tiers: pd.DataFrame, cust: pd.DataFrame, clean, late: np.ndarray, first_day: date, asof: date, keys: Keys
 ) -> pd.DataFrame:
-    """负责人, 客户数, S, A, B, C, 待评级, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
+    """负责人, 客户数, S, A, B, C, 待评级, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the
+    customer's 负责人)."""
     t = pd.DataFrame(
         {"负责人": tiers["负责人"].fillna("未分配"), "客户等级": tiers["客户等级"], "逾期": late},
         index=tiers.index,
@@ -245,7 +246,8 @@ def _owner_of(
     """负责人 of each follow-up row's customer (its first archive row; NaN when not in the archive)."""
     cust_codes = cust["code"].to_numpy()
     first = first_rows(cust_codes)
-    # as pandas' map did: a blank 客户编号 meets the first archive row holding NaN (a None key matches nothing)
+    # as pandas' map did: a blank 客户编号 meets the first archive row holding NaN
+    # (a None key matches nothing)
     ids = cust["customer_id"].to_numpy()
     nan_rows = [i for i in np.flatnonzero(cust_codes < 0) if ids[i] is not None]
     if nan_rows:

@@ -411,7 +411,8 @@ def owner(
 
 
 def user_level() -> Field:
-    """The user's own level of a customer (客户级别 A/B/C, 重要/一般): read, shown beside our grade, never overwritten."""
+    """The user's own level of a customer (客户级别 A/B/C, 重要/一般): read, shown beside our grade,
+    never overwritten."""
     return Field(
         "user_level",
         "客户级别",

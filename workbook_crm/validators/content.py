@@ -24,7 +24,8 @@ _LONG_DIGITS = (
 
 
 def personal_data(sheet: SheetData) -> list[Finding]:
-    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's columns too.
+    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's
+    columns too.
 
     Columns of a typed kind (dates, phones, money …) cannot hold one without also failing their own
     check, so only free-text fields and the user's columns are searched.

@@ -282,7 +282,8 @@ def _file_new(
     out: IdOutcome,
     first_row: int,
 ) -> pd.DataFrame:
-    """New 客户档案 rows from ``first_row`` (below the last one), and the registration rows record their new IDs."""
+    """New 客户档案 rows from ``first_row`` (below the last one), and the registration rows record
+    their new IDs."""
     records = []
     new_index = []
     next_row = first_row

@@ -104,7 +104,8 @@ def vague_company_names(sheet: SheetData) -> list[Finding]:
 def incomplete_next_steps(
     sheet: SheetData, clean: pd.DataFrame, *, require_date: bool = True
 ) -> list[Finding]:
-    """next-step-no-date / next-step-no-action at the 下一步计划 cell (skipped when done or dated elsewhere)."""
+    """next-step-no-date / next-step-no-action at the 下一步计划 cell (skipped when done or dated
+    elsewhere)."""
     if "next_step" not in sheet.columns:
         return []
     col = sheet.frame["next_step"]

@@ -248,7 +248,8 @@ def _obj(s: pd.Series) -> pd.Series:
 
 
 def _yuan(v: Any, scale: int) -> float:
-    """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown or 待确认."""
+    """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown
+    or 待确认."""
     yuan = money_yuan(v, scale)
     return float(yuan) if yuan is not None else np.nan
 
