@@ -17,6 +17,7 @@ from ..normalize import (
     workdays_between,
 )
 from ..schema.base import NAME, TEXT
+from .cells import at_cell
 
 _LONG_DIGITS = (
     r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
@@ -87,17 +88,7 @@ def vague_text(sheet: SheetData) -> list[Finding]:
         verdict = {v: bool(test(v)) for v in pd.unique(col.astype(str))}
         for row, v in col.items():
             if verdict.get(str(v)):
-                out.append(
-                    Finding(
-                        code,
-                        sheet=sheet.tab,
-                        cell=sheet.cell(fname, row),
-                        row=row,
-                        column=sheet.letter(fname),
-                        field=sheet.schema.field(fname).header,
-                        value=v,
-                    )
-                )
+                out.append(at_cell(code, sheet, fname, row, v))
     return out
 
 
@@ -154,16 +145,7 @@ def unknown_customers(sheet: SheetData, clean: pd.DataFrame, known: set[str]) ->
 
 
 def _f(code: str, sheet: SheetData, fname: str, row: int, value: object, **params: object) -> Finding:
-    return Finding(
-        code,
-        sheet=sheet.tab,
-        cell=sheet.cell(fname, row),
-        row=row,
-        column=sheet.letter(fname),
-        field=sheet.schema.field(fname).header,
-        value=_d(value),
-        params=dict(params),
-    )
+    return at_cell(code, sheet, fname, row, _d(value), params)
 
 
 def _d(v: object) -> object:

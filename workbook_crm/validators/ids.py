@@ -124,36 +124,27 @@ def check_ids(
             )
     for i, row in enumerate(arch_rows):
         typed = archive.frame.at[row, "customer_id"]
-        if not existing[i] and assigned[i]:
-            out.changes.append(
-                Change(
-                    archive.tab,
-                    archive.cell("customer_id", row),
-                    typed,
-                    assigned[i],
-                    RULE_ASSIGN,
-                    field="客户编号",
-                    row=row,
-                )
-            )
+        if not assigned[i]:
+            continue
+        if not existing[i]:
+            rule = RULE_ASSIGN
         elif (
-            isinstance(typed, str)
-            and assigned[i]
-            and assigned[i] != typed
-            and IdPattern.parse(pattern).matches(assigned[i])
+            isinstance(typed, str) and assigned[i] != typed and IdPattern.parse(pattern).matches(assigned[i])
         ):
-            # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
-            out.changes.append(
-                Change(
-                    archive.tab,
-                    archive.cell("customer_id", row),
-                    typed,
-                    assigned[i],
-                    RULE_TIDY,
-                    field="客户编号",
-                    row=row,
-                )
+            rule = RULE_TIDY  # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
+        else:
+            continue
+        out.changes.append(
+            Change(
+                archive.tab,
+                archive.cell("customer_id", row),
+                typed,
+                assigned[i],
+                rule,
+                field="客户编号",
+                row=row,
             )
+        )
     if new_regs and registration is not None and clean_reg is not None:
         new_ids = assigned[len(arch_rows) :]
         count = sum(1 for cid in new_ids if cid)

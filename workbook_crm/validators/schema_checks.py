@@ -23,6 +23,7 @@ import pandera.pandas as pa
 from ..findings import Finding
 from ..io.reader import SheetData
 from ..schema.base import DATE, INTEGER, MONEY, NUMBER, PERCENT, SCORE, Field, SheetSchema
+from .cells import at_cell
 
 _TEXT = pd.StringDtype("python")  # python storage: ~5× quicker to build from str objects than Arrow
 _FLOAT = "float64"
@@ -113,16 +114,7 @@ def _to_findings(sheet: SheetData, cases: pd.DataFrame, unparsed: pd.DataFrame) 
         f = sheet.schema.field(name)
         code = _CODES[check]
         params = {"low": _num(f.low), "high": _num(f.high)} if code == "out-of-range" else {}
-        yield Finding(
-            code,
-            sheet=sheet.tab,
-            cell=sheet.cell(name, row),
-            row=row,
-            column=sheet.letter(name),
-            field=f.header,
-            value=sheet.frame.at[row, name],
-            params=params,
-        )
+        yield at_cell(code, sheet, name, row, sheet.frame.at[row, name], params)
 
 
 def _num(x: float | None) -> str:

@@ -42,6 +42,7 @@ from ..schema.base import (
     SCORE,
     Field,
 )
+from .cells import at_cell
 from .enums import enum_normalizer, field_choices, text_of
 
 # Rules logged in 变更记录 (the 规则 column): one name per kind of edit. Enumerations are read through
@@ -88,18 +89,7 @@ def parse_sheet(
         for i in np.flatnonzero(flagged):
             n = norms[codes[i]]
             row = int(rows[i])
-            findings.append(
-                Finding(
-                    n.code,
-                    sheet=sheet.tab,
-                    cell=sheet.cell(f.name, row),
-                    row=row,
-                    column=sheet.letter(f.name),
-                    field=f.header,
-                    value=uniques[codes[i]],
-                    params=dict(n.params),
-                )
-            )
+            findings.append(at_cell(n.code, sheet, f.name, row, uniques[codes[i]], dict(n.params)))
         _store(clean, f, codes, uniques, norms, sheet)
         if f.kind in RULE_NAMES:
             changes.extend(_changes(sheet, f, rows, codes, uniques, norms))
