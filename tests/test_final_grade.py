@@ -67,7 +67,8 @@ def test_override_wins_and_both_grades_are_shown(tmp_path: Path) -> None:
     assert [tiers[c]["客户等级"] for c in ("C001", "C002", "C003")] == ["S", "A", "C"]
     assert [tiers[c]["计算等级"] for c in ("C001", "C002", "C003")] == ["A", "A", "B"]
     assert tiers["C001"]["评级依据"].startswith(
-        "人工定级 S（战略客户，季度评审确认）覆盖计算等级 A；计算依据：年合作金额 62万 ≥ 50万；续约率 85% < 90%"
+        "人工定级 S（战略客户，季度评审确认）覆盖计算等级 A；"
+        "计算依据：年合作金额 62万 ≥ 50万；续约率 85% < 90%"
     )
     assert tiers["C003"]["评级依据"].startswith("人工定级 C（未填定级原因）覆盖计算等级 B")
     assert not tiers["C002"]["评级依据"].startswith("人工定级")

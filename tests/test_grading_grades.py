@@ -70,7 +70,8 @@ def test_boundaries(amount: float, renewal: float, sat: float, grade: str) -> No
 
 
 def test_value_tier_and_potential_boundaries() -> None:
-    # seed 001 (二): 高价值 超50万 (50万 itself is 中价值), 中价值 10–50万, 低价值 低于5万, 5–10万 per 规则配置
+    # seed 001 (二): 高价值 超50万 (50万 itself is 中价值), 中价值 10–50万, 低价值 低于5万,
+    # 5–10万 per 规则配置
     t = run(
         archive(
             annual_amount_yuan=[500_001.0, 500_000.0, 100_000.0, 99_999.0, 50_000.0, 49_999.0],

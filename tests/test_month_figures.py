@@ -253,7 +253,8 @@ def test_a_typed_rate_stays_and_ours_is_recomputed(tmp_path: Path) -> None:
 
 
 def test_an_older_runs_computed_actual_leaves_the_users_column(tmp_path: Path) -> None:
-    """Before issue #12 the computed 实际值 went into 实际值 (实际值来源 计算): it is ours, recomputed and moved."""
+    """Before issue #12 the computed 实际值 went into 实际值 (实际值来源 计算): it is ours,
+    recomputed and moved."""
     ev = [
         ["核心指标", "目标值", "实际值", "差异率", "差值", "计算差异率", "达标情况", "实际值来源"],
         ["客户满意度", "≥4.5", 3.9, None, -0.6, -0.133333, "未达标", "计算"],

@@ -1,4 +1,5 @@
-"""The sample workbook: deterministic, the requested size, every SPEC §3 mess present, committed copy in step."""
+"""The sample workbook: deterministic, the requested size, every SPEC §3 mess present, committed
+copy in step."""
 
 from __future__ import annotations
 

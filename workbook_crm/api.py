@@ -10,12 +10,12 @@ from . import runstate
 from ._gc import bulk_work, no_gc, settle
 from .findings import Result
 from .grading import grade_month
-from .grading.common import EVALUATION
 from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
 from .grading.timeliness import apply_timeliness
 from .io.reader import read_workbook
 from .period import parse_month
+from .schema import registry
 from .validators import Checked, check_workbook, reportable
 
 Progress = Callable[[str], None]
@@ -86,7 +86,7 @@ def legacy_actuals(checked: Checked) -> dict[int, object]:
     计算实际值 column); read back, it passed for typed and was never recomputed. Such a cell is ours:
     it is recomputed, and the run moves it out of the user's column (row → the value there).
     """
-    sheet = checked.wb.get(EVALUATION)
+    sheet = checked.wb.get(registry.EVALUATION.name)
     if sheet is None or "actual" not in sheet.columns or "计算实际值" in sheet.headers.values():
         return {}
     frame = sheet.frame
@@ -98,7 +98,7 @@ def legacy_actuals(checked: Checked) -> dict[int, object]:
 
 def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]:
     """效果评估表 rows whose 差异率 cell the last run filled: row → the value written there."""
-    sheet = checked.wb.get(EVALUATION)
+    sheet = checked.wb.get(registry.EVALUATION.name)
     if sheet is None or "gap_rate" not in sheet.columns or not state.ours:
         return {}
     letter = sheet.letter("gap_rate")

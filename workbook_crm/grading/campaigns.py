@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import CAMPAIGNS, DEAL_TYPES, col, nums
+from ..schema import registry
+from .common import DEAL_TYPES, col, nums
 
 
 def campaign_table(clean: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """市场开拓跟踪表 rows with 转化率 and 获客成本 (index = Excel row)."""
-    c = clean.get(CAMPAIGNS)
+    c = clean.get(registry.CAMPAIGNS.name)
     if c is None:
         return None
     leads, conv, budget = nums(c, "leads"), nums(c, "converted"), nums(c, "budget_yuan")

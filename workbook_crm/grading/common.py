@@ -1,4 +1,4 @@
-"""Shared pieces of the grading step: the as-of date, per-customer facts, number wording.
+"""Shared pieces of the grading step: the as-of date, column access, per-customer facts.
 
 Speed (issue #7): 客户编号 of every sheet are stripped once and factorized into shared integer codes
 (``Keys``); per-customer facts are numpy reductions over those codes instead of string group-bys,
@@ -7,19 +7,13 @@ and texts are formatted once per distinct value.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-ARCHIVE = "客户档案"
-FOLLOWUPS = "客户跟进记录表"
-DEALS = "交易记录"
-EVALUATION = "效果评估表"
-CAMPAIGNS = "市场开拓跟踪表"
-HISTORY = "分级历史"
-REGISTRATION = "客户信息登记表"
+from ..period import parse_month
+from ..schema import registry
 
 DEAL_TYPES = ("成交客户", "长期合作客户")  # 客户类型 that mean "has bought" (seed 003 / seed 000)
 DONE = "已完成"
@@ -27,15 +21,9 @@ NOT_HAPPENED = ("未开始", "已取消")  # a 跟进 row with these statuses is
 
 
 def month_bounds(month: str | None, today: date | None) -> tuple[str, date, date]:
-    """("YYYY-MM", first day, asof): asof is the month's last day, or today when that is earlier."""
-    today = today or date.today()
-    if month is None:
-        y, m = today.year, today.month
-    else:
-        y, m = (int(p) for p in str(month).strip()[:7].split("-"))
-    first = date(y, m, 1)
-    last = date(y, m, calendar.monthrange(y, m)[1])
-    return f"{y:04d}-{m:02d}", first, min(last, today)
+    """("YYYY-MM", first day, asof): ``period.parse_month`` (the one month parser) and the first day."""
+    label, asof = parse_month(month, today)
+    return label, date(int(label[:4]), int(label[5:7]), 1), asof
 
 
 def months_back(asof: date, n: int) -> pd.Timestamp:
@@ -89,7 +77,7 @@ class Keys:
     ``ids[sheet]`` is ``ids(sheet)``: each distinct raw id is stripped once, not once per row.
     """
 
-    SHEETS = (ARCHIVE, FOLLOWUPS, DEALS, REGISTRATION)
+    SHEETS = (registry.ARCHIVE.name, registry.FOLLOWUPS.name, registry.DEALS.name, registry.REGISTRATION.name)
 
     def __init__(self, clean: dict[str, pd.DataFrame]) -> None:
         self.ids: dict[str, pd.Series] = {}
@@ -97,7 +85,7 @@ class Keys:
         per_sheet = []
         for sheet in self.SHEETS:
             df = clean.get(sheet)
-            if df is None and sheet != ARCHIVE:
+            if df is None and sheet != registry.ARCHIVE.name:
                 continue
             raw = col(df if df is not None else pd.DataFrame(columns=["customer_id"]), "customer_id")
             if isinstance(raw.dtype, pd.StringDtype) or pd.api.types.infer_dtype(raw, skipna=True) in (
@@ -189,25 +177,6 @@ def lookup(values: pd.Series, table: dict, dtype: str = "float64") -> np.ndarray
     return per[codes]
 
 
-def _fmt_num(v: float, digits: int = 2) -> str:
-    return f"{round(float(v), digits):.{digits}f}".rstrip("0").rstrip(".")
-
-
-def wan(v: float) -> str:
-    """500000.0 → "50万" (the unit 年合作金额 is kept in)."""
-    return _fmt_num(v / 10_000) + "万"
-
-
-def pct(v: float) -> str:
-    """0.85 → "85%"."""
-    return _fmt_num(v * 100, 1) + "%"
-
-
-def score(v: float) -> str:
-    """4.60 → "4.6"."""
-    return _fmt_num(v, 2)
-
-
 def customer_frame(
     clean: dict[str, pd.DataFrame], asof: date, rules, keys: Keys | None = None
 ) -> pd.DataFrame:
@@ -218,11 +187,11 @@ def customer_frame(
     and the customer appears there. Column ``code`` is the customer's ``Keys`` code.
     """
     keys = keys or Keys(clean)
-    arch = clean.get(ARCHIVE)
+    arch = clean.get(registry.ARCHIVE.name)
     if arch is None:
         arch = pd.DataFrame(columns=["customer_id"])
     out = pd.DataFrame(index=arch.index)
-    out["customer_id"] = keys.ids[ARCHIVE].set_axis(arch.index)
+    out["customer_id"] = keys.ids[registry.ARCHIVE.name].set_axis(arch.index)
     for name in (
         "name",
         "industry",
@@ -251,13 +220,13 @@ def customer_frame(
     first_deal = dates(arch, "first_deal")
     last_deal = dates(arch, "last_deal")
     asof_ts = pd.Timestamp(asof)
-    deals = clean.get(DEALS)
+    deals = clean.get(registry.DEALS.name)
     out["has_deals_sheet"] = deals is not None
-    cust_codes = keys.codes[ARCHIVE]
+    cust_codes = keys.codes[registry.ARCHIVE.name]
     if deals is not None and len(deals):
         d_date = dates(deals, "deal_date")
-        keep = (keys.codes[DEALS] >= 0) & (d_date.isna() | (d_date <= asof_ts)).to_numpy()
-        code = keys.codes[DEALS][keep]
+        keep = (keys.codes[registry.DEALS.name] >= 0) & (d_date.isna() | (d_date <= asof_ts)).to_numpy()
+        code = keys.codes[registry.DEALS.name][keep]
         when = d_date.to_numpy()[keep]
         dmin = keys.min_date(code, when)[cust_codes]
         dmax = keys.max_date(code, when)[cust_codes]

@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..findings import Finding
 from ..rules import Rules
+from ..schema import registry
 from ..textutil import to_simplified
-from .common import EVALUATION
 
 _GE, _LE, _GT, _LT = "≥", "≤", ">", "<"
 _PREFIX = (
@@ -154,7 +154,7 @@ def gap_analysis(
     ``ours``: Excel row → the 差异率 the last run wrote there; a cell still holding it is ours, not typed.
     """
     ours, ours_actuals = ours or {}, ours_actuals or {}
-    ev = clean.get(EVALUATION)
+    ev = clean.get(registry.EVALUATION.name)
     if ev is None:
         return None, {}, []
     findings: list[Finding] = []
@@ -239,5 +239,7 @@ def _blank(v: Any) -> bool:
 
 def _finding(code: str, field: str, row: int, value: Any, cells) -> Finding:
     label = {"target": "目标值", "gap_rate": "差异率"}[field]
-    cell = cells(EVALUATION, field, int(row)) if cells else ""
-    return Finding(code, EVALUATION, cell, int(row), "".join(c for c in cell if c.isalpha()), label, value)
+    cell = cells(registry.EVALUATION.name, field, int(row)) if cells else ""
+    return Finding(
+        code, registry.EVALUATION.name, cell, int(row), "".join(c for c in cell if c.isalpha()), label, value
+    )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import months_back, pct, score, strftime_each, wan
+from .common import months_back, strftime_each
 
 LEVELS = ("S", "A", "B")
 GRADES = ("S", "A", "B", "C")
@@ -110,3 +110,23 @@ def grade_customers(
         {"grade": grade, "reason": pd.Series(reason, index=cust.index, dtype=None if n else object)},
         index=cust.index,
     )
+
+
+# number wording of the 分级依据 texts
+def _fmt_num(v: float, digits: int = 2) -> str:
+    return f"{round(float(v), digits):.{digits}f}".rstrip("0").rstrip(".")
+
+
+def wan(v: float) -> str:
+    """500000.0 → "50万" (the unit 年合作金额 is kept in)."""
+    return _fmt_num(v / 10_000) + "万"
+
+
+def pct(v: float) -> str:
+    """0.85 → "85%"."""
+    return _fmt_num(v * 100, 1) + "%"
+
+
+def score(v: float) -> str:
+    """4.60 → "4.6"."""
+    return _fmt_num(v, 2)

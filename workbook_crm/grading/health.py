@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import DEALS, FOLLOWUPS, Keys, dates, months_back
+from ..schema import registry
+from .common import Keys, dates, months_back
 
 MIN_DIMS = 2
 DIM_LABELS = {
@@ -45,7 +46,7 @@ def contacts(followups: pd.DataFrame | None, asof: date, keys: Keys) -> pd.DataF
                 "status": pd.Series(dtype=object),
             }
         )
-    code = keys.codes[FOLLOWUPS]
+    code = keys.codes[registry.FOLLOWUPS.name]
     when = dates(followups, "follow_date")
     status = followups.get("status", pd.Series(None, index=followups.index, dtype=object))
     happened = ~status.isin(("未开始", "已取消"))
@@ -81,11 +82,11 @@ def stability_score(
     cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys
 ) -> pd.Series:
     typed = cust["stability"]
-    deals = clean.get(DEALS)
+    deals = clean.get(registry.DEALS.name)
     if deals is None or not len(deals):
         return typed
     n = rules.stability_months
-    code = keys.codes[DEALS]
+    code = keys.codes[registry.DEALS.name]
     when = dates(deals, "deal_date")
     asof_ts = pd.Timestamp(asof)
     keep = (code >= 0) & (when.notna() & (when > months_back(asof, n)) & (when <= asof_ts)).to_numpy()

@@ -16,7 +16,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .common import DEALS, FOLLOWUPS, HISTORY, Keys, col, dates, months_back, nums
+from ..schema import registry
+from .common import Keys, col, dates, months_back, nums
 from .gaps import Target
 
 TIERS = ("核心客户", "成熟客户", "潜力客户", "基础客户")
@@ -70,7 +71,8 @@ INDICATORS = (
     Indicator(
         "成熟客户复购率（含“复购率”且写明分层的指标）",
         "效果评估表 计算实际值",
-        "本月该分层（成熟客户等）的客户中，近12个月交易记录有 2 笔及以上的比例；没有交易记录表时用合作频次 ≥ 2。"
+        "本月该分层（成熟客户等）的客户中，近12个月交易记录有 2 笔及以上的比例；"
+        "没有交易记录表时用合作频次 ≥ 2。"
         "未写分层的“复购率”：近12个月有交易的客户中 2 笔及以上的比例。",
     ),
     Indicator(
@@ -110,7 +112,7 @@ def new_customers(
     inside = ((fc >= pd.Timestamp(first_day)) & (fc <= pd.Timestamp(asof))).to_numpy()
     ids = cust["customer_id"].to_numpy(dtype=object)  # stripped by Keys
     unseen = ~pd.isna(ids)
-    h = clean.get(HISTORY)
+    h = clean.get(registry.HISTORY.name)
     if h is not None and len(h) and "month" in h.columns:
         months = col(h, "month").astype(str).str.strip().str[:7]
         earlier = col(h, "customer_id")[(months < month).to_numpy()].dropna()
@@ -175,7 +177,7 @@ def measure(indicator: str, target: Target, ctx: Context) -> float | None:
     if "获客成本" in indicator and camp is not None and camp["已转化客户数量"].sum() > 0:
         return float(camp["预算(元)"].sum() / camp["已转化客户数量"].sum())
     if "跟进完成率" in indicator:
-        f = ctx.clean.get(FOLLOWUPS)
+        f = ctx.clean.get(registry.FOLLOWUPS.name)
         if f is None:
             return None
         d, st = dates(f, "follow_date"), col(f, "status")
@@ -196,15 +198,15 @@ def _repeat_rate(ctx: Context, named: str | None) -> float | None:
     """Share of customers with 2+ deals in the last 12 months: among ``named``'s customers when the
     indicator names a tier (成熟客户复购率), else among customers with a deal in those months."""
     cust, keys = ctx.cust, ctx.keys
-    deals = ctx.clean.get(DEALS)
+    deals = ctx.clean.get(registry.DEALS.name)
     if deals is not None:
         when = dates(deals, "deal_date")
         inside = ((when > months_back(ctx.asof, 12)) & (when <= pd.Timestamp(ctx.asof))).to_numpy()
-        per_code = keys.count(keys.codes[DEALS][inside])
+        per_code = keys.count(keys.codes[registry.DEALS.name][inside])
         n = pd.Series(per_code[cust["code"].to_numpy()], index=cust.index, dtype="float64")
         n[(cust["code"] < 0).to_numpy()] = 0
     elif named:
-        n = nums(ctx.clean.get("客户档案"), "deal_count").reindex(cust.index)
+        n = nums(ctx.clean.get(registry.ARCHIVE.name), "deal_count").reindex(cust.index)
     else:
         return None
     if named:

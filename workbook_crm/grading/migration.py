@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import HISTORY, col, ids, lookup
+from ..schema import registry
+from .common import col, ids, lookup
 from .grades import PENDING
 
 RANK = {"S": 4, "A": 3, "B": 2, "C": 1}
@@ -18,7 +19,7 @@ ABSENT = "—"
 
 def previous(clean: dict[str, pd.DataFrame], month: str) -> pd.DataFrame:
     """分级历史 rows of the latest month before ``month`` (customer_id, name, grade, tier)."""
-    h = clean.get(HISTORY)
+    h = clean.get(registry.HISTORY.name)
     if h is None or not len(h) or "month" not in h.columns:
         return pd.DataFrame(columns=["customer_id", "name", "grade", "tier"])
     months = col(h, "month").astype(str).str.strip().str[:7]

@@ -20,15 +20,14 @@ class MonthResult:
     asof: date  # the month's last day, or today when earlier
     tiers: pd.DataFrame  # 客户分层: schema.computed.TIERS_COLUMNS (plus RFM columns when 交易记录 exists)
     reminders: pd.DataFrame  # 跟进提醒: schema.computed.REMINDER_COLUMNS, sorted by 逾期天数 desc
-    evaluation: pd.DataFrame | None = (
-        None  # 效果评估表 rows: index = Excel row; 核心指标, 目标值, 实际值 (as typed), 计算实际值, 差值, 计算差异率, 达标情况, 实际值来源, 责任人, percent
-    )
-    rate_fills: dict[int, float] = field(
-        default_factory=dict
-    )  # Excel row -> 差异率 for its blank (or still ours) cell
-    campaigns: pd.DataFrame | None = (
-        None  # 市场开拓跟踪表 rows: index = Excel row; 活动名称, 渠道类型, 负责人, 预算(元), 潜在客户数量, 已转化客户数量, 转化率, 获客成本
-    )
+    # 效果评估表 rows: index = Excel row; 核心指标, 目标值, 实际值 (as typed), 计算实际值, 差值,
+    # 计算差异率, 达标情况, 实际值来源, 责任人, percent
+    evaluation: pd.DataFrame | None = None
+    # Excel row -> 差异率 for its blank (or still ours) cell
+    rate_fills: dict[int, float] = field(default_factory=dict)
+    # 市场开拓跟踪表 rows: index = Excel row; 活动名称, 渠道类型, 负责人, 预算(元), 潜在客户数量,
+    # 已转化客户数量, 转化率, 获客成本
+    campaigns: pd.DataFrame | None = None
     channels: pd.DataFrame = field(default_factory=pd.DataFrame)  # 信息来源, 客户数, 成交客户数, 转化率
     migration: pd.DataFrame = field(
         default_factory=pd.DataFrame

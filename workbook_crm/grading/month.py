@@ -8,21 +8,11 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
+from ..schema import registry
 from ..schema.computed import HISTORY_COLUMNS, TIERS_COLUMNS
 from . import indicators
 from .campaigns import campaign_table, channel_table
-from .common import (
-    ARCHIVE,
-    DEALS,
-    FOLLOWUPS,
-    Keys,
-    col,
-    customer_frame,
-    date_objects,
-    dates,
-    month_bounds,
-    remap,
-)
+from .common import Keys, col, customer_frame, date_objects, dates, month_bounds, remap
 from .final import apply_override, with_quarter_rows
 from .gaps import Target, gap_analysis
 from .grades import GRADES, PENDING, grade_customers
@@ -68,7 +58,7 @@ def grade_month(
     month, first_day, asof = month_bounds(month, today)
     keys = Keys(clean)
     cust = customer_frame(clean, asof, rules, keys)
-    done = contacts(clean.get(FOLLOWUPS), asof, keys)
+    done = contacts(clean.get(registry.FOLLOWUPS.name), asof, keys)
     tier = quadrant(cust, rules)
     vt = value_tier(cust, rules)
     g = grade_customers(
@@ -79,7 +69,7 @@ def grade_month(
     h = health(cust, clean, done, rules, asof, keys)
     rem, last, late_rows = reminders(cust, interval, clean, done, rules, asof, keys)
     r = rfm(cust, clean, rules, asof, keys)
-    reason = _with_notes(g["reason"], health_note(h), (left_out or {}).get(ARCHIVE, {}))
+    reason = _with_notes(g["reason"], health_note(h), (left_out or {}).get(registry.ARCHIVE.name, {}))
     late, n_late = _late(cust, late_rows, keys)
     status = np.where(last.isna(), "未跟进", np.where(late, "逾期", "正常"))
     tiers = pd.DataFrame(
@@ -109,7 +99,7 @@ def grade_month(
     )[list(TIERS_COLUMNS)]
     if r is not None:
         tiers = tiers.join(r[["R分", "F分", "M分"]])
-    arch = clean.get(ARCHIVE)
+    arch = clean.get(registry.ARCHIVE.name)
     if arch is not None and "user_level" in arch.columns:  # issue #11: the user's own level, beside ours
         tiers.insert(
             tiers.columns.get_loc("客户等级") + 1, USER_LEVEL_COLUMN, arch["user_level"].reindex(tiers.index)
@@ -123,8 +113,8 @@ def grade_month(
     )
     camp = campaign_table(clean)
     in_deals = (
-        keys.count(keys.codes[DEALS])[cust["code"].to_numpy()] > 0
-        if DEALS in keys.codes
+        keys.count(keys.codes[registry.DEALS.name])[cust["code"].to_numpy()] > 0
+        if registry.DEALS.name in keys.codes
         else np.zeros(len(cust), dtype=bool)
     )
     channels = channel_table(cust, in_deals)
@@ -224,7 +214,8 @@ def _late(cust: pd.DataFrame, late_rows: np.ndarray, keys: Keys) -> tuple[np.nda
 def _owners(
     tiers: pd.DataFrame, cust: pd.DataFrame, clean, late: np.ndarray, first_day: date, asof: date, keys: Keys
 ) -> pd.DataFrame:
-    """负责人, 客户数, S, A, B, C, 待评级, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the customer's 负责人)."""
+    """负责人, 客户数, S, A, B, C, 待评级, 逾期, 本月跟进, 跟进完成率 (follow-ups counted for the
+    customer's 负责人)."""
     t = pd.DataFrame(
         {"负责人": tiers["负责人"].fillna("未分配"), "客户等级": tiers["客户等级"], "逾期": late},
         index=tiers.index,
@@ -232,13 +223,15 @@ def _owners(
     out = pd.crosstab(t["负责人"], t["客户等级"]).reindex(columns=[*GRADES, PENDING], fill_value=0)
     out.insert(0, "客户数", out.sum(axis=1))
     out["逾期"] = t.groupby("负责人")["逾期"].sum()
-    f = clean.get(FOLLOWUPS)
+    f = clean.get(registry.FOLLOWUPS.name)
     out["本月跟进"] = 0
     out["跟进完成率"] = np.nan
     if f is not None and len(f):
         d, st = dates(f, "follow_date"), col(f, "status")
         inside = ((d >= pd.Timestamp(first_day)) & (d <= pd.Timestamp(asof)) & (st != "已取消")).to_numpy()
-        who = _owner_of(t["负责人"], cust, keys.first_rows, keys.codes[FOLLOWUPS][inside], f.index[inside])
+        who = _owner_of(
+            t["负责人"], cust, keys.first_rows, keys.codes[registry.FOLLOWUPS.name][inside], f.index[inside]
+        )
         who = who.fillna(col(f, "follower")[inside]).fillna("未分配")
         m = pd.DataFrame({"who": who, "done": (st[inside] == "已完成")})
         g = m.groupby("who")["done"]
@@ -253,7 +246,8 @@ def _owner_of(
     """负责人 of each follow-up row's customer (its first archive row; NaN when not in the archive)."""
     cust_codes = cust["code"].to_numpy()
     first = first_rows(cust_codes)
-    # as pandas' map did: a blank 客户编号 meets the first archive row holding NaN (a None key matches nothing)
+    # as pandas' map did: a blank 客户编号 meets the first archive row holding NaN
+    # (a None key matches nothing)
     ids = cust["customer_id"].to_numpy()
     nan_rows = [i for i in np.flatnonzero(cust_codes < 0) if ids[i] is not None]
     if nan_rows:

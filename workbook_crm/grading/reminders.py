@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import ARCHIVE, FOLLOWUPS, REGISTRATION, Keys, col, date_objects, dates, strftime_each
+from ..schema import registry
+from .common import Keys, col, date_objects, dates, strftime_each
 
 REMINDER_COLUMNS = ("客户编号", "客户名称", "负责人", "提醒类型", "应跟进日期", "逾期天数", "内容")
 OVERDUE, NEVER, STEP_OVERDUE, DUE_SOON, STEP_SOON = (
@@ -76,11 +77,11 @@ def last_contacts(
     if not np.issubdtype(when.dtype, np.datetime64):
         when = when.astype("datetime64[ns]")
     last = keys.max_date(done["code"].to_numpy(), when)[cc]
-    reg = clean.get(REGISTRATION)
+    reg = clean.get(registry.REGISTRATION.name)
     if reg is not None and "last_follow_up" in reg.columns:
         r = dates(reg, "last_follow_up").to_numpy()
         t = np.promote_types(last.dtype, r.dtype)
-        last = np.fmax(last.astype(t), keys.max_date(keys.codes[REGISTRATION], r.astype(t))[cc])
+        last = np.fmax(last.astype(t), keys.max_date(keys.codes[registry.REGISTRATION.name], r.astype(t))[cc])
     return pd.Series(last, index=cust.index)
 
 
@@ -112,7 +113,7 @@ def reminders(
     never_listed = never & (due.isna() | (late > 0))
     # without any follow-up record (no 跟进记录表, no 最近跟进时间) no customer was ever contacted as far
     # as the record tells: each is 从未跟进 (issue #12: an ERP export of 486 customers gave no reminder)
-    fu, reg = clean.get(FOLLOWUPS), clean.get(REGISTRATION)
+    fu, reg = clean.get(registry.FOLLOWUPS.name), clean.get(registry.REGISTRATION.name)
     has_log = (fu is not None and "follow_date" in fu.columns) or (
         reg is not None and "last_follow_up" in reg.columns
     )
@@ -168,10 +169,10 @@ def next_steps(
     keys: Keys,
 ) -> pd.DataFrame:
     """Next steps whose date has passed (or falls within the horizon) without a later completed contact."""
-    f = clean.get(FOLLOWUPS)
+    f = clean.get(registry.FOLLOWUPS.name)
     if f is None or not len(f) or not ({"next_step", "due_date"} & set(f.columns)):
         return pd.DataFrame(columns=list(REMINDER_COLUMNS))
-    code = keys.codes[FOLLOWUPS]
+    code = keys.codes[registry.FOLLOWUPS.name]
     text, due, status = col(f, "next_step"), dates(f, "due_date"), col(f, "status")
     keep = (code >= 0) & ((status != "已取消") & (due.notna() | text.notna())).to_numpy()
     when = dates(f, "follow_date")
@@ -185,7 +186,7 @@ def next_steps(
     s = pd.DataFrame(
         {
             "code": code[keep],
-            "cid": keys.ids[FOLLOWUPS][keep],
+            "cid": keys.ids[registry.FOLLOWUPS.name][keep],
             "date": when[keep],
             "text": text[keep],
             "due": due[keep],
@@ -207,7 +208,7 @@ def next_steps(
     owner = pd.Series(cust["owner"].array.take(first, allow_fill=True), index=s.index).fillna(s["who"])
     steps_text = s["text"].to_numpy(dtype=object)
     due_s = strftime_each(s["due"])
-    tail = "（" + FOLLOWUPS + " 第"
+    tail = "（" + registry.FOLLOWUPS.name + " 第"
     content = [
         (t if not _na(t) else "计划完成日期 " + d) + tail + str(r) + "行）"
         for t, d, r in zip(steps_text, due_s, s.index, strict=True)
@@ -234,7 +235,7 @@ def agreed_contacts(
     horizon: int,
 ) -> pd.DataFrame:
     """下次联系时间 kept on the customer row (issue #11): due unless a contact on or after it happened."""
-    arch = clean.get(ARCHIVE)
+    arch = clean.get(registry.ARCHIVE.name)
     if arch is None or "next_contact" not in arch.columns or not len(cust):
         return pd.DataFrame(columns=list(REMINDER_COLUMNS))
     due = dates(arch, "next_contact").reindex(cust.index)

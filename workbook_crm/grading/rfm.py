@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Rules
-from .common import DEALS, Keys, dates, months_back, nums
+from ..schema import registry
+from .common import Keys, dates, months_back, nums
 
 # (R high, F high, M high) → segment
 SEGMENTS = {
@@ -45,13 +46,13 @@ def rfm(
     cust: pd.DataFrame, clean: dict[str, pd.DataFrame], rules: Rules, asof: date, keys: Keys
 ) -> pd.DataFrame | None:
     """R分, F分, M分 and RFM分群 per customer row; None when there is no 交易记录 sheet."""
-    deals = clean.get(DEALS)
+    deals = clean.get(registry.DEALS.name)
     if deals is None:
         return None
     asof_ts = pd.Timestamp(asof)
     when = dates(deals, "deal_date")
-    keep = (keys.codes[DEALS] >= 0) & (when.notna() & (when <= asof_ts)).to_numpy()
-    code = keys.codes[DEALS][keep]
+    keep = (keys.codes[registry.DEALS.name] >= 0) & (when.notna() & (when <= asof_ts)).to_numpy()
+    code = keys.codes[registry.DEALS.name][keep]
     when = when.to_numpy()[keep]
     last = keys.max_date(code, when)
     present = np.flatnonzero(keys.count(code))  # the customers with deals, as codes

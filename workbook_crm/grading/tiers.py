@@ -70,7 +70,8 @@ def value_gap_note(cust: pd.DataFrame, rules: Rules) -> pd.Series:
 
 
 def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
-    """生命周期阶段 (seed 001): 潜在 (no deal), 新 (< 6 months since first deal), 老, 流失 (no deal in 3 months).
+    """生命周期阶段 (seed 001): 潜在 (no deal), 新 (< 6 months since first deal), 老,
+    流失 (no deal in 3 months).
 
     "No deal" needs evidence: no deal date anywhere and no amount. A customer with an amount but no
     date stays blank rather than guessed.
@@ -95,7 +96,8 @@ def lifecycle(cust: pd.DataFrame, rules: Rules, asof: date) -> pd.Series:
 def interval_days(
     cust: pd.DataFrame, tier: pd.Series, grade: pd.Series, rules: Rules, value: pd.Series | None = None
 ) -> pd.Series:
-    """维护周期(天): the strictest of tier (else value tier), grade, customer type and urgency (SPEC §6, seed 001)."""
+    """维护周期(天): the strictest of tier (else value tier), grade, customer type and urgency
+    (SPEC §6, seed 001)."""
     if value is None:
         value = pd.Series(None, index=cust.index, dtype=object)
     # seed 001's cadence by value tier stands in where seed 004's quadrant is unknown (no 潜力评分):

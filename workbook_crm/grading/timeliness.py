@@ -1,14 +1,18 @@
 """Timeliness rules the seeds set (issue #13 item 1): each a reminder while open, a finding when late.
 
-| rule | seed | code | 规则配置 |
-|---|---|---|---|
-| first visit within 7 days of signing (首次合作 / first deal) | 004 (三) 初期维护 | late-first-visit | 签约后首次回访(天) |
-| first training within 30 days of signing | 004 (三) 初期维护 | late-first-training | 签约后首次培训(天) |
-| a 展会对接 lead followed within 48 hours | 004 (三) 展会 会后48小时内跟进 | late-fair-follow-up | 展会线索跟进时限(小时) |
-| a 客户转介绍 lead contacted within 24 hours | 000 步骤一 转介绍 24小时内 | late-referral-contact | 转介绍线索联系时限(小时) |
-| a complaint closed within 3 working days | 004 (二) 危机处理 | late-complaint | 投诉处理时限(工作日) |
-| with a time of day: response within 24 h, solution within 48 h | 004 (二) 反馈闭环 | late-response, late-solution | 问题响应时限(小时), 解决方案时限(小时) |
-| an improvement action past 完成时限 while 未达标 | 004 表(四) | improvement-overdue | — |
+Each rule: its code, the 规则配置 key that sets its limit, the seed that states it.
+
+- late-first-visit (签约后首次回访(天), 004 (三) 初期维护): first visit within 7 days of signing
+  (首次合作 / first deal).
+- late-first-training (签约后首次培训(天), 004 (三) 初期维护): first training within 30 days of signing.
+- late-fair-follow-up (展会线索跟进时限(小时), 004 (三) 展会 会后48小时内跟进): a 展会对接 lead followed
+  within 48 hours.
+- late-referral-contact (转介绍线索联系时限(小时), 000 步骤一 转介绍 24小时内): a 客户转介绍 lead
+  contacted within 24 hours.
+- late-complaint (投诉处理时限(工作日), 004 (二) 危机处理): a complaint closed within 3 working days.
+- late-response, late-solution (问题响应时限(小时), 解决方案时限(小时), 004 (二) 反馈闭环): with a time of
+  day, response within 24 h, solution within 48 h.
+- improvement-overdue (004 表(四)): an improvement action past 完成时限 while 未达标.
 
 - Open items (nothing done yet) are rows of 跟进提醒 — before the deadline as 待办 with the date due,
   after it as 逾期 — like every other overdue customer: not data problems, never marked in the
@@ -24,13 +28,15 @@
   apply only when the complaint carries a time.
 - Only events in the last ``timeliness_lookback_days`` (90) are judged: older signings predate the log.
 - The 2-hour logging rule (seed 000 步骤四) is not judged: no column records when a row was typed.
+
+Over 300 lines for a reason: one class holds the seven rules and their shared output (a reminder
+row, a finding at the contact's cell); what they read is in timeline.py.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -39,13 +45,12 @@ import pandas as pd
 from ..findings import Finding
 from ..normalize.workdays import add_workdays
 from ..rules import Rules
+from ..schema import registry
 from ..schema.computed import REMINDER_COLUMNS
 from ..validators import Checked
-from .common import ARCHIVE, DEALS, EVALUATION, FOLLOWUPS, REGISTRATION, col, dates
+from .common import col, dates
 from .model import MonthResult
-
-_TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)")
-_HAPPENED_NOT = ("未开始", "已取消")
+from .timeline import contacts, customers
 
 
 def apply_timeliness(checked: Checked, graded: MonthResult) -> None:
@@ -79,108 +84,8 @@ class _Timeliness:
         self.since = self.asof_ts - pd.Timedelta(days=int(rules.timeliness_lookback_days))
         self.rows: list[list[Any]] = []
         self.findings: list[Finding] = []
-        self.cust = self._customers()
-        self.contacts = self._contacts()
-
-    # --- inputs ------------------------------------------------------------------------------
-    def _times(self, sheet: str, field: str) -> pd.Series:
-        """The time of day typed in each cell of a date column (NaN where none)."""
-        data = self.checked.wb.get(sheet)
-        if data is None or field not in data.frame.columns:
-            return pd.Series(dtype=object)
-        raw = data.frame[field]
-        return raw.map(_time_of, na_action="ignore")
-
-    def _customers(self) -> pd.DataFrame:
-        arch = self.checked.clean.get(ARCHIVE)
-        if arch is None or "customer_id" not in arch:
-            return pd.DataFrame(
-                columns=["cid", "name", "owner", "source", "first_contact", "first_deal", "fc_time"]
-            )
-        out = pd.DataFrame(
-            {
-                "cid": col(arch, "customer_id"),
-                "name": col(arch, "name"),
-                "owner": col(arch, "owner"),
-                "source": col(arch, "source"),
-                "first_contact": dates(arch, "first_contact"),
-                "first_deal": dates(arch, "first_deal"),
-            },
-            index=arch.index,
-        )
-        out["fc_time"] = self._times(ARCHIVE, "first_contact").reindex(out.index)
-        deals = self.checked.clean.get(DEALS)
-        if deals is not None and "customer_id" in deals and len(deals):
-            d = pd.DataFrame({"cid": col(deals, "customer_id"), "when": dates(deals, "deal_date")})
-            d = d[d["when"].notna() & (d["when"] <= self.asof_ts)]
-            first = d.groupby("cid")["when"].min()
-            # reindex, not map: mapping ids through a date Series fails when no id matches (float NaN)
-            found = pd.Series(first.reindex(out["cid"].to_numpy(dtype=object)).to_numpy(), index=out.index)
-            out["first_deal"] = pd.Series(
-                np.fmin(
-                    pd.to_datetime(out["first_deal"], errors="coerce").to_numpy("datetime64[ns]"),
-                    found.to_numpy("datetime64[ns]"),
-                ),
-                index=out.index,
-            )
-        return out[out["cid"].notna()]
-
-    def _contacts(self) -> pd.DataFrame:
-        cols = ["cid", "date", "ts", "timed", "status", "text", "row", "sheet"]
-        parts = []
-        fu = self.checked.clean.get(FOLLOWUPS)
-        if fu is not None and {"customer_id", "follow_date"} <= set(fu.columns):
-            when = dates(fu, "follow_date")
-            status = col(fu, "status")
-            text = (
-                col(fu, "method").fillna("").astype(str)
-                + " "
-                + col(fu, "content").fillna("").astype(str)
-                + " "
-                + col(fu, "feedback").fillna("").astype(str)
-            )
-            tm = self._times(FOLLOWUPS, "follow_date").reindex(fu.index)
-            c = pd.DataFrame(
-                {
-                    "cid": col(fu, "customer_id"),
-                    "date": when,
-                    "status": status,
-                    "text": text,
-                    "row": fu.index,
-                    "sheet": FOLLOWUPS,
-                    "time": tm,
-                },
-                index=fu.index,
-            )
-            c = c[
-                c["cid"].notna()
-                & c["date"].notna()
-                & (c["date"] <= self.asof_ts)
-                & ~c["status"].isin(_HAPPENED_NOT)
-            ]
-            parts.append(c)
-        reg = self.checked.clean.get(REGISTRATION)
-        if reg is not None and {"customer_id", "last_follow_up"} <= set(reg.columns):
-            when = dates(reg, "last_follow_up")
-            c = pd.DataFrame(
-                {
-                    "cid": col(reg, "customer_id"),
-                    "date": when,
-                    "status": None,
-                    "text": "",
-                    "row": reg.index,
-                    "sheet": REGISTRATION,
-                    "time": self._times(REGISTRATION, "last_follow_up").reindex(reg.index),
-                },
-                index=reg.index,
-            )
-            parts.append(c[c["cid"].notna() & c["date"].notna() & (c["date"] <= self.asof_ts)])
-        if not parts:
-            return pd.DataFrame(columns=cols)
-        c = pd.concat(parts, ignore_index=True)
-        c["timed"] = c["time"].notna()
-        c["ts"] = c["date"] + pd.to_timedelta(c["time"].where(c["timed"], 0).astype(float), unit="s")
-        return c[cols]
+        self.cust = customers(checked, self.asof_ts)
+        self.contacts = contacts(checked, self.asof_ts)
 
     # --- rules ---------------------------------------------------------------------------------
     def signing_rules(self) -> None:
@@ -291,7 +196,7 @@ class _Timeliness:
 
     def complaint_rules(self) -> None:
         c = self.contacts
-        fu = c[c["sheet"] == FOLLOWUPS]
+        fu = c[c["sheet"] == registry.FOLLOWUPS.name]
         is_complaint = fu["text"].str.contains("投诉", na=False) & (fu["date"] > self.since)
         complaints = fu[is_complaint]
         if complaints.empty:
@@ -326,7 +231,8 @@ class _Timeliness:
                     who,
                     "投诉处理",
                     due,
-                    f"投诉 {start}（{FOLLOWUPS} 第{cp.row}行）应在 {limit} 个工作日内处理完毕（late-complaint）",
+                    f"投诉 {start}（{registry.FOLLOWUPS.name} 第{cp.row}行）"
+                    f"应在 {limit} 个工作日内处理完毕（late-complaint）",
                 )
             if cp.timed:  # seed 004: 24小时内响应客户问题，48小时内提供解决方案
                 response = next((r for r in later.itertuples()), None)
@@ -344,11 +250,11 @@ class _Timeliness:
                         )
 
     def improvement_rules(self, evaluation: pd.DataFrame | None) -> None:
-        ev = self.checked.clean.get(EVALUATION)
+        ev = self.checked.clean.get(registry.EVALUATION.name)
         if evaluation is None or ev is None or "deadline" not in ev or "达标情况" not in evaluation:
             return
         deadline = dates(ev, "deadline")
-        sheet = self.checked.wb.get(EVALUATION)
+        sheet = self.checked.wb.get(registry.EVALUATION.name)
         for row in evaluation.index[evaluation["达标情况"] == "未达标"]:
             d = deadline.get(row)
             if d is None or pd.isna(d) or d >= self.asof_ts:
@@ -359,17 +265,18 @@ class _Timeliness:
             owner = None if owner is None or pd.isna(owner) else owner
             self._remind(
                 None,
-                f"{EVALUATION} 第{row}行 {indicator}",
+                f"{registry.EVALUATION.name} 第{row}行 {indicator}",
                 owner,
                 "改进措施逾期",
                 d,
-                f"{action if isinstance(action, str) else '改进措施'}：已过完成时限，{indicator} 仍未达标（improvement-overdue）",
+                f"{action if isinstance(action, str) else '改进措施'}："
+                f"已过完成时限，{indicator} 仍未达标（improvement-overdue）",
             )
             cell = sheet.cell("deadline", int(row)) if sheet is not None else ""
             self.findings.append(
                 Finding(
                     "improvement-overdue",
-                    EVALUATION if sheet is None else sheet.tab,
+                    registry.EVALUATION.name if sheet is None else sheet.tab,
                     cell,
                     int(row),
                     "".join(ch for ch in cell if ch.isalpha()),
@@ -383,7 +290,7 @@ class _Timeliness:
     def _late(self, code: str, contact: Any, *, start: pd.Timestamp, elapsed: str, limit: str) -> None:
         sheet_name, row = contact["sheet"], int(contact["row"])
         sheet = self.checked.wb.get(sheet_name)
-        field = "follow_date" if sheet_name == FOLLOWUPS else "last_follow_up"
+        field = "follow_date" if sheet_name == registry.FOLLOWUPS.name else "last_follow_up"
         if sheet is None or field not in sheet.columns:
             return
         cell = sheet.cell(field, row)
@@ -406,19 +313,6 @@ class _Timeliness:
             return  # not due yet: listed once it falls within the horizon, like 即将到期
         label = kind if kind.endswith("逾期") else f"{kind}{'逾期' if late > 0 else '待办'}"
         self.rows.append([cid, name, owner, label, due.date(), late, text])
-
-
-def _time_of(v: Any) -> float | None:
-    """Seconds after midnight typed in a date cell, or None when it holds a date only."""
-    if isinstance(v, datetime):
-        t = v.time()
-        return None if t == time() else t.hour * 3600 + t.minute * 60 + t.second
-    if isinstance(v, str):
-        m = _TIME.search(v)
-        return int(m.group(1)) * 3600 + int(m.group(2)) * 60 if m else None
-    if isinstance(v, float) and 20_000 < v < 120_000 and v % 1:
-        return round((v % 1) * 86_400)
-    return None
 
 
 def _hours_text(delta: pd.Timedelta) -> str:

@@ -1,8 +1,9 @@
 """Field and sheet definitions: the one place a header string lives.
 
 A sheet module lists its fields (canonical English name, Chinese header, synonyms, kind, required,
-enumeration). Everything else — the reader's header matching, the pandera schema, the template
-workbook, the sample generator — is derived from these lists, so a header is written exactly once.
+enumeration). Everything else — the reader's header matching, the pandera schema
+(validators/schema_checks.py), the template workbook, the sample generator — is derived from these
+lists, so a header is written exactly once.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pandera.pandas as pa
 
 from ..textutil import to_simplified
 
@@ -86,32 +85,6 @@ class SheetSchema:
     @property
     def required(self) -> list[Field]:
         return [f for f in self.fields if f.required]
-
-    def pandera_schema(self) -> pa.DataFrameSchema:
-        """The validation half (values already parsed): required values and bounds. Enumerations are
-        checked by their normalizer (validators/values.py), since 规则配置 can extend a list.
-
-        Columns absent from the sheet are not required here — a missing required *column* is one
-        finding at the header, reported by the reader.
-        """
-        columns: dict[str, pa.Column] = {}
-        for f in self.fields:
-            checks: list[pa.Check] = []
-            if f.kind in (SCORE, PERCENT, NUMBER, INTEGER) and (f.low is not None or f.high is not None):
-                checks.append(pa.Check(_bounded(f.low, f.high), element_wise=True, name="out-of-range"))
-            columns[f.name] = pa.Column(
-                object, checks=checks, nullable=not f.required, required=False, coerce=False, title=f.header
-            )
-        return pa.DataFrameSchema(columns, strict=False, name=self.name)
-
-
-def _bounded(low: float | None, high: float | None):
-    def check(v: object) -> bool:
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            return True  # type problems are the parser's findings, not a range failure
-        return (low is None or v >= low) and (high is None or v <= high)
-
-    return check
 
 
 _STARS = re.compile(r"[*＊※]")

@@ -20,10 +20,11 @@ from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
 from . import contact, content, duplicates, links, merge, returning, seed_content
+from .enums import release_foreign_enums
 from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
-from .values import parse_sheet, release_foreign_enums
+from .values import parse_sheet
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""A lead needs one way to reach it (issue #11): a mobile, a landline or an email — not necessarily a mobile."""
+"""A lead needs one way to reach it (issue #11): a mobile, a landline or an email — not necessarily
+a mobile."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from ..normalize import (
     workdays_between,
 )
 from ..schema.base import NAME, TEXT
+from .cells import at_cell
 
 _LONG_DIGITS = (
     r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
@@ -25,7 +26,8 @@ _LONG_DIGITS = (
 
 
 def personal_data(sheet: SheetData) -> list[Finding]:
-    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's columns too.
+    """seed 003 §四(一): 身份证号 and 银行卡号 must not be collected — in any text cell, the user's
+    columns too.
 
     Columns of a typed kind (dates, phones, money …) cannot hold one without also failing their own
     check, so only free-text fields and the user's columns are searched.
@@ -87,17 +89,7 @@ def vague_text(sheet: SheetData) -> list[Finding]:
         verdict = {v: bool(test(v)) for v in pd.unique(col.astype(str))}
         for row, v in col.items():
             if verdict.get(str(v)):
-                out.append(
-                    Finding(
-                        code,
-                        sheet=sheet.tab,
-                        cell=sheet.cell(fname, row),
-                        row=row,
-                        column=sheet.letter(fname),
-                        field=sheet.schema.field(fname).header,
-                        value=v,
-                    )
-                )
+                out.append(at_cell(code, sheet, fname, row, v))
     return out
 
 
@@ -154,16 +146,7 @@ def unknown_customers(sheet: SheetData, clean: pd.DataFrame, known: set[str]) ->
 
 
 def _f(code: str, sheet: SheetData, fname: str, row: int, value: object, **params: object) -> Finding:
-    return Finding(
-        code,
-        sheet=sheet.tab,
-        cell=sheet.cell(fname, row),
-        row=row,
-        column=sheet.letter(fname),
-        field=sheet.schema.field(fname).header,
-        value=_d(value),
-        params=dict(params),
-    )
+    return at_cell(code, sheet, fname, row, _d(value), params)
 
 
 def _d(v: object) -> object:

@@ -1,7 +1,8 @@
 """Customer IDs and intake (一客一档): check IDs, assign missing ones, file new leads into 客户档案.
 
 seed 000 步骤二 / seed 003 模板说明: every customer has one number; existing valid numbers never change;
-a registration that matches a filed customer is linked to it, never filed twice.
+a registration that matches a filed customer is linked to it, never filed twice (the matching and
+the new 客户档案 rows are in intake.py).
 """
 
 from __future__ import annotations
@@ -12,38 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from ..excel import cell_value
 from ..findings import Change, Finding
 from ..io.guard import Source
 from ..io.placement import Placement, place_rows
 from ..io.reader import SheetData
-from ..normalize import IdPattern, assign_ids, company_key
+from ..normalize import IdPattern, assign_ids
+from .intake import RULE_ASSIGN, file_new, match_registrations
+from .intake import customer_keys as customer_keys  # re-exported: duplicates.py reads it here
 
-RULE_ASSIGN = "分配客户编号"
 RULE_TIDY = "编号规范化"
 RULE_LINK = "关联已建档客户"
-RULE_INTAKE = "登记表建档"
-
-# Registration field -> archive field for a newly filed customer.
-INTAKE_FIELDS = (
-    ("customer_id", "customer_id"),
-    ("name", "name"),
-    ("credit_code", "credit_code"),
-    ("industry", "industry"),
-    ("company_size", "company_size"),
-    ("address", "reg_address"),
-    ("contact", "contact"),
-    ("title", "title"),
-    ("mobile", "mobile"),
-    ("landline", "landline"),
-    ("email", "email"),
-    ("decision_chain", "decision_chain"),
-    ("customer_type", "customer_type"),
-    ("source", "source"),
-    ("follower", "owner"),
-    ("first_contact", "first_contact"),
-    ("urgency", "urgency"),
-)
 
 
 @dataclass
@@ -52,15 +31,6 @@ class IdOutcome:
     changes: list[Change] = field(default_factory=list)
     new_archive_rows: pd.DataFrame | None = None  # clean rows appended to 客户档案 (index = new Excel rows)
     placement: Placement | None = None  # where they go (a footer in the way moves down; io/placement.py)
-
-
-def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
-    """Exact matching keys of each row: credit code, company-name key, mobile, email."""
-    keys = pd.DataFrame(index=clean.index)
-    for col in ("credit_code", "mobile", "email"):
-        keys[col] = clean.get(col, None)
-    keys["name"] = clean["name"].map(lambda v: company_key(v) if v else None) if "name" in clean else None
-    return keys
 
 
 def check_ids(
@@ -90,7 +60,7 @@ def check_ids(
     new_regs: list[int] = []
     links: dict[int, str] = {}
     if registration is not None and clean_reg is not None and not clean_reg.empty:
-        new_regs, links = _match_registrations(clean_archive, clean_reg, reg_errors, archive_keys)
+        new_regs, links = match_registrations(clean_archive, clean_reg, reg_errors, archive_keys)
         if "customer_id" in registration.columns:
             for row, cid in links.items():
                 if clean_reg.at[row, "customer_id"] != cid:
@@ -154,36 +124,27 @@ def check_ids(
             )
     for i, row in enumerate(arch_rows):
         typed = archive.frame.at[row, "customer_id"]
-        if not existing[i] and assigned[i]:
-            out.changes.append(
-                Change(
-                    archive.tab,
-                    archive.cell("customer_id", row),
-                    typed,
-                    assigned[i],
-                    RULE_ASSIGN,
-                    field="客户编号",
-                    row=row,
-                )
-            )
+        if not assigned[i]:
+            continue
+        if not existing[i]:
+            rule = RULE_ASSIGN
         elif (
-            isinstance(typed, str)
-            and assigned[i]
-            and assigned[i] != typed
-            and IdPattern.parse(pattern).matches(assigned[i])
+            isinstance(typed, str) and assigned[i] != typed and IdPattern.parse(pattern).matches(assigned[i])
         ):
-            # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
-            out.changes.append(
-                Change(
-                    archive.tab,
-                    archive.cell("customer_id", row),
-                    typed,
-                    assigned[i],
-                    RULE_TIDY,
-                    field="客户编号",
-                    row=row,
-                )
+            rule = RULE_TIDY  # cx202405004 → CX202405004 (CHOICES.md): the same ID, tidied
+        else:
+            continue
+        out.changes.append(
+            Change(
+                archive.tab,
+                archive.cell("customer_id", row),
+                typed,
+                assigned[i],
+                rule,
+                field="客户编号",
+                row=row,
             )
+        )
     if new_regs and registration is not None and clean_reg is not None:
         new_ids = assigned[len(arch_rows) :]
         count = sum(1 for cid in new_ids if cid)
@@ -207,8 +168,8 @@ def check_ids(
                 )
             )
         else:
-            out.new_archive_rows = _file_new(
-                archive, registration, clean_reg, new_regs, new_ids, out, place.first
+            out.new_archive_rows = file_new(
+                archive, registration, clean_reg, new_regs, new_ids, out.changes, place.first
             )
     return out
 
@@ -231,101 +192,6 @@ def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
                 params={"other": first_cell.get(v, "")},
             )
         )
-
-
-def _match_registrations(
-    clean_archive: pd.DataFrame,
-    clean_reg: pd.DataFrame,
-    reg_errors: set[int],
-    akeys: pd.DataFrame | None = None,
-) -> tuple[list[int], dict[int, str]]:
-    """Rows to file anew, and rows linked to a filed customer (row -> ID)."""
-    match_keys = ("credit_code", "name", "mobile")
-    index: dict[tuple[str, Any], str] = {}
-    akeys = customer_keys(clean_archive) if akeys is None else akeys
-    for cid, rec in zip(clean_archive["customer_id"].to_list(), akeys.to_dict("records"), strict=True):
-        if not isinstance(cid, str) or not cid:
-            continue
-        for k in match_keys:
-            if rec[k]:
-                index.setdefault((k, rec[k]), cid)
-    filed = {v for v in clean_archive["customer_id"].to_list() if isinstance(v, str)}
-    reg_ids = clean_reg["customer_id"].to_list() if "customer_id" in clean_reg else [None] * len(clean_reg)
-    new: list[int] = []
-    links: dict[int, str] = {}
-    seen: dict[tuple[str, Any], int] = {}
-    for row, cid, rec in zip(
-        clean_reg.index.to_list(), reg_ids, customer_keys(clean_reg).to_dict("records"), strict=True
-    ):
-        if isinstance(cid, str) and cid in filed:
-            continue
-        present = [(k, rec[k]) for k in match_keys if rec[k]]
-        hit = next((index[kv] for kv in present if kv in index), None)
-        if hit:
-            links[row] = hit
-            continue
-        if row in reg_errors:
-            continue  # a registration must pass the required checks before it is filed
-        if any(kv in seen for kv in present):
-            continue  # the same lead registered twice: filed once (the first row)
-        for kv in present:
-            seen[kv] = row
-        new.append(row)
-    return new, links
-
-
-def _file_new(
-    archive: SheetData,
-    registration: SheetData,
-    clean_reg: pd.DataFrame,
-    rows: list[int],
-    ids: list[str | None],
-    out: IdOutcome,
-    first_row: int,
-) -> pd.DataFrame:
-    """New 客户档案 rows from ``first_row`` (below the last one), and the registration rows record their new IDs."""
-    records = []
-    new_index = []
-    next_row = first_row
-    for row, cid in zip(rows, ids, strict=False):
-        if not cid:
-            continue
-        rec: dict[str, Any] = {}
-        for reg_f, arch_f in INTAKE_FIELDS:
-            value = (
-                cid if reg_f == "customer_id" else (clean_reg.at[row, reg_f] if reg_f in clean_reg else None)
-            )
-            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-                continue
-            rec[arch_f] = value
-            if arch_f in archive.columns:
-                out.changes.append(
-                    Change(
-                        archive.tab,
-                        archive.cell(arch_f, next_row),
-                        None,
-                        cell_value(value),
-                        RULE_INTAKE,
-                        field=archive.schema.field(arch_f).header,
-                        row=next_row,
-                    )
-                )
-        if "customer_id" in registration.columns:
-            out.changes.append(
-                Change(
-                    registration.tab,
-                    registration.cell("customer_id", row),
-                    registration.frame.at[row, "customer_id"],
-                    cid,
-                    RULE_ASSIGN,
-                    field="客户编号",
-                    row=row,
-                )
-            )
-        records.append(rec)
-        new_index.append(next_row)
-        next_row += 1
-    return pd.DataFrame(records, index=pd.Index(new_index, name="row"))
 
 
 def _dates(frame: pd.DataFrame, col: str, rows: list[int] | None = None) -> list[date | None]:

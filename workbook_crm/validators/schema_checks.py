@@ -1,7 +1,20 @@
-"""The one module that reads pandera's failure tables and turns them into our findings."""
+"""The one module that speaks pandera: required values and bounds over the *parsed* frame.
+
+pandera sees each field with its real dtype — dates as ``datetime64[ns]``, numbers (and money in
+yuan) as ``float64``, enumerations and text as ``string`` — plus, beside the frame, a boolean mask of
+the cells that were typed but did not parse. Those cells were already reported by the parser
+(bad-date, bad-number …) or are deliberately unknown (金额 待确认), so the mask keeps them out of
+``required``; nothing is injected into the frame to hide them.
+
+Each schema is built once per sheet schema (``functools.cache``); the bounds do not vary by workbook.
+Enumerations are checked by their normalizer (validators/values.py), since 规则配置 can extend a list.
+Failure cases are mapped to catalog codes by equality on pandera's check name (``_CODES``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -9,70 +22,99 @@ import pandera.pandas as pa
 
 from ..findings import Finding
 from ..io.reader import SheetData
-from ..schema.base import ENUM, INTEGER, NUMBER, PERCENT, SCORE
+from ..schema.base import DATE, INTEGER, MONEY, NUMBER, PERCENT, SCORE, Field, SheetSchema
+from .cells import at_cell
 
-_PARSED = (ENUM, SCORE, PERCENT, NUMBER, INTEGER)
+_TEXT = pd.StringDtype("python")  # python storage: ~5× quicker to build from str objects than Arrow
+_FLOAT = "float64"
+_DATE = "datetime64[ns]"
+# INTEGER stays float64: 2.5 typed in an integer column is still a number the bounds can judge
+_DTYPES = {DATE: _DATE, MONEY: _FLOAT, PERCENT: _FLOAT, NUMBER: _FLOAT, INTEGER: _FLOAT, SCORE: _FLOAT}
+_BOUNDED = (SCORE, PERCENT, NUMBER, INTEGER)
+
+# pandera's check name → our catalog code (findings.py); any other name is a bug in this module
+_CODES = {"not_nullable": "required", "out-of-range": "out-of-range"}
+
+
+def dtype(f: Field) -> Any:
+    """The dtype pandera validates a field's parsed column as."""
+    return _DTYPES.get(f.kind, _TEXT)
+
+
+@cache
+def pandera_schema(schema: SheetSchema) -> pa.DataFrameSchema:
+    """Required values and bounds of one sheet, over the parsed frame (see ``parsed_frame``).
+
+    Columns absent from the sheet are not required here — a missing required *column* is one
+    finding at the header, reported by the reader.
+    """
+    columns = {
+        f.name: pa.Column(
+            dtype(f),
+            checks=_bounds(f),
+            nullable=not f.required,
+            required=False,
+            coerce=False,
+            title=f.header,
+        )
+        for f in schema.fields
+    }
+    return pa.DataFrameSchema(columns, strict=False, name=schema.name)
+
+
+def _bounds(f: Field) -> list[pa.Check]:
+    if f.kind not in _BOUNDED or (f.low is None and f.high is None):
+        return []
+    code = "out-of-range"  # builtin checks report ``error`` (default "in_range(1, 5)"): name it too
+    if f.low is not None and f.high is not None:
+        return [pa.Check.in_range(f.low, f.high, name=code, error=code)]
+    if f.low is not None:
+        return [pa.Check.ge(f.low, name=code, error=code)]
+    return [pa.Check.le(f.high, name=code, error=code)]
+
+
+def parsed_frame(sheet: SheetData, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame pandera validates (one column per present field, real dtypes) and the mask of cells
+    typed but not parsed (True where the sheet holds a value and the parse gave none)."""
+    present = [f for f in sheet.schema.fields if f.name in sheet.columns]
+    frame = pd.DataFrame(
+        {f.name: clean[f"{f.name}_yuan" if f.kind == MONEY else f.name].astype(dtype(f)) for f in present},
+        index=clean.index,
+    )
+    # only the parsed blanks can be unparsed: the typed values are looked at there alone
+    unparsed = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    typed = sheet.frame.reindex(frame.index)
+    for name in frame.columns:
+        blank = frame[name].isna().to_numpy()
+        if blank.any():
+            unparsed.loc[blank, name] = pd.notna(typed[name].to_numpy()[blank])
+    return frame, unparsed
 
 
 def schema_findings(sheet: SheetData, clean: pd.DataFrame) -> list[Finding]:
-    """Required values, enumerations and bounds, checked lazily so every failure is collected.
-
-    Parsed kinds are checked on their parsed value; everything else on what was typed, so a date
-    that could not be read is reported once (bad-date), not also as missing.
-    """
-    schema = sheet.schema
-    present = [f for f in schema.fields if f.name in sheet.columns]
-    if not present or clean.empty:
+    """Required values and bounds, checked lazily so every failure is collected."""
+    if clean.empty or not any(f.name in sheet.columns for f in sheet.schema.fields):
         return []
-    frame = pd.DataFrame(index=clean.index)
-    for f in present:
-        typed = sheet.frame[f.name]
-        if f.kind in _PARSED:
-            parsed = clean[f.name].astype(object)
-            frame[f.name] = parsed.where(parsed.notna(), typed.where(typed.isna(), _UNPARSED))
-            frame.loc[typed.isna(), f.name] = None
-        else:
-            frame[f.name] = typed.astype(object)
+    frame, unparsed = parsed_frame(sheet, clean)
     try:
-        schema.pandera_schema().validate(frame, lazy=True)
+        pandera_schema(sheet.schema).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return list(_to_findings(sheet, exc.failure_cases))
+        return list(_to_findings(sheet, exc.failure_cases, unparsed))
     return []
 
 
-class _Unparsed:
-    """A typed value the parser rejected: already reported by the parser, invisible to the checks."""
-
-    def __repr__(self) -> str:
-        return "<unparsed>"
-
-
-_UNPARSED = _Unparsed()
-
-
-def _to_findings(sheet: SheetData, cases: pd.DataFrame):
-    by_header = {f.name: f for f in sheet.schema.fields}
+def _to_findings(sheet: SheetData, cases: pd.DataFrame, unparsed: pd.DataFrame) -> Iterator[Finding]:
     for rec in cases.to_dict("records"):
-        name = rec.get("column")
-        row = rec.get("index")
-        check = str(rec.get("check") or "")
-        if name not in by_header or row is None or pd.isna(row):
-            continue
-        f = by_header[name]
+        name, row, check = rec["column"], rec["index"], rec["check"]
+        if check not in _CODES:
+            raise RuntimeError(f"pandera check {check!r} on {sheet.tab}/{name} has no catalog code")
         row = int(row)
-        value: Any = sheet.frame.at[row, name] if row in sheet.frame.index else rec.get("failure_case")
-        if rec.get("failure_case") is _UNPARSED:
-            continue
-        cell = sheet.cell(name, row)
-        base = dict(
-            sheet=sheet.tab, cell=cell, row=row, column=sheet.letter(name), field=f.header, value=value
-        )
-        if check == "not_nullable":
-            yield Finding("required", **base)
-        elif check.startswith("bad-enum") or check.startswith("isin"):
-            yield Finding("bad-enum", params={"allowed": "/".join(f.choices)}, **base)
-        elif check.startswith("out-of-range"):
-            yield Finding("out-of-range", params={"low": _num(f.low), "high": _num(f.high)}, **base)
+        if unparsed.at[row, name]:
+            continue  # typed but not parsed: the parser's finding, not a missing value
+        f = sheet.schema.field(name)
+        code = _CODES[check]
+        params = {"low": _num(f.low), "high": _num(f.high)} if code == "out-of-range" else {}
+        yield at_cell(code, sheet, name, row, sheet.frame.at[row, name], params)
 
 
 def _num(x: float | None) -> str:

@@ -22,6 +22,7 @@ from ..io.reader import SheetData
 from ..normalize.content import _ACTION, _TIME, _blank_text
 from ..rules import Rules
 from ..textutil import nfkc, to_simplified
+from .cells import at_cell
 
 # Legal forms and generic trade words: a name made only of these (plus 某/X/*) names no company.
 _LEGAL = re.compile(
@@ -87,24 +88,15 @@ def vague_company_names(sheet: SheetData) -> list[Finding]:
     col = col[col.notna()]
     verdict = {v: is_vague_company_name(v) for v in pd.unique(col.astype(str))}
     return [
-        Finding(
-            "vague-company-name",
-            sheet=sheet.tab,
-            cell=sheet.cell("name", row),
-            row=row,
-            column=sheet.letter("name"),
-            field=sheet.schema.field("name").header,
-            value=v,
-        )
-        for row, v in col.items()
-        if verdict.get(str(v))
+        at_cell("vague-company-name", sheet, "name", row, v) for row, v in col.items() if verdict.get(str(v))
     ]
 
 
 def incomplete_next_steps(
     sheet: SheetData, clean: pd.DataFrame, *, require_date: bool = True
 ) -> list[Finding]:
-    """next-step-no-date / next-step-no-action at the 下一步计划 cell (skipped when done or dated elsewhere)."""
+    """next-step-no-date / next-step-no-action at the 下一步计划 cell (skipped when done or dated
+    elsewhere)."""
     if "next_step" not in sheet.columns:
         return []
     col = sheet.frame["next_step"]
@@ -123,14 +115,8 @@ def incomplete_next_steps(
         if gap is None or skip.at[row] or (gap == "date" and not require_date):
             continue
         out.append(
-            Finding(
-                "next-step-no-date" if gap == "date" else "next-step-no-action",
-                sheet=sheet.tab,
-                cell=sheet.cell("next_step", row),
-                row=row,
-                column=sheet.letter("next_step"),
-                field=sheet.schema.field("next_step").header,
-                value=v,
+            at_cell(
+                "next-step-no-date" if gap == "date" else "next-step-no-action", sheet, "next_step", row, v
             )
         )
     return out
@@ -170,15 +156,7 @@ def override_without_reason(sheet: SheetData, clean: pd.DataFrame) -> list[Findi
     blank = reason.isna() | reason.astype(str).str.strip().eq("")
     at = "override_reason" if "override_reason" in sheet.columns else "grade_override"
     return [
-        Finding(
-            "override-no-reason",
-            sheet=sheet.tab,
-            cell=sheet.cell(at, row),
-            row=row,
-            column=sheet.letter(at),
-            field=sheet.schema.field(at).header,
-            value=manual.at[row],
-        )
+        at_cell("override-no-reason", sheet, at, row, manual.at[row])
         for row in clean.index[manual.isin(("S", "A", "B", "C")) & blank]
     ]
 

@@ -7,7 +7,6 @@ emails, credit codes, enum synonyms) — each a :class:`Change` at its cell.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -42,8 +41,9 @@ from ..schema.base import (
     PHONE,
     SCORE,
     Field,
-    norm_token,
 )
+from .cells import at_cell
+from .enums import enum_normalizer, field_choices, text_of
 
 # Rules logged in 变更记录 (the 规则 column): one name per kind of edit. Enumerations are read through
 # their synonyms but never rewritten (issue #11): 电话回访, 高优先级 or a Traditional 潛在客戶 is the
@@ -55,11 +55,8 @@ RULE_NAMES = {
     CREDIT_CODE: "信用代码规范化",
 }
 
-# issue #11, the seeds' own vocabulary: 利润贡献 is an amount or a share (seed 004: 25%); 企业规模 is a
-# size class or what it is measured by (seeds 000/001/002: 员工数/营收, 中型(500人)).
+# issue #11, the seeds' own vocabulary: 利润贡献 is an amount or a share (seed 004: 25%).
 MONEY_OR_PERCENT = frozenset({"profit"})
-_SIZE_MEASURE = re.compile(r"\d.*(人|名|万|亿|元)|(人|员工|营收|收入).*\d|[微小中大]型")
-ENUM_ACCEPTS: dict[str, Callable[[str], bool]] = {"company_size": lambda s: bool(_SIZE_MEASURE.search(s))}
 
 
 def parse_sheet(
@@ -92,18 +89,7 @@ def parse_sheet(
         for i in np.flatnonzero(flagged):
             n = norms[codes[i]]
             row = int(rows[i])
-            findings.append(
-                Finding(
-                    n.code,
-                    sheet=sheet.tab,
-                    cell=sheet.cell(f.name, row),
-                    row=row,
-                    column=sheet.letter(f.name),
-                    field=f.header,
-                    value=uniques[codes[i]],
-                    params=dict(n.params),
-                )
-            )
+            findings.append(at_cell(n.code, sheet, f.name, row, uniques[codes[i]], dict(n.params)))
         _store(clean, f, codes, uniques, norms, sheet)
         if f.kind in RULE_NAMES:
             changes.extend(_changes(sheet, f, rows, codes, uniques, norms))
@@ -118,74 +104,7 @@ def _as_texts(col: pd.Series) -> pd.Series:
     values = col.to_list()
     if set(map(type, values)) <= {str, type(None)}:
         return pd.Series(values, index=col.index, dtype=object)
-    return pd.Series([v if type(v) is str else _text(v) for v in values], index=col.index, dtype=object)
-
-
-def field_choices(f: Field, extra: Mapping[str, tuple[str, ...]] | None) -> tuple[str, ...]:
-    """Values 规则配置 adds to this field's list (可选值-客户类型, by header or synonym)."""
-    if not extra:
-        return ()
-    names = {norm_token(n) for n in (f.header, *f.synonyms)}
-    return tuple(v for k, values in extra.items() if norm_token(k) in names for v in values)
-
-
-def enum_normalizer(f: Field, extra: tuple[str, ...] = ()) -> Callable[[Any], Norm]:
-    """Synonyms → the canonical value (for grading); anything else is a warning, kept as typed."""
-    mapping = {**f.choice_map, **{norm_token(c): c for c in extra}}
-    accept = ENUM_ACCEPTS.get(f.name)
-    allowed = "/".join((*f.choices, *extra))
-
-    def enum(v: Any) -> Norm:
-        if v is None:
-            return Norm(None)
-        text = _text(v) if not isinstance(v, str) else v
-        canon = mapping.get(norm_token(text))
-        if canon is not None:
-            return Norm(canon)
-        if accept is not None and accept(norm_token(text)):
-            return Norm(v)
-        return Norm(v, "bad-enum", (("allowed", allowed),))
-
-    return enum
-
-
-def release_foreign_enums(
-    sheet: SheetData, extra_choices: Mapping[str, tuple[str, ...]] | None
-) -> list[Finding]:
-    """A closed-list column none of whose values fits the list is the user's own column (issue #11):
-    an ERP's 客户类型 holding 月结/现金 means payment terms, not our customer type. It is unmapped
-    (kept, never checked or changed) and said once at its header."""
-    out: list[Finding] = []
-    for f in sheet.schema.fields:
-        if f.kind != ENUM or f.name not in sheet.columns:
-            continue
-        col = sheet.frame[f.name]
-        values = col[col.notna()]
-        if values.empty:
-            continue
-        fn = enum_normalizer(f, field_choices(f, extra_choices))
-        if any(fn(v).code is None for v in pd.unique(values.astype(object))):
-            continue
-        cell = sheet.header_cell(f.name)
-        header = sheet.headers.get(sheet.columns[f.name], f.header)
-        label, n = header, 2
-        while label in sheet.frame.columns:
-            label, n = f"{header}#{n}", n + 1
-        sheet.frame = sheet.frame.rename(columns={f.name: label})
-        del sheet.columns[f.name]
-        sheet.units.pop(f.name, None)
-        out.append(
-            Finding(
-                "own-column",
-                sheet=sheet.tab,
-                cell=cell,
-                row=sheet.header_row,
-                column="".join(ch for ch in cell if ch.isalpha()),
-                field=f.header,
-                value=header,
-            )
-        )
-    return out
+    return pd.Series([v if type(v) is str else text_of(v) for v in values], index=col.index, dtype=object)
 
 
 def _normalizer(
@@ -237,7 +156,7 @@ def _store(
         clean[f.name] = take([np.nan if v is None else float(v) for v in nums], codes, np.nan, float)
     else:  # object dtype: pandas 3 would make an all-text column Arrow-backed, slow to iterate in Python
         clean[f.name] = pd.Series(
-            take([_text(n.value) for n in norms], codes), index=clean.index, dtype=object
+            take([text_of(n.value) for n in norms], codes), index=clean.index, dtype=object
         )
 
 
@@ -248,7 +167,8 @@ def _obj(s: pd.Series) -> pd.Series:
 
 
 def _yuan(v: Any, scale: int) -> float:
-    """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown or 待确认."""
+    """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown
+    or 待确认."""
     yuan = money_yuan(v, scale)
     return float(yuan) if yuan is not None else np.nan
 
@@ -304,13 +224,3 @@ def _as_number(v: Any) -> Any:
     if isinstance(v, bool):
         return None
     return v if isinstance(v, (int, float)) else None
-
-
-def _text(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, (datetime, date)):
-        return v.strftime("%Y-%m-%d")
-    return str(v)
