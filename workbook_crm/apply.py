@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
+from .excel import col_index, col_letters
 from .findings import Change, Finding
 from .io.guard import Source
 from .io.rawread import read_raw
@@ -163,7 +162,7 @@ def spare_formulas(
         if kind == "array":
             assert guard is not None  # kind came from it
             params["range"] = next(
-                f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+                f"{col_letters(c1)}{r1}:{col_letters(c2)}{r2}"
                 for r1, c1, r2, c2 in guard.ranges
                 if _inside(c.cell, (r1, c1, r2, c2))
             )
@@ -183,12 +182,5 @@ def spare_formulas(
 
 def _inside(ref: str, box: tuple[int, int, int, int]) -> bool:
     col = "".join(ch for ch in ref if ch.isalpha())
-    r, c = int(ref[len(col) :]), _col_index(col) + 1
+    r, c = int(ref[len(col) :]), col_index(col)
     return box[0] <= r <= box[2] and box[1] <= c <= box[3]
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1

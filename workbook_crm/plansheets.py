@@ -8,14 +8,14 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from . import runstate
+from .excel import cell_value, col_letters
 from .findings import Change, Finding
 from .grading.model import MonthResult
 from .io.reader import SheetData
 from .planmodel import CellEdits, SheetEdit, Survey
-from .planvalues import cell_value, plain, same
+from .planvalues import plain, same
 from .schema import registry
 from .schema.computed import (
     CAMPAIGN_COLUMNS,
@@ -71,9 +71,9 @@ def computed_columns(checked: Checked, graded: MonthResult, survey: Survey) -> l
         if max(where.values()) >= _GRID_COLUMNS:
             continue  # no free, visible column left in the grid: the figures stay in the summary only
         last_header = max(sheet.headers) if sheet.headers else 0
-        style = f"{get_column_letter(last_header + 1)}{sheet.header_row}"
+        style = f"{col_letters(last_header + 1)}{sheet.header_row}"
         new_headers = {
-            f"{get_column_letter(c + 1)}{sheet.header_row}": n
+            f"{col_letters(c + 1)}{sheet.header_row}": n
             for n, c in where.items()
             if sheet.headers.get(c) != n
         }
@@ -88,7 +88,7 @@ def computed_columns(checked: Checked, graded: MonthResult, survey: Survey) -> l
 def _column_edits(
     sheet: SheetData, table: pd.DataFrame, name: str, fmt: str | None, col: int
 ) -> list[CellEdits]:
-    letter = get_column_letter(col + 1)
+    letter = col_letters(col + 1)
     header = sheet.headers.get(col)
     now = sheet.frame[header] if header is not None and header in sheet.frame.columns else None
     cells = {}

@@ -1,7 +1,5 @@
-"""Values as the run writes them: pandas/numpy values to plain Python for cells (``cell_value``,
-``frame_rows``) and for the text columns of 校验问题/变更记录 (``plain``).
-
-(To be replaced by the one home of Excel primitives, workbook_crm/excel.py, once it lands.)
+"""Values as the run writes them: a frame's rows as plain Python for cells (``frame_rows``, column by
+column; one value: ``excel.cell_value``) and values for the text columns of 校验问题/变更记录 (``plain``).
 """
 
 from __future__ import annotations
@@ -12,14 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-
-def cell_value(v: Any) -> Any:
-    """A cell's value: blanks to None, a Timestamp to its date, numpy scalars to Python."""
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v.item() if hasattr(v, "item") else v
+from .excel import cell_value
 
 
 def frame_rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[list[Any]]:
