@@ -37,9 +37,9 @@ class SheetEdit:
     frame: pd.DataFrame | None = None
     links: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
-    def all_rows(self) -> list[list[Any]]:
+    def all_rows(self) -> list[Sequence[Any]]:
         """The rows as plain Python values (converted column by column when they come from a frame)."""
-        return [list(r) for r in self.rows] + frame_rows(self.frame, self.header)
+        return [*self.rows, *frame_rows(self.frame, self.header)]
 
 
 @dataclass(frozen=True)

