@@ -28,11 +28,13 @@ import pandas as pd
 
 from . import runstate
 from .api import check
+from .apply import read_existing, survey, write_computed
 from .errors import ArchiveExists, BadOption
 from .findings import sort_findings
 from .grading import grade_month
 from .grading.common import customer_frame, strftime_each
-from .monthly import _rows, _write_sheets
+from .plan import computed_sheets
+from .planvalues import frame_rows
 from .writeback import WorkbookEditor, write_new
 
 LOST_SHEET = "本季流失客户"
@@ -112,11 +114,16 @@ def archive_quarter(
     no_edits = runstate.Edits(
         [], pd.DataFrame(columns=list(runstate.LIFECYCLE_COLUMNS)), graded.month, baseline=False
     )
-    _write_sheets(editor, checked, graded, findings, [], lang, no_edits)  # 变更记录 kept as it is
+    found = survey(editor, checked, list(graded.tiers.columns), read_existing(checked.wb.source))
+    findings += found.not_ours
+    for s in computed_sheets(checked, graded, findings, [], no_edits, lang, found, stamp=""):
+        write_computed(
+            editor, s.spec, s.target, s.header, s.all_rows(), links=s.links
+        )  # 变更记录 kept as it is
     editor.replace_sheet(
         LOST_SHEET,
         list(LOST_COLUMNS),
-        _rows(lost, LOST_COLUMNS),
+        frame_rows(lost, LOST_COLUMNS),
         tab_color="#7F7F7F",
         widths=[14, 28, 10, 8, 13, 12, 12],
     )
