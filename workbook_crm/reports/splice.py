@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..writeback.sheetxml import xml_text
+from ..writeback.sheetxml import inline_string, xml_text
 from .tablexml import PROBE_COL, Block, Probe, Tables
 
 _S_ATTR = re.compile(r'\ss="(\d+)"')
@@ -42,7 +42,10 @@ def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
     parts = _sheet_parts(source) if by_sheet else {}
     xml = {parts[name]: source.read(parts[name]).decode("utf-8") for name in by_sheet}
     styles = _probe_styles(xml, parts)
-    sst = _SharedStrings(source, tables) if tables.texts else None
+    # xlsxwriter writes sharedStrings.xml whenever a cell holds text (every table's header does);
+    # without it the bodies' texts are written inline.
+    has_sst = "xl/sharedStrings.xml" in source.namelist()
+    sst = _SharedStrings(source, tables) if tables.texts and has_sst else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as dest:
         for info in source.infolist():
             target = zipfile.ZipInfo(info.filename, info.date_time)
@@ -52,7 +55,7 @@ def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
                 name = next(n for n, p in parts.items() if p == info.filename)
                 # Opened by name: zipfile makes the entry with the archive's level and a 1980 stamp.
                 with dest.open(info.filename, "w", force_zip64=True) as fh:
-                    for piece in _sheet(xml[info.filename], by_sheet[name], styles, sst):
+                    for piece in _sheet(xml[info.filename], by_sheet[name], styles, sst, tables.texts):
                         fh.write(piece.encode("utf-8"))
             elif sst is not None and info.filename == sst.part:
                 dest.writestr(target, sst.xml(), compresslevel=LEVEL)
@@ -135,6 +138,7 @@ def _sheet(
     blocks: list[Block],
     styles: dict[Probe, int],
     sst: _SharedStrings | None,
+    texts: list[str],
 ) -> Iterator[str]:
     """The sheet XML in pieces: xlsxwriter's rows merged with the blocks' rendered rows."""
     start = text.index("<sheetData")
@@ -155,7 +159,7 @@ def _sheet(
     rendered: dict[int, list[tuple[str, ...]]] = {}
     for block in blocks:
         date_style = styles[block.date_style] if block.date_style else 0
-        rendered[id(block)] = _render(block, [styles[p] for p in block.styles], date_style, sst)
+        rendered[id(block)] = _render(block, [styles[p] for p in block.styles], date_style, sst, texts)
         for i in range(block.n_rows):
             ours[block.first_row + 1 + i] = (block, i)
     rows = sorted(set(theirs) | set(ours))
@@ -199,20 +203,23 @@ def _sheet(
 
 
 def _render(
-    block: Block, styles: list[int], date_style: int, sst: _SharedStrings | None
+    block: Block, styles: list[int], date_style: int, sst: _SharedStrings | None, texts: list[str]
 ) -> list[tuple[str, ...]]:
     """Each row of the block as one tuple of cell XML after the ``r`` attribute."""
     columns = []
     for column, style in zip(block.columns, styles, strict=True):
-        table = [_cell_xml(kind, payload, style, date_style, sst) for kind, payload in column.cells]
+        table = [_cell_xml(kind, payload, style, date_style, sst, texts) for kind, payload in column.cells]
         columns.append(table if column.codes is None else [table[c] for c in column.codes])
     return list(zip(*columns, strict=True))
 
 
-def _cell_xml(kind: str, payload: Any, style: int, date_style: int, sst: _SharedStrings | None) -> str:
+def _cell_xml(
+    kind: str, payload: Any, style: int, date_style: int, sst: _SharedStrings | None, texts: list[str]
+) -> str:
     s = f' s="{style}"' if style else ""
     if kind == "s":
-        assert sst is not None
+        if sst is None:
+            return f'{s} t="inlineStr">{inline_string(texts[payload]).decode("utf-8")}</c>'
         return f'{s} t="s"><v>{sst.index[payload]}</v></c>'
     if kind == "d":
         return f' s="{date_style}"><v>{payload}</v></c>' if date_style else f"><v>{payload}</v></c>"
