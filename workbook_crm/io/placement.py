@@ -28,9 +28,10 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from openpyxl.formula.tokenizer import Tokenizer
-
+from .footrefs import refers, shift_formula
 from .guard import Source
+
+__all__ = ["Placement", "place_rows", "shift_formula", "table_totals_rows"]
 
 if TYPE_CHECKING:  # the reader imports table_totals_rows from here
     from .reader import SheetData
@@ -38,10 +39,6 @@ if TYPE_CHECKING:  # the reader imports table_totals_rows from here
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _CONTENT = re.compile(rb"<(?:\w+:)?(?:v|f|is)\b")
 _F = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_REF = re.compile(
-    r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$"
-)
-_PART = re.compile(r"^(\$?)([A-Z]{0,3})(\$?)(\d*)$")
 _RT_TABLE = "relationships/table"
 
 
@@ -143,58 +140,6 @@ def table_totals_rows(source: Source, tab: str) -> set[int]:
             last = int(re.sub(r"[^0-9]", "", ref.group(1).decode().split(":")[-1]) or 0)
             out.update(range(last - int(totals.group(1)) + 1, last + 1))
     return out
-
-
-def shift_formula(text: str, tab: str, *, start: int, shift: int, data_end: int, grow_to: int) -> str | None:
-    """A footer formula after its rows moved down by ``shift``: references to this sheet at row
-    ``start`` or below move with them; a range ending on a row from ``data_end`` to ``start - 1``
-    (the bottom of the data) ends on ``grow_to``. References to other sheets and names stay."""
-    try:
-        tok = Tokenizer("=" + text)
-    except Exception:
-        return None
-    for item in tok.items:
-        if item.type != "OPERAND" or item.subtype != "RANGE":
-            continue
-        m = _REF.match(item.value)
-        if m is None or not _same_sheet(m.group("sheet"), tab):
-            continue
-        a, b = m.group("a"), m.group("b")
-        if not _PART.match(a) or (b is not None and not _PART.match(b)) or not (a or b):
-            continue  # a defined name or a structured reference: not a cell of this sheet
-        prefix = f"{m.group('sheet')}!" if m.group("sheet") else ""
-        if b is None:
-            item.value = prefix + _move(a, start, shift)
-        else:
-            b2 = _move(b, start, shift)
-            row_b = _row(b)
-            if row_b is not None and data_end <= row_b < start:
-                b2 = _with_row(b, grow_to)
-            item.value = f"{prefix}{_move(a, start, shift)}:{b2}"
-    return tok.render()[1:]
-
-
-def _same_sheet(prefix: str | None, tab: str) -> bool:
-    if prefix is None:
-        return True
-    name = prefix[1:-1].replace("''", "'") if prefix.startswith("'") else prefix
-    return name == tab
-
-
-def _row(part: str) -> int | None:
-    m = _PART.match(part)
-    return int(m.group(4)) if m and m.group(4) else None
-
-
-def _with_row(part: str, row: int) -> str:
-    m = _PART.match(part)
-    assert m is not None
-    return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}"
-
-
-def _move(part: str, start: int, shift: int) -> str:
-    r = _row(part)
-    return _with_row(part, r + shift) if r is not None and r >= start else part
 
 
 def _read(zf: zipfile.ZipFile, name: str) -> bytes | None:
@@ -328,7 +273,7 @@ def _pointed_at(
     # this sheet's own formulas outside the footer, other sheets' formulas, defined names
     own = source.extents.get(tab)
     for text in _formulas(xml[:at]) if own is None or own.maybe_formulas else ():  # the rows above the footer
-        if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=True):
+        if refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=True):
             return "其他单元格的公式引用了合计行 / a formula on the sheet refers to the footer"
     quoted = [tab.encode(), html.escape(tab.replace("'", "''"), quote=False).encode()]
     for name, other in source.sheet_parts.items():
@@ -339,28 +284,6 @@ def _pointed_at(
         if not any(q in data for q in quoted):
             continue
         for text in _formulas(data):
-            if _refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
+            if refers(html.unescape(text.decode("utf-8", "replace")), tab, start, own_sheet=False):
                 return f"工作表「{name}」的公式引用了合计行 / a formula on '{name}' refers to the footer"
     return None  # defined names move or grow with the rows (writeback/structures.py)
-
-
-def _refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:
-    """Does a formula refer to rows ``start``… of ``tab`` (unprefixed references count on its own sheet)?"""
-    try:
-        items = Tokenizer("=" + formula).items
-    except Exception:
-        return True  # cannot tell: assume it does
-    for item in items:
-        if item.type != "OPERAND" or item.subtype != "RANGE":
-            continue
-        m = _REF.match(item.value)
-        if m is None:
-            continue
-        if m.group("sheet") is None and not own_sheet:
-            continue
-        if m.group("sheet") is not None and not _same_sheet(m.group("sheet"), tab):
-            continue
-        rows = [r for p in (m.group("a"), m.group("b")) if p and (r := _row(p)) is not None]
-        if rows and max(rows) >= start:
-            return True
-    return False

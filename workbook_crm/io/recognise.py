@@ -17,6 +17,7 @@ from typing import Any
 
 from ..schema import registry
 from ..schema.base import HeaderIndex, SheetSchema, norm_token
+from ..schema.common import MOBILE_WORDS
 from .mapping import IGNORE, Mapping
 
 HEADER_SCAN_ROWS = 30  # title rows, merged titles and 填表说明 notes sit above the header
@@ -210,3 +211,23 @@ def foreign_phones(values: list[Any]) -> bool:
 def strict_name(tab: str, kind: str) -> bool:
     """The tab carries our canonical name (our template): its required columns are expected."""
     return norm_token(kind) in norm_token(tab)
+
+
+def place_phones(
+    phones: list[int], headers: dict[int, str], columns: dict[str, int], units: dict[str, str]
+) -> list[int]:
+    """手机 and 电话 are two fields (issue #11): a header naming a mobile takes the mobile field, a generic
+    one (电话, 联系电话) the landline when a mobile header exists. Returns the columns left over."""
+    if not phones:
+        return []
+    specific = [c for c in phones if any(w in norm_token(headers[c]) for w in MOBILE_WORDS)]
+    mobile = specific[0] if specific else phones[0]
+    columns["mobile"] = mobile
+    units["mobile"] = ""
+    rest = [c for c in phones if c != mobile]
+    if rest and "landline" not in columns:
+        generic = [c for c in rest if c not in specific]
+        columns["landline"] = (generic or rest)[0]
+        units["landline"] = ""
+        rest.remove(columns["landline"])
+    return rest
