@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..writeback.values import date_serial
+from ..excel import to_serial
 from .cells import cell_value, python_values, utf16_cut
 
 PROBE_COL = 16383  # XFD, Excel's last column: the probes of the formats table bodies use
@@ -163,7 +163,7 @@ class Tables:
             elif kind == "blank":
                 cells.append(_BLANK)
             elif kind == "d":
-                cells.append(("d", f"{date_serial(v):.16G}"))
+                cells.append(("d", f"{to_serial(v):.16G}"))
             else:
                 cells.append(("n", f"{v:.16G}"))
         cells.append(_BLANK)  # code -1
