@@ -40,6 +40,8 @@ def _book(strings: bool) -> tuple[io.BytesIO, Tables]:
     tables = Tables()
     columns = [tables.column(frame[c], lambda xs: [str(x) for x in xs]) for c in frame.columns]
     tables.add(ws, 1, 0, columns, [border, border, border], dates)
+    side = [tables.column(pd.Series(["右", "边"]), lambda xs: [str(x) for x in xs])]
+    tables.add(ws, 1, 7, side, [border], dates)  # a second table beside the first, on the same rows
     ws.write_number(3, 1, 99)  # written over the table afterwards: wins
     ws.write_string(4, 5, "旁注")  # beside the table on its last row
     wb.close()
@@ -49,8 +51,8 @@ def _book(strings: bool) -> tuple[io.BytesIO, Tables]:
 def _read(path: Path) -> tuple[list[list], list[list]]:
     cal = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表").to_python(skip_empty_area=False)
     ws = openpyxl.load_workbook(path)["表"]
-    opx = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=5, max_col=6)]
-    return [[None if v == "" else v for v in r[:6]] for r in cal[:5]], opx
+    opx = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=5, max_col=8)]
+    return [[None if v == "" else v for v in r[:8]] for r in cal[:5]], opx
 
 
 def _plain(v: object) -> object:
@@ -64,11 +66,11 @@ def _plain(v: object) -> object:
 def _check(out: Path, header: str | None) -> None:
     cal, opx = _read(out)
     want = [
-        [header, 1.5, None, None, None, None],
-        ["甲", 1.0, datetime(2024, 5, 1), None, None, None],
-        [None, None, None, None, None, None],
-        ["乙 ", 99.0, datetime(2024, 5, 3, 12), None, None, None],
-        ["甲", 3.0, datetime(2024, 5, 4), None, None, "旁注"],
+        [header, 1.5, None, None, None, None, None, None],
+        ["甲", 1.0, datetime(2024, 5, 1), None, None, None, None, "右"],
+        [None, None, None, None, None, None, None, "边"],
+        ["乙 ", 99.0, datetime(2024, 5, 3, 12), None, None, None, None, None],
+        ["甲", 3.0, datetime(2024, 5, 4), None, None, "旁注", None, None],
     ]
     assert opx == want
     # calamine gives a date-formatted midnight as a date and whole numbers as int
@@ -77,7 +79,7 @@ def _check(out: Path, header: str | None) -> None:
     assert ws.row_dimensions[3].height == 30
     assert ws["A2"].border.left.style == "thin" and ws["C2"].number_format == "yyyy-mm-dd"
     assert ws["A3"].border.left.style == "thin"  # a blank of the table keeps its column's format
-    assert ws.max_column == 6 and ws.max_row == 5  # <dimension>: the probes in XFD are gone
+    assert ws.max_column == 8 and ws.max_row == 5  # <dimension>: the probes in XFD are gone
     assert ooxml_errors(out) == []
 
 
@@ -89,8 +91,8 @@ def test_rows_merge_with_xlsxwriters_cells_and_texts_join_shared_strings(tmp_pat
     _check(out, "名称")
     with zipfile.ZipFile(out) as z:
         sst = z.read("xl/sharedStrings.xml").decode()
-    # 名称 (xlsxwriter's), 旁注 (xlsxwriter's), 甲, 乙 : three body cells refer to texts.
-    assert 'count="5" uniqueCount="4"' in sst and '<t xml:space="preserve">乙 </t>' in sst
+    # 名称 and 旁注 (xlsxwriter's); 甲, 乙 , 右, 边: five body cells refer to texts.
+    assert 'count="7" uniqueCount="6"' in sst and '<t xml:space="preserve">乙 </t>' in sst
 
 
 def test_without_shared_strings_the_texts_are_inline(tmp_path):
@@ -108,4 +110,4 @@ def test_without_shared_strings_the_texts_are_inline(tmp_path):
         splice(source, out, tables)
     with zipfile.ZipFile(out) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    assert sheet.count('t="inlineStr"') == 3
+    assert sheet.count('t="inlineStr"') == 5

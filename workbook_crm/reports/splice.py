@@ -35,7 +35,7 @@ _CHUNK = 2000  # rows per write into the zip stream
 
 
 def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
-    """Copy xlsxwriter's package to ``out`` with each table's rows in place of its probe row."""
+    """Copy xlsxwriter's package to ``out``: the tables' rows merged into their sheets, probes dropped."""
     by_sheet: dict[str, list[Block]] = {}
     for block in tables.blocks:
         by_sheet.setdefault(block.sheet, []).append(block)
@@ -155,13 +155,13 @@ def _sheet(
         attrs = _SPANS.sub("", m.group(2))
         if cells.pop(PROBE_COL, None) is None or cells or attrs:
             theirs[int(m.group(1))] = (attrs, cells)
-    ours: dict[int, tuple[Block, int]] = {}
+    ours: dict[int, list[tuple[Block, int]]] = {}  # row → the blocks on it (side by side: several)
     rendered: dict[int, list[tuple[str, ...]]] = {}
     for block in blocks:
         date_style = styles[block.date_style] if block.date_style else 0
         rendered[id(block)] = _render(block, [styles[p] for p in block.styles], date_style, sst, texts)
         for i in range(block.n_rows):
-            ours[block.first_row + 1 + i] = (block, i)
+            ours.setdefault(block.first_row + 1 + i, []).append((block, i))
     rows = sorted(set(theirs) | set(ours))
     cols = [c for _, cells in theirs.values() for c in cells]
     cols += [b.first_col + k for b in blocks for k in (0, len(b.columns) - 1)]
@@ -173,23 +173,19 @@ def _sheet(
     for r in rows:
         attrs, cells = theirs.get(r, ("", {}))
         found = ours.get(r)
-        if found is not None:
-            block, i = found
-            frags = rendered[id(block)][i]
-            names = letters[id(block)]
-            if not cells:
-                out.append(
-                    f'<row r="{r}"{attrs}>'
-                    + "".join([f'<c r="{a}{r}"{f}' for a, f in zip(names, frags, strict=True)])
-                    + "</row>"
-                )
-            else:  # a cell written over the table afterwards wins, as it would in xlsxwriter
-                merged = {
-                    block.first_col + j: f'<c r="{a}{r}"{f}'
-                    for j, (a, f) in enumerate(zip(names, frags, strict=True))
-                }
-                merged.update(cells)
-                out.append(f'<row r="{r}"{attrs}>' + "".join(merged[c] for c in sorted(merged)) + "</row>")
+        if found is not None and len(found) == 1 and not cells:  # the common row: one string
+            block, i = found[0]
+            row_xml = "".join(
+                [f'<c r="{a}{r}"{f}' for a, f in zip(letters[id(block)], rendered[id(block)][i], strict=True)]
+            )
+            out.append(f'<row r="{r}"{attrs}>{row_xml}</row>')
+        elif found is not None:  # a cell written over a table afterwards wins, as it would in xlsxwriter
+            merged = {}
+            for block, i in found:
+                for j, (a, f) in enumerate(zip(letters[id(block)], rendered[id(block)][i], strict=True)):
+                    merged[block.first_col + j] = f'<c r="{a}{r}"{f}'
+            merged.update(cells)
+            out.append(f'<row r="{r}"{attrs}>' + "".join(merged[c] for c in sorted(merged)) + "</row>")
         elif cells:
             out.append(f'<row r="{r}"{attrs}>' + "".join(cells[c] for c in sorted(cells)) + "</row>")
         else:
