@@ -346,7 +346,7 @@ def test_english_messages_and_shared_column_widths(month, tmp_path):
     assert ws.column_dimensions["A"].width >= 14
 
 
-# --- the fast table writer (style.FastSheet) writes what the per-cell path writes -----------------
+# --- the rendered table bodies (tablexml + splice) hold what the per-cell path writes -------------
 
 
 def _cells(path: Path) -> dict[str, object]:

@@ -21,7 +21,7 @@ from ..writeback.locks import check_lock
 from ..writeback.runfiles import temp_file
 from ..writeback.safe import new_file_mode
 from ..writeback.targets import check_summary_target
-from . import channels, evaluation, lifecycle, overview, owners, quality, reminders, tiers
+from . import channels, charts, evaluation, lifecycle, overview, owners, quality, reminders, tiers
 from .data import owners_of, prepare
 from .safety import mask_text, safe_file_stem, safe_text
 from .style import Book
@@ -70,7 +70,7 @@ def write_summary(
         overview_ws = overview.write(book, data)
         for module in _SHEETS:
             module.write(book, data)
-        overview.add_charts(book, overview_ws, data)
+        charts.add_charts(book, overview_ws, data)
         overview_ws.activate()
         book.close()
         os.chmod(tmp, new_file_mode())

@@ -19,7 +19,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..excel import col_index, col_letters
-from ..writeback.sheetxml import xml_text
+from ..writeback.sheetxml import inline_string, xml_text
 from .tablexml import PROBE_COL, Block, Probe, Tables
 
 _S_ATTR = re.compile(r'\ss="(\d+)"')
@@ -34,14 +34,17 @@ _CHUNK = 2000  # rows per write into the zip stream
 
 
 def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
-    """Copy xlsxwriter's package to ``out`` with each table's rows in place of its probe row."""
+    """Copy xlsxwriter's package to ``out``: the tables' rows merged into their sheets, probes dropped."""
     by_sheet: dict[str, list[Block]] = {}
     for block in tables.blocks:
         by_sheet.setdefault(block.sheet, []).append(block)
     parts = _sheet_parts(source) if by_sheet else {}
     xml = {parts[name]: source.read(parts[name]).decode("utf-8") for name in by_sheet}
     styles = _probe_styles(xml, parts)
-    sst = _SharedStrings(source, tables) if tables.texts else None
+    # xlsxwriter writes sharedStrings.xml whenever a cell holds text (every table's header does);
+    # without it the bodies' texts are written inline.
+    has_sst = "xl/sharedStrings.xml" in source.namelist()
+    sst = _SharedStrings(source, tables) if tables.texts and has_sst else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as dest:
         for info in source.infolist():
             target = zipfile.ZipInfo(info.filename, info.date_time)
@@ -51,7 +54,7 @@ def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
                 name = next(n for n, p in parts.items() if p == info.filename)
                 # Opened by name: zipfile makes the entry with the archive's level and a 1980 stamp.
                 with dest.open(info.filename, "w", force_zip64=True) as fh:
-                    for piece in _sheet(xml[info.filename], by_sheet[name], styles, sst):
+                    for piece in _sheet(xml[info.filename], by_sheet[name], styles, sst, tables.texts):
                         fh.write(piece.encode("utf-8"))
             elif sst is not None and info.filename == sst.part:
                 dest.writestr(target, sst.xml(), compresslevel=LEVEL)
@@ -127,6 +130,7 @@ def _sheet(
     blocks: list[Block],
     styles: dict[Probe, int],
     sst: _SharedStrings | None,
+    texts: list[str],
 ) -> Iterator[str]:
     """The sheet XML in pieces: xlsxwriter's rows merged with the blocks' rendered rows."""
     start = text.index("<sheetData")
@@ -143,13 +147,13 @@ def _sheet(
         attrs = _SPANS.sub("", m.group(2))
         if cells.pop(PROBE_COL, None) is None or cells or attrs:
             theirs[int(m.group(1))] = (attrs, cells)
-    ours: dict[int, tuple[Block, int]] = {}
+    ours: dict[int, list[tuple[Block, int]]] = {}  # row → the blocks on it (side by side: several)
     rendered: dict[int, list[tuple[str, ...]]] = {}
     for block in blocks:
         date_style = styles[block.date_style] if block.date_style else 0
-        rendered[id(block)] = _render(block, [styles[p] for p in block.styles], date_style, sst)
+        rendered[id(block)] = _render(block, [styles[p] for p in block.styles], date_style, sst, texts)
         for i in range(block.n_rows):
-            ours[block.first_row + 1 + i] = (block, i)
+            ours.setdefault(block.first_row + 1 + i, []).append((block, i))
     rows = sorted(set(theirs) | set(ours))
     cols = [c for _, cells in theirs.values() for c in cells]
     cols += [b.first_col + k for b in blocks for k in (0, len(b.columns) - 1)]
@@ -161,23 +165,19 @@ def _sheet(
     for r in rows:
         attrs, cells = theirs.get(r, ("", {}))
         found = ours.get(r)
-        if found is not None:
-            block, i = found
-            frags = rendered[id(block)][i]
-            names = letters[id(block)]
-            if not cells:
-                out.append(
-                    f'<row r="{r}"{attrs}>'
-                    + "".join([f'<c r="{a}{r}"{f}' for a, f in zip(names, frags, strict=True)])
-                    + "</row>"
-                )
-            else:  # a cell written over the table afterwards wins, as it would in xlsxwriter
-                merged = {
-                    block.first_col + j: f'<c r="{a}{r}"{f}'
-                    for j, (a, f) in enumerate(zip(names, frags, strict=True))
-                }
-                merged.update(cells)
-                out.append(f'<row r="{r}"{attrs}>' + "".join(merged[c] for c in sorted(merged)) + "</row>")
+        if found is not None and len(found) == 1 and not cells:  # the common row: one string
+            block, i = found[0]
+            row_xml = "".join(
+                [f'<c r="{a}{r}"{f}' for a, f in zip(letters[id(block)], rendered[id(block)][i], strict=True)]
+            )
+            out.append(f'<row r="{r}"{attrs}>{row_xml}</row>')
+        elif found is not None:  # a cell written over a table afterwards wins, as it would in xlsxwriter
+            merged = {}
+            for block, i in found:
+                for j, (a, f) in enumerate(zip(letters[id(block)], rendered[id(block)][i], strict=True)):
+                    merged[block.first_col + j] = f'<c r="{a}{r}"{f}'
+            merged.update(cells)
+            out.append(f'<row r="{r}"{attrs}>' + "".join(merged[c] for c in sorted(merged)) + "</row>")
         elif cells:
             out.append(f'<row r="{r}"{attrs}>' + "".join(cells[c] for c in sorted(cells)) + "</row>")
         else:
@@ -191,20 +191,23 @@ def _sheet(
 
 
 def _render(
-    block: Block, styles: list[int], date_style: int, sst: _SharedStrings | None
+    block: Block, styles: list[int], date_style: int, sst: _SharedStrings | None, texts: list[str]
 ) -> list[tuple[str, ...]]:
     """Each row of the block as one tuple of cell XML after the ``r`` attribute."""
     columns = []
     for column, style in zip(block.columns, styles, strict=True):
-        table = [_cell_xml(kind, payload, style, date_style, sst) for kind, payload in column.cells]
+        table = [_cell_xml(kind, payload, style, date_style, sst, texts) for kind, payload in column.cells]
         columns.append(table if column.codes is None else [table[c] for c in column.codes])
     return list(zip(*columns, strict=True))
 
 
-def _cell_xml(kind: str, payload: Any, style: int, date_style: int, sst: _SharedStrings | None) -> str:
+def _cell_xml(
+    kind: str, payload: Any, style: int, date_style: int, sst: _SharedStrings | None, texts: list[str]
+) -> str:
     s = f' s="{style}"' if style else ""
     if kind == "s":
-        assert sst is not None
+        if sst is None:
+            return f'{s} t="inlineStr">{inline_string(texts[payload]).decode("utf-8")}</c>'
         return f'{s} t="s"><v>{sst.index[payload]}</v></c>'
     if kind == "d":
         return f' s="{date_style}"><v>{payload}</v></c>' if date_style else f"><v>{payload}</v></c>"
