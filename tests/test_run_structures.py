@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from test_i14_data import ARCH_HEAD, CUSTOMERS, add_registrations, build_footer_record
 from test_run_ownership import openpyxl_record
 
-from workbook_crm.monthly import CAMPAIGN_COLUMNS, EVAL_COLUMNS
+from workbook_crm.schema.computed import CAMPAIGN_COLUMNS, EVAL_COLUMNS
 
 
 def run(path: Path) -> tuple[int, dict]:

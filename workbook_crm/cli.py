@@ -20,6 +20,7 @@ import click
 from .errors import BadOption, Interrupted, WorkbookCrmError
 from .findings import Result
 from .period import parse_month
+from .runresult import RunResult
 
 EXIT_UNUSABLE = 2
 _LANG = click.option(
@@ -440,38 +441,34 @@ def _render(result: Result, fmt: str, lang: str, show_changes: bool = False) -> 
         console.print(table)
     counts = result.counts()
     if show_changes:
-        extra = result.extra
+        run = result if isinstance(result, RunResult) else RunResult(file=result.file)
         action = (
-            ("将修改" if extra.get("dry_run") else "已修改")
-            if zh
-            else ("would change" if extra.get("dry_run") else "changed")
+            ("将修改" if run.dry_run else "已修改") if zh else ("would change" if run.dry_run else "changed")
         )
         console.print(f"{action} {len(result.changes)} {'个单元格' if zh else 'cells'}")
-        if extra.get("dry_run"):
+        if run.dry_run:
             for ch in result.changes[:50]:
                 console.print(f"  {ch.sheet}!{ch.cell}: {ch.old!s} → {ch.new!s}  ({ch.rule})")
-        if extra.get("converted"):
-            conv = extra["converted"]
+        if run.converted is not None:
+            conv = run.converted
             console.print(
-                f"「{conv['source']}」是 {conv['from']} 文件，未改动；记录已写入新文件 {conv['record']}"
+                f"「{conv.source}」是 {conv.kind} 文件，未改动；记录已写入新文件 {conv.record}"
                 if zh
-                else f"{conv['source']} is a {conv['from']} file and was not changed; the record is now {conv['record']}"
+                else f"{conv.source} is a {conv.kind} file and was not changed; the record is now {conv.record}"
             )
-        if extra.get("hand_edits"):
-            n = len(extra["hand_edits"])
+        if run.hand_edits:
+            n = len(run.hand_edits)
             console.print(
                 f"人工修改 {n} 处，已记入变更记录" if zh else f"{n} hand edits since the last run logged"
             )
-        if extra.get("baseline"):
-            console.print(
-                extra["baseline"] if zh else "no state of a previous run: this run is the new baseline"
-            )
-        if extra.get("backup"):
-            console.print(f"{'备份' if zh else 'backup'}: {extra['backup']}")
-        if extra.get("summary"):
-            console.print(f"{'汇总' if zh else 'summary'}: {extra['summary']}")
-        if extra.get("summary_error"):
-            click.echo(f"{'汇总未生成' if zh else 'summary not written'}: {extra['summary_error']}", err=True)
+        if run.baseline:
+            console.print(run.baseline if zh else "no state of a previous run: this run is the new baseline")
+        if run.backup:
+            console.print(f"{'备份' if zh else 'backup'}: {run.backup}")
+        if run.summary:
+            console.print(f"{'汇总' if zh else 'summary'}: {run.summary}")
+        if run.summary_error:
+            click.echo(f"{'汇总未生成' if zh else 'summary not written'}: {run.summary_error}", err=True)
     console.print(
         f"{result.file}: {'错误' if zh else 'errors'} {counts['error']}, {'警告' if zh else 'warnings'} {counts['warning']}"
     )

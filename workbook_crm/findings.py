@@ -650,7 +650,6 @@ class Result:
     file: str
     findings: list[Finding] = dc_field(default_factory=list)
     changes: list[Change] = dc_field(default_factory=list)
-    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -685,7 +684,6 @@ class Result:
             "counts": self.counts(),
             "findings": self.to_records(lang),
         }
-        obj.update(self.extra)
         return obj
 
 

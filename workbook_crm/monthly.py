@@ -9,10 +9,6 @@ copy and a re-read all succeeded.
 from __future__ import annotations
 
 import contextlib
-import errno
-import multiprocessing
-import os
-import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
@@ -24,45 +20,32 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from . import runstate
-from .api import Progress, _noop, bulk_work, check, legacy_actuals, require_customers, settle
+from ._gc import bulk_work, settle
+from .api import Progress, check, legacy_actuals, no_progress, require_customers
 from .errors import WorkbookCrmError, WriteFailed
-from .findings import Change, Finding, Result, sort_findings
+from .findings import Change, Finding, sort_findings
 from .grading.model import MonthResult
 from .io.rawread import read_raw
 from .io.reader import SheetData
 from .period import parse_month
+from .reports.job import SummaryJob
+from .runresult import Converted, RunResult
 from .schema import registry
 from .schema.base import CREDIT_CODE, ID, PHONE
 from .schema.computed import (
+    CAMPAIGN_COLUMNS,
     CHANGE_COLUMNS,
     DUPLICATE_COLUMNS,
+    EVAL_COLUMNS,
     HISTORY_COLUMNS,
     ISSUE_COLUMNS,
+    PER_ROW,
     REMINDER_COLUMNS,
+    TAB_COLORS,
 )
 from .validators import Checked, reportable
 from .validators.returning import fingerprints
-from .writeback import WorkbookEditor, check_run_targets, check_summary_target, safe_replace, write_new
-from .writeback.runfiles import die_with_parent, temp_dir
-
-# format None: ％ on rows whose target is a percentage, General elsewhere (PER_ROW)
-PER_ROW = "per-row"
-EVAL_COLUMNS = (
-    ("计算实际值", PER_ROW),
-    ("差值", PER_ROW),
-    ("计算差异率", "0.0%"),
-    ("达标情况", None),
-    ("实际值来源", None),
-)
-CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
-TAB_COLORS = {
-    "客户分层": "#2E75B6",
-    "跟进提醒": "#C00000",
-    "疑似重复": "#ED7D31",
-    "校验问题": "#C00000",
-    "变更记录": "#7F7F7F",
-    "分级历史": "#548235",
-}
+from .writeback import WorkbookEditor, check_run_targets, safe_replace, write_new
 
 
 def run_month(
@@ -77,8 +60,8 @@ def run_month(
     today: date | None = None,
     lang: str = "zh",
     backup_dir: Path | None = None,
-    progress: Progress = _noop,
-) -> Result:
+    progress: Progress = no_progress,
+) -> RunResult:
     """Validate, normalize, grade and write back. ``summary=True`` writes one beside the file."""
     path = Path(path)
     output_sha = None
@@ -125,17 +108,17 @@ def run_month(
         now = runstate.current(checked.wb, editor_changes)
         edits = runstate.hand_edits(checked.wb, state, now, graded.asof)
         graded.lifecycle = edits.lifecycle
-        result = Result(file=str(path), findings=findings, changes=editor_changes)
-        result.extra = {
-            "month": graded.month,
-            "asof": graded.asof.isoformat(),
-            "dry_run": dry_run,
-            "changes": [c.to_record() for c in editor_changes],
-            "backup": None,
-            "summary": None,
-            "hand_edits": [c.to_record() for c in edits.changes],
-            "baseline": _baseline_note(path) if edits.baseline else None,
-        }
+        result = RunResult(
+            file=str(path),
+            findings=findings,
+            changes=editor_changes,
+            month=graded.month,
+            asof=graded.asof.isoformat(),
+            dry_run=dry_run,
+            hand_edits=list(edits.changes),
+            baseline=_baseline_note(path) if edits.baseline else None,
+            output=str(output) if output is not None else None,
+        )
         if dry_run:
             return result
         after = runstate.RunState(
@@ -197,7 +180,7 @@ def converted_target(path: Path) -> Path:
     raise OutputExists(path, detail=str(path.with_name(f"{path.stem}-workbook-crm.xlsx")))
 
 
-def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any) -> Result:
+def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any) -> RunResult:
     """A .xls/CSV is never written: its values become a new .xlsx, and the run works on that (issue #11)."""
     target = Path(output) if output is not None else converted_target(path)
     write_new(target, checked.wb.source.data)
@@ -206,18 +189,14 @@ def _run_converted(path: Path, checked: Checked, output: Path | None, **kw: Any)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    result.extra["converted"] = {
-        "source": str(path),
-        "record": str(target),
-        "from": checked.wb.source.converted_from,
-    }
-    if result.extra.get("backup"):  # a backup of the copy made a moment ago would only be clutter
-        backup = Path(result.extra["backup"])
+    result.converted = Converted(str(path), str(target), str(checked.wb.source.converted_from))
+    if result.backup:  # a backup of the copy made a moment ago would only be clutter
+        backup = Path(result.backup)
         backup.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             backup.parent.rmdir()
             backup.parent.parent.rmdir()
-        result.extra["backup"] = None
+        result.backup = None
     return result
 
 
@@ -225,7 +204,7 @@ def _write(
     path: Path,
     checked: Checked,
     graded: MonthResult,
-    result: Result,
+    result: RunResult,
     findings: list[Finding],
     editor_changes: list[Change],
     *,
@@ -237,7 +216,7 @@ def _write(
     hand: runstate.Edits,
     output_sha: str | None = None,
     box: dict[str, WorkbookEditor | None] | None = None,
-) -> Result:
+) -> RunResult:
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
@@ -284,9 +263,8 @@ def _write(
             job.cancel()
             exc.written = True  # type: ignore[attr-defined]
             raise
-        result.extra["summary"] = None if error else str(job.out)
-        if error:
-            result.extra["summary_error"] = error
+        result.summary = None if error else str(job.out)
+        result.summary_error = error
     return result
 
 
@@ -294,7 +272,7 @@ def _write_record(
     path: Path,
     checked: Checked,
     graded: MonthResult,
-    result: Result,
+    result: RunResult,
     findings: list[Finding],
     editor_changes: list[Change],
     *,
@@ -330,112 +308,17 @@ def _write_record(
     elif output is not None:  # an existing --output is backed up and checked like a record
         assert output_sha is not None  # the branch above took output_sha None
         backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)
-        result.extra["backup"] = str(backup) if backup else None
+        result.backup = str(backup) if backup else None
     else:
         backup = safe_replace(
             path, data, expected_sha256=checked.wb.source.sha256, backup_dir=backup_dir, on_swapped=on_swapped
         )
-        result.extra["backup"] = str(backup) if backup else None
+        result.backup = str(backup) if backup else None
     del data
     # the record's frames are done with: let them go (peak memory)
     checked.wb.sheets.clear()
     checked.clean.clear()
     settle()
-
-
-class SummaryJob:
-    """The managers' summary, written beside the write-back.
-
-    The two are independent and each takes ~10 s on one core at 100k customers, so where the OS
-    can fork, the summary is written by a child process (which shares the parent's memory
-    copy-on-write; the GC is frozen, so collections do not touch those pages) into a temporary
-    file that becomes the summary only once the record was written. Elsewhere (Windows) it is
-    written in line, after the record.
-    """
-
-    def __init__(
-        self,
-        graded: MonthResult,
-        findings: list[Finding],
-        out: Path,
-        *,
-        source_name: str,
-        lang: str,
-        n_rows: dict[str, int],
-    ) -> None:
-        self.out = out
-        # a private folder beside the summary: whatever the writer leaves there (even when it is
-        # stopped half-way) goes with the folder; one left by a killed run is removed by the next
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            self.folder = temp_dir(out.parent)
-        except OSError as exc:
-            raise WriteFailed(
-                out, detail=f"汇总文件夹不可写 / the summary's folder is not writable: {exc}"
-            ) from exc
-        self.tmp = self.folder / out.name
-        self.parent_pid = os.getpid()
-        self.kwargs: dict[str, Any] = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
-        self.graded, self.findings = graded, findings
-        self.proc: Any = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            self.queue = ctx.SimpleQueue()
-            self.proc = ctx.Process(target=self._child, daemon=True)
-            self.proc.start()
-
-    def _child(self) -> None:
-        die_with_parent(self.parent_pid)  # never outlives the run, even a SIGKILLed one
-        try:
-            self._write(self.tmp)
-            self.queue.put(None)
-        except BaseException as exc:  # reported by the parent; no traceback on the user's terminal
-            self.queue.put(_explain(exc, self.kwargs["lang"]))
-
-    def _write(self, target: Path) -> None:
-        from .reports import write_summary
-
-        write_summary(self.graded, self.findings, target, **self.kwargs)
-
-    def finish(self) -> str | None:
-        """Wait for the summary; None when it is in place, else what went wrong."""
-        if self.proc is None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            try:
-                check_summary_target(self.out)
-                self._write(self.out)
-            except Exception as exc:
-                return _explain(exc, self.kwargs["lang"])
-            return None
-        self.proc.join()
-        error = (
-            self.queue.get() if not self.queue.empty() else f"summary process ended with {self.proc.exitcode}"
-        )
-        try:
-            if error is None and self.proc.exitcode == 0:
-                check_summary_target(self.out)  # opened (or replaced by another file) meanwhile: keep it
-                os.replace(self.tmp, self.out)
-                return None
-            return error or f"summary process ended with {self.proc.exitcode}"
-        except (WorkbookCrmError, OSError) as exc:
-            return _explain(exc, self.kwargs["lang"])
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-    def cancel(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.join()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _explain(exc: BaseException, lang: str) -> str:
-    """One line for the user: our own messages as they are, disk full named, anything else short."""
-    if isinstance(exc, WorkbookCrmError):
-        return exc.message(lang)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "磁盘已满 / disk full"
-    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def default_summary_path(path: Path, month: str) -> Path:

@@ -3,30 +3,35 @@
 Every value goes through :func:`cell_value`, which decides its kind: text is always a string cell
 (``write_string``, never ``write``, which would turn ``=HYPERLINK(...)`` typed by a user into a
 live formula), after masking by :func:`safety.safe_text`. :meth:`Book.put` writes one such cell;
-:meth:`Book.table` writes whole tables through :class:`FastSheet`, which renders each row's XML
-from per-column fragments (one fragment per distinct value) instead of one xlsxwriter call per
-cell — a 100k-customer summary is ~2.3 M cells, and xlsxwriter's per-cell path costs ~6 µs each.
+:meth:`Book.table` hands a table's body to :mod:`.tablexml`; :mod:`.splice` renders its rows as XML
+from one rendering per distinct value into the package xlsxwriter wrote — a
+100k-customer summary is ~2.3 M cells, and xlsxwriter's per-cell path costs ~6 µs each.
 """
 
 from __future__ import annotations
 
-import math
+import io
 import unicodedata
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .fastsheet import FastSheet, fast_path_works
+from .cells import cell_value, is_blank, is_numpy_number, python_values
 from .safety import safe_text, safe_texts
+from .splice import splice
+from .tablexml import Tables
+
+__all__ = ["Book", "cell_value", "is_blank", "text_width", "frame_or_empty"]
+
+# False: every body cell through xlsxwriter's per-cell API (tests compare both paths).
+RENDER_TABLES = True
 
 # Grade colours: fill, font, and a stronger chart colour (seed 002 (四) S/A/B/C).
 GRADES = ("S", "A", "B", "C")
@@ -89,44 +94,17 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def cell_value(value: Any) -> tuple[str, Any]:
-    """What a cell holds: ("s", text before masking), ("n", float), ("d", naive datetime) or ("blank", None).
-
-    Booleans are 是/否 and ±inf is ∞/-∞ (text); anything else that is not a number or a date is its text.
-    """
-    if isinstance(value, str):
-        return "s", value
-    if is_blank(value):
-        return "blank", None
-    if isinstance(value, bool):
-        return "s", "是" if value else "否"
-    if isinstance(value, (datetime, date)):
-        return "d", pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
-    if isinstance(value, (int, float)) or _is_numpy_number(value):
-        number = float(value)
-        if math.isinf(number):
-            return "s", "∞" if number > 0 else "-∞"
-        return "n", number
-    return "s", value
-
-
 class Book:
     """One summary workbook: the xlsxwriter Workbook, cached formats and the masking switch."""
 
-    def __init__(self, path: Path, *, unmask: bool = False, fast: bool = True) -> None:
+    def __init__(self, path: Path, *, unmask: bool = False, fast: bool | None = None) -> None:
+        # Written into memory, then copied to ``path`` by :func:`tablexml.splice` on close.
+        self.path, self.buffer = Path(path), io.BytesIO()
         # The three options keep user text as text whatever it looks like (issue #6, point 4).
         self.wb = xlsxwriter.Workbook(
-            str(path),
+            self.buffer,
             {
+                "in_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -134,7 +112,8 @@ class Book:
             },
         )
         self.unmask = unmask
-        self.fast = fast and fast_path_works()
+        self.fast = RENDER_TABLES if fast is None else fast
+        self.tables = Tables()
         self._formats: dict[tuple, Format] = {}
         self._widths: dict[tuple[str, int], float] = {}
         self._safe: dict[str, str] = {}  # text → the text a cell holds (masked), per workbook
@@ -150,7 +129,7 @@ class Book:
     def sheet(self, name: str, *, tab: str, landscape: bool = True, header_row: int | None = 0) -> Worksheet:
         """A new sheet with tab colour and print setup: A4 landscape, fit to width, repeated header."""
         # <= 31 characters: Excel limit.
-        ws = self.wb.add_worksheet(name[:31], worksheet_class=FastSheet if self.fast else None)
+        ws = self.wb.add_worksheet(name[:31])
         ws.set_tab_color(tab)
         if landscape:
             ws.set_landscape()
@@ -222,14 +201,13 @@ class Book:
             self.text(ws, first_row, first_col + j, name, header)
         col_fmts = [self._column_format(name, frame.iloc[:, j], formats) for j, name in enumerate(columns)]
         date_fmt = self.fmt(num_format=DATE, border=1, border_color="#D9D9D9", align="center")
-        if isinstance(ws, FastSheet):
-            fragments = [
-                self._fragments(ws, frame.iloc[:, j], col_fmts[j], date_fmt) for j in range(len(columns))
-            ]
-            ws.add_block(first_row + 1, first_col, list(zip(*fragments, strict=True)), len(columns))
+        if self.fast and len(frame) and columns:
+            # The body is rendered by tablexml; the formats are probed in column XFD.
+            body = [self.tables.column(frame.iloc[:, j], self._safe_texts) for j in range(len(columns))]
+            self.tables.add(ws, first_row + 1, first_col, body, col_fmts, date_fmt)
         else:
             # Column-wise conversion (NA → None, numpy → Python) is ~5× faster than testing each cell.
-            columns_values = [_python_values(frame.iloc[:, j]) for j in range(len(columns))]
+            columns_values = [python_values(frame.iloc[:, j]) for j in range(len(columns))]
             put = self.put
             for i, values in enumerate(zip(*columns_values, strict=True), start=first_row + 1):
                 for j, value in enumerate(values):
@@ -244,104 +222,6 @@ class Book:
         if autofilter and columns:
             ws.autofilter(first_row, first_col, max(last, first_row), first_col + len(columns) - 1)
         return last
-
-    def _fragments(self, ws: Worksheet, series: pd.Series, fmt: Format, date_fmt: Format) -> list[str]:
-        """Each cell of a column as the XML after its ``r`` attribute, as :meth:`put` would write it.
-
-        One fragment per distinct value: text is masked, put in the shared-string table and escaped
-        once however often it repeats (the table's reference count still counts every cell).
-        """
-        style = f' s="{fmt._get_xf_index()}"'
-        blank = f"{style}/>"
-        dtype = series.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind == "f":
-            numbers = series.to_numpy()
-            if not np.isinf(numbers).any():  # ±inf is text (∞): the general path below
-                return [blank if v != v else f"{style}><v>{v:.16G}</v></c>" for v in numbers.tolist()]
-        elif isinstance(dtype, np.dtype) and dtype.kind in "iu":
-            return [f"{style}><v>{float(v):.16G}</v></c>" for v in series.tolist()]
-        elif (
-            (isinstance(dtype, np.dtype) and dtype.kind in "bM")
-            or isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype))
-            or (
-                isinstance(dtype, np.dtype)
-                and dtype.kind == "O"
-                and pd.api.types.infer_dtype(series, skipna=True) == "string"
-            )
-        ):
-            # Text, dates and flags repeat: render each distinct value once (NA is code -1: blank;
-            # an object column gets here only when all its values are str, so == is exact).
-            codes, uniques = pd.factorize(series)
-            distinct = pd.Series(uniques).astype(object).tolist()
-            table, is_text = self._distinct_fragments(ws, distinct, style, date_fmt)
-            table.append(blank)
-            code_list = codes.tolist()
-            if any(is_text):
-                counts = np.bincount(codes[codes >= 0], minlength=len(distinct)).tolist()
-                self.wb.str_table.count += sum(n - 1 for n, text in zip(counts, is_text, strict=True) if text)
-            return [table[c] for c in code_list]
-        return self._object_fragments(ws, _python_values(series), style, date_fmt)
-
-    def _distinct_fragments(
-        self, ws: Worksheet, values: list[Any], style: str, date_fmt: Format
-    ) -> tuple[list[str], list[bool]]:
-        """The fragment of each value (written once) and whether it is a shared string."""
-        sst, date_style = self.wb.str_table, f' s="{date_fmt._get_xf_index()}"'
-        cells = [cell_value(value) for value in values]
-        texts = iter(self._safe_texts([v for kind, v in cells if kind == "s"]))
-        frags, is_text = [], []
-        for kind, v in cells:
-            if kind == "s":
-                index = sst._get_shared_string_index(_utf16_cut(next(texts)))
-                frags.append(f'{style} t="s"><v>{index}</v></c>')
-            elif kind == "blank":
-                frags.append(f"{style}/>")
-            elif kind == "d":
-                frags.append(f"{date_style}><v>{ws._convert_date_time(v):.16G}</v></c>")
-            else:
-                frags.append(f"{style}><v>{v:.16G}</v></c>")
-            is_text.append(kind == "s")
-        return frags, is_text
-
-    def _object_fragments(self, ws: Worksheet, values: list[Any], style: str, date_fmt: Format) -> list[str]:
-        """Fragments of a column of Python values (None = blank), whatever their types."""
-        blank = f"{style}/>"
-        sst = self.wb.str_table
-        kinds = {value.__class__ for value in values}
-        if kinds <= {str, type(None)}:  # a text column: one fragment per distinct text
-            shared: dict[str | None, str] = {None: blank}
-            texts = [value for value in dict.fromkeys(values) if value is not None]
-            for value, text in zip(texts, self._safe_texts(texts), strict=True):
-                shared[value] = f'{style} t="s"><v>{sst._get_shared_string_index(_utf16_cut(text))}</v></c>'
-            out = [shared[value] for value in values]
-            sst.count += len(values) - values.count(None) - (len(shared) - 1)
-            return out
-        if kinds <= {float, int, type(None)} and not any(v is not None and math.isinf(v) for v in values):
-            return [blank if v is None else f"{style}><v>{float(v):.16G}</v></c>" for v in values]
-        # Mixed types: one fragment per distinct (type, value); 1, 1.0 and True stay apart.
-        keys: dict[tuple[type, Any], int] = {}
-        distinct: list[Any] = []
-        codes: list[int] = []
-        for value in values:
-            if value is None:
-                codes.append(-1)
-                continue
-            try:
-                key: tuple[type, Any] | None = (value.__class__, value)
-                code = keys.get(key)  # type: ignore[arg-type]
-            except TypeError:  # unhashable: a fragment of its own
-                key, code = None, None
-            if code is None:
-                code = len(distinct)
-                distinct.append(value)
-                if key is not None:
-                    keys[key] = code
-            codes.append(code)
-        table, is_text = self._distinct_fragments(ws, distinct, style, date_fmt)
-        table.append(blank)
-        counts = Counter(codes)
-        sst.count += sum(counts[i] - 1 for i, text in enumerate(is_text) if text)
-        return [table[c] for c in codes]
 
     def _safe_texts(self, values: list[Any]) -> list[str]:
         """:func:`safe_text` of each value; a text seen in an earlier table (客户编号, names) costs once."""
@@ -387,46 +267,11 @@ class Book:
             ws.set_column(first_col + j, first_col + j, self._widths[key])
 
     def close(self) -> None:
-        # xlsxwriter deflates at zlib's default level 6; level 1 is ~3× faster for ~20 % larger parts,
-        # which Excel does not mind (a 100k-customer summary: ~2.5 s saved). xlsxwriter has no option
-        # for it, so its ZipFile is swapped for the duration of the save only.
-        import xlsxwriter.workbook as xw
-
-        original = xw.ZipFile
-        xw.ZipFile = _FastZip
-        try:
-            self.wb.close()
-        finally:
-            xw.ZipFile = original
-
-
-class _FastZip(zipfile.ZipFile):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("compresslevel", 1)
-        super().__init__(*args, **kwargs)
-
-    def writestr(
-        self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None, compresslevel: int | None = None
-    ) -> None:
-        super().writestr(zinfo_or_arcname, data, compress_type, 1 if compresslevel is None else compresslevel)
-
-
-def _python_values(series: pd.Series) -> list[Any]:
-    """The column as Python values with every kind of missing value (NaN, NaT, pd.NA) as None."""
-    values = series.astype(object).tolist()
-    missing = series.isna().tolist()
-    return [None if m else v for v, m in zip(values, missing, strict=True)]
-
-
-def _utf16_cut(text: str, limit: int = 32767) -> str:
-    """xlsxwriter's limit for a string cell: 32,767 UTF-16 code units (what ``write_string`` keeps)."""
-    if len(text) <= limit // 2 or len(text.encode("utf-16-le")) // 2 <= limit:
-        return text
-    return text.encode("utf-16-le")[: 2 * limit].decode("utf-16-le", errors="ignore")
-
-
-def _is_numpy_number(value: Any) -> bool:
-    return hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iuf"
+        """Close xlsxwriter's workbook (in memory) and write the file with the tables' rows spliced in."""
+        self.wb.close()
+        with zipfile.ZipFile(self.buffer) as source:
+            splice(source, self.path, self.tables)
+        self.buffer = io.BytesIO()
 
 
 def _shown_width(value: Any) -> int:
@@ -434,7 +279,7 @@ def _shown_width(value: Any) -> int:
         return 0
     if isinstance(value, (datetime, date)):
         return 10
-    if isinstance(value, float) or _is_numpy_number(value):
+    if isinstance(value, float) or is_numpy_number(value):
         return min(len(f"{float(value):,.1f}") + 1, 14)
     return text_width(str(value))
 

@@ -6,6 +6,8 @@ are defined here too so the writers and the summary share one list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .base import NUMBER, TEXT, Field, SheetSchema
 
 TIERS_COLUMNS = (
@@ -68,3 +70,41 @@ DUPLICATES = SheetSchema(
         Field("decision", "处理意见", TEXT),
     ),
 )
+
+# --- how the run writes its computed sheets and columns (issue #15: one place for the layout) ---
+
+# number format of a computed column; PER_ROW: ％ on rows whose target is a percentage, General elsewhere
+PER_ROW = "per-row"
+EVAL_COLUMNS = (
+    ("计算实际值", PER_ROW),
+    ("差值", PER_ROW),
+    ("计算差异率", "0.0%"),
+    ("达标情况", None),
+    ("实际值来源", None),
+)
+CAMPAIGN_COLUMNS = (("转化率", "0.0%"), ("获客成本", "#,##0.00"))
+
+
+@dataclass(frozen=True)
+class ComputedSheet:
+    """A sheet the run writes fresh: its name, header (None: the grading's own columns), tab colour
+    and column widths (None: the writer's defaults)."""
+
+    name: str
+    columns: tuple[str, ...] | None
+    tab_color: str
+    widths: tuple[float, ...] | None = None
+
+    def first_header(self, fallback: str = "客户编号") -> str:
+        """The header of column A, by which a sheet of this name is recognised as ours."""
+        return self.columns[0] if self.columns else fallback
+
+
+TIERS_SHEET = ComputedSheet("客户分层", None, "#2E75B6")  # columns: graded.tiers as the grading built it
+REMINDERS_SHEET = ComputedSheet("跟进提醒", REMINDER_COLUMNS, "#C00000")
+DUPLICATES_SHEET = ComputedSheet("疑似重复", DUPLICATE_COLUMNS, "#ED7D31")
+ISSUES_SHEET = ComputedSheet("校验问题", ISSUE_COLUMNS, "#C00000", (6, 18, 14, 8, 14, 20, 50, 40))
+CHANGES_SHEET = ComputedSheet("变更记录", CHANGE_COLUMNS, "#7F7F7F", (20, 14, 8, 24, 24, 18, 6, 24))
+HISTORY_SHEET = ComputedSheet("分级历史", HISTORY_COLUMNS, "#548235")
+COMPUTED_SHEETS = (TIERS_SHEET, REMINDERS_SHEET, DUPLICATES_SHEET, ISSUES_SHEET, CHANGES_SHEET, HISTORY_SHEET)
+TAB_COLORS = {s.name: s.tab_color for s in COMPUTED_SHEETS}

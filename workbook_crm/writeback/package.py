@@ -15,13 +15,16 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import UnreadableWorkbook
+from .zipwrite import ZipWriter, raw_data
+
+FLAG_ENCRYPTED = 0x0001  # APPNOTE 4.4.4 bit 0
 
 CT_PART = "[Content_Types].xml"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -248,65 +251,40 @@ class Package:
         return pattern % n
 
     def to_bytes(self) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-            for name in self.order:
-                if name in self._deleted:
-                    continue
-                info = self._infos[name]
-                if name in self._changed or name in self._deflated:
-                    self._write_member(zout, name, info)
-                else:
-                    self._copy_raw(zout, info)
-            for name in self._added:
-                if self.exists(name):
-                    self._write_member(zout, name, None)
-        return out.getvalue()
+        """The package as zip bytes: the pieces are joined once (no growing buffer, no second copy)."""
+        pieces: list[bytes | memoryview] = []
+        self.write_to(pieces.append)
+        return b"".join(pieces)
 
-    def _write_member(self, zout: zipfile.ZipFile, name: str, old: zipfile.ZipInfo | None) -> None:
-        info = zipfile.ZipInfo(name, date_time=old.date_time if old else (1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = old.external_attr if old else 0o600 << 16
+    def write_to(self, sink: Callable[[bytes | memoryview], object]) -> int:
+        """Write the package to ``sink`` (a file's ``write``) in member order: untouched members'
+        compressed bytes copied as they are (zipwrite.py), changed ones deflated, new ones last.
+        Returns the number of bytes written."""
+        out = ZipWriter(sink)
+        for name in self.order:
+            if name in self._deleted:
+                continue
+            info = self._infos[name]
+            if name in self._changed or name in self._deflated:
+                self._write_member(out, name, info)
+                continue
+            raw = None if info.flag_bits & FLAG_ENCRYPTED else raw_data(self._data, info)
+            if raw is None:  # odd member: re-deflate, same bytes inside (an encrypted one cannot be read)
+                out.deflate(name, self.read(name), level=COMPRESS_LEVEL, **_meta(info))
+            else:
+                out.copy(info, raw)
+        for name in self._added:
+            if self.exists(name):
+                self._write_member(out, name, None)
+        return out.close()
+
+    def _write_member(self, out: ZipWriter, name: str, old: zipfile.ZipInfo | None) -> None:
+        meta = _meta(old) if old is not None else {}
         if name in self._changed:
-            zout.writestr(info, self._changed[name], compresslevel=COMPRESS_LEVEL)
+            out.deflate(name, self._changed[name], level=COMPRESS_LEVEL, **meta)
             return
         part = self._deflated[name]
-        info.CRC, info.compress_size, info.file_size = part.crc, len(part.data), part.size
-        self._write_raw(zout, info, part.data)
-
-    def _copy_raw(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        """Copy one member's compressed bytes as they are (CPython's ZipFile has no public raw copy)."""
-        data = self._data
-        off = info.header_offset
-        if data[off : off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
-            zout.writestr(info, self._zip.read(info.filename))  # odd member: re-deflate, same bytes inside
-            return
-        name_len, extra_len = struct.unpack("<HH", data[off + 26 : off + 30])
-        start = off + 30 + name_len + extra_len
-        raw = memoryview(data)[start : start + info.compress_size]
-        new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-        new.compress_type = info.compress_type
-        new.CRC = info.CRC
-        new.compress_size = info.compress_size
-        new.file_size = info.file_size
-        new.flag_bits = info.flag_bits & ~0x08  # sizes go in the local header, no data descriptor
-        new.external_attr = info.external_attr
-        new.create_system = info.create_system
-        self._write_raw(zout, new, raw)
-
-    @staticmethod
-    def _write_raw(zout: zipfile.ZipFile, new: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
-        """Local header + already-compressed bytes; the central directory entry is written at close."""
-        fp = zout.fp
-        assert fp is not None  # an open ZipFile
-        new.header_offset = fp.tell()
-        zip64 = new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT
-        fp.write(new.FileHeader(zip64))
-        fp.write(raw)
-        zout.filelist.append(new)
-        zout.NameToInfo[new.filename] = new
-        zout.start_dir = fp.tell()
-        zout._didModify = True  # type: ignore[attr-defined]  # private ZipFile flag, not in the stubs
+        out.deflated(name, part.data, crc=part.crc, size=part.size, **meta)
 
     # --- relationships and content types -------------------------------------------------------
     def rels(self, part: str) -> list[dict[str, str]]:
@@ -385,6 +363,15 @@ class Package:
         new = re.sub(pat, b"", data, flags=re.I)
         if new != data:
             self.write(CT_PART, new)
+
+
+def _meta(info: zipfile.ZipInfo) -> dict[str, Any]:
+    """What a rewritten member keeps of the original: its time stamp and attributes."""
+    return {
+        "date_time": info.date_time,
+        "external_attr": info.external_attr,
+        "create_system": info.create_system,
+    }
 
 
 def root_prefix(data: bytes, local: bytes) -> bytes:

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
 
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader: 30 bytes
+from .zipwrite import LOCAL_SIG
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # APPNOTE 4.3.7 local file header: 30 bytes
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOC = _NS_REL + "/officeDocument"
 _STRICT_OFFICE_DOC = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
@@ -72,7 +74,7 @@ def sha256_file(path: Path) -> str:
 def _raw(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
     """A member's compressed bytes, located through its local header (checked against the directory)."""
     head = _LOCAL_HEADER.unpack_from(data, info.header_offset)
-    if head[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]  # private in the stubs
+    if head[0] != LOCAL_SIG:
         raise PackageError(f"{info.filename}: bad local header")
     start = info.header_offset + _LOCAL_HEADER.size + head[10] + head[11]
     if start + info.compress_size > len(data):
@@ -122,7 +124,7 @@ def _same_raw(fh: BinaryIO, info: zipfile.ZipInfo, raw: memoryview) -> bool:
     if len(head) != _LOCAL_HEADER.size:
         return False
     fields = _LOCAL_HEADER.unpack(head)
-    if fields[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]  # private in the stubs
+    if fields[0] != LOCAL_SIG:
         return False
     fh.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11])
     for at in range(0, len(raw), _PIECE):

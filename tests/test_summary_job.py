@@ -1,0 +1,63 @@
+"""The run's summary written in line (no ``fork``: Windows, or ``can_fork`` false) — the same workbook
+the forked child writes, read back by openpyxl and by calamine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from workbook_crm.monthly import run_month
+from workbook_crm.reports import job
+from workbook_crm.sample import write_sample
+
+TODAY = date(2026, 11, 30)
+
+
+def _sheets(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet's values as calamine reads them."""
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+def _same(v: object) -> object:
+    """One value as both readers agree on it: blank, a float, a date, or text."""
+    if v is None or v == "":
+        return ""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    return v
+
+
+def _run(tmp_path: Path, name: str) -> Path:
+    record = write_sample(tmp_path / f"{name}.xlsx", customers=60, seed=3, today=TODAY)
+    result = run_month(record, month="2026-11", today=TODAY)
+    assert result.summary is not None, result.summary_error
+    return Path(result.summary)
+
+
+def test_summary_without_fork_is_written_and_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    forked = _run(tmp_path, "forked")
+    monkeypatch.setattr(job, "can_fork", lambda: False)
+
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the in-line path must not start a process")
+
+    monkeypatch.setattr(job.multiprocessing, "get_context", no_processes)
+    inline = _run(tmp_path, "inline")
+
+    assert inline.name == "inline-汇总-2026-11.xlsx" and inline.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")]  # no temporary folder left
+    book = openpyxl.load_workbook(inline, read_only=True)
+    values = _sheets(inline)
+    assert book.sheetnames == list(values) and "概览" in values and "客户分层" in values
+    tiers = [list(r) for r in book["客户分层"].iter_rows(values_only=True)]
+    assert [[_same(v) for v in r] for r in tiers] == [[_same(v) for v in r] for r in values["客户分层"]]
+    # the in-line summary is the forked one's twin, apart from the file name it names as its source
+    assert _sheets(forked)["客户分层"] == values["客户分层"]
+    assert len(values["客户分层"]) > 10
