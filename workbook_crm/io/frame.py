@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from itertools import repeat
 from typing import Any
 
@@ -140,8 +141,12 @@ def build_frame(
             if artefact(list(body[i])):
                 keep[i] = False
     copies = _fill_merged(cols, picks, vertical, keep, first_row)
-    rows = (np.flatnonzero(keep) + first_row).tolist()
-    data = {name: [col[i] for i in np.flatnonzero(keep)] for name, col in zip(names, cols, strict=True)}
+    kept = np.flatnonzero(keep).tolist()  # once, as Python ints (was recomputed for every column)
+    rows = [i + first_row for i in kept]
+    if len(kept) == n:  # the common case: every body row is data, the cleaned lists are the columns
+        data = dict(zip(names, cols, strict=True))
+    else:
+        data = {name: [col[i] for i in kept] for name, col in zip(names, cols, strict=True)}
     frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
     return frame, (rows[-1] if rows else first_row - 1), skipped, copies
 
@@ -170,14 +175,29 @@ def _fill_merged(
 
 
 def _clean_column(values: tuple[Any, ...]) -> list[Any]:
-    """Strip text, blank → None, and share one str object per distinct text.
+    """Strip text, blank → None, and share one object per distinct text and per distinct date.
 
-    The reader hands every cell its own str; a column of statuses, owners or industries repeats a
-    handful of texts 100k times, so sharing them saves hundreds of MB on a large workbook.
+    The reader hands every cell its own object; a column of statuses, owners or industries repeats a
+    handful of texts 100k times, a column of follow-up dates a few hundred days 300k times, amounts
+    a few thousand figures, so sharing them saves hundreds of MB on a large workbook. (Dates and
+    floats share a second table: no date equals a float; ints and bools, which equal floats, are
+    left alone so a value never changes type.)
     """
     shared: dict[str, str] = {}
     share = shared.setdefault
-    return [(share(t, t) if (t := v.strip()) else None) if type(v) is str else v for v in values]
+    days: dict[Any, Any] = {}
+    day = days.setdefault
+    return [
+        (share(t, t) if (t := v.strip()) else None)
+        if type(v) is str
+        else day(v, v)
+        if type(v) in _DAYS
+        else v
+        for v in values
+    ]
+
+
+_DAYS = frozenset({datetime, date, float})
 
 
 def _unique_labels(labels: list[str], taken: set[str]) -> list[str]:

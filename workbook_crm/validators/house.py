@@ -37,7 +37,7 @@ def house_pattern(
     ids = [clean_id(v) for v in typed]
     if not ids:
         return rules, False, []
-    share = {p: sum(IdPattern.parse(p).matches(v) for v in ids) / len(ids) for p in KNOWN}
+    share = {p: _count(p, ids) / len(ids) for p in KNOWN}
     if share[rules.id_pattern] >= 0.5:
         return rules, True, []  # our own scheme: a code that breaks it is a typo
     shapes = Counter(_shape(v) for v in ids)
@@ -47,7 +47,8 @@ def house_pattern(
     best = max(share, key=lambda p: share[p])
     pattern = best if share[best] >= 0.5 else rules.id_pattern
     rules = replace(rules, id_pattern=pattern)
-    odd = [t for t, v in zip(typed, ids, strict=True) if not IdPattern.parse(pattern).matches(v)]
+    match = IdPattern.parse(pattern).regex.match  # parsed and compiled once, not once per code
+    odd = [t for t, v in zip(typed, ids, strict=True) if not match(v)]
     if not odd:
         return rules, False, []
     examples = "、".join(dict.fromkeys(odd[:3]))  # as typed (clean_id upper-cases for matching only)
@@ -61,6 +62,12 @@ def house_pattern(
         params={"count": len(shapes), "examples": examples, "pattern": IdPattern.parse(pattern).describe()},
     )
     return rules, False, [note]
+
+
+def _count(pattern: str, ids: list[str]) -> int:
+    """How many codes follow ``pattern`` (one compiled regex over the list: 100k codes, 3 patterns)."""
+    match = IdPattern.parse(pattern).regex.match
+    return sum(1 for v in ids if match(v))
 
 
 def _shape(code: str) -> str:
