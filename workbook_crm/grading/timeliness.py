@@ -29,6 +29,9 @@ Each rule: its code, the 规则配置 key that sets its limit, the seed that sta
 - Only events in the last ``timeliness_lookback_days`` (90) are judged: older signings predate the log.
 - The 2-hour logging rule (seed 000 步骤四) is not judged: no column records when a row was typed.
 
+Over 300 lines for a reason: seven rules that share one event table and one reminder/finding shape;
+the inputs (events, contacts, complaints) are built in ``grading/timeline.py``.
+
 Over 300 lines for a reason: one class holds the seven rules and their shared output (a reminder
 row, a finding at the contact's cell); what they read is in timeline.py.
 """
