@@ -138,7 +138,7 @@ def test_number_formats_and_widths(summary):
     ws = openpyxl.load_workbook(summary)["客户分层"]
     header = {c.value: c.column_letter for c in ws[2]}
     assert ws[f"{header['年交易额(万元)']}3"].number_format == '#,##0.0"万"'
-    assert ws[f"{header['利润贡献']}3"].number_format == "0.0%"
+    assert ws[f"{header['利润贡献']}3"].number_format == '#,##0.00"万"'  # 万元, as the grading computes it
     assert ws[f"{header['最近跟进日期']}3"].number_format == "yyyy-mm-dd"
     assert ws[f"{header['最近跟进日期']}3"].is_date
     # CJK counts double: 评级依据's Chinese text gets a wider column than 客户编号.
@@ -157,7 +157,7 @@ def test_kpi_tiles_match_the_month(summary, month, reader):
     tiles = reader(summary)
     grades = result.tiers["客户等级"].value_counts()
     assert tiles["客户总数"] == len(result.tiers)
-    assert tiles["本月新增"] == (result.migration["变化"] == "新增").sum()
+    assert tiles["本月新增"] == len(result.new_ids)  # the grading's 本月新增: customers filed this month
     assert tiles["逾期跟进"] == len(result.reminders)
     for g in "SABC":
         assert tiles[f"{g} 级客户"] == grades.get(g, 0)

@@ -1,7 +1,8 @@
 """A realistic MonthResult for the summary tests: a few hundred customers, five 负责人, every column.
 
-Built independently of the grading code (which is written in parallel): figures such as the owners
-table and the kpis are derived here from the fabricated tiers, the way the grading step defines them.
+Built independently of the grading code: figures such as the owners table and the kpis are derived
+here from the fabricated tiers with the grading's own definitions (利润贡献 in 万元, 本月新增 = customers
+filed this month). The summary's figures from a real grading are checked in test_summary_sample.py.
 Hostile text is planted on purpose: formula-looking names, phones and emails inside free text.
 """
 
@@ -58,7 +59,8 @@ def make_month_result(n: int = 300, seed: int = 6) -> tuple[MonthResult, list[Fi
                 "所属行业": rnd.choice(INDUSTRIES),
                 "负责人": OWNERS[i % len(OWNERS)],
                 "年交易额(万元)": value,
-                "利润贡献": round(rnd.uniform(0.05, 0.3), 2),
+                # 利润贡献 in 万元 as grading/month.py computes it (profit / 10,000), not a margin
+                "利润贡献": round(value * rnd.uniform(0.05, 0.3), 2),
                 "潜力评分": potential,
                 "客户等级": grade,
                 "客户分层": tier,
@@ -187,9 +189,11 @@ def make_month_result(n: int = 300, seed: int = 6) -> tuple[MonthResult, list[Fi
     matrix = pd.crosstab(migration["上月等级"], migration["本月等级"])
 
     grades = tiers["客户等级"].value_counts()
+    new_ids = {cid for cid in tiers["客户编号"] if str(cid).startswith("CX202405")}
     kpis = {
         "客户总数": n,
-        "本月新增": change.count("新增"),
+        # 本月新增 as grading/indicators.new_customers: customers first filed this month (IDs CX202405…)
+        "本月新增": len(new_ids),
         **{g: int(grades.get(g, 0)) for g in "SABC"},
         "逾期跟进": len(reminders),
         "KPI达标": int((evaluation["达标情况"] == "达标").sum()),
@@ -207,6 +211,7 @@ def make_month_result(n: int = 300, seed: int = 6) -> tuple[MonthResult, list[Fi
         migration_matrix=matrix,
         owners=owners,
         kpis=kpis,
+        new_ids=new_ids,
     )
 
     findings = [

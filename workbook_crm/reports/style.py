@@ -57,7 +57,7 @@ DECIMAL = "0.0"
 DATE = "yyyy-mm-dd"
 COLUMN_FORMATS: dict[str, str] = {
     "年交易额(万元)": WAN,
-    "利润贡献": PERCENT,
+    "利润贡献": '#,##0.00"万"',  # grading/month.py: profit in 万元 (an amount, never a share)
     "潜力评分": DECIMAL,
     "健康度得分": DECIMAL,
     "维护周期(天)": INTEGER,
@@ -233,11 +233,6 @@ class Book:
 
     def _column_format(self, name: str, series: pd.Series, overrides: dict[str, str] | None) -> Format:
         num = (overrides or {}).get(name) or COLUMN_FORMATS.get(name)
-        if num == PERCENT and name == "利润贡献":
-            # 利润贡献 is a share (seed 004: 25%) unless the workbook holds amounts.
-            numbers = pd.to_numeric(series, errors="coerce").dropna()
-            if len(numbers) and numbers.abs().max() > 1.5:
-                num = "#,##0.0"
         props: dict[str, Any] = {"border": 1, "border_color": "#D9D9D9"}
         if num:
             props["num_format"] = num
