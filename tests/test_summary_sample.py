@@ -200,3 +200,19 @@ def test_reports_use_no_private_xlsxwriter_internals():
         if private.search(line)
     ]
     assert found == []
+
+
+def test_profit_is_shown_as_the_amount_the_grading_computed(sample):
+    """利润贡献 is profit in 万元 (grading/month.py): shown with 万, never as a percentage."""
+    _, out, graded = sample
+    profits = pd.to_numeric(graded.tiers["利润贡献"], errors="coerce").dropna()
+    assert len(profits) > 0  # the sample has profits, so the format is exercised
+    ws = openpyxl.load_workbook(out)["客户分层"]
+    header_row = next(r for r in ws.iter_rows(min_row=1, max_row=5) if r[0].value == "客户编号")
+    col = next(c.column for c in header_row if c.value == "利润贡献")
+    formats = {
+        ws.cell(row, col).number_format
+        for row in range(header_row[0].row + 1, ws.max_row + 1)
+        if isinstance(ws.cell(row, col).value, (int, float))
+    }
+    assert formats == {'#,##0.00"万"'}
