@@ -32,7 +32,7 @@ from .findings import Change
 from .io.reader import WorkbookData
 from .schema import registry
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 1: one value list per customer; 2: columnar (#16)
 # 客户档案 fields whose hand edits are logged (seed 002: 状态与联系人变更需记录时间与原因)
 TRACKED = (
     "name",
@@ -80,17 +80,26 @@ class RunState:
 
 
 def load(workbook: Path) -> RunState:
+    """The last run's state; no file (or one this version cannot read) is no state: a new baseline.
+    Reads version 2 (columnar) and version 1 (one value list per customer, written before #16)."""
     p = state_path(Path(workbook))
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return RunState()
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+    if not isinstance(data, dict) or data.get("version") not in (1, STATE_VERSION):
         return RunState()
-    fields = list(data.get("fields") or [])
-    customers = {
-        cid: dict(zip(fields, values, strict=False)) for cid, values in (data.get("customers") or {}).items()
-    }
+    if data["version"] == 1:
+        fields = list(data.get("fields") or [])
+        customers = {
+            cid: dict(zip(fields, values, strict=False))
+            for cid, values in (data.get("customers") or {}).items()
+        }
+    else:
+        try:
+            customers = _rows(list(data.get("ids") or []), dict(data.get("columns") or {}))
+        except ValueError:  # columns of unequal length: a damaged file, read as no state
+            return RunState()
     return RunState(
         month=data.get("month"),
         asof=data.get("asof"),
@@ -102,26 +111,40 @@ def load(workbook: Path) -> RunState:
     )
 
 
+def _rows(ids: list[str], columns: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Columnar customers (one list per field, in the order of ``ids``) back to one dict per 客户编号."""
+    if not columns:
+        return {cid: {} for cid in ids}
+    fields = list(columns)
+    rows = zip(ids, zip(*columns.values(), strict=True), strict=True)
+    return {cid: dict(zip(fields, row, strict=True)) for cid, row in rows}
+
+
 def save(workbook: Path, state: RunState) -> None:
-    """Write the state atomically (a half-written JSON would read as no state: a new baseline)."""
+    """Write the state atomically (a half-written JSON would read as no state: a new baseline).
+
+    Customers are columnar (#16): the 客户编号 in one list and one list per field, so 100k customers
+    are 14 JSON arrays rather than 100k; ``json.dumps`` (the C encoder; ``json.dump`` streams through
+    the pure-Python one) writes it in one piece."""
     p = state_path(Path(workbook))
     p.parent.mkdir(parents=True, exist_ok=True)
-    # customers as value lists under one field list: a third of the size of dicts at 100k customers
     fields = sorted({f for vals in state.customers.values() for f in vals})
+    rows = list(state.customers.values())
     data = {
         "version": STATE_VERSION,
         "month": state.month,
         "asof": state.asof,
-        "fields": fields,
-        "customers": {cid: [vals.get(f) for f in fields] for cid, vals in state.customers.items()},
+        "ids": list(state.customers),
+        "columns": {f: [vals.get(f) for vals in rows] for f in fields},
         "ours": state.ours,
         "events": state.events,
         "registrations": sorted(state.registrations),
     }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.write(text)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
