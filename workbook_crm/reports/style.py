@@ -199,7 +199,7 @@ class Book:
         )
         for j, name in enumerate(columns):
             self.text(ws, first_row, first_col + j, name, header)
-        col_fmts = [self._column_format(name, frame.iloc[:, j], formats) for j, name in enumerate(columns)]
+        col_fmts = [self._column_format(name, formats) for name in columns]
         date_fmt = self.fmt(num_format=DATE, border=1, border_color="#D9D9D9", align="center")
         if self.fast and len(frame) and columns:
             # The body is rendered by tablexml; the formats are probed in column XFD.
@@ -231,7 +231,7 @@ class Book:
         seen.update(zip(new, safe_texts(new, unmask=self.unmask), strict=True))
         return [seen[t] for t in texts]
 
-    def _column_format(self, name: str, series: pd.Series, overrides: dict[str, str] | None) -> Format:
+    def _column_format(self, name: str, overrides: dict[str, str] | None) -> Format:
         num = (overrides or {}).get(name) or COLUMN_FORMATS.get(name)
         props: dict[str, Any] = {"border": 1, "border_color": "#D9D9D9"}
         if num:

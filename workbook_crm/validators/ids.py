@@ -18,7 +18,7 @@ from ..io.guard import Source
 from ..io.placement import Placement, place_rows
 from ..io.reader import SheetData
 from ..normalize import IdPattern, assign_ids
-from .intake import RULE_ASSIGN, file_new, match_registrations
+from .intake import RULE_ASSIGN, file_new, match_registrations, registration_id
 from .intake import customer_keys as customer_keys  # re-exported: duplicates.py reads it here
 
 RULE_TIDY = "编号规范化"
@@ -64,17 +64,7 @@ def check_ids(
         if "customer_id" in registration.columns:
             for row, cid in links.items():
                 if clean_reg.at[row, "customer_id"] != cid:
-                    out.changes.append(
-                        Change(
-                            registration.tab,
-                            registration.cell("customer_id", row),
-                            registration.frame.at[row, "customer_id"],
-                            cid,
-                            RULE_LINK,
-                            field="客户编号",
-                            row=row,
-                        )
-                    )
+                    out.changes.append(registration_id(registration, row, cid, RULE_LINK))
 
     existing = [v if isinstance(v, str) and v else None for v in ids.tolist()] + [None] * len(new_regs)
     firsts = _dates(clean_archive, "first_contact") + (

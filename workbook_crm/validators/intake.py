@@ -40,6 +40,19 @@ INTAKE_FIELDS = (
 )
 
 
+def registration_id(registration: SheetData, row: int, cid: str, rule: str) -> Change:
+    """The registration row's 客户编号 cell set to the customer's ID (a new one, or the one it links to)."""
+    return Change(
+        registration.tab,
+        registration.cell("customer_id", row),
+        registration.frame.at[row, "customer_id"],
+        cid,
+        rule,
+        field="客户编号",
+        row=row,
+    )
+
+
 def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
     """Exact matching keys of each row: credit code, company-name key, mobile, email."""
     keys = pd.DataFrame(index=clean.index)
@@ -128,17 +141,7 @@ def file_new(
                     )
                 )
         if "customer_id" in registration.columns:
-            changes.append(
-                Change(
-                    registration.tab,
-                    registration.cell("customer_id", row),
-                    registration.frame.at[row, "customer_id"],
-                    cid,
-                    RULE_ASSIGN,
-                    field="客户编号",
-                    row=row,
-                )
-            )
+            changes.append(registration_id(registration, row, cid, RULE_ASSIGN))
         records.append(rec)
         new_index.append(next_row)
         next_row += 1
