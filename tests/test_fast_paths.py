@@ -7,8 +7,10 @@ reference is the obvious loop the check used to run, kept here as the definition
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from workbook_crm.io.reader import SheetData
+from workbook_crm.io.reader import SheetData, read_workbook
 from workbook_crm.normalize.columns import _key, factorize_cells
 from workbook_crm.normalize.text import _LATIN_SUFFIX, company_key, company_keys, is_blank
 from workbook_crm.schema import registry
@@ -269,3 +271,38 @@ def test_fuzzy_duplicates_equal_scoring_every_candidate(names, threshold):
     assert len(found) == len(expected)
     assert sorted(table["相似度"].tolist()) == sorted(round(s, 1) for s in expected.values())
     assert [f.row for f in found] == [hi for (_, hi) in sorted(expected)]
+
+
+# --- schema checks over the fields that can fail ---------------------------------------------------
+
+
+def test_schema_findings_equal_validating_every_field(tmp_path):
+    """schema_findings validates only required or bounded fields; pandera over every present field
+    (the frame as first built) finds the same failures, on the sample workbook (a messy one)."""
+    import pandera.pandas as pa
+
+    from workbook_crm.validators.schema_checks import (
+        _to_findings,
+        pandera_schema,
+        parsed_frame,
+        schema_findings,
+    )
+    from workbook_crm.validators.values import parse_sheet
+
+    path = tmp_path / "s.xlsx"
+    shutil.copy(Path(__file__).parent.parent / "sample_data" / "示例台账.xlsx", path)
+    wb = read_workbook(path)
+    compared = 0
+    for sheet in wb.sheets.values():
+        if sheet.schema.computed:
+            continue
+        clean, _, _ = parse_sheet(sheet, context_year=2024)
+        frame, unparsed = parsed_frame(sheet, clean)
+        try:
+            pandera_schema(sheet.schema).validate(frame, lazy=True)
+            every: list = []
+        except pa.errors.SchemaErrors as exc:
+            every = list(_to_findings(sheet, exc.failure_cases, unparsed))
+        assert schema_findings(sheet, clean) == every
+        compared += len(every)
+    assert compared > 0
