@@ -506,3 +506,75 @@ def test_extract_dates_from_mentions_equals_scanning_per_date(text, asof):
     from workbook_crm.normalize.dates import extract_dates
 
     assert extract_dates(text, asof=asof) == _reference_extract_dates(text, asof=asof)
+
+
+# --- credit codes checked together, money read once ----------------------------------------------------
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _valid_uscc(body: str) -> str:
+    from workbook_crm.normalize.text import _uscc_check
+
+    return body + _uscc_check(body)
+
+
+credit_cells = st.one_of(
+    st.builds(
+        lambda a, b, c: a + b + c,
+        st.text(_USCC_CHARS, min_size=2, max_size=2),
+        st.text("0123456789", min_size=6, max_size=6),
+        st.text(_USCC_CHARS, min_size=10, max_size=10),
+    ),  # a random check character: mostly wrong
+    st.builds(
+        lambda a, b, c: _valid_uscc(a + b + c),
+        st.text(_USCC_CHARS, min_size=2, max_size=2),
+        st.text("0123456789", min_size=6, max_size=6),
+        st.text(_USCC_CHARS, min_size=9, max_size=9),
+    ),
+    st.sampled_from(["91350100M000100Y43", "91350100m000100y43", " 91350100M000100Y43", "９１３５"]),
+    st.integers(),
+    st.none(),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(credit_cells, max_size=30))
+def test_check_credit_codes_equals_one_by_one(values):
+    from workbook_crm.normalize import check_credit_code, check_credit_codes
+
+    assert check_credit_codes(values) == [check_credit_code(v) for v in values]
+
+
+money_cells = st.one_of(
+    st.sampled_from(
+        [
+            "50万",
+            "50-80万",
+            "10万以下",
+            "100万以上",
+            "约30万",
+            "待确认",
+            "1,200,000",
+            "一万五",
+            "25%",
+            "abc",
+            "",
+        ]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**9), 10**9),
+    st.none(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(money_cells, st.sampled_from([1, 10_000]))
+def test_yuan_from_the_norm_equals_parsing_again(value, scale):
+    from workbook_crm.normalize import parse_money
+    from workbook_crm.validators.values import _yuan, _yuan_of
+
+    a, b = _yuan_of(parse_money(value, scale=scale)), _yuan(value, scale)
+    assert a == b or (a != a and b != b)
