@@ -55,9 +55,14 @@ def exact_duplicates(
         present = col[col.notna() & (col != "")]
         if present.empty:
             continue
-        firsts = present[~present.duplicated(keep="first")]
+        again = present.duplicated(keep="first")
+        repeats = present[again]
+        if repeats.empty:
+            continue
+        firsts = present[~again]
+        firsts = firsts[firsts.isin(set(repeats))]  # only the values that repeat need their first row
         first_row = {v: r for r, v in firsts.items()}
-        for row, v in present[present.duplicated(keep="first")].items():
+        for row, v in repeats.items():
             if row in reported:
                 continue
             field = key if key in archive.columns else "name"
