@@ -467,3 +467,25 @@ def test_a_long_tail_is_still_judged(tmp_path, small_pieces, monkeypatch, where)
         assert straddled
         return
     _refused(tmp_path, _with_body(new, part, broken))
+
+
+def test_write_new_from_a_source_compares_its_untouched_parts_instead_of_inflating_them(
+    tmp_path, monkeypatch
+):
+    """``run --output NEW``: the parts copied from the record are judged as for an in-place run."""
+    path = _book(tmp_path / "客户.xlsx")
+    new = _edited(path)
+    inflated: list[str] = []
+    real = verifyparts.contents
+
+    def spy(z, data, info, use):
+        inflated.append(info.filename)
+        real(z, data, info, use)
+
+    monkeypatch.setattr(verify, "contents", spy)
+    write_new(tmp_path / "副本.xlsx", new, source=path)
+    assert "xl/worksheets/sheet1.xml" in inflated and "xl/sharedStrings.xml" not in inflated
+    inflated.clear()
+    write_new(tmp_path / "副本2.xlsx", new)
+    assert "xl/sharedStrings.xml" in inflated
+    assert (tmp_path / "副本.xlsx").read_bytes() == (tmp_path / "副本2.xlsx").read_bytes() == new

@@ -197,6 +197,7 @@ def _write_verified(
     st: os.stat_result | None = None,
     aside: Callable[[Path], None] = lambda p: None,
     on_swapped: Callable[[], None] | None = None,
+    source: Path | None = None,
 ) -> None:
     fd, tmp = temp_file(target.parent, f".{target.stem}-", target.suffix + ".tmp")
     swapped = False
@@ -207,7 +208,8 @@ def _write_verified(
             os.fsync(fh.fileno())
         _keep_meta(st, target, tmp)
         new_sha = hashlib.sha256(new_bytes).hexdigest()  # once: the verification and the swap use it
-        _verify(tmp, verify, new_bytes, target if target.exists() else None, sha256=new_sha)
+        original = target if target.exists() else source
+        _verify(tmp, verify, new_bytes, original, sha256=new_sha)
         check_lock(shown)
         if read is not None and not read.same(
             target, content=False
@@ -299,14 +301,22 @@ def safe_replace(
 
 
 def write_new(
-    path: Path, new_bytes: bytes, verify: Verify | None = None, on_swapped: Callable[[], None] | None = None
+    path: Path,
+    new_bytes: bytes,
+    verify: Verify | None = None,
+    on_swapped: Callable[[], None] | None = None,
+    *,
+    source: Path | None = None,
 ) -> None:
-    """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile."""
+    """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile.
+
+    ``source``: the workbook the bytes were edited from; the parts copied from it untouched are
+    then compared with it instead of inflated and parsed (as for an in-place run)."""
     path = Path(path)
     check_lock(path)
     if path.exists() or path.is_symlink():
         raise TargetExists(path)
-    _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped)
+    _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped, source=source)
 
 
 # --- backups -------------------------------------------------------------------------------------
