@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -101,58 +100,48 @@ def build_frame(
             set(),
         )
     width = max(picks) + 1
-    if any(len(r) < width for r in body):
+    if min(map(len, body)) < width:
         body = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
-    columns_t = list(zip(*body, strict=False)) if body else []
-    cols = [_clean_column(columns_t[c]) for c in picks]
+    # one object array per column (the frame's own storage); a cell holds a value unless it is None
+    cols = [np.array(_clean_column(map(operator.itemgetter(c), body)), dtype=object) for c in picks]
+    masks: list[np.ndarray] = [col != None for col in cols]  # noqa: E711 (elementwise, exact for None)
     # blank rows: nothing in any field of ours (a value only in the user's columns, or elsewhere in
     # the row without a header, is not a customer)
     keep = np.zeros(n, dtype=bool)
-    for col in cols[: len(order)]:
-        keep |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
-    # footer (合计/小计) and note (填表说明) rows: judged by their first non-empty cell
+    for mask in masks[: len(order)]:
+        keep |= mask
     any_value = keep.copy()
-    for col in cols[len(order) :]:
-        any_value |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
-    skipped: list[int] = []
-    for i in np.flatnonzero(any_value):
-        first = next((col[i] for col in cols if col[i] is not None), None)
-        if (
-            (totals and int(i) + first_row in totals)
-            or (  # a Table's totals row is its footer
-                isinstance(first, str)
-                and first[:1] in _LEADS  # the common case: no count needed
-                and _is_footer_or_note(first, sum(col[i] is not None for col in cols))
-            )
-        ):
-            keep[i] = False
-            skipped.append(int(i) + first_row)
+    for mask in masks[len(order) :]:
+        any_value |= mask
+    skipped = _footer_rows(cols, masks, any_value, first_row, totals)
+    if skipped:
+        keep[[r - first_row for r in skipped]] = False
     # template artefacts (issue #11): a row with values only in ``idle`` columns (a pre-filled 序号,
     # dropdown defaults) is not data, nor is one of the first rows that ``artefact`` calls a hint
     # row (必填/选填) or a second header in another language
     if idle:
         busy = np.zeros(n, dtype=bool)
-        for c, col in zip(picks, cols[: len(order)], strict=False):
+        for c, mask in zip(picks, masks[: len(order)], strict=False):
             if c not in idle:
-                busy |= np.fromiter(map(operator.is_not, col, repeat(None)), dtype=bool, count=n)
+                busy |= mask
         keep &= busy
     if artefact is not None:
         for i in np.flatnonzero(keep)[:3]:
             if artefact(list(body[i])):
                 keep[i] = False
     copies = _fill_merged(cols, picks, vertical, keep, first_row)
-    kept = np.flatnonzero(keep).tolist()  # once, as Python ints (was recomputed for every column)
-    rows = [i + first_row for i in kept]
-    if len(kept) == n:  # the common case: every body row is data, the cleaned lists are the columns
+    kept = np.flatnonzero(keep)
+    rows = (kept + first_row).tolist()
+    if len(kept) == n:  # the common case: every body row is data, the cleaned columns are the frame's
         data = dict(zip(names, cols, strict=True))
     else:
-        data = {name: [col[i] for i in kept] for name, col in zip(names, cols, strict=True)}
-    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object)
+        data = {name: col[kept] for name, col in zip(names, cols, strict=True)}
+    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), columns=names, dtype=object, copy=False)
     return frame, (rows[-1] if rows else first_row - 1), skipped, copies
 
 
 def _fill_merged(
-    cols: list[list[Any]],
+    cols: list[np.ndarray],
     picks: list[int],
     vertical: Sequence[tuple[int, int, int]],
     keep: np.ndarray,
@@ -174,14 +163,45 @@ def _fill_merged(
     return copies
 
 
-def _clean_column(values: tuple[Any, ...]) -> list[Any]:
+def _footer_rows(
+    cols: list[np.ndarray],
+    masks: list[np.ndarray],
+    any_value: np.ndarray,
+    first_row: int,
+    totals: set[int] | None,
+) -> list[int]:
+    """Footer (合计/小计) and note (填表说明) rows, judged by their first non-empty cell; Table totals rows.
+
+    Column by column: each row's first non-empty column is found with boolean masks, and only the rows
+    whose first value is a text starting with one of ``_LEADS`` are looked at one by one.
+    """
+    n = len(any_value)
+    out = {i for i in (r - first_row for r in totals or ()) if 0 <= i < n and any_value[i]}
+    open_rows = any_value.copy()  # rows whose first non-empty cell is still to be found
+    for col, mask in zip(cols, masks, strict=True):
+        first_here = open_rows & mask
+        if not first_here.any():
+            continue
+        open_rows &= ~mask
+        leads = {v for v in dict.fromkeys(col) if type(v) is str and v[:1] in _LEADS}
+        if not leads:
+            continue  # the common case: no text of this column can start a footer or a note
+        for i in np.flatnonzero(first_here & np.fromiter(map(leads.__contains__, col), dtype=bool, count=n)):
+            if _is_footer_or_note(col[i], sum(c[i] is not None for c in cols)):
+                out.add(int(i))
+    return [i + first_row for i in sorted(out)]
+
+
+def _clean_column(values: Iterable[Any]) -> list[Any]:
     """Strip text, blank → None, and share one object per distinct text and per distinct date.
 
     The reader hands every cell its own object; a column of statuses, owners or industries repeats a
     handful of texts 100k times, a column of follow-up dates a few hundred days 300k times, amounts
     a few thousand figures, so sharing them saves hundreds of MB on a large workbook. (Dates and
     floats share a second table: no date equals a float; ints and bools, which equal floats, are
-    left alone so a value never changes type.)
+    left alone so a value never changes type.) Measured at 100k rows: this one comprehension beats
+    working per distinct value (``dict.fromkeys`` + ``map``) even on a column of 7 distinct texts,
+    since every cell is a new object whose text is hashed and compared either way.
     """
     shared: dict[str, str] = {}
     share = shared.setdefault

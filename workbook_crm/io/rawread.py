@@ -118,7 +118,7 @@ def iter_raw(
         if ext is not None and ext.has_error_cells:
             _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
         refs, count = dropped.get(name, ([], 0))
-        n_cols = max((len(r) for r in rows), default=0)
+        n_cols = max(map(len, rows), default=0)
         yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
         del rows, sheet
 

@@ -236,7 +236,7 @@ def _map_sheet(
                     field=f.header,
                 )
             )
-    n_cols = max((len(r) for r in rows), default=0)
+    n_cols = max(map(len, rows), default=0)
     body = rows[hr + 1 :]
     notes = []
     for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:

@@ -50,6 +50,7 @@ from workbook_crm.normalize.phones import is_mobile, mask_phone, normalize_phone
 from workbook_crm.normalize.text import (  # noqa: E402
     check_credit_code,
     company_key,
+    company_keys,
     mask_email,
     normalize_email,
     normalize_number,
@@ -68,6 +69,7 @@ __all__ = [
     "channel_letter",
     "check_credit_code",
     "company_key",
+    "company_keys",
     "extract_dates",
     "find_personal_data",
     "is_mobile",

@@ -13,7 +13,7 @@ import pandas as pd
 from ..excel import cell_value
 from ..findings import Change
 from ..io.reader import SheetData
-from ..normalize import company_key
+from ..normalize import company_keys
 
 RULE_ASSIGN = "分配客户编号"
 RULE_INTAKE = "登记表建档"
@@ -58,7 +58,15 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
     keys = pd.DataFrame(index=clean.index)
     for col in ("credit_code", "mobile", "email"):
         keys[col] = clean.get(col, None)
-    keys["name"] = clean["name"].map(lambda v: company_key(v) if v else None) if "name" in clean else None
+    if "name" in clean:
+        names = clean["name"].to_list()
+        keys["name"] = pd.Series(
+            [k if v else None for v, k in zip(names, company_keys(names), strict=True)],
+            index=clean.index,
+            dtype=object,
+        )
+    else:
+        keys["name"] = None
     return keys
 
 

@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..excel import col_letters
@@ -21,7 +23,7 @@ from ..findings import Finding
 from ..io.reader import SheetData
 from ..normalize.content import _ACTION, _TIME, _blank_text
 from ..rules import Rules
-from ..textutil import nfkc, to_simplified
+from ..textutil import nfkc, simplified, to_simplified
 from .cells import at_cell
 
 # Legal forms and generic trade words: a name made only of these (plus 某/X/*) names no company.
@@ -33,6 +35,8 @@ _TRADE = re.compile(
     r"教育|医疗|物流|软件|智能|数据|新能源|能源|机械|设备|食品|零售|国际|控股|供应链|环保|生物|医药|汽车|金融|广告|"
     r"餐饮|建筑|材料|化工|工业|商务|人力资源|有限|股份|责任|集团|中国|零部件|电器|家居|服饰|农业|互联网|营销"
 )
+_LEGAL_ENDINGS = ("公司", "企业", "工作室", "商行", "厂", "集团")  # every _LEGAL form ends with one
+_PUNCT = re.compile(r"[\s()（）\[\]【】·.,，。、\-]+")
 _MASK = re.compile(r"^(某+|[xX×*＊○]+)")
 _PLACEHOLDER = re.compile(r"[某xX×*＊○]")
 # Headers naming data the seeds forbid collecting (seed 003 §四(一)).
@@ -46,9 +50,9 @@ def is_vague_company_name(text: Any) -> bool:
     """
     if not isinstance(text, str) or not text.strip():
         return False
-    s = re.sub(r"[\s()（）\[\]【】·.,，。、\-]+", "", to_simplified(nfkc(text)))
+    s = _PUNCT.sub("", simplified(unicodedata.normalize("NFKC", text)))  # uncached: called per distinct name
     masked = bool(_MASK.match(s))
-    legal = _LEGAL.search(s)
+    legal = s.endswith(_LEGAL_ENDINGS)  # what _LEGAL.search finds ($ after \s is removed: the very end)
     if not legal and not masked:
         return False
     core = _LEGAL.sub("", s) if legal else s
@@ -86,9 +90,15 @@ def vague_company_names(sheet: SheetData) -> list[Finding]:
         return []
     col = sheet.frame["name"]
     col = col[col.notna()]
-    verdict = {v: is_vague_company_name(v) for v in pd.unique(col.astype(str))}
+    # judged once per distinct text (a 100k-customer list: 100k names), then spread over the rows
+    codes, texts = pd.factorize(
+        np.array([v if type(v) is str else str(v) for v in col.to_list()], dtype=object)
+    )
+    vague = np.array([is_vague_company_name(t) for t in texts], dtype=bool)
+    rows, values = col.index.tolist(), col.to_list()
     return [
-        at_cell("vague-company-name", sheet, "name", row, v) for row, v in col.items() if verdict.get(str(v))
+        at_cell("vague-company-name", sheet, "name", rows[i], values[i])
+        for i in np.flatnonzero(vague[codes] if len(texts) else np.zeros(len(codes), dtype=bool))
     ]
 
 
