@@ -389,3 +389,103 @@ def test_a_run_whose_written_package_is_damaged_exits_2_and_leaves_the_record(tm
     assert code == 2 and "Traceback" not in err
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".partial"))] == []
+
+
+def _linked(path, rows=200) -> bytes:
+    """A computed sheet with a hyperlink per row: its <hyperlinks> after the rows is long."""
+    ed = WorkbookEditor(path.read_bytes())
+    ed.replace_sheet(
+        "疑似重复",
+        ["客户编号", "位置"],
+        [[f"C{r:03d}", f"客户档案!A{r + 1}"] for r in range(1, rows + 1)],
+        links={(r, 1): f"#'客户档案'!A{r + 1}" for r in range(1, rows + 1)},
+    )
+    return ed.to_bytes()
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """A large sheet in miniature: inflated 64 bytes at a time, 512-byte windows, nothing loaded."""
+    monkeypatch.setattr(verify, "READ_FULLY", 0)
+    monkeypatch.setattr(verifyparts, "WINDOW", 512)
+    monkeypatch.setattr(verifyparts, "_IN", 64)
+
+
+def _searching(monkeypatch) -> list[bool]:
+    """Which frames were made (search=False first; True for the second pass)."""
+    made: list[bool] = []
+    real = verifyparts.SheetFrame.__init__
+
+    def init(self, name, *, search=False):
+        made.append(search)
+        real(self, name, search=search)
+
+    monkeypatch.setattr(verifyparts.SheetFrame, "__init__", init)
+    return made
+
+
+def test_a_tail_longer_than_the_rows_kept_is_parsed_on_a_second_pass(tmp_path, small_pieces, monkeypatch):
+    path = _book(tmp_path / "客户.xlsx")
+    new = _linked(path)
+    part = _part_of(new, "疑似重复")
+    body = zipfile.ZipFile(io.BytesIO(new)).read(part)
+    assert len(body) - body.index(b"</sheetData>") > 4 * 512  # the tail outgrows what is kept
+    made = _searching(monkeypatch)
+    safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
+    assert path.read_bytes() == new
+    assert True in made
+
+
+@pytest.mark.parametrize("where", ["in the long tail", "rows never closed", "close tag split"])
+def test_a_long_tail_is_still_judged(tmp_path, small_pieces, monkeypatch, where):
+    path = _book(tmp_path / "客户.xlsx")
+    new = _linked(path)
+    part = _part_of(new, "疑似重复")
+    body = zipfile.ZipFile(io.BytesIO(new)).read(part)
+    if where == "in the long tail":
+        at = body.rindex(b"<hyperlink ")
+        broken = body[:at] + b"<hyperlink" + body[at + len(b"<hyperlink ") :]
+    elif where == "rows never closed":
+        broken = body.replace(b"</sheetData>", b"", 1)
+    else:  # a well-formed sheet whose close tag straddles two inflated pieces: accepted
+        broken = None
+    if broken is None:
+        straddled = []
+        real = verifyparts.SheetFrame._drop_last
+
+        def drop(self, n):
+            straddled.append(n)
+            real(self, n)
+
+        monkeypatch.setattr(verifyparts.SheetFrame, "_drop_last", drop)
+        for n in range(40, 90):  # piece boundaries move; some fall inside the tag
+            tmp = tmp_path / "v" / f"{n}.tmp"
+            tmp.parent.mkdir(exist_ok=True)
+            monkeypatch.setattr(verifyparts, "_IN", n)
+            tmp.write_bytes(new)
+            verify_package(tmp, new, path)
+        assert straddled
+        return
+    _refused(tmp_path, _with_body(new, part, broken))
+
+
+def test_write_new_from_a_source_compares_its_untouched_parts_instead_of_inflating_them(
+    tmp_path, monkeypatch
+):
+    """``run --output NEW``: the parts copied from the record are judged as for an in-place run."""
+    path = _book(tmp_path / "客户.xlsx")
+    new = _edited(path)
+    inflated: list[str] = []
+    real = verifyparts.contents
+
+    def spy(z, data, info, use):
+        inflated.append(info.filename)
+        real(z, data, info, use)
+
+    monkeypatch.setattr(verify, "contents", spy)
+    write_new(tmp_path / "副本.xlsx", new, source=path)
+    assert "xl/worksheets/sheet1.xml" in inflated and "xl/sharedStrings.xml" not in inflated
+    inflated.clear()
+    write_new(tmp_path / "副本2.xlsx", new)
+    assert "xl/sharedStrings.xml" in inflated
+    assert (tmp_path / "副本.xlsx").read_bytes() == (tmp_path / "副本2.xlsx").read_bytes() == new
