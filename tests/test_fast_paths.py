@@ -7,8 +7,10 @@ reference is the obvious loop the check used to run, kept here as the definition
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from workbook_crm.io.reader import SheetData
+from workbook_crm.io.reader import SheetData, read_workbook
+from workbook_crm.normalize import Norm
 from workbook_crm.normalize.columns import _key, factorize_cells
 from workbook_crm.normalize.text import _LATIN_SUFFIX, company_key, company_keys, is_blank
 from workbook_crm.schema import registry
@@ -269,3 +272,148 @@ def test_fuzzy_duplicates_equal_scoring_every_candidate(names, threshold):
     assert len(found) == len(expected)
     assert sorted(table["相似度"].tolist()) == sorted(round(s, 1) for s in expected.values())
     assert [f.row for f in found] == [hi for (_, hi) in sorted(expected)]
+
+
+# --- schema checks over the fields that can fail ---------------------------------------------------
+
+
+def test_schema_findings_equal_validating_every_field(tmp_path):
+    """schema_findings validates only required or bounded fields; pandera over every present field
+    (the frame as first built) finds the same failures, on the sample workbook (a messy one)."""
+    import pandera.pandas as pa
+
+    from workbook_crm.validators.schema_checks import (
+        _to_findings,
+        pandera_schema,
+        parsed_frame,
+        schema_findings,
+    )
+    from workbook_crm.validators.values import parse_sheet
+
+    path = tmp_path / "s.xlsx"
+    shutil.copy(Path(__file__).parent.parent / "sample_data" / "示例台账.xlsx", path)
+    wb = read_workbook(path)
+    compared = 0
+    for sheet in wb.sheets.values():
+        if sheet.schema.computed:
+            continue
+        clean, _, _ = parse_sheet(sheet, context_year=2024)
+        frame, unparsed = parsed_frame(sheet, clean)
+        try:
+            pandera_schema(sheet.schema).validate(frame, lazy=True)
+            every: list = []
+        except pa.errors.SchemaErrors as exc:
+            every = list(_to_findings(sheet, exc.failure_cases, unparsed))
+        assert schema_findings(sheet, clean) == every
+        compared += len(every)
+    assert compared > 0
+
+
+# --- text rules per distinct text --------------------------------------------------------------------
+
+
+def _reference_flags(col: pd.Series, test) -> list[tuple[Any, Any]]:
+    """The per-row loop the text rules ran: verdicts keyed by ``astype(str)``, looked up by str(v)."""
+    col = col[col.notna()]
+    if col.empty:
+        return []
+    verdict = {v: test(v) for v in pd.unique(col.astype(str))}
+    return [(row, v) for row, v in col.items() if verdict.get(str(v))]
+
+
+text_cells = st.one_of(
+    st.sampled_from(
+        ["继续跟进", "再联系", "提供方案", "下周再联系", "5月20日前发送报价", "", " ", "某科技公司"]
+    ),
+    st.integers(0, 30),
+    st.sampled_from([1.5, float("nan"), 3.0]),
+    st.none(),
+    st.sampled_from([date(2024, 5, 1), datetime(2024, 5, 1, 9, 0)]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(text_cells, max_size=30))
+def test_by_distinct_text_equals_the_per_row_loop(values):
+    from workbook_crm.normalize import is_vague_need, is_vague_next_step
+    from workbook_crm.validators.cells import by_distinct_text
+
+    col = pd.Series(values, index=range(3, 3 + len(values)), dtype=object)
+    for test in (
+        is_vague_next_step,
+        is_vague_need,
+        seed_content.is_vague_company_name,
+        seed_content.next_step_gap,
+    ):
+        got = [(row, v) for row, v, _ in by_distinct_text(col, test)]
+        assert got == _reference_flags(col, test), test.__name__
+
+
+def _reference_personal_data(sheet: SheetData) -> list[tuple[str, str, Any]]:
+    """personal_data as first written: every row's cell, a regex filter, then apply_unique."""
+    from workbook_crm.normalize import apply_unique, find_personal_data
+    from workbook_crm.schema.base import NAME, TEXT
+    from workbook_crm.validators.content import _LONG_DIGITS, _masked
+
+    out = []
+    frame = sheet.frame
+    typed = {f.name for f in sheet.schema.fields if f.kind not in (TEXT, NAME)}
+    for name in frame.columns:
+        if name in typed:
+            continue
+        values = frame[name].to_list()
+        rows = [
+            r
+            for r, v in zip(frame.index.to_list(), values, strict=True)
+            if isinstance(v, str) and len(v) >= 15
+        ]
+        if not rows:
+            continue
+        hits = frame.loc[rows, name]
+        hits = hits[hits.astype(str).str.contains(_LONG_DIGITS, regex=True)]
+        if hits.empty:
+            continue
+        _, norms = apply_unique(hits, lambda v: (find_personal_data(v) or [Norm(v)])[0])
+        for row, n in norms.items():
+            if n.code:
+                out.append((n.code, f"{name}{row}", _masked(hits.at[row])))
+    return out
+
+
+def _id(body: str) -> str:
+    total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(body))
+    return body + "10X98765432"[total % 11]
+
+
+personal_cells = st.one_of(
+    st.sampled_from(
+        [
+            f"身份证：{_id('11010519900307123')}",
+            f"客户说卡号 6222 0212 3456 7890 12 … {_id('44030419851231456')}",
+            "电话 13800138000 转 1234567890123",
+            "2024-05-01 至 2024-06-30 的 123456789012345 订单",
+            _id("31011520010101001"),
+            "短",
+            "１１０１０５１９９００３０７１２３",
+        ]
+    ),
+    st.integers(),
+    st.none(),
+    st.just(float("nan")),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(personal_cells, min_size=1, max_size=20))
+def test_personal_data_per_distinct_text_equals_every_row(values):
+    from workbook_crm.validators.content import personal_data
+
+    n = len(values)
+    frame = pd.DataFrame(
+        {"name": ["某公司"] * n, "备注": values}, index=pd.Index(range(2, 2 + n), name="row"), dtype=object
+    )
+    sheet = SheetData(
+        registry.ARCHIVE, "客户档案", 1, {"name": 0}, {}, {0: "客户名称", 1: "备注"}, frame, n_cols=2
+    )
+    got = [(f.code, f"备注{f.row}", f.value) for f in personal_data(sheet)]
+    assert got == _reference_personal_data(sheet)

@@ -15,7 +15,6 @@ import re
 import unicodedata
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..excel import col_letters
@@ -24,7 +23,7 @@ from ..io.reader import SheetData
 from ..normalize.content import _ACTION, _TIME, _blank_text
 from ..rules import Rules
 from ..textutil import nfkc, simplified, to_simplified
-from .cells import at_cell
+from .cells import at_cell, by_distinct_text
 
 # Legal forms and generic trade words: a name made only of these (plus 某/X/*) names no company.
 _LEGAL = re.compile(
@@ -88,17 +87,9 @@ def next_step_gap(text: Any) -> str | None:
 def vague_company_names(sheet: SheetData) -> list[Finding]:
     if "name" not in sheet.columns:
         return []
-    col = sheet.frame["name"]
-    col = col[col.notna()]
-    # judged once per distinct text (a 100k-customer list: 100k names), then spread over the rows
-    codes, texts = pd.factorize(
-        np.array([v if type(v) is str else str(v) for v in col.to_list()], dtype=object)
-    )
-    vague = np.array([is_vague_company_name(t) for t in texts], dtype=bool)
-    rows, values = col.index.tolist(), col.to_list()
     return [
-        at_cell("vague-company-name", sheet, "name", rows[i], values[i])
-        for i in np.flatnonzero(vague[codes] if len(texts) else np.zeros(len(codes), dtype=bool))
+        at_cell("vague-company-name", sheet, "name", row, v)
+        for row, v, _ in by_distinct_text(sheet.frame["name"], is_vague_company_name)
     ]
 
 
@@ -118,11 +109,9 @@ def incomplete_next_steps(
         skip |= clean["status"].reindex(col.index).isin(["已完成", "已取消"])
     if "due_date" in clean:
         skip |= clean["due_date"].reindex(col.index).notna()
-    gaps = {v: next_step_gap(v) for v in pd.unique(col.astype(str))}
     out: list[Finding] = []
-    for row, v in col.items():
-        gap = gaps.get(str(v))
-        if gap is None or skip.at[row] or (gap == "date" and not require_date):
+    for row, v, gap in by_distinct_text(col, next_step_gap):
+        if skip.at[row] or (gap == "date" and not require_date):
             continue
         out.append(
             at_cell(
