@@ -10,6 +10,7 @@ backup, a temporary copy and a re-read all succeeded.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,10 @@ def run_month(
         )
         output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
     state = runstate.load(record)
-    with bulk_work():  # one frozen GC for both halves (check's own is nested)
+    # one frozen GC for both halves (check's own is nested); the summary's writer is forked now,
+    # while the process is small, and stopped if the run ends before handing it the month
+    job = SummaryJob(lang=lang) if summary and not dry_run else None
+    with bulk_work(), job or nullcontext():
         checked, graded = check(
             path,
             password=password,
@@ -136,6 +140,7 @@ def run_month(
             output_sha=output_sha,
             box=box,
             existing=existing,
+            job=job,
         )
         # the record is written: what it holds now is the next run's baseline
         runstate.save(Path(output) if output is not None else path, after)
@@ -182,19 +187,22 @@ def _write(
     changes: list[Change],
     *,
     summary: Path | None,
+    job: SummaryJob | None = None,
     **kw: Any,
 ) -> None:
-    """The record, with the managers' summary written beside it (reports/job.py); the summary is
-    kept only when the record was written."""
+    """The record, with the managers' summary written beside it by ``job`` (reports/job.py); the
+    summary is kept only when the record was written."""
     # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
     for name in [n for n in checked.clean if n != registry.HISTORY.name]:
         del checked.clean[name]
     settle()
-    job = None
     if summary is not None:
         kw["progress"]("生成汇总")
         rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
-        job = SummaryJob(graded, findings, summary, source_name=path.name, lang=kw["lang"], n_rows=rows)
+        job = job or SummaryJob(lang=kw["lang"])
+        job.start(graded, findings, summary, source_name=path.name, n_rows=rows)
+    else:
+        job = None
     written: list[bool] = []
     try:
         _write_record(

@@ -134,7 +134,9 @@ def _sheet(
     for x, y in zip(bounds, bounds[1:], strict=False):
         cover = [b for b in bodies if b.first <= x <= b.last]
         if len(cover) == 1 and x not in theirs and cover[0].fast:
-            out.extend(cover[0].rows(x, y))
+            yield b"".join(out)
+            out = []
+            yield from cover[0].rows(x, y)  # a few MB at a time
         else:
             out.extend(
                 _row(r, theirs.get(r), [b for b in cover]) for r in range(x, y) if cover or r in theirs
@@ -168,7 +170,7 @@ class _Body:
     number, then each column's distinct cell XML picked by the row's code), padded with NUL — a
     character XML never holds — which is removed from the joined records in one pass."""
 
-    _CHUNK_BYTES = 8 << 20  # a run's records are built this many bytes at a time
+    _CHUNK_BYTES = 4 << 20  # a run's records are built this many bytes at a time
 
     def __init__(
         self, block: Block, styles: dict[Probe, int], sst: SharedStrings | None, texts: list[str]

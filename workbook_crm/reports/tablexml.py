@@ -186,7 +186,7 @@ class Tables:
                 cells.append(("n", f"{v:.16G}"))
         cells.append(_BLANK)  # code -1
         is_text = np.array([kind == "s" for kind, _ in cells], dtype=bool)
-        codes = np.asarray(codes, dtype=np.int64)
+        codes = np.asarray(codes, dtype=np.int32)
         self.refs += int(is_text[codes].sum()) if len(codes) else 0
         return Column(cells, codes, dates=any(kind == "d" for kind, _ in cells))
 
@@ -205,4 +205,4 @@ def _numbers(values: np.ndarray) -> Column:
     distinct = uniques.view(np.float64) if values.dtype == np.float64 else uniques
     cells = [_BLANK if v != v else ("n", f"{float(v):.16G}") for v in distinct.tolist()]
     cells.append(_BLANK)
-    return Column(cells, np.asarray(codes, dtype=np.int64))
+    return Column(cells, np.asarray(codes, dtype=np.int32))
