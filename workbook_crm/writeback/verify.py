@@ -10,7 +10,7 @@ go wrong where:
 - **the bytes**: the temporary file holds exactly the bytes written (size, SHA-256);
 - **untouched parts** (same name, CRC and size as in the original file) must be *byte-identical*
   to the original's compressed bytes — a memory compare, no inflate;
-- **changed and new parts** are inflated to the end (zlib-ng: 2× stdlib zlib): size and CRC-32 as
+- **changed and new parts** are inflated to the end (ISA-L: 2× stdlib zlib): size and CRC-32 as
   the directory says, the deflate stream ending exactly at the member's end;
 - **XML**: every changed XML part is parsed (well-formed, no DTD) — except the rows in the middle
   of a worksheet larger than ``READ_FULLY``: there the *frame* is parsed (everything outside
