@@ -225,11 +225,11 @@ class Book:
 
     def _safe_texts(self, values: list[Any]) -> list[str]:
         """:func:`safe_text` of each value; a text seen in an earlier table (客户编号, names) costs once."""
-        texts = [v if v.__class__ is str else str(v) for v in values]
+        texts = list(map(str, values))
         seen = self._safe
         new = [t for t in dict.fromkeys(texts) if t not in seen]
         seen.update(zip(new, safe_texts(new, unmask=self.unmask), strict=True))
-        return [seen[t] for t in texts]
+        return list(map(seen.__getitem__, texts))
 
     def _column_format(self, name: str, overrides: dict[str, str] | None) -> Format:
         num = (overrides or {}).get(name) or COLUMN_FORMATS.get(name)
