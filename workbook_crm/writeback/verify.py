@@ -18,12 +18,14 @@ go wrong where:
   with the first and last ``WINDOW`` bytes of rows (a run appends its new rows at the end). Those
   middle rows come from the two writers (the sheet patcher, the computed-sheet renderer) whose
   output the smaller sheets of the same run (the registration sheet, 校验问题, 变更记录 …) prove
-  cell by cell; parsing them too would cost ~3.5 s at 100k customers, 2.5× the whole check;
+  cell by cell; parsing them too would cost ~3.5 s at 100k customers, 2.5× the whole check.
+  A part that is not well-formed passes only if the original's same part was not either;
 - **values**: a changed worksheet up to ``READ_FULLY`` is loaded completely by the fast reader
   (python-calamine, the one ``read`` uses): shared-string indices in range, cells it can type;
 - **the package structure**: every changed part has a content type, the package names its workbook
-  part and every sheet the workbook lists resolves to a part that exists; the fast reader opens
-  the package and sees the same sheets in the same order.
+  part and every sheet the workbook lists resolves to a part that exists, every part a changed
+  relationships part names exists; the fast reader opens the package and sees the same sheets in
+  the same order.
 """
 
 from __future__ import annotations
