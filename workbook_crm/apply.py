@@ -20,6 +20,7 @@ from .schema import registry
 from .schema.computed import CHANGES_SHEET, COMPUTED_SHEETS, HISTORY_SHEET, ComputedSheet
 from .validators import Checked
 from .writeback import WorkbookEditor
+from .writeback.newsheet import Columns
 from .writeback.ownership import alternative_name
 
 _NOT_OURS = {
@@ -111,8 +112,8 @@ def apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
             editor.set_cells(c.sheet, c.cells, as_text=True)
         else:
             editor.set_cells(c.sheet, c.cells, number_format=c.number_format)
-    for s in plan.sheets:
-        write_computed(editor, s.spec, s.target, s.header, s.all_rows(), links=s.links)
+    for s in plan.sheets:  # column by column: a frame's values never go through rows (#16)
+        write_computed(editor, s.spec, s.target, s.header, Columns(s.all_columns()), links=s.links)
     for tab, notes in plan.marks.items():
         editor.mark_cells(tab, notes)
 
@@ -122,7 +123,7 @@ def write_computed(
     spec: ComputedSheet,
     target: str,
     header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]] | Columns,
     links: dict[tuple[int, int], str] | Any = None,
 ) -> None:
     """One computed sheet with its spec's tab colour and widths."""

@@ -267,7 +267,7 @@ def _write_record(
     progress("校验并保存")
     backup = None
     if output is not None and output_sha is None:
-        write_new(Path(output), data, on_swapped=on_swapped)
+        write_new(Path(output), data, on_swapped=on_swapped, source=path)
     elif output is not None:  # an existing --output is backed up and checked like a record
         assert output_sha is not None  # the branch above took output_sha None
         backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)

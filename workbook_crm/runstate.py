@@ -128,8 +128,8 @@ def save(workbook: Path, state: RunState) -> None:
     the pure-Python one) writes it in one piece."""
     p = state_path(Path(workbook))
     p.parent.mkdir(parents=True, exist_ok=True)
-    fields = sorted({f for vals in state.customers.values() for f in vals})
     rows = list(state.customers.values())
+    fields = sorted(set().union(*rows))  # the union of the customers' keys, in C
     data = {
         "version": STATE_VERSION,
         "month": state.month,
@@ -154,6 +154,8 @@ def save(workbook: Path, state: RunState) -> None:
 def plain(v: Any) -> Any:
     """A cell value in a form JSON keeps and two reads compare equal (1 == 1.0, dates as ISO, a
     datetime as 'YYYY-MM-DD hh:mm:ss', texts stripped, blanks None): excel.json_value, then equalised."""
+    if type(v) is str:  # most values: what json_value returns for a str, without its two calls
+        return v.strip() or None
     v = json_value(v, sep=" ")
     if v is None or isinstance(v, bool):
         return v
@@ -179,7 +181,7 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
     names = ["customer_id", *fields]
     letters = {f: sheet.letter(f) for f in names}
     frame = sheet.frame
-    rows = [int(r) for r in frame.index]
+    rows = list(map(int, frame.index.tolist()))
     filed = sorted(
         {
             int(c.row)
@@ -191,8 +193,8 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
     for f in names:  # each distinct value made plain once (100k rows)
         if f in frame.columns:
             codes, uniq = pd.factorize(frame[f].to_numpy(dtype=object))
-            table = [plain(u) for u in uniq] + [None]
-            values = [table[c] for c in codes]
+            table = _plain_all(uniq.tolist()) + [None]
+            values = [table[c] for c in codes.tolist()]
         else:
             values = [None] * len(rows)
         columns[f] = values + [None] * len(filed)  # rows filed from 客户信息登记表 in this run
@@ -205,12 +207,20 @@ def current(wb: WorkbookData, changes: list[Change]) -> dict[str, tuple[int, dic
         if field_name is not None and digits.isdigit() and int(digits) in pos:
             columns[field_name][pos[int(digits)]] = plain(new)
     out: dict[str, tuple[int, dict[str, Any]]] = {}
-    for i, row in enumerate(all_rows):
-        cid = columns["customer_id"][i]
-        if cid is None or str(cid) in out:  # a duplicate 客户编号 is a finding of its own; keep the first
+    # row by row with zip (C speed), each row's fields made a dict at once (#16: 100k customers)
+    tracked = zip(*(columns[f] for f in fields), strict=True) if fields else [()] * len(all_rows)
+    for row, cid, vals in zip(all_rows, columns["customer_id"], tracked, strict=True):
+        if cid is None:
             continue
-        out[str(cid)] = (row, {f: columns[f][i] for f in fields})
+        key = str(cid)
+        if key not in out:  # a duplicate 客户编号 is a finding of its own; keep the first
+            out[key] = (row, dict(zip(fields, vals, strict=True)))
     return out
+
+
+def _plain_all(values: list[Any]) -> list[Any]:
+    """``plain`` of each value; texts (most of a column) by the strip that ``plain`` comes to."""
+    return [(v.strip() or None) if type(v) is str else plain(v) for v in values]
 
 
 @dataclass

@@ -12,9 +12,10 @@ import bisect
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from workbook_crm._gc import no_gc
 from workbook_crm.excel import day_serials
 
 from .package import Deflated, Deflater, xml_attr
@@ -116,18 +117,23 @@ class _Renderer:
         return f' s="{xf}"' if xf else ""
 
     def chunk(self, rows: list[Sequence[Any]], r0_first: int) -> str:
+        """Rows (of any lengths) as <row> XML: turned into columns, then ``chunk_columns``."""
         width = max(map(len, rows))
-        self._letters(width)
         if any(len(v) != width for v in rows):
             rows = [list(v) + [None] * (width - len(v)) for v in rows]
-        rnums = [str(r0_first + 2 + i) for i in range(len(rows))]
-        cols = [self._column(c0, col, rnums) for c0, col in enumerate(zip(*rows, strict=True))]
-        self._link_cells(rows, r0_first, rnums, cols)
+        return self.chunk_columns(list(zip(*rows, strict=True)), r0_first, len(rows))
+
+    def chunk_columns(self, cols: Sequence[Sequence[Any]], r0_first: int, n: int) -> str:
+        """``n`` rows (``r0_first`` … of the body) given as columns of that length, as <row> XML."""
+        self._letters(len(cols))
+        rnums = [str(r0_first + 2 + i) for i in range(n)]
+        cells = [self._column(c0, col, rnums) for c0, col in enumerate(cols)]
+        self._link_cells(cols, r0_first, rnums, cells)
         # one join over row starts, the cells of every column side by side, and row ends
         starts = [f'<row r="{r}">' for r in rnums]
-        return "".join(itertools.chain.from_iterable(zip(starts, *cols, itertools.repeat("</row>"))))
+        return "".join(itertools.chain.from_iterable(zip(starts, *cells, itertools.repeat("</row>"))))
 
-    def _column(self, c0: int, col: tuple[Any, ...], rnums: list[str]) -> list[str]:
+    def _column(self, c0: int, col: Sequence[Any], rnums: list[str]) -> list[str]:
         L = self.letters[c0]
         xf = self.col_xf.get(c0, 0)
         s = self._s(xf)
@@ -207,23 +213,52 @@ class _Renderer:
         return cell(ref, style, t, inner).decode()
 
     def _link_cells(
-        self, rows: list[Sequence[Any]], r0_first: int, rnums: list[str], cols: list[list[str]]
+        self, cols: Sequence[Sequence[Any]], r0_first: int, rnums: list[str], cells: list[list[str]]
     ) -> None:
         """Cells with a link, in row-major order (the order of <hyperlink> and of external rIds)."""
         lo = bisect.bisect_left(self.link_rows, r0_first)
-        hi = bisect.bisect_left(self.link_rows, r0_first + len(rows))
+        hi = bisect.bisect_left(self.link_rows, r0_first + len(rnums))
         for r0 in self.link_rows[lo:hi]:
             i = r0 - r0_first
-            for c0 in range(len(rows[i])):
+            for c0 in range(len(cols)):
                 target = self.links.get((r0, c0))
                 if target is not None:
-                    cols[c0][i] = self._cell(c0, rows[i][c0], self.letters[c0] + rnums[i], target)
+                    cells[c0][i] = self._cell(c0, cols[c0][i], self.letters[c0] + rnums[i], target)
+
+
+class Columns:
+    """A sheet's body given column by column (equal lengths): rendered a slice of rows at a time,
+    never turned into rows (#16: the computed sheets come from frames, column by column)."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        self.columns = columns
+
+
+_Chunk = tuple[int, int, int, list[Sequence[Any]] | None, list[Sequence[Any]] | None]
+
+
+def _chunks(rows: Iterable[Sequence[Any]] | Columns) -> Iterator[_Chunk]:
+    """(first row index, rows, width, rows or None, columns or None) per ``_CHUNK_ROWS`` of the body."""
+    if isinstance(rows, Columns):
+        cols = rows.columns
+        total = len(cols[0]) if cols else 0
+        for i in range(0, total, _CHUNK_ROWS):
+            part = [c[i : i + _CHUNK_ROWS] for c in cols]
+            yield i, len(part[0]), len(cols), None, part
+        return
+    it = iter(rows)
+    first = 0
+    while chunk := list(itertools.islice(it, _CHUNK_ROWS)):
+        yield first, len(chunk), max(map(len, chunk)), chunk, None
+        first += len(chunk)
 
 
 def write_sheet(
     styles: Styles,
     header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]] | Columns,
     *,
     widths: Sequence[float] | None,
     formats: Mapping[int, str] | None,
@@ -258,14 +293,16 @@ def write_sheet(
         + b"</row>"
     )
     n = 0
-    it = iter(rows)
-    while True:
-        chunk = list(itertools.islice(it, _CHUNK_ROWS))
-        if not chunk:
-            break
-        ncols = max(ncols, max(map(len, chunk)))
-        body.write(render.chunk(chunk, n).encode())
-        n += len(chunk)
+    with no_gc():  # millions of short-lived strings and lists, no cycles: collections are pure cost
+        for first, count, width, chunk, cols in _chunks(rows):
+            ncols = max(ncols, width)
+            xml = (
+                render.chunk(chunk, first)
+                if chunk is not None
+                else render.chunk_columns(cols or [], first, count)
+            )
+            body.write(xml.encode())
+            n = first + count
     r = n + 1
     body.write(b"</sheetData>")
     last = make_ref(r, max(ncols, 1))
