@@ -81,6 +81,7 @@ def run_month(
             state=state,
         )
         require_customers(checked, path)
+        _drop_normalized(checked)  # the parent's peak is ahead (the editor's sheets): not with these
         if not dry_run and checked.wb.source.converted_from != converted:
             raise WorkbookChanged(path)  # it was replaced by another kind of file since we looked
         findings = reportable(checked, graded.findings)
@@ -192,9 +193,7 @@ def _write(
 ) -> None:
     """The record, with the managers' summary written beside it by ``job`` (reports/job.py); the
     summary is kept only when the record was written."""
-    # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
-    for name in [n for n in checked.clean if n != registry.HISTORY.name]:
-        del checked.clean[name]
+    _drop_normalized(checked)
     settle()
     if summary is not None:
         kw["progress"]("生成汇总")
@@ -222,6 +221,12 @@ def _write(
             raise
         result.summary = None if error else str(job.out)
         result.summary_error = error
+
+
+def _drop_normalized(checked: Checked) -> None:
+    """The normalized frames were for grading; only 分级历史 is still read (to keep other months)."""
+    for name in [n for n in checked.clean if n != registry.HISTORY.name]:
+        del checked.clean[name]
 
 
 def _write_record(

@@ -93,9 +93,18 @@ class SummaryJob:
         try:  # streamed: no second copy of the month in memory
             with os.fdopen(self._pipe, "wb") as fh:
                 self._pipe = None
-                pickle.dump((self.folder / out.name, *self.args), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+                # No memo: the month holds no cycles, and a memo of its ~1M objects costs the
+                # parent ~80 MB at its peak (texts repeated across tables are sent twice).
+                pickler.fast = True
+                pickler.dump((self.folder / out.name, *self.args))
         except OSError:  # the writer is gone: finish() reports how it ended
             pass
+        except Exception:  # a month pickle cannot send: written in line by finish() instead
+            self.proc.terminate()
+            self.proc.join()
+            self.proc = None
+            return
         self.args = None
 
     def _child(self, read: int, write: int) -> None:

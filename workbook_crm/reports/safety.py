@@ -112,14 +112,16 @@ def safe_texts(texts: list[str], *, unmask: bool = False) -> list[str]:
     landline: 10–12 in at most 14, an ID or card number: 15–19 in a row). Found with numpy over
     the texts joined by 13 NULs (so that no 14-character window sees two texts), a batch at a time.
     """
-    texts = [t if t.__class__ is str else str(t) for t in texts]
+    texts = list(map(str, texts))
     if _CONTROL.search("".join(texts)):
         texts = [_CONTROL.sub("", t) for t in texts]
     if not unmask:
         for lo in range(0, len(texts), _BATCH):
             for i in _maybe_contact(texts[lo : lo + _BATCH]):
                 texts[lo + i] = mask_text(texts[lo + i])
-    return [t[:MAX_CELL_CHARS] for t in texts]
+    if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+        texts = [t[:MAX_CELL_CHARS] for t in texts]
+    return texts
 
 
 _BATCH = 20_000  # texts per numpy pass (bounds the arrays: 4 bytes a character)

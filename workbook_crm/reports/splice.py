@@ -4,9 +4,9 @@ After ``Workbook.close()`` (into memory), :func:`splice` copies the package part
 output file: in each sheet with tables the format probes are dropped and the rendered rows merged in
 (a cell xlsxwriter wrote over a table afterwards wins, as it would with per-cell writes), the tables'
 texts are appended to ``sharedStrings.xml`` and ``<dimension>`` is recomputed. Every part is
-deflated at zlib level 1 (xlsxwriter uses the default 6 and has no option for it): ~3× faster for
-~20 % larger parts, which Excel does not mind. The zip is written with the standard library's
-public ``zipfile`` API; entries keep xlsxwriter's fixed 1980-01-01 time stamps.
+deflated at level 1 by the record's deflate (writeback/deflate.py: ISA-L where installed; the big
+sheets by a second thread while their rows are rendered) and the zip is written by the record's
+zip writer (writeback/zipwrite.py); entries keep xlsxwriter's fixed 1980-01-01 time stamps.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from xml.etree import ElementTree
 import numpy as np
 
 from ..excel import col_index, col_letters
+from ..writeback.deflate import COMPRESS_LEVEL, Deflater
 from ..writeback.sheetxml import inline_string
+from ..writeback.zipwrite import ZipWriter
 from .sharedstrings import SharedStrings
 from .tablexml import PROBE_COL, Block, Probe, Tables
 
@@ -32,7 +34,6 @@ _SPANS = re.compile(r'\sspans="[^"]*"')
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-LEVEL = 1  # zlib level: ~3× faster than the default 6 for ~20 % larger parts
 
 
 def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
@@ -51,21 +52,27 @@ def splice(source: zipfile.ZipFile, out: Path, tables: Tables) -> None:
         if tables.texts and has_sst
         else None
     )
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as dest:
+    with open(out, "wb") as fh:
+        dest = ZipWriter(fh.write)
         for info in source.infolist():
-            target = zipfile.ZipInfo(info.filename, info.date_time)
-            target.compress_type = zipfile.ZIP_DEFLATED
-            target.external_attr = info.external_attr
+            meta: dict[str, Any] = {
+                "date_time": info.date_time,
+                "external_attr": info.external_attr,
+                "create_system": info.create_system,
+            }
             if info.filename in xml:
                 name = next(n for n, p in parts.items() if p == info.filename)
-                # Opened by name: zipfile makes the entry with the archive's level and a 1980 stamp.
-                with dest.open(info.filename, "w", force_zip64=True) as fh:
+                # deflated by a second thread while the next rows are rendered
+                with Deflater(background=True) as deflater:
                     for piece in _sheet(xml[info.filename], by_sheet[name], styles, sst, tables.texts):
-                        fh.write(piece)
+                        deflater.write(piece)
+                    part = deflater.finish()
+                dest.deflated(info.filename, part.data, crc=part.crc, size=part.size, **meta)
             elif sst is not None and info.filename == SharedStrings.part:
-                dest.writestr(target, sst.xml(), compresslevel=LEVEL)
+                dest.deflate(info.filename, sst.xml(), level=COMPRESS_LEVEL, **meta)
             else:
-                dest.writestr(target, source.read(info), compresslevel=LEVEL)
+                dest.deflate(info.filename, source.read(info), level=COMPRESS_LEVEL, **meta)
+        dest.close()
 
 
 def _sheet_parts(source: zipfile.ZipFile) -> dict[str, str]:

@@ -98,10 +98,17 @@ class Tables:
 
     def text_indices(self, texts: list[str]) -> list[int]:
         """Each text's index in ``texts`` (a text seen before keeps its index)."""
-        index = self.index
-        new = [t for t in dict.fromkeys(texts) if t not in index]
-        index.update(zip(new, range(len(self.texts), len(self.texts) + len(new)), strict=True))
+        index, n = self.index, len(self.texts)
+        new = [t for t in texts if t not in index]
+        index.update(zip(new, range(n, n + len(new)), strict=True))
+        if len(index) != n + len(new):  # two texts alike (masked the same): number them once
+            for t in new:
+                index.pop(t, None)
+            new = list(dict.fromkeys(new))
+            index.update(zip(new, range(n, n + len(new)), strict=True))
         self.texts.extend(new)
+        if len(new) == len(texts):  # all new (the first table's columns): numbered in order
+            return list(range(n, n + len(new)))
         return list(map(index.__getitem__, texts))
 
     def column(self, series: pd.Series, safe_texts: Callable[[list[Any]], list[str]]) -> Column:
@@ -130,7 +137,12 @@ class Tables:
             # Text, dates and flags repeat: each distinct value once (NA is code -1: the blank last;
             # an object column gets here only when all its values are str, so == is exact).
             codes, uniques = pd.factorize(series)
-            return self._coded(pd.Series(uniques).astype(object).tolist(), codes, safe_texts)
+            distinct = pd.Series(uniques).astype(object).tolist()
+            if isinstance(dtype, pd.StringDtype) or (
+                isinstance(dtype, np.dtype) and dtype.kind == "O"
+            ):  # all str
+                return self._texts(distinct, codes, safe_texts)
+            return self._coded(distinct, codes, safe_texts)
         return self._objects(python_values(series), safe_texts)
 
     def _objects(self, values: list[Any], safe_texts: Callable[[list[Any]], list[str]]) -> Column:
@@ -165,6 +177,19 @@ class Tables:
                     keys[key] = code
             codes_list.append(code)
         return self._coded(distinct, np.asarray(codes_list, dtype=np.int64), safe_texts)
+
+    def _texts(
+        self, distinct: list[str], codes: np.ndarray, safe_texts: Callable[[list[Any]], list[str]]
+    ) -> Column:
+        """A column of texts (NA: code -1): ``_coded`` without asking each value its kind."""
+        texts = safe_texts(distinct)
+        if texts and max(map(len, texts)) > 16383:  # maybe over Excel's 32,767 UTF-16 units
+            texts = [utf16_cut(t) for t in texts]
+        cells: list[tuple[str, Any]] = [("s", i) for i in self.text_indices(texts)]
+        cells.append(_BLANK)
+        codes = np.asarray(codes, dtype=np.int32)
+        self.refs += int(np.count_nonzero(codes >= 0))
+        return Column(cells, codes)
 
     def _coded(
         self, distinct: list[Any], codes: np.ndarray, safe_texts: Callable[[list[Any]], list[str]]
