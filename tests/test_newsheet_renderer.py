@@ -34,15 +34,23 @@ class _PerCell(newsheet._Renderer):
 
 
 def _render(
-    rows: list[Sequence[Any]], links: dict[tuple[int, int], str], date1904: bool, renderer: type
+    rows: list[Sequence[Any]],
+    links: dict[tuple[int, int], str],
+    date1904: bool,
+    renderer: type,
+    columns: bool = False,
 ) -> bytes:
     saved = newsheet._Renderer
     newsheet._Renderer = renderer
+    width = max(map(len, rows), default=1)
+    body: Any = rows
+    if columns:  # the same body given column by column (planmodel.SheetEdit.all_columns)
+        body = newsheet.Columns([[r[c] if c < len(r) else None for r in rows] for c in range(width)])
     try:
         part, external = newsheet.write_sheet(
             Styles(STYLES),
-            [f"列{i}" for i in range(max(map(len, rows), default=1))],
-            rows,
+            [f"列{i}" for i in range(width)],
+            body,
             widths=None,
             formats={1: "0.00"},
             links=links,
@@ -56,7 +64,9 @@ def _render(
     return part.inflate() + repr(external).encode()
 
 
-plain_text = st.sampled_from(["张三", "A", "上海测试有限公司", "C0001", "x y", "季度回访"])
+plain_text = st.sampled_from(
+    ["张三", "A", "上海测试有限公司", "C0001", "x y", "季度回访", "A&B <贸易> → C", "1 < 2"]
+)
 any_text = st.text(max_size=12)
 first_day = dt.date(1904, 1, 1)
 kinds = [
@@ -96,6 +106,19 @@ def test_fast_paths_write_the_bytes_of_the_per_cell_path(sheet, date1904: bool, 
     newsheet._CHUNK_ROWS = chunk_rows  # small chunks: the per-column text cache spans chunks
     try:
         assert _render(rows, links, date1904, newsheet._Renderer) == _render(rows, links, date1904, _PerCell)
+    finally:
+        newsheet._CHUNK_ROWS = saved
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets(), st.booleans(), st.sampled_from([2, 5, 2000]))
+def test_columns_render_as_the_rows(sheet, date1904: bool, chunk_rows: int) -> None:
+    rows, links = sheet
+    saved = newsheet._CHUNK_ROWS
+    newsheet._CHUNK_ROWS = chunk_rows
+    try:
+        by_columns = _render(rows, links, date1904, newsheet._Renderer, columns=True)
+        assert by_columns == _render(rows, links, date1904, newsheet._Renderer)
     finally:
         newsheet._CHUNK_ROWS = saved
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._gc import no_gc
 from .excel import col_index, col_letters
 from .findings import Change, Finding
 from .io.guard import Source
@@ -20,6 +21,7 @@ from .schema import registry
 from .schema.computed import CHANGES_SHEET, COMPUTED_SHEETS, HISTORY_SHEET, ComputedSheet
 from .validators import Checked
 from .writeback import WorkbookEditor
+from .writeback.newsheet import Columns
 from .writeback.ownership import alternative_name
 
 _NOT_OURS = {
@@ -97,7 +99,14 @@ def survey(
 
 
 def apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
-    """Write the plan into the package, in its order; the caller turns the editor into bytes."""
+    """Write the plan into the package, in its order; the caller turns the editor into bytes.
+
+    Without collections: millions of short-lived values and strings, no cycles (#16)."""
+    with no_gc():
+        _apply_plan(editor, plan)
+
+
+def _apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
     if plan.footer is not None:
         f = plan.footer
         editor.move_rows(f.sheet, f.rows, f.shift, f.formulas, style_row=f.style_row)
@@ -111,8 +120,8 @@ def apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
             editor.set_cells(c.sheet, c.cells, as_text=True)
         else:
             editor.set_cells(c.sheet, c.cells, number_format=c.number_format)
-    for s in plan.sheets:
-        write_computed(editor, s.spec, s.target, s.header, s.all_rows(), links=s.links)
+    for s in plan.sheets:  # column by column: a frame's values never go through rows (#16)
+        write_computed(editor, s.spec, s.target, s.header, Columns(s.all_columns()), links=s.links)
     for tab, notes in plan.marks.items():
         editor.mark_cells(tab, notes)
 
@@ -122,7 +131,7 @@ def write_computed(
     spec: ComputedSheet,
     target: str,
     header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]] | Columns,
     links: dict[tuple[int, int], str] | Any = None,
 ) -> None:
     """One computed sheet with its spec's tab colour and widths."""

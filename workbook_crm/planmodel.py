@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .findings import Finding
-from .planvalues import frame_rows
+from .planvalues import frame_columns
 from .schema.computed import ComputedSheet
 
 
@@ -38,8 +38,20 @@ class SheetEdit:
     links: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
     def all_rows(self) -> list[Sequence[Any]]:
-        """The rows as plain Python values (converted column by column when they come from a frame)."""
-        return [*self.rows, *frame_rows(self.frame, self.header)]
+        """The rows as plain Python values (``all_columns`` turned into rows)."""
+        return list(zip(*self.all_columns(), strict=True))
+
+    def all_columns(self) -> list[list[Any]]:
+        """The sheet's body column by column, as plain Python values: ``rows`` (a short row padded
+        with blanks) then the frame's columns (planvalues.frame_columns), as wide as the widest."""
+        framed = frame_columns(self.frame, self.header)
+        width = max([len(self.header) if framed else 0, *map(len, self.rows)], default=0)
+        if not self.rows:
+            return framed
+        head = [[r[c] if c < len(r) else None for r in self.rows] for c in range(width)]
+        if not framed:
+            return head
+        return [h + (framed[c] if c < len(framed) else [None] * len(framed[0])) for c, h in enumerate(head)]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .editor_base import RT_THREADED
 from .editor_read import ReadBack
-from .newsheet import check_sheet_name, write_sheet
+from .newsheet import Columns, check_sheet_name, write_sheet
 from .ownership import add_marker, alternative_name, legacy_ours, marked, user_additions
 from .package import (
     CT_WORKSHEET,
@@ -62,7 +62,7 @@ class ComputedSheets(ReadBack):
         self,
         name: str,
         header: Sequence[str],
-        rows: Iterable[Sequence[Any]],
+        rows: Iterable[Sequence[Any]] | Columns,
         *,
         widths: Sequence[float] | None = None,
         formats: Mapping[int, str] | None = None,

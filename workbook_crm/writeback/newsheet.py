@@ -12,9 +12,12 @@ import bisect
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
+from workbook_crm._gc import no_gc
 from workbook_crm.excel import day_serials
 
 from .package import Deflated, Deflater, xml_attr
@@ -64,27 +67,52 @@ def _whole(v: float) -> str:
     return str(int(v)) if abs(v) < 1e15 else repr(v)
 
 
-def _plain_texts(texts: list[str]) -> bool:
-    """Texts that go into <t> as they are: printable (no control characters, no whitespace but the
-    ASCII space), nothing to escape, no '_' (could read as an _xHHHH_ escape), no edge space, within
-    Excel's limit. Checked on the joined column (C speed); any doubt sends the column to ``encode``."""
+def _texts_xml(col: Sequence[str | None], texts: list[str]) -> Sequence[str | None] | None:
+    """The column's <t> contents (None stays None) when every text goes in as it is or with only
+    ``& < >`` escaped: printable (no control characters, no whitespace but the ASCII space), no '_'
+    (could read as an _xHHHH_ escape), no edge space, within Excel's limit — what ``inline_string``
+    writes for such a text. Checked, and escaped, on the joined column (C speed); None (any doubt):
+    the column goes value by value through ``inline_string``."""
     if not texts:
-        return True
+        return col
     if not all(texts):
-        return False  # an empty text: the careful path decides how to write it
+        return None  # an empty text: the careful path decides how to write it
     big = _SEP.join(texts)
-    return (
+    if not (
         big.isprintable()
-        and "&" not in big
-        and "<" not in big
-        and ">" not in big
         and "_" not in big
         and big[0] != " "
         and big[-1] != " "
         and " " + _SEP not in big
         and _SEP + " " not in big
         and max(map(len, texts)) <= EXCEL_MAX_TEXT
-    )
+    ):
+        return None
+    if "&" not in big and "<" not in big and ">" not in big:
+        return col
+    if big.count(_SEP) != len(texts) - 1:
+        return None  # a text holds the separator: it cannot be split back
+    escaped = big.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
+    if len(escaped) == len(col):
+        return escaped
+    it = iter(escaped)
+    return [None if v is None else next(it) for v in col]
+
+
+def _float_texts(col: Sequence[float | None]) -> list[str | None] | None:
+    """A column of floats (None and NaN blank) as ``values._number`` writes them: repr, a whole one
+    below 1e15 as its int. None when one is infinite (``encode`` refuses it with its message)."""
+    arr = np.array(col, dtype=float)  # None → NaN
+    if np.isinf(arr).any():
+        return None
+    out: list[str | None] = list(map(repr, arr.tolist()))
+    whole = (arr == np.trunc(arr)) & (np.abs(arr) < 1e15)  # NaN is never whole
+    idx = np.flatnonzero(whole)
+    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
+        out[i] = t
+    for i in np.flatnonzero(np.isnan(arr)).tolist():
+        out[i] = None
+    return out
 
 
 class _Renderer:
@@ -116,18 +144,23 @@ class _Renderer:
         return f' s="{xf}"' if xf else ""
 
     def chunk(self, rows: list[Sequence[Any]], r0_first: int) -> str:
+        """Rows (of any lengths) as <row> XML: turned into columns, then ``chunk_columns``."""
         width = max(map(len, rows))
-        self._letters(width)
         if any(len(v) != width for v in rows):
             rows = [list(v) + [None] * (width - len(v)) for v in rows]
-        rnums = [str(r0_first + 2 + i) for i in range(len(rows))]
-        cols = [self._column(c0, col, rnums) for c0, col in enumerate(zip(*rows, strict=True))]
-        self._link_cells(rows, r0_first, rnums, cols)
+        return self.chunk_columns(list(zip(*rows, strict=True)), r0_first, len(rows))
+
+    def chunk_columns(self, cols: Sequence[Sequence[Any]], r0_first: int, n: int) -> str:
+        """``n`` rows (``r0_first`` … of the body) given as columns of that length, as <row> XML."""
+        self._letters(len(cols))
+        rnums = [str(r0_first + 2 + i) for i in range(n)]
+        cells = [self._column(c0, col, rnums) for c0, col in enumerate(cols)]
+        self._link_cells(cols, r0_first, rnums, cells)
         # one join over row starts, the cells of every column side by side, and row ends
         starts = [f'<row r="{r}">' for r in rnums]
-        return "".join(itertools.chain.from_iterable(zip(starts, *cols, itertools.repeat("</row>"))))
+        return "".join(itertools.chain.from_iterable(zip(starts, *cells, itertools.repeat("</row>"))))
 
-    def _column(self, c0: int, col: tuple[Any, ...], rnums: list[str]) -> list[str]:
+    def _column(self, c0: int, col: Sequence[Any], rnums: list[str]) -> list[str]:
         L = self.letters[c0]
         xf = self.col_xf.get(c0, 0)
         s = self._s(xf)
@@ -135,15 +168,16 @@ class _Renderer:
         kinds.discard(type(None))
         if kinds == {str}:
             texts = [v for v in col if v is not None]
-            if _plain_texts(texts):
+            xml_texts = _texts_xml(col, texts)
+            if xml_texts is not None:
                 if len(texts) == len(col):
                     return [
                         f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                        for r, v in zip(rnums, col, strict=True)
+                        for r, v in zip(rnums, xml_texts, strict=True)
                     ]
                 return [
                     "" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                    for r, v in zip(rnums, col, strict=True)
+                    for r, v in zip(rnums, xml_texts, strict=True)
                 ]
             # some text needs escaping: each distinct text is encoded once (owners, grades, notes
             # repeat down a column), exactly as ``encode`` writes it
@@ -160,6 +194,11 @@ class _Renderer:
             return [
                 "" if v is None else f'<c r="{L}{r}"{s}><v>{v}</v></c>'
                 for r, v in zip(rnums, col, strict=True)
+            ]
+        elif kinds == {float} and (numbers := _float_texts(col)) is not None:
+            return [
+                "" if t is None else f'<c r="{L}{r}"{s}><v>{t}</v></c>'
+                for r, t in zip(rnums, numbers, strict=True)
             ]
         elif kinds and kinds <= {int, float} and _INF[0] not in col and _INF[1] not in col:
             # repr is the number's text (ints as they are); only a whole float ('3.0') needs more
@@ -207,23 +246,52 @@ class _Renderer:
         return cell(ref, style, t, inner).decode()
 
     def _link_cells(
-        self, rows: list[Sequence[Any]], r0_first: int, rnums: list[str], cols: list[list[str]]
+        self, cols: Sequence[Sequence[Any]], r0_first: int, rnums: list[str], cells: list[list[str]]
     ) -> None:
         """Cells with a link, in row-major order (the order of <hyperlink> and of external rIds)."""
         lo = bisect.bisect_left(self.link_rows, r0_first)
-        hi = bisect.bisect_left(self.link_rows, r0_first + len(rows))
+        hi = bisect.bisect_left(self.link_rows, r0_first + len(rnums))
         for r0 in self.link_rows[lo:hi]:
             i = r0 - r0_first
-            for c0 in range(len(rows[i])):
+            for c0 in range(len(cols)):
                 target = self.links.get((r0, c0))
                 if target is not None:
-                    cols[c0][i] = self._cell(c0, rows[i][c0], self.letters[c0] + rnums[i], target)
+                    cells[c0][i] = self._cell(c0, cols[c0][i], self.letters[c0] + rnums[i], target)
+
+
+class Columns:
+    """A sheet's body given column by column (equal lengths): rendered a slice of rows at a time,
+    never turned into rows (#16: the computed sheets come from frames, column by column)."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        self.columns = columns
+
+
+_Chunk = tuple[int, int, int, list[Sequence[Any]] | None, list[Sequence[Any]] | None]
+
+
+def _chunks(rows: Iterable[Sequence[Any]] | Columns) -> Iterator[_Chunk]:
+    """(first row index, rows, width, rows or None, columns or None) per ``_CHUNK_ROWS`` of the body."""
+    if isinstance(rows, Columns):
+        cols = rows.columns
+        total = len(cols[0]) if cols else 0
+        for i in range(0, total, _CHUNK_ROWS):
+            part = [c[i : i + _CHUNK_ROWS] for c in cols]
+            yield i, len(part[0]), len(cols), None, part
+        return
+    it = iter(rows)
+    first = 0
+    while chunk := list(itertools.islice(it, _CHUNK_ROWS)):
+        yield first, len(chunk), max(map(len, chunk)), chunk, None
+        first += len(chunk)
 
 
 def write_sheet(
     styles: Styles,
     header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]] | Columns,
     *,
     widths: Sequence[float] | None,
     formats: Mapping[int, str] | None,
@@ -258,14 +326,16 @@ def write_sheet(
         + b"</row>"
     )
     n = 0
-    it = iter(rows)
-    while True:
-        chunk = list(itertools.islice(it, _CHUNK_ROWS))
-        if not chunk:
-            break
-        ncols = max(ncols, max(map(len, chunk)))
-        body.write(render.chunk(chunk, n).encode())
-        n += len(chunk)
+    with no_gc():  # millions of short-lived strings and lists, no cycles: collections are pure cost
+        for first, count, width, chunk, cols in _chunks(rows):
+            ncols = max(ncols, width)
+            xml = (
+                render.chunk(chunk, first)
+                if chunk is not None
+                else render.chunk_columns(cols or [], first, count)
+            )
+            body.write(xml.encode())
+            n = first + count
     r = n + 1
     body.write(b"</sheetData>")
     last = make_ref(r, max(ncols, 1))

@@ -32,8 +32,10 @@ def xml_text(text: str) -> bytes:
     """Cell text as XML: escaped, with characters XML 1.0 forbids written the way Excel does (_xHHHH_)."""
     if len(text) > EXCEL_MAX_TEXT:
         raise ValueError(f"text of {len(text)} characters exceeds Excel's {EXCEL_MAX_TEXT} per cell")
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)  # a literal '_x0041_' must not decode to 'A'
-    text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    if "_" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)  # a literal '_x0041_' must not decode to 'A'
+    if not text.isprintable():  # every character _ILLEGAL matches is unprintable (#16: most are not)
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.encode("utf-8")
 
@@ -89,6 +91,8 @@ class _Pieces:
 
 class SheetPatcher:
     """One pass over one worksheet part applying ``edits[(row, col)] -> fn(old) -> new <c> bytes``."""
+
+    fast_rows = True  # rows found by a byte search for ``<row r="N"`` (tests compare it with False)
 
     def __init__(self, xml: bytes) -> None:
         self.xml = xml
@@ -172,9 +176,12 @@ class SheetPatcher:
         pos, i = body, 0
         row_open = b"<" + p + b"row"
         row_close = b"</" + p + b"row>"
-        # inside <sheetData> only <row> elements start with "<row"
-        fast = bool(todo) and xml.count(row_open, body, close) == xml.count(row_open + b' r="', body, close)
-        while fast and i < len(todo) and not self._shared:
+        # inside <sheetData> only <row> elements start with "<row". A row found by ``<row r="N"`` is
+        # row N whatever the other rows look like; the first one not found so (r-less, attributes in
+        # another order, a new row) hands over to the general scan, whose row count starts from the
+        # last row passed here (found by its r=). No count of the part's row tags first (#16: two
+        # passes over 100 MB)
+        while self.fast_rows and i < len(todo) and not self._shared:
             r = todo[i]
             at = xml.find(row_open + b' r="%d"' % r, pos, close)
             if at < 0:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import struct
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .deflate import compressobj, crc32
 
 # 4.3.7 local file header; 4.3.12 central directory header; 4.3.14 zip64 end of central directory
 # record; 4.3.15 zip64 end of central directory locator; 4.3.16 end of central directory record
@@ -169,10 +170,10 @@ class ZipWriter:
         self._member(entry, raw)
 
     def deflate(self, name: str, data: bytes, *, level: int, **meta) -> None:
-        """Deflate ``data`` (zlib, raw stream) and write it as a member."""
-        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        """Deflate ``data`` (raw stream, deflate.py's compressor) and write it as a member."""
+        c = compressobj(level)
         raw = c.compress(data) + c.flush()
-        self.deflated(name, raw, crc=zlib.crc32(data), size=len(data), **meta)
+        self.deflated(name, raw, crc=crc32(data), size=len(data), **meta)
 
     def _member(self, e: Entry, raw: bytes | memoryview) -> None:
         if e.name in self._names:
