@@ -112,6 +112,25 @@ class Package:
             raise zipfile.BadZipFile(f"bad CRC-32 for file {info.filename!r}")
         return data
 
+    def peek(self, name: str) -> bytes:
+        """``read`` without keeping an inflated source member (one look at a big sheet)."""
+        cached = name in self._cache
+        data = self.read(name)
+        if not cached:
+            self._cache.pop(name, None)
+        return data
+
+    def release(self, name: str) -> None:
+        """Forget an original member's inflated bytes (the next read inflates it again): a 100 MB
+        sheet read ahead of time need not be held until it is patched (#16: peak memory)."""
+        self._cache.pop(name, None)
+
+    def is_original(self, name: str) -> bool:
+        """The member is the source's, unchanged by this package's writes."""
+        return name in self._infos and not (
+            name in self._changed or name in self._deflated or name in self._deleted
+        )
+
     def names(self) -> list[str]:
         return [n for n in self.order + self._added if self.exists(n)]
 
