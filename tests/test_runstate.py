@@ -7,7 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from workbook_crm import runstate
+from workbook_crm.excel import json_value
 from workbook_crm.runstate import RunState
 
 
@@ -99,3 +103,20 @@ def test_state_with_no_customers_or_an_unknown_version(tmp_path: Path):
     assert runstate.load(wb) == RunState()
     runstate.state_path(wb).write_text("{half", encoding="utf-8")
     assert runstate.load(wb) == RunState()
+
+
+def _plain_slow(v: Any) -> Any:
+    """``plain`` without its fast path for texts (what it was before #16)."""
+    v = json_value(v, sep=" ")
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return round(float(v), 9)
+    return str(v).strip() or None
+
+
+@given(st.one_of(st.text(), st.none(), st.floats(allow_nan=True), st.integers(), st.booleans(), st.dates()))
+def test_plain_fast_path_equals_the_general_one(v: Any) -> None:
+    fast, slow = runstate.plain(v), _plain_slow(v)
+    assert fast == slow or (fast != fast and slow != slow)
+    assert type(fast) is type(slow)

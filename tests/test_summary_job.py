@@ -61,3 +61,23 @@ def test_summary_without_fork_is_written_and_readable(tmp_path: Path, monkeypatc
     # the in-line summary is the forked one's twin, apart from the file name it names as its source
     assert _sheets(forked)["客户分层"] == values["客户分层"]
     assert len(values["客户分层"]) > 10
+
+
+def test_a_month_that_cannot_be_sent_to_the_writer_is_written_in_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The month goes to the forked writer as a pickle without memo (no cycles expected); one that
+    cannot be sent (here: a cycle) is written in line, not lost."""
+    real = job._for_summary
+
+    def with_a_cycle(graded):  # type: ignore[no-untyped-def]
+        month = real(graded)
+        loop: list[object] = []
+        loop.append(loop)
+        month.extra = loop  # type: ignore[attr-defined]
+        return month
+
+    monkeypatch.setattr(job, "_for_summary", with_a_cycle)
+    summary = _run(tmp_path, "cycle")
+    assert "客户分层" in _sheets(summary)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")]

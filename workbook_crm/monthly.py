@@ -10,6 +10,7 @@ backup, a temporary copy and a re-read all succeeded.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,10 @@ def run_month(
         )
         output, output_sha = check_run_targets(path, output=Path(output) if output else None, summary=planned)
     state = runstate.load(record)
-    with bulk_work():  # one frozen GC for both halves (check's own is nested)
+    # one frozen GC for both halves (check's own is nested); the summary's writer is forked now,
+    # while the process is small, and stopped if the run ends before handing it the month
+    job = SummaryJob(lang=lang) if summary and not dry_run else None
+    with bulk_work(), job or nullcontext():
         checked, graded = check(
             path,
             password=password,
@@ -77,6 +81,7 @@ def run_month(
             state=state,
         )
         require_customers(checked, path)
+        _drop_normalized(checked)  # the parent's peak is ahead (the editor's sheets): not with these
         if not dry_run and checked.wb.source.converted_from != converted:
             raise WorkbookChanged(path)  # it was replaced by another kind of file since we looked
         findings = reportable(checked, graded.findings)
@@ -136,6 +141,7 @@ def run_month(
             output_sha=output_sha,
             box=box,
             existing=existing,
+            job=job,
         )
         # the record is written: what it holds now is the next run's baseline
         runstate.save(Path(output) if output is not None else path, after)
@@ -182,19 +188,20 @@ def _write(
     changes: list[Change],
     *,
     summary: Path | None,
+    job: SummaryJob | None = None,
     **kw: Any,
 ) -> None:
-    """The record, with the managers' summary written beside it (reports/job.py); the summary is
-    kept only when the record was written."""
-    # the normalized frames were for grading; only 分级历史 is still read (to keep other months)
-    for name in [n for n in checked.clean if n != registry.HISTORY.name]:
-        del checked.clean[name]
+    """The record, with the managers' summary written beside it by ``job`` (reports/job.py); the
+    summary is kept only when the record was written."""
+    _drop_normalized(checked)
     settle()
-    job = None
     if summary is not None:
         kw["progress"]("生成汇总")
         rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
-        job = SummaryJob(graded, findings, summary, source_name=path.name, lang=kw["lang"], n_rows=rows)
+        job = job or SummaryJob(lang=kw["lang"])
+        job.start(graded, findings, summary, source_name=path.name, n_rows=rows)
+    else:
+        job = None
     written: list[bool] = []
     try:
         _write_record(
@@ -214,6 +221,12 @@ def _write(
             raise
         result.summary = None if error else str(job.out)
         result.summary_error = error
+
+
+def _drop_normalized(checked: Checked) -> None:
+    """The normalized frames were for grading; only 分级历史 is still read (to keep other months)."""
+    for name in [n for n in checked.clean if n != registry.HISTORY.name]:
+        del checked.clean[name]
 
 
 def _write_record(
@@ -259,7 +272,7 @@ def _write_record(
     progress("校验并保存")
     backup = None
     if output is not None and output_sha is None:
-        write_new(Path(output), data, on_swapped=on_swapped)
+        write_new(Path(output), data, on_swapped=on_swapped, source=path)
     elif output is not None:  # an existing --output is backed up and checked like a record
         assert output_sha is not None  # the branch above took output_sha None
         backup = safe_replace(Path(output), data, expected_sha256=output_sha, on_swapped=on_swapped)

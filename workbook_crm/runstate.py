@@ -131,8 +131,8 @@ def save(workbook: Path, state: RunState) -> None:
     the pure-Python one) writes it in one piece."""
     p = state_path(Path(workbook))
     p.parent.mkdir(parents=True, exist_ok=True)
-    fields = sorted({f for vals in state.customers.values() for f in vals})
     rows = list(state.customers.values())
+    fields = sorted(set().union(*rows))  # the union of the customers' keys, in C
     data = {
         "version": STATE_VERSION,
         "month": state.month,
@@ -157,6 +157,8 @@ def save(workbook: Path, state: RunState) -> None:
 def plain(v: Any) -> Any:
     """A cell value in a form JSON keeps and two reads compare equal (1 == 1.0, dates as ISO, a
     datetime as 'YYYY-MM-DD hh:mm:ss', texts stripped, blanks None): excel.json_value, then equalised."""
+    if type(v) is str:  # most values: what json_value returns for a str, without its two calls
+        return v.strip() or None
     v = json_value(v, sep=" ")
     if v is None or isinstance(v, bool):
         return v

@@ -40,15 +40,20 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
-@lru_cache(maxsize=65536)
-def to_simplified(text: str) -> str:
-    """繁体 → 简体 (seed 004 is written in Traditional; headers, sheet names and names may be too)."""
+def simplified(text: str) -> str:
+    """繁体 → 简体 (seed 004 is written in Traditional; headers, sheet names and names may be too).
+
+    Uncached: a column of 100k distinct names would only churn :func:`to_simplified`'s cache.
+    """
     if not isinstance(text, str) or not text or text.isascii():
         return text
     trad = _traditional_chars()
-    if trad and not any(ch in trad for ch in text):
+    if trad and trad.isdisjoint(text):
         return text
-    return _t2s().convert(text)
+    return str(_t2s().convert(text))
+
+
+to_simplified = lru_cache(maxsize=65536)(simplified)
 
 
 @lru_cache(maxsize=65536)

@@ -7,8 +7,8 @@ Parsing (normalize/) and checking (validators/) come after.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,16 @@ from ..schema import registry
 from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
 from . import mapping as mapping_mod
 from . import recognise
-from .frame import build_frame, is_template_row
+from .frame import build_frame
 from .guard import Source, open_source
 from .mapping import Mapping
 from .placement import table_totals_rows
-from .rawread import iter_raw
+from .rawread import RawSheet, iter_raw
 
 HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
+# rows of a sheet read as lists before its header is known: the header scan's, then the 2,000 body
+# rows that tell a foreign phone column; the rest stream into the frame (io/frame.py)
+HEAD_ROWS = HEADER_SCAN_ROWS + 2048
 
 
 @dataclass
@@ -113,21 +116,20 @@ def read_workbook(
     order = settings + [t for t in order if t not in settings]
     wb.mapping = mapping_mod.from_toml(rules_file, Mapping()) if not settings else Mapping()
     # one sheet at a time: its rows become a frame and are let go before the next is read
-    for sheet in iter_raw(src, sheets=order, blank_as_none=False):
+    for sheet in iter_raw(src, sheets=order, blank_as_none=False, head=HEAD_ROWS):
         tab = sheet.name
         if tab in settings:
+            sheet.rows.extend(sheet.rest)  # a few rules: every row is read
             wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
         verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
         wb.verdicts[tab] = verdict
         if verdict.schema is not None:
             data = _map_sheet(
                 verdict.schema,
-                tab,
-                sheet.rows,
+                sheet,
                 wb.findings,
                 wb.mapping,
                 strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
-                merged=sheet.merged,
                 totals=table_totals_rows(src, tab),
             )
             if data is not None:
@@ -156,8 +158,8 @@ def _lone_list(wb: WorkbookData) -> None:
         or recognise.strict_name(reg.tab, registry.REGISTRATION.name)
     ):
         return  # our own 客户信息登记表 stays the intake sheet
-    sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False))
-    data = _map_sheet(recognise.LONE_ARCHIVE, reg.tab, sheet.rows, [], wb.mapping, strict=False)
+    sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False, head=HEAD_ROWS))
+    data = _map_sheet(recognise.LONE_ARCHIVE, sheet, [], wb.mapping, strict=False)
     if data is None:
         return
     wb.findings = [f for f in wb.findings if f.sheet != reg.tab]
@@ -175,15 +177,15 @@ def _why_not(wb: WorkbookData) -> str:
 
 def _map_sheet(
     schema: SheetSchema,
-    tab: str,
-    rows: list[list[Any]],
+    sheet: RawSheet,
     findings: list[Finding],
     mapping: Mapping | None = None,
     *,
     strict: bool = True,
-    merged: Sequence[tuple[int, int, int, int]] = (),
     totals: set[int] | None = None,
 ) -> SheetData | None:
+    """The sheet's first rows are lists (``sheet.rows``: all, or ``HEAD_ROWS``); the rest stream."""
+    tab, rows, merged, n_cols = sheet.name, sheet.rows, sheet.merged, sheet.n_cols
     found = recognise.find_header(schema, tab, rows, mapping)
     if found is None:
         findings.append(
@@ -236,12 +238,11 @@ def _map_sheet(
                     field=f.header,
                 )
             )
-    n_cols = max((len(r) for r in rows), default=0)
-    body = rows[hr + 1 :]
+    head = rows[hr + 1 :]
     notes = []
     for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:
         c = columns[name]
-        if recognise.foreign_phones([r[c] for r in body[:2000] if c < len(r)]):
+        if recognise.foreign_phones([r[c] for r in head[:2000] if c < len(r)]):
             del columns[name]  # the user's own column: kept as typed, not checked
             notes.append(f"「{headers[c]}」的号码大多不是中国号码，作为用户自己的列保留原样")
     idle = {c for c, h in headers.items() if norm_token(h) in _SERIAL_HEADERS}
@@ -252,7 +253,7 @@ def _map_sheet(
     # 规则配置 rows are rules, never template hints (`可选值-客户类型` names a list, it is not 可选/选填)
     ours = schema.computed or schema.name == registry.SETTINGS.name  # our own sheets hold no template rows
     frame, last_row, skipped, copies = build_frame(
-        body,
+        chain(head, sheet.rest),
         hr + 2,
         columns,
         headers,
@@ -260,7 +261,7 @@ def _map_sheet(
         vertical,
         totals or set(),
         idle=set() if ours else idle,
-        artefact=None if ours else (lambda row: is_template_row(row, header, index)),
+        artefact=None if ours else (lambda row: recognise.is_template_row(row, header, index)),
     )
     return SheetData(
         schema,

@@ -23,6 +23,21 @@ class Norm:
         tuple[str, Any], ...
     ] = ()  # extra outputs, e.g. (("low", 500000), ("high", 800000)) or (("end", date))
 
+    def __init__(
+        self,
+        value: Any,
+        code: str | None = None,
+        params: tuple[tuple[str, Any], ...] = (),
+        extra: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        # the generated __init__ of a frozen dataclass sets each field through object.__setattr__;
+        # filling __dict__ directly is ~2× quicker, and a check makes one Norm per distinct value
+        d = self.__dict__
+        d["value"] = value
+        d["code"] = code
+        d["params"] = params
+        d["extra"] = extra
+
     @property
     def ok(self) -> bool:
         """True when the value can be used: no code, or only a warning."""
@@ -49,7 +64,9 @@ from workbook_crm.normalize.money import money_yuan, parse_money  # noqa: E402
 from workbook_crm.normalize.phones import is_mobile, mask_phone, normalize_phone  # noqa: E402
 from workbook_crm.normalize.text import (  # noqa: E402
     check_credit_code,
+    check_credit_codes,
     company_key,
+    company_keys,
     mask_email,
     normalize_email,
     normalize_number,
@@ -67,7 +84,9 @@ __all__ = [
     "assign_ids",
     "channel_letter",
     "check_credit_code",
+    "check_credit_codes",
     "company_key",
+    "company_keys",
     "extract_dates",
     "find_personal_data",
     "is_mobile",

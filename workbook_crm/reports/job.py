@@ -1,20 +1,30 @@
 """The managers' summary written beside the run's write-back (``SummaryJob``).
 
-The two are independent and each takes ~10 s on one core at 100k customers, so where the OS can
-fork, the summary is written by a child process (which shares the parent's memory copy-on-write;
-the GC is frozen, so collections do not touch those pages) into a temporary file that becomes the
-summary only once the record was written. Elsewhere (Windows), or with ``fork=False``, it is
-written in line, after the record.
+The two are independent and each takes seconds on one core at 100k customers, so where the OS can
+fork, the summary is written by a child process into a temporary file that becomes the summary
+only once the record was written. Elsewhere (Windows), or with ``can_fork()`` false, it is written
+in line, after the record.
+
+The child is forked when the run **starts** (``SummaryJob()``), while the process is small, and
+waits; ``start()`` streams it the month (pickled, through a pipe) once the grading is done. A
+child forked at that point instead would begin with every page the parent then holds (the
+workbook's frames, the editor's parts: ~1.2 GB resident at 100k customers), and a process's
+peak memory counts them, even shared.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import gc
 import multiprocessing
 import os
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..errors import WorkbookCrmError, WriteFailed
 from ..findings import Finding
@@ -31,16 +41,41 @@ def can_fork() -> bool:
 class SummaryJob:
     """The managers' summary, written beside the write-back (see the module's docstring)."""
 
-    def __init__(
+    def __init__(self, *, lang: str) -> None:
+        """Fork the writer now (where the OS can); it waits for :meth:`start`."""
+        self.lang = lang
+        self.parent_pid = os.getpid()
+        self.out: Path | None = None
+        self.folder: Path | None = None
+        self.args: tuple[MonthResult, list[Finding], dict[str, Any]] | None = None
+        self.proc: Any = None
+        self._pipe: int | None = None
+        if can_fork():
+            ctx = multiprocessing.get_context("fork")
+            self.queue = ctx.SimpleQueue()
+            read, write = os.pipe()
+            self.proc = ctx.Process(target=self._child, args=(read, write), daemon=True)
+            self.proc.start()
+            os.close(read)
+            self._pipe = write
+
+    def __enter__(self) -> SummaryJob:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None or self.out is None:  # the run failed, or never handed over a month
+            self.cancel()
+
+    def start(
         self,
         graded: MonthResult,
         findings: list[Finding],
         out: Path,
         *,
         source_name: str,
-        lang: str,
         n_rows: dict[str, int],
     ) -> None:
+        """Hand the month to the writer: the summary is written while the caller goes on."""
         self.out = out
         # a private folder beside the summary: whatever the writer leaves there (even when it is
         # stopped half-way) goes with the folder; one left by a killed run is removed by the next
@@ -51,39 +86,61 @@ class SummaryJob:
             raise WriteFailed(
                 out, detail=f"汇总文件夹不可写 / the summary's folder is not writable: {exc}"
             ) from exc
-        self.tmp = self.folder / out.name
-        self.parent_pid = os.getpid()
-        self.kwargs: dict[str, Any] = {"source_name": source_name, "lang": lang, "n_rows_by_sheet": n_rows}
-        self.graded, self.findings = graded, findings
-        self.proc: Any = None
-        if can_fork():
-            ctx = multiprocessing.get_context("fork")
-            self.queue = ctx.SimpleQueue()
-            self.proc = ctx.Process(target=self._child, daemon=True)
-            self.proc.start()
+        kwargs = {"source_name": source_name, "lang": self.lang, "n_rows_by_sheet": n_rows}
+        self.args = (_for_summary(graded), findings, kwargs)
+        if self._pipe is None:
+            return
+        try:  # streamed: no second copy of the month in memory
+            with os.fdopen(self._pipe, "wb") as fh:
+                self._pipe = None
+                pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+                # No memo: the month holds no cycles, and a memo of its ~1M objects costs the
+                # parent ~80 MB at its peak (texts repeated across tables are sent twice).
+                pickler.fast = True
+                pickler.dump((self.folder / out.name, *self.args))
+        except OSError:  # the writer is gone: finish() reports how it ended
+            pass
+        except Exception:  # a month pickle cannot send: written in line by finish() instead
+            self.proc.terminate()
+            self.proc.join()
+            self.proc = None
+            return
+        self.args = None
 
-    def _child(self) -> None:
+    def _child(self, read: int, write: int) -> None:
         die_with_parent(self.parent_pid)  # never outlives the run, even a SIGKILLed one
         try:
-            self._write(self.tmp)
+            os.close(write)
+            gc.disable()  # loading allocates a million objects and no cycles
+            with os.fdopen(read, "rb") as fh:
+                try:
+                    target, graded, findings, kwargs = pickle.load(fh)
+                except EOFError:  # cancelled before the month was sent
+                    return
+            gc.freeze()
+            gc.enable()
+            from . import write_summary
+
+            write_summary(graded, findings, target, **kwargs)
             self.queue.put(None)
         except BaseException as exc:  # reported by the parent; no traceback on the user's terminal
-            self.queue.put(_explain(exc, self.kwargs["lang"]))
-
-    def _write(self, target: Path) -> None:
-        from . import write_summary
-
-        write_summary(self.graded, self.findings, target, **self.kwargs)
+            self.queue.put(_explain(exc, self.lang))
 
     def finish(self) -> str | None:
         """Wait for the summary; None when it is in place, else what went wrong."""
+        assert self.out is not None and self.folder is not None  # start() was called
         if self.proc is None:
             shutil.rmtree(self.folder, ignore_errors=True)
+            assert self.args is not None
+            graded, findings, kwargs = self.args
+            self.args = None
             try:
+                from . import write_summary
+
                 check_summary_target(self.out)
-                self._write(self.out)
+                write_summary(graded, findings, self.out, **kwargs)
             except Exception as exc:
-                return _explain(exc, self.kwargs["lang"])
+                return _explain(exc, self.lang)
             return None
         self.proc.join()
         error = (
@@ -92,19 +149,29 @@ class SummaryJob:
         try:
             if error is None and self.proc.exitcode == 0:
                 check_summary_target(self.out)  # opened (or replaced by another file) meanwhile: keep it
-                os.replace(self.tmp, self.out)
+                os.replace(self.folder / self.out.name, self.out)
                 return None
             return error or f"summary process ended with {self.proc.exitcode}"
         except (WorkbookCrmError, OSError) as exc:
-            return _explain(exc, self.kwargs["lang"])
+            return _explain(exc, self.lang)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def cancel(self) -> None:
+        """No summary (the record was not written, or the run was stopped); may be called again."""
+        if self._pipe is not None:
+            os.close(self._pipe)  # the waiting writer reads the end of the pipe and stops
+            self._pipe = None
         if self.proc is not None:
             self.proc.terminate()
             self.proc.join()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _for_summary(graded: MonthResult) -> MonthResult:
+    """The month without what the summary never reads (the 分级历史 rows, the grading's findings)."""
+    return dataclasses.replace(graded, history_rows=pd.DataFrame(), findings=[], rate_fills={})
 
 
 def _explain(exc: BaseException, lang: str) -> str:

@@ -10,7 +10,6 @@ substrings in free text and hands each one over, so there is one masking rule in
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -104,39 +103,54 @@ def _safe_text(text: str, unmask: bool) -> str:
     return text[:MAX_CELL_CHARS]
 
 
-def _fold_all(text: str) -> str:
-    """``text.translate(_FOLD)`` for a long text (str.translate with a dict is slow per character)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    wide = (codes >= 0xFF01) & (codes < 0xFF5F)
-    if not wide.any():
-        return text
-    return np.where(wide, codes - 0xFEE0, codes).astype(np.uint32).tobytes().decode("utf-32-le")
-
-
 def safe_texts(texts: list[str], *, unmask: bool = False) -> list[str]:
     """:func:`safe_text` of many distinct texts (a table column): the same results, found faster.
 
-    One scan of all texts joined by NUL (which no masking rule matches, and which the control-character
-    rule removes from every text, so no match can span two texts) finds the few texts that hold
-    something to mask; only those go through :func:`mask_text`.
+    Only the texts that may hold something to mask go through :func:`mask_text` (which leaves any
+    other text as it is): those with an @ and those with 10 digits within 14 characters, which
+    every match of the phone and digit rules has (a mobile: 11 digits in at most 13 characters, a
+    landline: 10–12 in at most 14, an ID or card number: 15–19 in a row). Found with numpy over
+    the texts joined by 13 NULs (so that no 14-character window sees two texts), a batch at a time.
     """
-    texts = [t if t.__class__ is str else str(t) for t in texts]
+    texts = list(map(str, texts))
     if _CONTROL.search("".join(texts)):
         texts = [_CONTROL.sub("", t) for t in texts]
-    if not unmask and texts:
-        folded = _fold_all("\x00".join(texts))
-        starts, pos = [], 0
-        for t in texts:
-            starts.append(pos)
-            pos += len(t) + 1
-        hits = {m.start() for m in _ANY_DIGITS_RULE.finditer(folded)}
-        at = folded.find("@")
-        while at >= 0:
-            hits.add(at)
-            at = folded.find("@", at + 1)
-        for i in {bisect_right(starts, h) - 1 for h in hits}:
-            texts[i] = mask_text(texts[i])
-    return [t[:MAX_CELL_CHARS] for t in texts]
+    if not unmask:
+        for lo in range(0, len(texts), _BATCH):
+            for i in _maybe_contact(texts[lo : lo + _BATCH]):
+                texts[lo + i] = mask_text(texts[lo + i])
+    if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+        texts = [t[:MAX_CELL_CHARS] for t in texts]
+    return texts
+
+
+_BATCH = 20_000  # texts per numpy pass (bounds the arrays: 4 bytes a character)
+_WINDOW, _MIN_DIGITS = 14, 10
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> np.ndarray:
+    """For each code point below U+20000: whether ``\\d`` matches it (the last Unicode digit is U+1FBF9)."""
+    table = np.zeros(0x20001, dtype=bool)
+    table[[m.start() for m in re.finditer(r"\d", "".join(map(chr, range(0x20000))))]] = True
+    return table
+
+
+def _maybe_contact(texts: list[str]) -> list[int]:
+    """Indices of the texts that hold an @ (or ＠) or 10 digits within 14 characters."""
+    if not texts:
+        return []
+    gap = "\x00" * (_WINDOW - 1)
+    codes = np.frombuffer(gap.join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _digit_table()
+    digits = table[np.minimum(codes, len(table) - 1)]
+    counts = np.concatenate(([0], np.cumsum(digits, dtype=np.int32), np.full(_WINDOW, digits.sum())))
+    window = counts[_WINDOW : _WINDOW + len(codes)] - counts[: len(codes)]
+    hits = np.flatnonzero((window >= _MIN_DIGITS) | (codes == 0x40) | (codes == 0xFF20))
+    if not len(hits):
+        return []
+    starts = np.cumsum([0] + [len(t) + len(gap) for t in texts[:-1]])
+    return sorted(set((np.searchsorted(starts, hits, "right") - 1).tolist()))
 
 
 _BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')

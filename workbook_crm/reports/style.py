@@ -116,7 +116,6 @@ class Book:
         self.tables = Tables()
         self._formats: dict[tuple, Format] = {}
         self._widths: dict[tuple[str, int], float] = {}
-        self._safe: dict[str, str] = {}  # text → the text a cell holds (masked), per workbook
         self.base = {"font_name": "微软雅黑", "font_size": 10, "valign": "vcenter"}
 
     def fmt(self, **props: Any) -> Format:
@@ -224,12 +223,8 @@ class Book:
         return last
 
     def _safe_texts(self, values: list[Any]) -> list[str]:
-        """:func:`safe_text` of each value; a text seen in an earlier table (客户编号, names) costs once."""
-        texts = [v if v.__class__ is str else str(v) for v in values]
-        seen = self._safe
-        new = [t for t in dict.fromkeys(texts) if t not in seen]
-        seen.update(zip(new, safe_texts(new, unmask=self.unmask), strict=True))
-        return [seen[t] for t in texts]
+        """:func:`safe_text` of each value (a column's distinct values), found column-wise."""
+        return safe_texts(values, unmask=self.unmask)
 
     def _column_format(self, name: str, overrides: dict[str, str] | None) -> Format:
         num = (overrides or {}).get(name) or COLUMN_FORMATS.get(name)

@@ -81,7 +81,13 @@ def check_workbook(
     findings += notes
     links.ensure_archive_keys(wb, out.clean)  # a list without IDs: customers known by their row
     links.deal_amounts(out.clean)
-    findings += links.link_by_name(wb, out.clean)
+    clean_archive = out.clean.get(registry.ARCHIVE.name)
+    archive_keys = None
+    archive_names = None  # company-name keys, computed once for linking, intake and duplicates
+    if clean_archive is not None:
+        archive_keys = customer_keys(clean_archive)
+        archive_names = archive_keys["name"] if "name" in clean_archive else None
+    findings += links.link_by_name(wb, out.clean, archive_names)
     out.rules = rules
     history = out.clean.get(registry.HISTORY.name)
     history_ids = (
@@ -89,8 +95,6 @@ def check_workbook(
         if history is None or "customer_id" not in history
         else [str(v) for v in history["customer_id"].dropna()]
     )
-    clean_archive = out.clean.get(registry.ARCHIVE.name)
-    archive_keys = customer_keys(clean_archive) if clean_archive is not None else None
     ido = check_ids(
         archive,
         clean_archive,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..excel import col_letters, json_value
@@ -11,14 +12,13 @@ from ..findings import Finding
 from ..io.reader import SheetData
 from ..normalize import (
     Norm,
-    apply_unique,
     find_personal_data,
     is_vague_need,
     is_vague_next_step,
     workdays_between,
 )
 from ..schema.base import NAME, TEXT
-from .cells import at_cell
+from .cells import at_cell, by_distinct_text
 
 _LONG_DIGITS = (
     r"\d[\d\s\-]{13,}[\dXx]"  # cheap pre-filter: only cells holding 15+ digits can be an ID or a card
@@ -35,42 +35,45 @@ def personal_data(sheet: SheetData) -> list[Finding]:
     out: list[Finding] = []
     frame = sheet.frame
     typed = {f.name for f in sheet.schema.fields if f.kind not in (TEXT, NAME)}
+    rows_all = frame.index.to_list()
     for name in frame.columns:
         if name in typed:
             continue
-        values = frame[name].to_list()
-        rows = [
-            r
-            for r, v in zip(frame.index.to_list(), values, strict=True)
-            if isinstance(v, str) and len(v) >= 15
-        ]
-        if not rows:
+        values = frame[name].to_numpy(dtype=object)
+        # per distinct text: only text of 15+ characters holding a long run of digits is looked at
+        try:
+            codes, uniq = pd.factorize(values)
+        except TypeError:  # an unhashable cell: every text on its own
+            codes, uniq = np.arange(len(values)), values
+        long = np.flatnonzero([isinstance(u, str) and len(u) >= 15 for u in uniq])
+        if not len(long):
             continue
-        hits = frame.loc[rows, name]
-        hits = hits[hits.astype(str).str.contains(_LONG_DIGITS, regex=True)]
-        if hits.empty:
+        texts = pd.Series(uniq[long], dtype=object)
+        long = long[texts.astype(str).str.contains(_LONG_DIGITS, regex=True).to_numpy(dtype=bool)]
+        found = {int(u): _first_personal(uniq[u]) for u in long}
+        found = {u: n for u, n in found.items() if n.code}
+        if not found:
             continue
-
-        def first(v: object) -> Norm:
-            found = find_personal_data(v)
-            return found[0] if found else Norm(v)
-
-        _, norms = apply_unique(hits, first)
         letter, header = _where(sheet, name)
-        for row, n in norms.items():
-            if n.code:
-                out.append(
-                    Finding(
-                        n.code,
-                        sheet=sheet.tab,
-                        cell=f"{letter}{row}",
-                        row=row,
-                        column=letter,
-                        field=header,
-                        value=_masked(hits.at[row]),
-                    )
+        for i in np.flatnonzero(np.isin(codes, list(found))).tolist():
+            n, row = found[int(codes[i])], rows_all[i]
+            out.append(
+                Finding(
+                    str(n.code),
+                    sheet=sheet.tab,
+                    cell=f"{letter}{row}",
+                    row=row,
+                    column=letter,
+                    field=header,
+                    value=_masked(values[i]),
                 )
+            )
     return out
+
+
+def _first_personal(v: object) -> Norm:
+    found = find_personal_data(v)
+    return found[0] if found else Norm(v)
 
 
 def vague_text(sheet: SheetData) -> list[Finding]:
@@ -82,14 +85,8 @@ def vague_text(sheet: SheetData) -> list[Finding]:
     ):
         if fname not in sheet.columns:
             continue
-        col = sheet.frame[fname]
-        col = col[col.notna()]
-        if col.empty:
-            continue
-        verdict = {v: bool(test(v)) for v in pd.unique(col.astype(str))}
-        for row, v in col.items():
-            if verdict.get(str(v)):
-                out.append(at_cell(code, sheet, fname, row, v))
+        for row, v, _ in by_distinct_text(sheet.frame[fname], test):
+            out.append(at_cell(code, sheet, fname, row, v))
     return out
 
 

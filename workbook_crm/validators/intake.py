@@ -13,7 +13,7 @@ import pandas as pd
 from ..excel import cell_value
 from ..findings import Change
 from ..io.reader import SheetData
-from ..normalize import company_key
+from ..normalize import company_keys
 
 RULE_ASSIGN = "分配客户编号"
 RULE_INTAKE = "登记表建档"
@@ -58,7 +58,15 @@ def customer_keys(clean: pd.DataFrame) -> pd.DataFrame:
     keys = pd.DataFrame(index=clean.index)
     for col in ("credit_code", "mobile", "email"):
         keys[col] = clean.get(col, None)
-    keys["name"] = clean["name"].map(lambda v: company_key(v) if v else None) if "name" in clean else None
+    if "name" in clean:
+        names = clean["name"].to_list()
+        keys["name"] = pd.Series(
+            [k if v else None for v, k in zip(names, company_keys(names), strict=True)],
+            index=clean.index,
+            dtype=object,
+        )
+    else:
+        keys["name"] = None
     return keys
 
 
@@ -72,12 +80,11 @@ def match_registrations(
     match_keys = ("credit_code", "name", "mobile")
     index: dict[tuple[str, Any], str] = {}
     akeys = customer_keys(clean_archive) if akeys is None else akeys
-    for cid, rec in zip(clean_archive["customer_id"].to_list(), akeys.to_dict("records"), strict=True):
-        if not isinstance(cid, str) or not cid:
-            continue
-        for k in match_keys:
-            if rec[k]:
-                index.setdefault((k, rec[k]), cid)
+    cids = clean_archive["customer_id"].to_list()
+    for k in match_keys:  # key by key, as setdefault keeps the first row either way (no to_dict of 100k rows)
+        for cid, v in zip(cids, akeys[k].to_list(), strict=True):
+            if isinstance(cid, str) and cid and v:
+                index.setdefault((k, v), cid)
     filed = {v for v in clean_archive["customer_id"].to_list() if isinstance(v, str)}
     reg_ids = clean_reg["customer_id"].to_list() if "customer_id" in clean_reg else [None] * len(clean_reg)
     new: list[int] = []

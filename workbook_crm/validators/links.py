@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..io.reader import WorkbookData
-from ..normalize import company_key
+from ..normalize import company_keys
 from ..schema import registry
 
 
@@ -28,20 +28,31 @@ def ensure_archive_keys(wb: WorkbookData, clean: dict[str, pd.DataFrame]) -> Non
         archive.insert(0, "customer_id", row_keys(archive))
 
 
-def link_by_name(wb: WorkbookData, clean: dict[str, pd.DataFrame]) -> list[Finding]:
-    """Give name-keyed follow-ups and deals the 客户档案 key of the customer they name."""
+def link_by_name(
+    wb: WorkbookData, clean: dict[str, pd.DataFrame], archive_names: pd.Series | None = None
+) -> list[Finding]:
+    """Give name-keyed follow-ups and deals the 客户档案 key of the customer they name.
+
+    ``archive_names``: the 客户档案 company-name keys when already computed (``customer_keys``).
+    """
     archive = clean.get(registry.ARCHIVE.name)
     findings: list[Finding] = []
     by_name: dict[str, object] = {}
     if archive is not None and "name" in archive and "customer_id" in archive:
-        for key, cid in zip(archive["name"].map(company_key), archive["customer_id"], strict=True):
+        names = company_keys(archive["name"]) if archive_names is None else archive_names.to_list()
+        for key, cid in zip(names, archive["customer_id"], strict=True):
             if key and cid is not None and cid == cid:
                 by_name.setdefault(key, cid)
     for ref in (registry.FOLLOWUPS.name, registry.DEALS.name):
         frame, sheet = clean.get(ref), wb.get(ref)
         if frame is None or sheet is None or "customer_id" in frame or "customer_name" not in frame:
             continue
-        keys = frame["customer_name"].map(lambda v: company_key(v) if isinstance(v, str) else "")
+        typed = frame["customer_name"].to_list()
+        keys = pd.Series(
+            [k if isinstance(v, str) else "" for v, k in zip(typed, company_keys(typed), strict=True)],
+            index=frame.index,
+            dtype=object,
+        )
         frame["customer_id"] = keys.map(lambda k: by_name.get(k) if k else None).astype(object)
         if archive is None:
             continue

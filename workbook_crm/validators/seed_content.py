@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -21,8 +22,8 @@ from ..findings import Finding
 from ..io.reader import SheetData
 from ..normalize.content import _ACTION, _TIME, _blank_text
 from ..rules import Rules
-from ..textutil import nfkc, to_simplified
-from .cells import at_cell
+from ..textutil import nfkc, simplified, to_simplified
+from .cells import at_cell, by_distinct_text
 
 # Legal forms and generic trade words: a name made only of these (plus 某/X/*) names no company.
 _LEGAL = re.compile(
@@ -33,6 +34,8 @@ _TRADE = re.compile(
     r"教育|医疗|物流|软件|智能|数据|新能源|能源|机械|设备|食品|零售|国际|控股|供应链|环保|生物|医药|汽车|金融|广告|"
     r"餐饮|建筑|材料|化工|工业|商务|人力资源|有限|股份|责任|集团|中国|零部件|电器|家居|服饰|农业|互联网|营销"
 )
+_LEGAL_ENDINGS = ("公司", "企业", "工作室", "商行", "厂", "集团")  # every _LEGAL form ends with one
+_PUNCT = re.compile(r"[\s()（）\[\]【】·.,，。、\-]+")
 _MASK = re.compile(r"^(某+|[xX×*＊○]+)")
 _PLACEHOLDER = re.compile(r"[某xX×*＊○]")
 # Headers naming data the seeds forbid collecting (seed 003 §四(一)).
@@ -46,9 +49,9 @@ def is_vague_company_name(text: Any) -> bool:
     """
     if not isinstance(text, str) or not text.strip():
         return False
-    s = re.sub(r"[\s()（）\[\]【】·.,，。、\-]+", "", to_simplified(nfkc(text)))
+    s = _PUNCT.sub("", simplified(unicodedata.normalize("NFKC", text)))  # uncached: called per distinct name
     masked = bool(_MASK.match(s))
-    legal = _LEGAL.search(s)
+    legal = s.endswith(_LEGAL_ENDINGS)  # what _LEGAL.search finds ($ after \s is removed: the very end)
     if not legal and not masked:
         return False
     core = _LEGAL.sub("", s) if legal else s
@@ -84,11 +87,9 @@ def next_step_gap(text: Any) -> str | None:
 def vague_company_names(sheet: SheetData) -> list[Finding]:
     if "name" not in sheet.columns:
         return []
-    col = sheet.frame["name"]
-    col = col[col.notna()]
-    verdict = {v: is_vague_company_name(v) for v in pd.unique(col.astype(str))}
     return [
-        at_cell("vague-company-name", sheet, "name", row, v) for row, v in col.items() if verdict.get(str(v))
+        at_cell("vague-company-name", sheet, "name", row, v)
+        for row, v, _ in by_distinct_text(sheet.frame["name"], is_vague_company_name)
     ]
 
 
@@ -108,11 +109,9 @@ def incomplete_next_steps(
         skip |= clean["status"].reindex(col.index).isin(["已完成", "已取消"])
     if "due_date" in clean:
         skip |= clean["due_date"].reindex(col.index).notna()
-    gaps = {v: next_step_gap(v) for v in pd.unique(col.astype(str))}
     out: list[Finding] = []
-    for row, v in col.items():
-        gap = gaps.get(str(v))
-        if gap is None or skip.at[row] or (gap == "date" and not require_date):
+    for row, v, gap in by_distinct_text(col, next_step_gap):
+        if skip.at[row] or (gap == "date" and not require_date):
             continue
         out.append(
             at_cell(

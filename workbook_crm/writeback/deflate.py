@@ -35,6 +35,14 @@ def crc32(data: bytes | memoryview, value: int = 0) -> int:
     return _zlib.crc32(data, value)  # type: ignore[no-any-return]
 
 
+def decompressobj() -> zlib._Decompress:
+    """A raw-deflate decompressor (ISA-L's where installed): the verification inflates what we wrote."""
+    return _zlib.decompressobj(-15)  # type: ignore[no-any-return]
+
+
+ERROR: type[Exception] = _zlib.error  # what a damaged stream raises, from whichever library inflates
+
+
 def inflate(raw: bytes | memoryview, size: int) -> bytes:
     """A raw deflate stream of ``size`` bytes uncompressed, inflated (ValueError when it is not)."""
     try:

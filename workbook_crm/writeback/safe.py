@@ -46,11 +46,18 @@ __all__ = ["check_lock", "lock_files", "safe_replace", "write_new", "sha256_file
 BEFORE_SWAP: Callable[[Path], None] | None = None
 
 
-def _verify(tmp: Path, verify: Verify | None, new_bytes: bytes, original: Path | None = None) -> None:
+def _verify(
+    tmp: Path,
+    verify: Verify | None,
+    new_bytes: bytes,
+    original: Path | None = None,
+    *,
+    sha256: str | None = None,
+) -> None:
     """The file we are about to put in place is a readable workbook (``verify.verify_package``: the
     bytes we meant, untouched parts byte-identical to the original's, changed parts inflated and
     parsed, the structure sound, changed sheets loaded by the fast reader), then the caller's check."""
-    verify_package(tmp, new_bytes, original)
+    verify_package(tmp, new_bytes, original, sha256=sha256)
     if verify is not None:
         verify(tmp)
 
@@ -190,6 +197,7 @@ def _write_verified(
     st: os.stat_result | None = None,
     aside: Callable[[Path], None] = lambda p: None,
     on_swapped: Callable[[], None] | None = None,
+    source: Path | None = None,
 ) -> None:
     fd, tmp = temp_file(target.parent, f".{target.stem}-", target.suffix + ".tmp")
     swapped = False
@@ -199,7 +207,9 @@ def _write_verified(
             fh.flush()
             os.fsync(fh.fileno())
         _keep_meta(st, target, tmp)
-        _verify(tmp, verify, new_bytes, target if target.exists() else None)
+        new_sha = hashlib.sha256(new_bytes).hexdigest()  # once: the verification and the swap use it
+        original = target if target.exists() else source
+        _verify(tmp, verify, new_bytes, original, sha256=new_sha)
         check_lock(shown)
         if read is not None and not read.same(
             target, content=False
@@ -207,7 +217,6 @@ def _write_verified(
             raise WorkbookChanged(shown)
         if BEFORE_SWAP is not None:
             BEFORE_SWAP(target)
-        new_sha = hashlib.sha256(new_bytes).hexdigest()
         with signals_deferred() as pending:
             try:
                 _swap(tmp, target, read, new_sha, aside)
@@ -292,14 +301,22 @@ def safe_replace(
 
 
 def write_new(
-    path: Path, new_bytes: bytes, verify: Verify | None = None, on_swapped: Callable[[], None] | None = None
+    path: Path,
+    new_bytes: bytes,
+    verify: Verify | None = None,
+    on_swapped: Callable[[], None] | None = None,
+    *,
+    source: Path | None = None,
 ) -> None:
-    """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile."""
+    """--output COPY that does not exist: the same temp + verify + rename, refused if it appeared meanwhile.
+
+    ``source``: the workbook the bytes were edited from; the parts copied from it untouched are
+    then compared with it instead of inflated and parsed (as for an in-place run)."""
     path = Path(path)
     check_lock(path)
     if path.exists() or path.is_symlink():
         raise TargetExists(path)
-    _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped)
+    _write_verified(path, new_bytes, verify, shown=path, on_swapped=on_swapped, source=source)
 
 
 # --- backups -------------------------------------------------------------------------------------
