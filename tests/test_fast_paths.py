@@ -417,3 +417,164 @@ def test_personal_data_per_distinct_text_equals_every_row(values):
     )
     got = [(f.code, f"备注{f.row}", f.value) for f in personal_data(sheet)]
     assert got == _reference_personal_data(sheet)
+
+
+# --- dates in next-step texts ------------------------------------------------------------------------
+
+
+def _reference_extract_dates(text: Any, *, asof: date) -> list[date]:
+    """extract_dates as first written: every regex run for each (text, reference date)."""
+    import calendar
+    from datetime import timedelta
+
+    from workbook_crm.normalize import dates as D
+
+    if not isinstance(text, str) or not text.strip():
+        return []
+    s = D._CN_RUN.sub(lambda m: D._cn_number(m.group(0)), nfkc(text).translate(D._TRAD))
+    found: list[tuple[int, date]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(pos: tuple[int, int], d: date | None) -> None:
+        if d is not None and not any(a < pos[1] and pos[0] < b for a, b in taken):
+            taken.append(pos)
+            found.append((pos[0], d))
+
+    for m in D._X_FULL.finditer(s):
+        add(m.span(), D._make(int(m[1]), int(m[2]), int(m[3])))
+    for rx in (D._X_MD, D._X_MD_SLASH):
+        for m in rx.finditer(s):
+            add(m.span(), D._nearest_year(int(m[1]), int(m[2]), asof))
+    for m in D._X_MONTH_END.finditer(s):
+        y, mo = asof.year, asof.month
+        if m[1] and m[1].startswith("下"):
+            y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+        add(m.span(), date(y, mo, calendar.monthrange(y, mo)[1]))
+    for m in D._X_WEEK.finditer(s):
+        monday = asof - timedelta(days=asof.weekday())
+        weeks = {"下下": 2, "下": 1}.get(m[1] or "", 0)
+        add(m.span(), monday + timedelta(days=7 * weeks + D._WEEKDAYS[m[2]]))
+    for m in D._X_RELDAY.finditer(s):
+        add(m.span(), asof + timedelta(days=D._RELDAYS[m[0]]))
+    for m in D._X_WITHIN.finditer(s):
+        n = int(m[1])
+        add(m.span(), D.add_workdays(asof, n) if "工作日" in m[2] else asof + timedelta(days=n))
+    out: list[date] = []
+    for _, d in sorted(found, key=lambda t: t[0]):
+        if d not in out:
+            out.append(d)
+    return out
+
+
+step_parts = st.sampled_from(
+    [
+        "5月20日",
+        "5 月 3 号",
+        "12/31",
+        "2024-02-30",
+        "2024年2月29日",
+        "二〇二四年三月五日",
+        "月底",
+        "下个月末",
+        "下周三",
+        "下下周五",
+        "礼拜天",
+        "周日",
+        "明天",
+        "后天",
+        "今日",
+        "3个工作日内",
+        "10天内",
+        "7日内",
+        "前发送报价",
+        "提供方案",
+        "週五",
+        "２０２４．５．６",
+        " ",
+        "至",
+        "或",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(step_parts, max_size=5).map("".join) | st.text(max_size=12) | st.none(),
+    st.dates(date(2023, 1, 1), date(2026, 12, 31)),
+)
+def test_extract_dates_from_mentions_equals_scanning_per_date(text, asof):
+    from workbook_crm.normalize.dates import extract_dates
+
+    assert extract_dates(text, asof=asof) == _reference_extract_dates(text, asof=asof)
+
+
+# --- credit codes checked together, money read once ----------------------------------------------------
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _valid_uscc(body: str) -> str:
+    from workbook_crm.normalize.text import _uscc_check
+
+    return body + _uscc_check(body)
+
+
+credit_cells = st.one_of(
+    st.builds(
+        lambda a, b, c: a + b + c,
+        st.text(_USCC_CHARS, min_size=2, max_size=2),
+        st.text("0123456789", min_size=6, max_size=6),
+        st.text(_USCC_CHARS, min_size=10, max_size=10),
+    ),  # a random check character: mostly wrong
+    st.builds(
+        lambda a, b, c: _valid_uscc(a + b + c),
+        st.text(_USCC_CHARS, min_size=2, max_size=2),
+        st.text("0123456789", min_size=6, max_size=6),
+        st.text(_USCC_CHARS, min_size=9, max_size=9),
+    ),
+    st.sampled_from(["91350100M000100Y43", "91350100m000100y43", " 91350100M000100Y43", "９１３５"]),
+    st.integers(),
+    st.none(),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(credit_cells, max_size=30))
+def test_check_credit_codes_equals_one_by_one(values):
+    from workbook_crm.normalize import check_credit_code, check_credit_codes
+
+    assert check_credit_codes(values) == [check_credit_code(v) for v in values]
+
+
+money_cells = st.one_of(
+    st.sampled_from(
+        [
+            "50万",
+            "50-80万",
+            "10万以下",
+            "100万以上",
+            "约30万",
+            "待确认",
+            "1,200,000",
+            "一万五",
+            "25%",
+            "abc",
+            "",
+        ]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**9), 10**9),
+    st.none(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(money_cells, st.sampled_from([1, 10_000]))
+def test_yuan_from_the_norm_equals_parsing_again(value, scale):
+    from workbook_crm.normalize import parse_money
+    from workbook_crm.validators.values import _yuan, _yuan_of
+
+    a, b = _yuan_of(parse_money(value, scale=scale)), _yuan(value, scale)
+    assert a == b or (a != a and b != b)

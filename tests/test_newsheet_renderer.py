@@ -64,7 +64,9 @@ def _render(
     return part.inflate() + repr(external).encode()
 
 
-plain_text = st.sampled_from(["张三", "A", "上海测试有限公司", "C0001", "x y", "季度回访"])
+plain_text = st.sampled_from(
+    ["张三", "A", "上海测试有限公司", "C0001", "x y", "季度回访", "A&B <贸易> → C", "1 < 2"]
+)
 any_text = st.text(max_size=12)
 first_day = dt.date(1904, 1, 1)
 kinds = [

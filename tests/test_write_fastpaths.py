@@ -255,3 +255,36 @@ def test_zlib_without_isal_writes_the_same_package_content(monkeypatch: pytest.M
 @given(st.lists(_values, max_size=20))
 def test_plain_of_distinct_values_is_plain(values: list[Any]) -> None:
     assert runstate._plain_all(values) == [runstate.plain(v) for v in values]
+
+
+# --- formula cells scanned once ----------------------------------------------------------------------
+
+
+def _array_book() -> bytes:
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户档案"
+    ws.append(["客户编号", "金额", "翻倍"])
+    for i in range(2, 6):
+        ws.append([f"C{i:03d}", i * 10])
+    ws["C2"] = ArrayFormula("C2:C5", "=B2:B5*2")
+    ws["D2"] = "=B2+1"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("scanned_first", [True, False])
+def test_a_formula_scan_reused_by_the_patch_keeps_array_ranges(scanned_first: bool) -> None:
+    ed = WorkbookEditor(_array_book())
+    if scanned_first:  # as the run does: spare_formulas scans, the patch pass reuses the scan
+        cells = ed.formula_cells("客户档案")
+        assert cells.kind("C4") == "array" and cells.kind("D2") == "formula"
+    ed.set_cells("客户档案", {"C4": 7, "D2": 1, "B3": 99})
+    out = zipfile.ZipFile(io.BytesIO(ed.to_bytes()))
+    assert sorted(ed.kept_formulas["客户档案"]) == ["C4", "D2"]
+    xml = out.read("xl/worksheets/sheet1.xml")
+    assert b'ref="C2:C5"' in xml and b"<v>99</v>" in xml and ed._formula_scans == {}

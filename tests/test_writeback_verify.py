@@ -5,6 +5,7 @@ full openpyxl load of the shared-strings table it copied byte for byte."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 
@@ -489,3 +490,52 @@ def test_write_new_from_a_source_compares_its_untouched_parts_instead_of_inflati
     write_new(tmp_path / "副本2.xlsx", new)
     assert "xl/sharedStrings.xml" in inflated
     assert (tmp_path / "副本.xlsx").read_bytes() == (tmp_path / "副本2.xlsx").read_bytes() == new
+
+
+def test_a_types_part_with_no_default_for_xml_is_written(tmp_path):
+    """[Content_Types].xml is not a part: a package typing every part by Override (no Default for
+    xml, as some libraries write) is not refused for leaving the types part itself untyped."""
+    path = _book(tmp_path / "客户.xlsx")
+    z = zipfile.ZipFile(path)
+    types = z.read("[Content_Types].xml")
+    overrides = b"".join(
+        b'<Override PartName="/%s" ContentType="application/xml"/>' % n.encode()
+        for n in z.namelist()
+        if n.endswith(".xml") and n.encode() not in types and n != "[Content_Types].xml"
+    )
+    no_default = re.sub(rb'<Default Extension="xml"[^>]*/>', b"", types).replace(
+        b"</Types>", overrides + b"</Types>"
+    )
+    path.write_bytes(_swap(path.read_bytes(), "[Content_Types].xml", no_default))
+    new = _computed(path)
+    safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
+    assert path.read_bytes() == new
+
+
+def test_a_part_malformed_in_the_original_is_not_judged_but_one_we_break_is(tmp_path):
+    """A VML drawing with an unclosed <br> (as some writers leave it) that a mark rewrites is written;
+    the same breakage in a part that was well-formed before is refused."""
+    path = _book(tmp_path / "客户.xlsx")
+    ed = WorkbookEditor(path.read_bytes())
+    ed.mark_cells("客户档案", {"B3": "名称重复"})
+    marked = ed.to_bytes()
+    vml = next(n for n in zipfile.ZipFile(io.BytesIO(marked)).namelist() if n.endswith(".vml"))
+    body = zipfile.ZipFile(io.BytesIO(marked)).read(vml)
+    loose = body.replace(b"</o:shapelayout>", b"<br></o:shapelayout>", 1)
+    assert loose != body
+    path.write_bytes(_with_body(marked, vml, loose))  # the user's file: its drawing was loose before
+    ed = WorkbookEditor(path.read_bytes())
+    ed.mark_cells("客户档案", {"B4": "电话格式"})
+    new = ed.to_bytes()
+    assert b"<br>" in zipfile.ZipFile(io.BytesIO(new)).read(vml)  # the loose drawing, rewritten
+    safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=tmp_path / "bk")
+    assert path.read_bytes() == new
+    fresh = _book(tmp_path / "新.xlsx")
+    _refused_at(fresh, _with_body(marked, vml, loose))
+
+
+def _refused_at(path, new: bytes) -> None:
+    before = path.read_bytes()
+    with pytest.raises(WriteFailed):
+        safe_replace(path, new, expected_sha256=sha256_file(path), backup_dir=path.parent / "bk")
+    assert path.read_bytes() == before

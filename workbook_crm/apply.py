@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._gc import no_gc
 from .excel import col_index, col_letters
 from .findings import Change, Finding
 from .io.guard import Source
@@ -98,7 +99,14 @@ def survey(
 
 
 def apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
-    """Write the plan into the package, in its order; the caller turns the editor into bytes."""
+    """Write the plan into the package, in its order; the caller turns the editor into bytes.
+
+    Without collections: millions of short-lived values and strings, no cycles (#16)."""
+    with no_gc():
+        _apply_plan(editor, plan)
+
+
+def _apply_plan(editor: WorkbookEditor, plan: Plan) -> None:
     if plan.footer is not None:
         f = plan.footer
         editor.move_rows(f.sheet, f.rows, f.shift, f.formulas, style_row=f.style_row)

@@ -267,15 +267,16 @@ def _text_dates(text: pd.Series, written: pd.Series, asof_ts: pd.Timestamp) -> p
 
     Texts repeat a lot: each distinct (text, day written) is read once.
     """
-    from ..normalize.dates import extract_dates
+    from ..normalize.dates import date_mentions, dates_of
 
     t_codes, t_uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
     w_codes, w_uniq = pd.factorize(written)
     pair, inv = np.unique(t_codes.astype(np.int64) * (len(w_uniq) + 1) + (w_codes + 1), return_inverse=True)
     refs = [asof_ts.date()] + [t.date() for t in w_uniq]
+    mentions = [date_mentions(t) for t in t_uniq]  # each text scanned once, resolved per day written
     found = []
     for p in pair.tolist():
-        got = extract_dates(t_uniq[p // (len(w_uniq) + 1)], asof=refs[p % (len(w_uniq) + 1)])
+        got = dates_of(mentions[p // (len(w_uniq) + 1)], refs[p % (len(w_uniq) + 1)])
         found.append(got[0] if got else None)
     per_pair = pd.to_datetime(pd.Series(found, dtype=object))
     return pd.Series(per_pair.to_numpy()[inv.ravel()], index=text.index)

@@ -174,27 +174,30 @@ class _Timeliness:
         first = m.sort_values(["ts"], kind="stable").groupby("eid").head(1).set_index("eid").to_dict("index")
         limit_days = days if days is not None else math.ceil(float(hours or 0) / 24)
         limit_text = f"{days} 天" if days is not None else f"{hours:g} 小时"
-        for e in ev.itertuples():
-            due = e.start + pd.Timedelta(days=limit_days)
-            f = first.get(e.eid)
+        # the columns read, iterated as itertuples would (not every column of the customer frame)
+        for eid, cid, name, owner, e_start, e_stime in zip(
+            ev["eid"], ev["cid"], ev["name"], ev["owner"], ev["start"], ev["stime"], strict=True
+        ):
+            due = e_start + pd.Timedelta(days=limit_days)
+            f = first.get(eid)
             if f is not None:
-                if hours is not None and pd.notna(e.stime) and f["timed"]:
-                    s_ts = e.start + pd.Timedelta(seconds=float(e.stime))
+                if hours is not None and pd.notna(e_stime) and f["timed"]:
+                    s_ts = e_start + pd.Timedelta(seconds=float(e_stime))
                     late = f["ts"] > s_ts + pd.Timedelta(hours=float(hours))
                     elapsed = _hours_text(f["ts"] - s_ts)
                 else:
                     late = f["date"] > due
-                    elapsed = f"{(f['date'] - e.start).days} 天"
+                    elapsed = f"{(f['date'] - e_start).days} 天"
                 if late:
-                    self._late(code, f, start=e.start, elapsed=elapsed, limit=limit_text)
-            elif self.asof_ts >= e.start:
+                    self._late(code, f, start=e_start, elapsed=elapsed, limit=limit_text)
+            elif self.asof_ts >= e_start:
                 self._remind(
-                    e.cid,
-                    e.name,
-                    e.owner,
+                    cid,
+                    name,
+                    owner,
                     kind,
                     due,
-                    f"{start_label} {e.start.date().isoformat()}，应在{limit_text}内{what}（{code}）",
+                    f"{start_label} {e_start.date().isoformat()}，应在{limit_text}内{what}（{code}）",
                 )
 
     def complaint_rules(self) -> None:

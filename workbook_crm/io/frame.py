@@ -1,14 +1,14 @@
 """Rows → frame: one sheet's body turned into its raw-value frame, column by column.
 
 Split from reader.py (which finds the sheet, its header row and its fields) because this is the hot
-path of reading: a 100k-row sheet is millions of cells, so the work here is per column over plain
-lists and per distinct text, never per cell through pandas.
+path of reading: a 100k-row sheet is millions of cells, so the work here is per column over blocks of
+rows (never per cell through pandas) and only one block of raw rows is alive at a time. (The
+template-row test, judged on a few rows, lives in recognise.py.)
 """
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -22,49 +22,6 @@ from ..schema.base import norm_token
 
 _FOOTER_WORDS = ("合计", "小计", "总计", "汇总", "total")
 _NOTE_WORDS = ("填表说明", "说明:", "注:", "备注:", "填写说明", "示例")
-
-_HINT_WORDS = (
-    "必填",
-    "选填",
-    "可选",
-    "非必填",
-    "必选",
-    "示例",
-    "格式说明",
-    "填写说明",
-    "如:",
-    "例:",
-    "例如",
-    "下拉选择",
-)
-_LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 _./()&-]*$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
-    """A hint row (必填/选填/示例) or a second header row in another language: not data.
-
-    A second header is a row of labels only, most of them either naming our fields again or being
-    Latin words under a Chinese header (``Customername`` under 客户姓名).
-    """
-    cells = [(c, v) for c, v in enumerate(row) if v is not None and v != ""]
-    if not cells or not all(isinstance(v, str) for _, v in cells):
-        return False
-    texts = [str(v) for _, v in cells]
-    hits = sum(any(w in t for w in _HINT_WORDS) for t in texts)
-    if hits * 2 >= len(texts) and hits >= min(2, len(texts)):
-        return True
-    if len(texts) < 3:
-        return False
-    ours = sum(index.match(t)[0] is not None for t in texts)
-    latin = sum(
-        bool(_LATIN.match(t))
-        and c < len(header)
-        and isinstance(header[c], str)
-        and bool(_CJK.search(header[c]))
-        for c, t in zip((c for c, _ in cells), texts, strict=True)
-    )
-    return latin * 10 >= len(texts) * 8 or ours * 10 >= len(texts) * 7
 
 
 def build_frame(
@@ -95,8 +52,7 @@ def build_frame(
     names = [n for n, _ in order] + _unique_labels([h for h, _ in extra], {n for n, _ in order})
     picks = [c for _, c in order] + [c for _, c in extra]
     width = max(picks) + 1
-    # each column shares one object per distinct text / date across all blocks
-    tables: list[tuple[dict[str, str], dict[Any, Any]]] = [({}, {}) for _ in picks]
+    tables = [_Shared() for _ in picks]  # per column, across all blocks
     parts: list[list[np.ndarray]] = [[] for _ in picks]
     keeps: list[np.ndarray] = []
     skipped: list[int] = []
@@ -108,7 +64,7 @@ def build_frame(
             block = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in block]
         # one object array per column (the frame's own storage); a cell holds a value unless None
         cols = [
-            np.array(_clean_column(map(operator.itemgetter(c), block), *t), dtype=object)
+            np.array(t.clean(map(operator.itemgetter(c), block)), dtype=object)
             for c, t in zip(picks, tables, strict=True)
         ]
         masks: list[np.ndarray] = [col != None for col in cols]  # noqa: E711 (elementwise, exact)
@@ -234,6 +190,30 @@ def _footer_rows(
             if _is_footer_or_note(col[i], sum(c[i] is not None for c in cols)):
                 out.add(int(i))
     return [i + first_row for i in sorted(out)]
+
+
+class _Shared:
+    """One column's sharing tables across blocks, dropped for a column of (nearly) distinct values.
+
+    Names, phones, IDs and notes repeat little: sharing them saves no memory and costs a hash and a
+    dict entry per cell, so when the first block shows over 90 % distinct values the column is only
+    stripped (same values, same types; only object identity differs, which nothing reads).
+    """
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.days: dict[Any, Any] = {}
+        self.share: bool | None = None  # None until the first block decides
+
+    def clean(self, values: Iterable[Any]) -> list[Any]:
+        if self.share is False:
+            return [(t if (t := v.strip()) else None) if type(v) is str else v for v in values]
+        out = _clean_column(values, self.texts, self.days)
+        if self.share is None:
+            self.share = len(self.texts) + len(self.days) <= 0.9 * len(out)
+            if not self.share:
+                self.texts, self.days = {}, {}
+        return out
 
 
 def _clean_column(

@@ -126,7 +126,7 @@ def iter_raw(
             sheet = book.get_sheet_by_name(name)
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
             stream = head is not None and not blank_as_none and not errors and sheet.start in (None, (0, 0))
-            rest = sheet.iter_rows() if stream else iter(())
+            rest = _guarded(sheet.iter_rows(), source, name) if stream else iter(())
             rows = list(islice(rest, head)) if stream else sheet.to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnreadableWorkbook(
@@ -145,6 +145,16 @@ def iter_raw(
         n_cols = max(map(len, rows), default=0)
         yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
         del rows, sheet
+
+
+def _guarded(rows: Iterator[list[Any]], source: Source, name: str) -> Iterator[list[Any]]:
+    """A streamed sheet's rows; a failure while converting them is the same error as a failed read."""
+    try:
+        yield from rows
+    except Exception as exc:
+        raise UnreadableWorkbook(
+            source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _open_calamine(data: bytes) -> Any:

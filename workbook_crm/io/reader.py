@@ -21,7 +21,7 @@ from ..schema import registry
 from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
 from . import mapping as mapping_mod
 from . import recognise
-from .frame import build_frame, is_template_row
+from .frame import build_frame
 from .guard import Source, open_source
 from .mapping import Mapping
 from .placement import table_totals_rows
@@ -261,7 +261,7 @@ def _map_sheet(
         vertical,
         totals or set(),
         idle=set() if ours else idle,
-        artefact=None if ours else (lambda row: is_template_row(row, header, index)),
+        artefact=None if ours else (lambda row: recognise.is_template_row(row, header, index)),
     )
     return SheetData(
         schema,

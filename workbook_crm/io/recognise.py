@@ -231,3 +231,47 @@ def place_phones(
         units["landline"] = ""
         rest.remove(columns["landline"])
     return rest
+
+
+_HINT_WORDS = (
+    "必填",
+    "选填",
+    "可选",
+    "非必填",
+    "必选",
+    "示例",
+    "格式说明",
+    "填写说明",
+    "如:",
+    "例:",
+    "例如",
+    "下拉选择",
+)
+_LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 _./()&-]*$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_template_row(row: list[Any], header: list[Any], index: Any) -> bool:
+    """A hint row (必填/选填/示例) or a second header row in another language: not data.
+
+    A second header is a row of labels only, most of them either naming our fields again or being
+    Latin words under a Chinese header (``Customername`` under 客户姓名).
+    """
+    cells = [(c, v) for c, v in enumerate(row) if v is not None and v != ""]
+    if not cells or not all(isinstance(v, str) for _, v in cells):
+        return False
+    texts = [str(v) for _, v in cells]
+    hits = sum(any(w in t for w in _HINT_WORDS) for t in texts)
+    if hits * 2 >= len(texts) and hits >= min(2, len(texts)):
+        return True
+    if len(texts) < 3:
+        return False
+    ours = sum(index.match(t)[0] is not None for t in texts)
+    latin = sum(
+        bool(_LATIN.match(t))
+        and c < len(header)
+        and isinstance(header[c], str)
+        and bool(_CJK.search(header[c]))
+        for c, t in zip((c for c, _ in cells), texts, strict=True)
+    )
+    return latin * 10 >= len(texts) * 8 or ours * 10 >= len(texts) * 7

@@ -212,11 +212,10 @@ class SheetScanner:
         if self.precise:
             self._cols.update(_REF_COL.findall(buf))
             self._rows.update(_REF_ROW.findall(buf))
-            new_rows = -1
         else:
             rows = _ROW_NUM.findall(buf)
-            new_rows = len(rows) - len(_ROW_NUM.findall(tail))
-            self._rows_seen += new_rows
+            # matches lying wholly in the overlap were counted with the previous chunk
+            self._rows_seen += len(rows) - len(_ROW_NUM.findall(tail))
             if rows:
                 ext.max_row = max(ext.max_row, max(map(int, rows)) - 1)
             wide = _WIDE_COL.findall(buf)
@@ -226,15 +225,9 @@ class SheetScanner:
             # (a one-byte find runs at memory speed: most chunks hold no tab, CR or LF at all)
             if not ext.suspicious and any(buf.find(p[:1]) >= 0 and buf.find(p) >= 0 for p in _ODD_SPACING):
                 ext.suspicious = True
-        # Quick mode counts "row " once: when that equals the new `<row r="` matches, the chunk has no
-        # prefixed or r-less row (nor an inline text holding "row "), so the two exact counts would
-        # give the same number; a difference falls back to them.
-        if buf.count(b"row ") - tail.count(b"row ") == new_rows:
-            ext.n_row_elements += new_rows
-        else:
-            ext.n_row_elements += (buf.count(b"<row ") + buf.count(b":row ")) - (
-                tail.count(b"<row ") + tail.count(b":row ")
-            )
+        ext.n_row_elements += (buf.count(b"<row ") + buf.count(b":row ")) - (
+            tail.count(b"<row ") + tail.count(b":row ")
+        )
         if self.precise:
             ext.n_cell_elements += (buf.count(b"<c ") + buf.count(b"<c>")) - (
                 tail.count(b"<c ") + tail.count(b"<c>")

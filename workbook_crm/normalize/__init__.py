@@ -64,6 +64,7 @@ from workbook_crm.normalize.money import money_yuan, parse_money  # noqa: E402
 from workbook_crm.normalize.phones import is_mobile, mask_phone, normalize_phone  # noqa: E402
 from workbook_crm.normalize.text import (  # noqa: E402
     check_credit_code,
+    check_credit_codes,
     company_key,
     company_keys,
     mask_email,
@@ -83,6 +84,7 @@ __all__ = [
     "assign_ids",
     "channel_letter",
     "check_credit_code",
+    "check_credit_codes",
     "company_key",
     "company_keys",
     "extract_dates",

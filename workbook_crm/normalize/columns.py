@@ -44,8 +44,12 @@ def apply_unique(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[pd.Serie
     return pd.Series(out, index=values.index, name=values.name, dtype=object), found
 
 
-def factorize_apply(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[np.ndarray, list[Any], list[Norm]]:
+def factorize_apply(
+    values: pd.Series, fn: Callable[[Any], Norm], bulk: Callable[[list[Any]], list[Norm]] | None = None
+) -> tuple[np.ndarray, list[Any], list[Norm]]:
     """(codes, distinct values, their Norms): fn runs once per distinct (type, value).
+
+    ``bulk``: fn over a list at once (``check_credit_codes``), when that is quicker and equal.
 
     ``codes[i]`` indexes the distinct value of row i, -1 for a blank. Callers derive anything else
     per distinct value (a date, a number, "did it change") and spread it with ``take(codes)``, so a
@@ -54,7 +58,7 @@ def factorize_apply(values: pd.Series, fn: Callable[[Any], Norm]) -> tuple[np.nd
     arr = values.to_numpy(dtype=object)
     codes, first = factorize_cells(arr)
     uniques = arr[first].tolist()  # the value itself (not its key), from the first row holding it
-    norms = [fn(u) for u in uniques]
+    norms = bulk(uniques) if bulk is not None else [fn(u) for u in uniques]
     return codes, uniques, norms
 
 
@@ -69,8 +73,9 @@ def factorize_cells(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(arr)
     present = set(map(type, arr)) - {type(None)}
-    if len(present) == 1:  # the common case: one type (None is the blank)
-        return _compact(_factorize_group(arr, present.pop()))
+    if len(present) == 1:  # the common case: one type (None is the blank); codes come in order
+        codes = _factorize_group(arr, present.pop())
+        return codes, _firsts(codes)
     type_codes, types = pd.factorize(np.fromiter(map(type, arr), dtype=object, count=n))
     out = np.full(n, -1, dtype=np.int64)
     offset = 0
@@ -86,22 +91,39 @@ def factorize_cells(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _factorize_group(sub: np.ndarray, t: type) -> np.ndarray:
-    """Codes of cells of one type t (gaps allowed), -1 for a blank."""
+    """Codes of cells of one type t in order of first appearance, -1 for a blank."""
     if t is float or t is np.float64:
         codes = pd.factorize(sub.astype(np.float64), use_na_sentinel=True)[0]  # NaN is the blank
         return codes.astype(np.int64, copy=False)
     try:
-        codes = pd.factorize(sub, use_na_sentinel=True)[0]  # None, NaT, Decimal NaN → -1
+        codes, uniq = pd.factorize(sub, use_na_sentinel=True)  # None, NaT, Decimal NaN → -1
     except TypeError:  # unhashable cells: keyed by their text, as _key does
         keys = np.empty(len(sub), dtype=object)
         keys[:] = [_key(v) for v in sub]
-        codes = pd.factorize(keys, use_na_sentinel=True)[0]
+        codes, uniq = pd.factorize(keys, use_na_sentinel=True)
+        uniq = sub[_firsts(codes.astype(np.int64))]
     codes = codes.astype(np.int64, copy=False)
-    _, first = _compact(codes)
-    blank = [k for k, i in enumerate(first.tolist()) if is_blank(sub[i])]
-    if blank:  # whitespace-only text, a NaN-like object …: blank, as is_blank says
-        codes = np.where(np.isin(codes, blank), -1, codes)
-    return codes
+    if t is str:
+        blank = [k for k, u in enumerate(uniq.tolist()) if not u.strip()]
+    else:
+        blank = [k for k, u in enumerate(uniq.tolist()) if is_blank(u)]
+    if not blank:
+        return codes
+    # whitespace-only text, a NaN-like object …: blank, as is_blank says; the others keep their order
+    removed = np.zeros(len(uniq), dtype=bool)
+    removed[blank] = True
+    table = np.arange(len(uniq), dtype=np.int64) - np.cumsum(removed)
+    table[removed] = -1
+    return np.where(codes >= 0, table[codes], -1)
+
+
+def _firsts(codes: np.ndarray) -> np.ndarray:
+    """First row of each code, for codes numbered in order of first appearance (no sort: a code is
+    new where it exceeds every code before it)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    before = np.maximum.accumulate(codes)
+    return np.flatnonzero(codes > np.concatenate(([-1], before[:-1])))
 
 
 def _compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

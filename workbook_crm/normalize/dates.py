@@ -225,41 +225,56 @@ def _nearest_year(month: int, day: int, asof: date) -> date | None:
     return None
 
 
+# the order extract_dates weighs them in: an earlier kind takes its span first
+_X_KINDS = (_X_FULL, _X_MD, _X_MD_SLASH, _X_MONTH_END, _X_WEEK, _X_RELDAY, _X_WITHIN)
+Mention = tuple[int, int, int, str, tuple[Any, ...]]  # kind, start, end, the text matched, its groups
+
+
 def extract_dates(text: Any, *, asof: date) -> list[date]:
     """Dates named in free text, in order of appearance (duplicates dropped); relative ones from asof."""
+    return dates_of(date_mentions(text), asof)
+
+
+def date_mentions(text: Any) -> tuple[Mention, ...]:
+    """The date expressions in free text, whatever the reference date (``dates_of`` resolves them):
+    a next step repeated on many rows is scanned once, then resolved against each row's date."""
     if not isinstance(text, str) or not text.strip():
-        return []
+        return ()
     s = _CN_RUN.sub(lambda m: _cn_number(m.group(0)), nfkc(text).translate(_TRAD))
+    return tuple(
+        (kind, m.start(), m.end(), m.group(0), m.groups())
+        for kind, rx in enumerate(_X_KINDS)
+        for m in rx.finditer(s)
+    )
+
+
+def dates_of(mentions: tuple[Mention, ...], asof: date) -> list[date]:
+    """``extract_dates`` of the text the mentions were found in."""
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
-
-    def add(pos: tuple[int, int], d: date | None) -> None:
-        if d is not None and not any(a < pos[1] and pos[0] < b for a, b in taken):
-            taken.append(pos)
-            found.append((pos[0], d))
-
-    for m in _X_FULL.finditer(s):
-        add(m.span(), _make(int(m[1]), int(m[2]), int(m[3])))
-    for rx in (_X_MD, _X_MD_SLASH):
-        for m in rx.finditer(s):
-            add(m.span(), _nearest_year(int(m[1]), int(m[2]), asof))
-    for m in _X_MONTH_END.finditer(s):
-        y, mo = asof.year, asof.month
-        if m[1] and m[1].startswith("下"):
-            y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
-        add(m.span(), date(y, mo, calendar.monthrange(y, mo)[1]))
-    for m in _X_WEEK.finditer(s):
-        monday = asof - timedelta(days=asof.weekday())
-        weeks = {"下下": 2, "下": 1}.get(m[1] or "", 0)
-        add(m.span(), monday + timedelta(days=7 * weeks + _WEEKDAYS[m[2]]))
-    for m in _X_RELDAY.finditer(s):
-        add(m.span(), asof + timedelta(days=_RELDAYS[m[0]]))
-    for m in _X_WITHIN.finditer(s):
-        n = int(m[1])
-        if "工作日" in m[2]:
-            add(m.span(), add_workdays(asof, n))
+    for kind, a, b, whole, g in mentions:
+        d: date | None
+        if kind == 0:
+            d = _make(int(g[0]), int(g[1]), int(g[2]))
+        elif kind in (1, 2):
+            d = _nearest_year(int(g[0]), int(g[1]), asof)
+        elif kind == 3:
+            y, mo = asof.year, asof.month
+            if g[0] and g[0].startswith("下"):
+                y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+            d = date(y, mo, calendar.monthrange(y, mo)[1])
+        elif kind == 4:
+            monday = asof - timedelta(days=asof.weekday())
+            weeks = {"下下": 2, "下": 1}.get(g[0] or "", 0)
+            d = monday + timedelta(days=7 * weeks + _WEEKDAYS[g[1]])
+        elif kind == 5:
+            d = asof + timedelta(days=_RELDAYS[whole])
         else:
-            add(m.span(), asof + timedelta(days=n))
+            n = int(g[0])
+            d = add_workdays(asof, n) if "工作日" in g[1] else asof + timedelta(days=n)
+        if d is not None and not any(x < b and a < y for x, y in taken):
+            taken.append((a, b))
+            found.append((a, d))
     out: list[date] = []
     for _, d in sorted(found, key=lambda t: t[0]):
         if d not in out:

@@ -132,6 +132,29 @@ def _uscc_check(body: str) -> str:
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+_USCC_BYTE_VALUE = np.zeros(256, dtype=np.int64)
+for _i, _c in enumerate(_USCC_ALPHABET):
+    _USCC_BYTE_VALUE[ord(_c)] = _i
+_USCC_CHECK_BYTES = np.frombuffer(_USCC_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def check_credit_codes(values: list[Any]) -> list[Norm]:
+    """:func:`check_credit_code` of each value; the canonical 18-character codes (a 100k-customer
+    archive: ~90k distinct) have their check characters computed together in numpy."""
+    out: list[Norm | None] = [None] * len(values)
+    canon = [
+        i for i, v in enumerate(values) if type(v) is str and len(v) == 18 and _CANONICAL_USCC.fullmatch(v)
+    ]
+    if canon:
+        codes = np.frombuffer("".join(values[i] for i in canon).encode("ascii"), dtype=np.uint8)
+        codes = codes.reshape(len(canon), 18)
+        total = _USCC_BYTE_VALUE[codes[:, :17]] @ np.array(_USCC_WEIGHTS, dtype=np.int64)
+        ok = _USCC_CHECK_BYTES[(31 - total % 31) % 31] == codes[:, 17]
+        for i, good in zip(canon, ok.tolist(), strict=True):
+            out[i] = Norm(values[i]) if good else _bad_code(values[i], "校验位")
+    return [n if n is not None else check_credit_code(v) for n, v in zip(out, values, strict=True)]
+
+
 def _bad_code(value: Any, reason: str) -> Norm:
     return Norm(value, "bad-credit-code", (("value", value), ("reason", reason)))
 

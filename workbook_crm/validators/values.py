@@ -19,6 +19,7 @@ from ..io.reader import SheetData
 from ..normalize import (
     Norm,
     check_credit_code,
+    check_credit_codes,
     money_yuan,
     normalize_date,
     normalize_email,
@@ -84,7 +85,9 @@ def parse_sheet(
         if fn is None:  # free text: kept as typed (numbers and dates as their text)
             clean[f.name] = _as_texts(col)
             continue
-        codes, uniques, norms = factorize_apply(col, fn)
+        codes, uniques, norms = factorize_apply(
+            col, fn, check_credit_codes if f.kind == CREDIT_CODE else None
+        )
         flagged = take([n.code is not None for n in norms], codes, False, bool)
         for i in np.flatnonzero(flagged):
             n = norms[codes[i]]
@@ -150,7 +153,11 @@ def _store(
     elif f.kind == MONEY:
         scale = sheet.scale(f.name)
         clean[f.name] = pd.Series(take(uniques, codes), index=clean.index, dtype=object)
-        clean[f"{f.name}_yuan"] = take([_yuan(u, scale) for u in uniques], codes, np.nan, float)
+        if f.name in MONEY_OR_PERCENT:  # its Norms keep a share as typed: the amount is parsed anew
+            yuan = [_yuan(u, scale) for u in uniques]
+        else:  # the Norms are parse_money's own: money_yuan read from them, not parsed twice
+            yuan = [_yuan_of(n) for n in norms]
+        clean[f"{f.name}_yuan"] = take(yuan, codes, np.nan, float)
     elif f.kind in (PERCENT, NUMBER, INTEGER, SCORE):
         nums = [_as_number(n.value) for n in norms]
         clean[f.name] = take([np.nan if v is None else float(v) for v in nums], codes, np.nan, float)
@@ -170,6 +177,15 @@ def _yuan(v: Any, scale: int) -> float:
     """The amount in yuan (a range's lower bound, the stated figure of 以下/以上), NaN when unknown
     or 待确认."""
     yuan = money_yuan(v, scale)
+    return float(yuan) if yuan is not None else np.nan
+
+
+def _yuan_of(n: Norm) -> float:
+    """``_yuan`` of the value ``n`` is parse_money's Norm of (money_yuan's reading of it)."""
+    if n.code or n.get("pending"):
+        return np.nan
+    low = n.get("low")
+    yuan = low if low is not None else n.get("high")
     return float(yuan) if yuan is not None else np.nan
 
 

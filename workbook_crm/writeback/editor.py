@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from workbook_crm._gc import no_gc
+
 from .comments import apply_comments
 from .editor_base import RT_TABLE, RawCell
 from .editor_rows import RowMoves
@@ -91,9 +93,12 @@ class WorkbookEditor(ComputedSheets, RowMoves):
         return self.pkg.write_to(sink)
 
     def _flush(self) -> None:
-        """Apply every queued sheet edit and the appended styles to the package."""
-        for sheet in list(self._values) + list(self._marks) + list(self._grow):
-            self._apply(sheet)
+        """Apply every queued sheet edit and the appended styles to the package (without
+        collections: thousands of cell edits, no cycles)."""
+        with no_gc():
+            for sheet in list(self._values) + list(self._marks) + list(self._grow):
+                self._apply(sheet)
+        self._formula_scans.clear()
         if self._styles is not None and self._styles.dirty:
             self.pkg.write(self._styles_part, self._styles.to_bytes())
             self._styles.dirty = False

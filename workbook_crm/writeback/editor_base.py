@@ -58,6 +58,9 @@ class EditorBase:
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
         self._patched: set[str] = set()  # sheet parts this editor has already rewritten
+        # part -> (its bytes, their formula cells): ``formula_cells`` scanned them, the patch pass
+        # reuses the array ranges while the part is those same bytes (#16: no second scan of 100 MB)
+        self._formula_scans: dict[str, tuple[bytes, FormulaCells]] = {}
         self._legacy: dict[str, str] = {}  # sheet -> rId of a <legacyDrawing> the sheet must get
         self._grow: dict[str, Growth] = {}  # sheet -> its filter/validations/formats follow new rows
         self.kept_formulas: dict[str, list[str]] = {}  # sheet -> cells whose formula a set did not replace
@@ -125,7 +128,7 @@ class EditorBase:
             return  # nothing to change: the part keeps its bytes
         prefix = patcher.p
         date1904 = self.date1904
-        arrays = FormulaCells.scan(patcher.xml, cells=False) if values else None
+        arrays = self._array_ranges(part, xml) if values else None
         f_tag = re.compile(b"<" + re.escape(prefix) + rb"f[\s>/]")
         kept = self.kept_formulas.setdefault(sheet, [])
 
@@ -187,6 +190,21 @@ class EditorBase:
             self._drop_calc_chain()
         if values:
             self._full_calc_on_load()
+
+    def _formula_cells(self, part: str) -> FormulaCells:
+        xml = self.pkg.read(part)
+        scanned = self._formula_scans.get(part)
+        if scanned is None or scanned[0] is not xml:
+            scanned = self._formula_scans[part] = (xml, FormulaCells.scan(xml))
+        return scanned[1]
+
+    def _array_ranges(self, part: str, xml: bytes) -> FormulaCells:
+        """The array-formula ranges of ``xml`` (the part as it is now), from ``_formula_cells``' scan
+        of these very bytes when there was one."""
+        scanned = self._formula_scans.pop(part, None)
+        if scanned is not None and scanned[0] is xml:
+            return FormulaCells(set(), scanned[1].ranges)
+        return FormulaCells.scan(xml, cells=False)
 
     def _drop_calc_chain(self) -> None:
         """calcChain.xml lists formula cells; a stale one makes Excel 'repair' the file."""

@@ -53,7 +53,7 @@ class ReadBack(EditorBase):
     def formula_cells(self, sheet: str) -> FormulaCells:
         """The sheet's formula cells and array-formula ranges (a value there reverts on recalculation).
         A formula with no cached value reads as blank to most readers but is not blank."""
-        return FormulaCells.scan(self.pkg.read(self._part(sheet)))
+        return self._formula_cells(self._part(sheet))
 
     def tables(self, sheet: str) -> list[dict[str, Any]]:
         """The sheet's Excel Tables: part, name, ref as (r1, c1, r2, c2), header and totals row counts."""

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from workbook_crm._gc import no_gc
 from workbook_crm.excel import day_serials
 
@@ -65,27 +67,52 @@ def _whole(v: float) -> str:
     return str(int(v)) if abs(v) < 1e15 else repr(v)
 
 
-def _plain_texts(texts: list[str]) -> bool:
-    """Texts that go into <t> as they are: printable (no control characters, no whitespace but the
-    ASCII space), nothing to escape, no '_' (could read as an _xHHHH_ escape), no edge space, within
-    Excel's limit. Checked on the joined column (C speed); any doubt sends the column to ``encode``."""
+def _texts_xml(col: Sequence[str | None], texts: list[str]) -> Sequence[str | None] | None:
+    """The column's <t> contents (None stays None) when every text goes in as it is or with only
+    ``& < >`` escaped: printable (no control characters, no whitespace but the ASCII space), no '_'
+    (could read as an _xHHHH_ escape), no edge space, within Excel's limit — what ``inline_string``
+    writes for such a text. Checked, and escaped, on the joined column (C speed); None (any doubt):
+    the column goes value by value through ``inline_string``."""
     if not texts:
-        return True
+        return col
     if not all(texts):
-        return False  # an empty text: the careful path decides how to write it
+        return None  # an empty text: the careful path decides how to write it
     big = _SEP.join(texts)
-    return (
+    if not (
         big.isprintable()
-        and "&" not in big
-        and "<" not in big
-        and ">" not in big
         and "_" not in big
         and big[0] != " "
         and big[-1] != " "
         and " " + _SEP not in big
         and _SEP + " " not in big
         and max(map(len, texts)) <= EXCEL_MAX_TEXT
-    )
+    ):
+        return None
+    if "&" not in big and "<" not in big and ">" not in big:
+        return col
+    if big.count(_SEP) != len(texts) - 1:
+        return None  # a text holds the separator: it cannot be split back
+    escaped = big.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
+    if len(escaped) == len(col):
+        return escaped
+    it = iter(escaped)
+    return [None if v is None else next(it) for v in col]
+
+
+def _float_texts(col: Sequence[float | None]) -> list[str | None] | None:
+    """A column of floats (None and NaN blank) as ``values._number`` writes them: repr, a whole one
+    below 1e15 as its int. None when one is infinite (``encode`` refuses it with its message)."""
+    arr = np.array(col, dtype=float)  # None → NaN
+    if np.isinf(arr).any():
+        return None
+    out: list[str | None] = list(map(repr, arr.tolist()))
+    whole = (arr == np.trunc(arr)) & (np.abs(arr) < 1e15)  # NaN is never whole
+    idx = np.flatnonzero(whole)
+    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
+        out[i] = t
+    for i in np.flatnonzero(np.isnan(arr)).tolist():
+        out[i] = None
+    return out
 
 
 class _Renderer:
@@ -141,15 +168,16 @@ class _Renderer:
         kinds.discard(type(None))
         if kinds == {str}:
             texts = [v for v in col if v is not None]
-            if _plain_texts(texts):
+            xml_texts = _texts_xml(col, texts)
+            if xml_texts is not None:
                 if len(texts) == len(col):
                     return [
                         f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                        for r, v in zip(rnums, col, strict=True)
+                        for r, v in zip(rnums, xml_texts, strict=True)
                     ]
                 return [
                     "" if v is None else f'<c r="{L}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                    for r, v in zip(rnums, col, strict=True)
+                    for r, v in zip(rnums, xml_texts, strict=True)
                 ]
             # some text needs escaping: each distinct text is encoded once (owners, grades, notes
             # repeat down a column), exactly as ``encode`` writes it
@@ -166,6 +194,11 @@ class _Renderer:
             return [
                 "" if v is None else f'<c r="{L}{r}"{s}><v>{v}</v></c>'
                 for r, v in zip(rnums, col, strict=True)
+            ]
+        elif kinds == {float} and (numbers := _float_texts(col)) is not None:
+            return [
+                "" if t is None else f'<c r="{L}{r}"{s}><v>{t}</v></c>'
+                for r, t in zip(rnums, numbers, strict=True)
             ]
         elif kinds and kinds <= {int, float} and _INF[0] not in col and _INF[1] not in col:
             # repr is the number's text (ints as they are); only a whole float ('3.0') needs more

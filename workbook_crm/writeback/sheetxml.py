@@ -32,8 +32,10 @@ def xml_text(text: str) -> bytes:
     """Cell text as XML: escaped, with characters XML 1.0 forbids written the way Excel does (_xHHHH_)."""
     if len(text) > EXCEL_MAX_TEXT:
         raise ValueError(f"text of {len(text)} characters exceeds Excel's {EXCEL_MAX_TEXT} per cell")
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)  # a literal '_x0041_' must not decode to 'A'
-    text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    if "_" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)  # a literal '_x0041_' must not decode to 'A'
+    if not text.isprintable():  # every character _ILLEGAL matches is unprintable (#16: most are not)
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.encode("utf-8")
 

@@ -10,7 +10,7 @@ go wrong where:
 - **the bytes**: the temporary file holds exactly the bytes written (size, SHA-256);
 - **untouched parts** (same name, CRC and size as in the original file) must be *byte-identical*
   to the original's compressed bytes — a memory compare, no inflate;
-- **changed and new parts** are inflated to the end (zlib-ng: 2× stdlib zlib): size and CRC-32 as
+- **changed and new parts** are inflated to the end (ISA-L: 2× stdlib zlib): size and CRC-32 as
   the directory says, the deflate stream ending exactly at the member's end;
 - **XML**: every changed XML part is parsed (well-formed, no DTD) — except the rows in the middle
   of a worksheet larger than ``READ_FULLY``: there the *frame* is parsed (everything outside
@@ -18,12 +18,14 @@ go wrong where:
   with the first and last ``WINDOW`` bytes of rows (a run appends its new rows at the end). Those
   middle rows come from the two writers (the sheet patcher, the computed-sheet renderer) whose
   output the smaller sheets of the same run (the registration sheet, 校验问题, 变更记录 …) prove
-  cell by cell; parsing them too would cost ~3.5 s at 100k customers, 2.5× the whole check;
+  cell by cell; parsing them too would cost ~3.5 s at 100k customers, 2.5× the whole check.
+  A part that is not well-formed passes only if the original's same part was not either;
 - **values**: a changed worksheet up to ``READ_FULLY`` is loaded completely by the fast reader
   (python-calamine, the one ``read`` uses): shared-string indices in range, cells it can type;
 - **the package structure**: every changed part has a content type, the package names its workbook
-  part and every sheet the workbook lists resolves to a part that exists; the fast reader opens
-  the package and sees the same sheets in the same order.
+  part and every sheet the workbook lists resolves to a part that exists, every part a changed
+  relationships part names exists; the fast reader opens the package and sees the same sheets in
+  the same order.
 """
 
 from __future__ import annotations
@@ -35,17 +37,19 @@ import struct
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote
 from xml.parsers import expat
 
 from .verifyparts import (
     PackageError,
     SheetFrame,
     TailTooLong,
+    XmlError,
     contents,
     elements,
     feed,
+    internal_targets,
     is_worksheet_name,
+    malformed_before,
     part_target,
     raw_member,
     xml_parser,
@@ -82,7 +86,7 @@ def verify_package(
     xml: dict[str, bytes] = {}
     for info in infos:
         if info.filename in changed:
-            body = _check_member(z, new_bytes, info)
+            body = _check_member(z, new_bytes, info, original)
             if body is not None:
                 xml[info.filename] = body
     sheets = _structure(z, names, xml, changed)
@@ -158,7 +162,22 @@ def _inflate(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         return member.read()
 
 
-def _check_member(z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+def _check_member(
+    z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, original: Path | None
+) -> bytes | None:
+    """``_parse_member``; a part that is not well-formed passes only if the original's same part was
+    not either (it was there before, and the file opened: a VML drawing with an unclosed ``<br>``,
+    a sheet a library wrote loosely) — and its zip check is finished first."""
+    try:
+        return _parse_member(z, data, info)
+    except XmlError:
+        contents(z, data, info, lambda piece: None)  # size, CRC and stream end, which the error cut short
+        if not malformed_before(original, info.filename):
+            raise
+        return None
+
+
+def _parse_member(z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     """Inflate a changed member to its end (``contents``); an XML part is parsed on the way, or, for a
     worksheet over ``READ_FULLY``, its frame and the rows at both ends (``SheetFrame``). Returns the body
     of a small XML part (the structure check reads it)."""
@@ -213,7 +232,7 @@ def _structure(
     overrides = {
         a.get("PartName", "").lstrip("/") for a in elements("[Content_Types].xml", types, "Override")
     }
-    for name in changed:
+    for name in changed - {"[Content_Types].xml"}:  # the types part is not a part: it has no type
         if (
             not name.endswith("/")
             and name not in overrides
@@ -247,26 +266,11 @@ def _structure(
     return sheets
 
 
-def _rel_source(rels: str) -> str:
-    """The part a relationships part belongs to: ``xl/_rels/workbook.xml.rels`` -> ``xl/workbook.xml``."""
-    folder, base = posixpath.split(rels)
-    return posixpath.join(posixpath.dirname(folder), base.removesuffix(".rels"))
-
-
-def _internal_targets(rels: str, body: bytes) -> set[str]:
-    source = _rel_source(rels)
-    return {
-        part_target(source, unquote(a.get("Target", "").split("#", 1)[0]))
-        for a in elements(rels, body, "Relationship")
-        if a.get("TargetMode") != "External" and a.get("Target")
-    }
-
-
 def _no_dangling(names: set[str], xml: dict[str, bytes], changed: set[str], original: Path | None) -> None:
     """Every part a changed relationships part names exists (a rel we added to a part we failed to
     write); one the original's same relationships part already named in vain is not judged."""
     for rels in sorted(n for n in changed if n.endswith(".rels") and n in xml):
-        missing = _internal_targets(rels, xml[rels]) - names
+        missing = internal_targets(rels, xml[rels]) - names
         if missing and original is not None:
             missing -= _dangling_before(original, rels)
         if missing:
@@ -276,7 +280,7 @@ def _no_dangling(names: set[str], xml: dict[str, bytes], changed: set[str], orig
 def _dangling_before(original: Path, rels: str) -> set[str]:
     try:
         with zipfile.ZipFile(original) as z:
-            return _internal_targets(rels, z.read(rels)) - set(z.namelist())
+            return internal_targets(rels, z.read(rels)) - set(z.namelist())
     except (OSError, KeyError, zipfile.BadZipFile, PackageError):
         return set()
 

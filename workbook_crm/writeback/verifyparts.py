@@ -11,6 +11,8 @@ import re
 import struct
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote
 from xml.parsers import expat
 
 from .deflate import ERROR as _ZLIB_ERROR
@@ -26,6 +28,10 @@ _AFTER_TAG = (b" ", b">", b"/", b"\t", b"\r", b"\n")
 
 class PackageError(ValueError):
     """The written package is not one we may put in place (the message says why)."""
+
+
+class XmlError(PackageError):
+    """A part is not well-formed XML (or holds a DTD)."""
 
 
 def raw_member(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
@@ -83,7 +89,7 @@ def xml_parser(name: str) -> expat.XMLParserType:
     parser = expat.ParserCreate()
 
     def no_dtd(*_: object) -> None:
-        raise PackageError(f"{name}: DTD in a written part")
+        raise XmlError(f"{name}: DTD in a written part")
 
     parser.StartDoctypeDeclHandler = no_dtd
     return parser
@@ -93,7 +99,7 @@ def feed(parser: expat.XMLParserType, name: str, piece: bytes, last: bool) -> No
     try:
         parser.Parse(piece, last)
     except expat.ExpatError as exc:
-        raise PackageError(f"{name}: not well-formed XML ({exc})") from exc
+        raise XmlError(f"{name}: not well-formed XML ({exc})") from exc
 
 
 def elements(name: str, body: bytes, tag: str) -> list[dict[str, str]]:
@@ -117,6 +123,37 @@ def part_target(base: str, target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _rel_source(rels: str) -> str:
+    """The part a relationships part belongs to: ``xl/_rels/workbook.xml.rels`` -> ``xl/workbook.xml``."""
+    folder, base = posixpath.split(rels)
+    return posixpath.join(posixpath.dirname(folder), base.removesuffix(".rels"))
+
+
+def internal_targets(rels: str, body: bytes) -> set[str]:
+    source = _rel_source(rels)
+    return {
+        part_target(source, unquote(a.get("Target", "").split("#", 1)[0]))
+        for a in elements(rels, body, "Relationship")
+        if a.get("TargetMode") != "External" and a.get("Target")
+    }
+
+
+def malformed_before(original: Path | None, name: str) -> bool:
+    """The original package's part ``name`` exists and is not well-formed XML either."""
+    if original is None:
+        return False
+    try:
+        with zipfile.ZipFile(original) as z:
+            body = z.read(name)
+    except (OSError, KeyError, RuntimeError, ValueError, zipfile.BadZipFile):
+        return False
+    try:
+        feed(xml_parser(name), name, body, True)
+    except XmlError:
+        return True
+    return False
 
 
 class TailTooLong(Exception):
@@ -230,7 +267,7 @@ class SheetFrame:
                 end = last.rfind(self.close)
                 if end < 0:
                     if self.search or not self.dropped:
-                        raise PackageError(f"{self.name}: <sheetData> is never closed")
+                        raise XmlError(f"{self.name}: <sheetData> is never closed")
                     raise TailTooLong(self.name)
                 last, tail = last[:end], last[end:]
             first = b"".join(self.first)[:WINDOW]
