@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, to_excel
@@ -131,6 +131,9 @@ def test_serials_agree_with_openpyxl_1904(day: dt.date, ms: int) -> None:
     value = _at(day, ms)
     serial = excel.to_serial(value, date1904=True)
     assert math.isclose(serial, to_excel(value, CALENDAR_MAC_1904), rel_tol=0, abs_tol=1e-9)
+    # openpyxl reads a serial below 1 as a time of day (1904-01-01 has serials 0..1): no date to
+    # compare with there; the round trip above covers that day
+    assume(serial >= 1)
     assert _expected(from_excel(serial, CALENDAR_MAC_1904)) == excel.from_serial(serial, date1904=True)
 
 
