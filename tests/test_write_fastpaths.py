@@ -1,7 +1,7 @@
 """The write-back's fast paths (#16) give what the slower ones they replaced give, on varied input:
 the formula-tag search and the regex it replaced, the patcher's row search and its general scan,
 column-wise values and value-by-value ``cell_value``, columns and rows, ISA-L's deflate/inflate and
-zlib's, the run state's per-distinct-value ``plain``."""
+zlib's, a formula scan reused by the patch pass."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbook_crm import runstate
 from workbook_crm.errors import UnreadableWorkbook
 from workbook_crm.excel import cell_value
 from workbook_crm.planmodel import SheetEdit
@@ -246,15 +245,6 @@ def test_zlib_without_isal_writes_the_same_package_content(monkeypatch: pytest.M
     fast = build()
     monkeypatch.setattr(deflate, "_zlib", zlib)
     assert build() == fast
-
-
-# --- the run state ---------------------------------------------------------------------------------
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_values, max_size=20))
-def test_plain_of_distinct_values_is_plain(values: list[Any]) -> None:
-    assert runstate._plain_all(values) == [runstate.plain(v) for v in values]
 
 
 # --- formula cells scanned once ----------------------------------------------------------------------

@@ -57,19 +57,23 @@ class MarkResult:
 def apply_comments(
     pkg: Package, sheet_part: str, sheet_xml: bytes | Callable[[], bytes], marks: dict[str, str], author: str
 ) -> MarkResult:
-    """Remove our earlier notes on the sheet, add one per mark; returns the (maybe) new sheet XML.
+    """Remove our earlier notes on the sheet, add one per mark (the result says what was done).
 
-    ``sheet_xml`` may be a callable: the sheet is then read only when there are notes to handle."""
+    ``sheet_xml`` may be a callable: the sheet is then read only when it has a VML drawing, whose
+    <legacyDrawing> says which one holds the notes' shapes (#16: a 100 MB sheet marked for the
+    first time is not inflated for nothing)."""
     res = MarkResult()
     comments_part = next((t for _, t in pkg.rel_targets(sheet_part, RT_COMMENTS)), None)
     if comments_part is None and not marks:
         return res
-    if callable(sheet_xml):
-        sheet_xml = sheet_xml()
     vml_rels = dict(pkg.rel_targets(sheet_part, RT_VML))
-    tail = max(sheet_xml.rfind(b"sheetData"), 0)  # <legacyDrawing> comes after </sheetData>
-    lm = re.compile(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"").search(sheet_xml, tail)
-    vml_part = vml_rels.get(lm.group(1).decode()) if lm else None
+    vml_part = None
+    if vml_rels:
+        if callable(sheet_xml):
+            sheet_xml = sheet_xml()
+        tail = max(sheet_xml.rfind(b"sheetData"), 0)  # <legacyDrawing> comes after </sheetData>
+        lm = re.compile(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"").search(sheet_xml, tail)
+        vml_part = vml_rels.get(lm.group(1).decode()) if lm else None
     if comments_part and pkg.exists(comments_part):
         raw = pkg.read(comments_part)
         start = re.search(rb"<(\w+:)?comments\b", raw)

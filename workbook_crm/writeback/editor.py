@@ -74,7 +74,7 @@ class WorkbookEditor(ComputedSheets, RowMoves):
         part = self._part(sheet)
         if sheet in self._legacy:  # marked twice: put the first call's <legacyDrawing> in place first
             self._apply(sheet)
-        res = apply_comments(self.pkg, part, lambda: self.pkg.read(part), dict(marks), author)
+        res = apply_comments(self.pkg, part, lambda: self.pkg.peek(part), dict(marks), author)
         if res.legacy_rid is not None:  # written into the sheet's tail by the patch pass (_apply)
             self._legacy[sheet] = res.legacy_rid
         self._marks[sheet] = {split_ref(r): m for r, m in marks.items()}

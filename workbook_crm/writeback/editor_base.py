@@ -58,9 +58,9 @@ class EditorBase:
         self.kept_user_comments: dict[str, list[str]] = {}
         self._sst: list[str] | None = None
         self._patched: set[str] = set()  # sheet parts this editor has already rewritten
-        # part -> (its bytes, their formula cells): ``formula_cells`` scanned them, the patch pass
-        # reuses the array ranges while the part is those same bytes (#16: no second scan of 100 MB)
-        self._formula_scans: dict[str, tuple[bytes, FormulaCells]] = {}
+        # part -> its formula cells: ``formula_cells`` scanned the source's part, the patch pass reuses
+        # the array ranges while the part is unchanged (#16: no second scan of 100 MB)
+        self._formula_scans: dict[str, FormulaCells] = {}
         self._legacy: dict[str, str] = {}  # sheet -> rId of a <legacyDrawing> the sheet must get
         self._grow: dict[str, Growth] = {}  # sheet -> its filter/validations/formats follow new rows
         self.kept_formulas: dict[str, list[str]] = {}  # sheet -> cells whose formula a set did not replace
@@ -192,18 +192,24 @@ class EditorBase:
             self._full_calc_on_load()
 
     def _formula_cells(self, part: str) -> FormulaCells:
-        xml = self.pkg.read(part)
-        scanned = self._formula_scans.get(part)
-        if scanned is None or scanned[0] is not xml:
-            scanned = self._formula_scans[part] = (xml, FormulaCells.scan(xml))
-        return scanned[1]
+        """The part's formula cells. A source part is not kept inflated for them: the run scans its
+        big sheets long before it patches them, and a summary process forked in between would hold
+        them too (#16: ~200 MB at 100k customers; inflating again costs ~0.1 s per 100 MB)."""
+        original = self.pkg.is_original(part)
+        scanned = self._formula_scans.get(part) if original else None
+        if scanned is None:
+            scanned = FormulaCells.scan(self.pkg.read(part))
+            if original:
+                self._formula_scans[part] = scanned
+                self.pkg.release(part)
+        return scanned
 
     def _array_ranges(self, part: str, xml: bytes) -> FormulaCells:
-        """The array-formula ranges of ``xml`` (the part as it is now), from ``_formula_cells``' scan
-        of these very bytes when there was one."""
+        """The array-formula ranges of ``xml`` (the part as it is now): from ``_formula_cells``' scan
+        when the part is still the source's, else scanned."""
         scanned = self._formula_scans.pop(part, None)
-        if scanned is not None and scanned[0] is xml:
-            return FormulaCells(set(), scanned[1].ranges)
+        if scanned is not None and self.pkg.is_original(part):
+            return FormulaCells(set(), scanned.ranges)
         return FormulaCells.scan(xml, cells=False)
 
     def _drop_calc_chain(self) -> None:

@@ -24,7 +24,18 @@ class RowMoves(EditorBase):
         """Move the cells of ``rows`` down by ``shift`` (a 合计 footer making room for new rows;
         io/placement.py decides when that is safe). Each cell keeps its style and value; a formula
         takes its new text from ``formulas`` (old ref -> formula). The cells left behind are
-        emptied and take the style of row ``style_row`` (the last data row), not the footer's."""
+        emptied and take the style of row ``style_row`` (the last data row), not the footer's.
+
+        The sheet is not kept inflated afterwards: its patch pass comes after the computed sheets
+        are rendered, and holding 100 MB through them costs more than inflating again (#16)."""
+        try:
+            self._move_rows(sheet, rows, shift, formulas, style_row)
+        finally:
+            self.pkg.release(self._part(sheet))
+
+    def _move_rows(
+        self, sheet: str, rows: Sequence[int], shift: int, formulas: Mapping[str, str], style_row: int
+    ) -> None:
         self._apply(sheet)
         xml = self.pkg.read(self._part(sheet))
         p = re.escape(SheetPatcher(xml[:4096]).p)
