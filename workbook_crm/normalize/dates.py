@@ -11,6 +11,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from workbook_crm import excel
@@ -216,6 +217,7 @@ _X_WITHIN = re.compile(r"(\d{1,3})\s*(个工作日|个?自然日|天|日)内")
 _RELDAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2}
 
 
+@lru_cache(maxsize=65536)  # a pure function of three values: next steps repeat 5月20日 on many days
 def _nearest_year(month: int, day: int, asof: date) -> date | None:
     """The latest year for which the date is at most ~6 months after ``asof`` (a deadline is near)."""
     for y in (asof.year + 1, asof.year, asof.year - 1):
