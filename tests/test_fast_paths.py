@@ -22,7 +22,8 @@ from rapidfuzz import fuzz, process
 from workbook_crm.io.reader import SheetData, read_workbook
 from workbook_crm.normalize import Norm
 from workbook_crm.normalize.columns import _key, factorize_cells
-from workbook_crm.normalize.text import _LATIN_SUFFIX, company_key, company_keys, is_blank
+from workbook_crm.normalize.companies import _LATIN_SUFFIX, company_key, company_keys
+from workbook_crm.normalize.text import is_blank
 from workbook_crm.schema import registry
 from workbook_crm.textutil import nfkc, to_simplified
 from workbook_crm.validators import duplicates, seed_content

@@ -53,6 +53,7 @@ class Norm:
 
 # The submodules import Norm from here, so they come after its definition.
 from workbook_crm.normalize.columns import apply_unique  # noqa: E402
+from workbook_crm.normalize.companies import company_key, company_keys  # noqa: E402
 from workbook_crm.normalize.content import (  # noqa: E402
     find_personal_data,
     is_vague_need,
@@ -65,8 +66,6 @@ from workbook_crm.normalize.phones import is_mobile, mask_phone, normalize_phone
 from workbook_crm.normalize.text import (  # noqa: E402
     check_credit_code,
     check_credit_codes,
-    company_key,
-    company_keys,
     mask_email,
     normalize_email,
     normalize_number,

@@ -64,7 +64,8 @@ def _si(text: str) -> str:
 # characters it escapes, so here it is left out of the set and stays the separator.
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ILLEGAL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff\ud800-\udfff]")
-_EDGE_SPACE = re.compile(r"(?:\A|\x00)\s|\s(?=\x00|\Z)")
+_SPACE_AFTER_NUL = re.compile(r"\x00\s")  # a text that starts with white space (not the first)
+_SPACE_BEFORE_NUL = re.compile(r"\s\x00")  # one that ends with it (not the last)
 
 
 def si_items(texts: list[str]) -> list[str]:
@@ -77,7 +78,10 @@ def si_items(texts: list[str]) -> list[str]:
     body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     items = [f"<si><t>{x}</t></si>" for x in body.split("\x00")]
     # texts that start or end with white space keep it: xml:space="preserve"
-    edges = [m.start() + (joined[m.start()] == "\x00") for m in _EDGE_SPACE.finditer(joined)]
+    edges = [m.start() + 1 for m in _SPACE_AFTER_NUL.finditer(joined)]
+    edges += [m.start() for m in _SPACE_BEFORE_NUL.finditer(joined)]
+    edges += [0] if joined[:1].isspace() else []
+    edges += [len(joined) - 1] if joined[-1:].isspace() else []
     if not edges:
         return items
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)

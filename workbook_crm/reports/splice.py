@@ -216,18 +216,18 @@ class _Body:
         for j, table in enumerate(self.tables):
             fields += [(f"r{j}", f"S{digits}"), (f"t{j}", table.dtype)]
         dtype = np.dtype(fields)
-        step = max(1, self._CHUNK_BYTES // dtype.itemsize)
+        step = max(1, min(y - x, self._CHUNK_BYTES // dtype.itemsize))
+        buffer = np.empty(step, dtype=dtype)  # reused: every field is assigned (NUL-padded) per chunk
+        buffer["a"], buffer["b"] = b'<row r="', head
         for lo in range(x, y, step):
             hi = min(y, lo + step)
+            rec = buffer[: hi - lo]
             numbers = np.arange(lo, hi).astype(f"S{digits}")
-            rec = np.zeros(hi - lo, dtype=dtype)
-            rec["a"] = b'<row r="'
             rec["r"] = numbers
-            rec["b"] = head
             i0, i1 = lo - self.first, hi - self.first
             for j, (table, codes) in enumerate(zip(self.tables, self.codes, strict=True)):
                 rec[f"r{j}"] = numbers
-                rec[f"t{j}"] = table[codes[i0:i1]]
+                np.take(table, codes[i0:i1], out=rec[f"t{j}"], mode="wrap")  # code -1: the blank, last
             yield rec.tobytes().replace(b"\x00", b"")
 
 

@@ -55,9 +55,14 @@ def exact_duplicates(
         present = col[col.notna() & (col != "")]
         if present.empty:
             continue
-        firsts = present[~present.duplicated(keep="first")]
+        again = present.duplicated(keep="first")
+        repeats = present[again]
+        if repeats.empty:
+            continue
+        firsts = present[~again]
+        firsts = firsts[firsts.isin(set(repeats))]  # only the values that repeat need their first row
         first_row = {v: r for r, v in firsts.items()}
-        for row, v in present[present.duplicated(keep="first")].items():
+        for row, v in repeats.items():
             if row in reported:
                 continue
             field = key if key in archive.columns else "name"
@@ -113,11 +118,11 @@ def fuzzy_duplicates(
     for sort_key in (ks, np.array([k[::-1] for k in ks], dtype=object)):
         # sorted as fixed-width text: the same order as the str objects (keys are \w only, no NUL), ~7× quicker
         order = np.argsort(sort_key.astype(str), kind="stable")
-        sk, sr, sl = ks[order], rows[order], lens[order]
+        sk, sr, sl = ks[order].tolist(), rows[order], lens[order]  # list slices: ~⅓ quicker into cpdist
         for d in range(1, min(WINDOW, len(sk) - 1) + 1):
             a, b = sk[:-d], sk[d:]
             cutoff = max(0.0, min(threshold, 2 * threshold - 100))  # a same-sounding typo may score up to it
-            scores = process.cpdist(list(a), list(b), scorer=fuzz.ratio, score_cutoff=cutoff)
+            scores = process.cpdist(a, b, scorer=fuzz.ratio, score_cutoff=cutoff)
             # name_score, inlined in the order that costs least: below the threshold only a same-sounding
             # typo (same length, ≥ 4 characters) can still pass; a branch pair scores 0
             above = scores.astype(np.float64) >= threshold

@@ -166,8 +166,12 @@ def check_ids(
 
 def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
     present = ids[ids.notna()]
-    dup = present[present.duplicated(keep="first")]
-    first_row = present[~present.duplicated(keep="first")]
+    again = present.duplicated(keep="first")
+    dup = present[again]
+    if dup.empty:
+        return
+    first_row = present[~again]
+    first_row = first_row[first_row.isin(set(dup))]  # only the IDs that repeat need their first cell
     first_cell = {v: archive.cell("customer_id", r) for r, v in first_row.items()}
     for row, v in dup.items():
         out.findings.append(
@@ -188,6 +192,10 @@ def _dates(frame: pd.DataFrame, col: str, rows: list[int] | None = None) -> list
     if col not in frame:
         return [None] * (len(rows) if rows is not None else len(frame))
     s = frame[col] if rows is None else frame.loc[rows, col]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):  # each distinct day converted once
+        codes, uniq = pd.factorize(s)
+        table = [t.date() for t in uniq] + [None]  # code -1 (NaT) reads the last: None
+        return [table[c] for c in codes.tolist()]
     return [None if pd.isna(v) else v.date() for v in s]
 
 

@@ -34,6 +34,8 @@ _TRADE = re.compile(
     r"教育|医疗|物流|软件|智能|数据|新能源|能源|机械|设备|食品|零售|国际|控股|供应链|环保|生物|医药|汽车|金融|广告|"
     r"餐饮|建筑|材料|化工|工业|商务|人力资源|有限|股份|责任|集团|中国|零部件|电器|家居|服饰|农业|互联网|营销"
 )
+# every character _TRADE and _PLACEHOLDER can remove: a core holding another one is never emptied
+_REMOVABLE = frozenset(_TRADE.pattern.replace("|", "")) | frozenset("某xX×*＊○")
 _LEGAL_ENDINGS = ("公司", "企业", "工作室", "商行", "厂", "集团")  # every _LEGAL form ends with one
 _PUNCT = re.compile(r"[\s()（）\[\]【】·.,，。、\-]+")
 _MASK = re.compile(r"^(某+|[xX×*＊○]+)")
@@ -60,6 +62,8 @@ def is_vague_company_name(text: Any) -> bool:
         if shorter == core:
             break
         core = shorter
+    if not masked and not _REMOVABLE.issuperset(core):
+        return False  # a character no trade word covers: the name says which company (most names)
     core = _TRADE.sub("", core)
     core = _PLACEHOLDER.sub("", core)
     return not core or (masked and len(core) <= 2)
