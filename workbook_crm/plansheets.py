@@ -185,4 +185,5 @@ def _kept_history(checked: Checked, graded: MonthResult, survey: Survey) -> list
 
 def written_months(graded: MonthResult) -> set[str]:
     """分级历史 blocks this run rewrites: its month, and at a quarter's end the quarter (2024Q2, issue #13)."""
-    return {graded.month} | set(graded.history_rows.get("月份", pd.Series(dtype=object)).astype(str))
+    months = graded.history_rows.get("月份", pd.Series(dtype=object))
+    return {graded.month} | set(months.astype(str).unique())  # distinct first (#16: 100k rows)

@@ -17,6 +17,7 @@ from .excel import cell_value
 # value types ``cell_value`` returns unchanged, or as None when missing (a NaN float, NA, NaT):
 # a column holding only these is made plain by one missing-value mask, not value by value
 _PLAIN_TYPES = frozenset({str, int, float, bool, date, datetime, type(None), type(pd.NA), type(pd.NaT)})
+_MISSING_TYPES = frozenset({float, type(pd.NA), type(pd.NaT)})
 
 
 def frame_rows(frame: pd.DataFrame | None, columns: Iterable[str]) -> list[tuple[Any, ...]]:
@@ -49,10 +50,12 @@ def column_values(s: pd.Series) -> list[Any]:
     if s.dtype.kind in "iub" and isinstance(s.dtype, np.dtype):
         return s.to_list()  # numpy ints and bools: Python values, never a blank
     values = s.astype(object).to_list()
-    if not set(map(type, values)) <= _PLAIN_TYPES:
+    types = set(map(type, values))
+    if not types <= _PLAIN_TYPES:
         return [cell_value(v) if v is not None and not isinstance(v, str) else v for v in values]
-    for i in np.flatnonzero(s.isna().to_numpy(dtype=bool)).tolist():
-        values[i] = None
+    if types & _MISSING_TYPES:  # a NaN, NA or NaT to make None (None itself is already)
+        for i in np.flatnonzero(s.isna().to_numpy(dtype=bool)).tolist():
+            values[i] = None
     return values
 
 

@@ -20,7 +20,7 @@ from .comments import apply_comments
 from .editor_base import RT_TABLE, RawCell
 from .editor_rows import RowMoves
 from .editor_sheets import ComputedSheets
-from .sheetxml import make_ref, split_ref
+from .sheetxml import EXCEL_MAX_TEXT, make_ref, split_ref
 from .values import encode
 
 
@@ -46,7 +46,9 @@ class WorkbookEditor(ComputedSheets, RowMoves):
         base = self._style_of(sheet, style_from) if style_from else None
         queue = self._values.setdefault(sheet, {})
         for ref, value in cells.items():
-            encode(value, date1904=self.date1904, as_text=as_text)  # refuse bad values now, not at save
+            kind = type(value)  # a text within Excel's limit and an int are always writable (#16)
+            if not (kind is int or kind is str and len(value) <= EXCEL_MAX_TEXT):
+                encode(value, date1904=self.date1904, as_text=as_text)  # refuse bad values now, not at save
             rc = split_ref(ref)
             prev = queue.get(rc)  # a cell move_rows emptied keeps the style it gave it
             keep = prev[2] if base is None and prev is not None and not isinstance(prev[0], RawCell) else base
