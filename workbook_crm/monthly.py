@@ -82,6 +82,7 @@ def run_month(
         )
         require_customers(checked, path)
         _drop_normalized(checked)  # the parent's peak is ahead (the editor's sheets): not with these
+        settle()  # and their pages go back to the system (_gc.settle)
         if not dry_run and checked.wb.source.converted_from != converted:
             raise WorkbookChanged(path)  # it was replaced by another kind of file since we looked
         findings = reportable(checked, graded.findings)
@@ -260,7 +261,14 @@ def _write_record(
             read_existing(checked.wb.source) if existing is None else existing,
         )
         findings.extend(where.not_ours)
-        apply_plan(editor, build_plan(checked, graded, findings, changes, hand=hand, lang=lang, survey=where))
+        plan = build_plan(checked, graded, findings, changes, hand=hand, lang=lang, survey=where)
+        # the plan holds all the write needs: the frames read from the workbook (~500 MB of texts at
+        # 100k customers) go before the editor's parts and the new package make the run's peak
+        checked.wb.sheets.clear()
+        checked.clean.clear()
+        settle()
+        apply_plan(editor, plan)
+        del plan
         data = editor.to_bytes()
     except WorkbookCrmError as exc:
         exc.path = exc.path or str(path)  # the editor's refusals (protection) name no file
@@ -281,7 +289,4 @@ def _write_record(
         backup = safe_replace(path, data, expected_sha256=sha, backup_dir=backup_dir, on_swapped=on_swapped)
     result.backup = str(backup) if backup else None
     del data
-    # the record's frames are done with: let them go (peak memory)
-    checked.wb.sheets.clear()
-    checked.clean.clear()
     settle()
