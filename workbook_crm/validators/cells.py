@@ -46,3 +46,15 @@ def by_distinct_text(col: pd.Series, test: Callable[[str], T]) -> list[tuple[Any
     flagged = np.array([bool(v) for v in verdicts], dtype=bool)
     rows = col.index.tolist()
     return [(rows[i], values[i], verdicts[codes[i]]) for i in np.flatnonzero(flagged[codes]).tolist()]
+
+
+def repeats(values: pd.Series) -> tuple[pd.Series, dict[Any, Any]]:
+    """The values seen before in ``values`` (index → value) and where each one first stood (value →
+    index). Only the values that repeat are looked up: at 100k rows most appear once (#16)."""
+    again = values.duplicated(keep="first")
+    dup = values[again]
+    if dup.empty:
+        return dup, {}
+    firsts = values[~again]
+    firsts = firsts[firsts.isin(set(dup))]
+    return dup, {v: r for r, v in firsts.items()}

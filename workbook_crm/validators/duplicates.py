@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
     _NORMAL = None
 from ..io.reader import SheetData
 from ..schema.computed import DUPLICATE_COLUMNS
+from .cells import repeats
 from .ids import customer_keys
 
 KEY_LABELS = {
@@ -55,14 +56,8 @@ def exact_duplicates(
         present = col[col.notna() & (col != "")]
         if present.empty:
             continue
-        again = present.duplicated(keep="first")
-        repeats = present[again]
-        if repeats.empty:
-            continue
-        firsts = present[~again]
-        firsts = firsts[firsts.isin(set(repeats))]  # only the values that repeat need their first row
-        first_row = {v: r for r, v in firsts.items()}
-        for row, v in repeats.items():
+        again, first_row = repeats(present)
+        for row, v in again.items():
             if row in reported:
                 continue
             field = key if key in archive.columns else "name"

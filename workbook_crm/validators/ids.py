@@ -18,6 +18,7 @@ from ..io.guard import Source
 from ..io.placement import Placement, place_rows
 from ..io.reader import SheetData
 from ..normalize import IdPattern, assign_ids
+from .cells import repeats
 from .intake import RULE_ASSIGN, file_new, match_registrations, registration_id
 from .intake import customer_keys as customer_keys  # re-exported: duplicates.py reads it here
 
@@ -165,14 +166,8 @@ def check_ids(
 
 
 def _duplicate_ids(archive: SheetData, ids: pd.Series, out: IdOutcome) -> None:
-    present = ids[ids.notna()]
-    again = present.duplicated(keep="first")
-    dup = present[again]
-    if dup.empty:
-        return
-    first_row = present[~again]
-    first_row = first_row[first_row.isin(set(dup))]  # only the IDs that repeat need their first cell
-    first_cell = {v: archive.cell("customer_id", r) for r, v in first_row.items()}
+    dup, first_row = repeats(ids[ids.notna()])
+    first_cell = {v: archive.cell("customer_id", r) for v, r in first_row.items()}
     for row, v in dup.items():
         out.findings.append(
             Finding(
