@@ -557,6 +557,10 @@ main()
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _gone(pid: int, wait: float = 5.0) -> bool:
     end = time.time() + wait
     while time.time() < end:
@@ -581,6 +585,9 @@ def test_a_killed_run_leaves_the_record_and_no_summary_process(tmp_path, sig):
         capture_output=True,
         text=True,
         timeout=300,
+        # as a terminal's foreground run: a shell starts background jobs (a CI script run with `&`)
+        # with SIGINT ignored, the run inherits that and Ctrl-C could not reach it at all
+        preexec_fn=_default_sigint,
     )
     children = [int(p) for p in pids_file.read_text().split()]
     assert children, "the summary is written by a forked process"
