@@ -8,7 +8,6 @@ still freeing the garbage with cycles (writers, editors) that each stage leaves.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,10 +49,9 @@ def no_gc() -> Iterator[None]:
 
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``: freed heap pages go back to the system (elsewhere: nothing)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
+    try:  # the process's own symbols, as writeback/runfiles.die_with_parent finds prctl: no ldconfig
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows takes no None here
         return None
 
 

@@ -193,9 +193,7 @@ def _write(
     **kw: Any,
 ) -> None:
     """The record, with the managers' summary written beside it by ``job`` (reports/job.py); the
-    summary is kept only when the record was written."""
-    _drop_normalized(checked)
-    settle()
+    summary is kept only when the record was written (run_month has let the normalized frames go)."""
     if summary is not None:
         kw["progress"]("生成汇总")
         rows = {n: len(s.frame) for n, s in checked.wb.sheets.items()}
