@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +16,8 @@ from xml.parsers import expat
 
 from .deflate import ERROR as _ZLIB_ERROR
 from .deflate import crc32, decompressobj
-from .zipwrite import LOCAL_SIG
+from .zipwrite import raw_data
 
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # APPNOTE 4.3.7 local file header: 30 bytes
 _IN = 256 << 10  # compressed bytes inflated at a time (~2 MB of sheet XML out)
 WINDOW = 1 << 20  # rows parsed at each end of a large worksheet's <sheetData>
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
@@ -35,14 +33,12 @@ class XmlError(PackageError):
 
 
 def raw_member(data: bytes | memoryview, info: zipfile.ZipInfo) -> memoryview:
-    """A member's compressed bytes, located through its local header (checked against the directory)."""
-    head = _LOCAL_HEADER.unpack_from(data, info.header_offset)
-    if head[0] != LOCAL_SIG:
-        raise PackageError(f"{info.filename}: bad local header")
-    start = info.header_offset + _LOCAL_HEADER.size + head[10] + head[11]
-    if start + info.compress_size > len(data):
-        raise PackageError(f"{info.filename}: truncated")
-    return memoryview(data)[start : start + info.compress_size]
+    """A member's compressed bytes, located through its local header (zipwrite.raw_data, which the
+    writer copies untouched members with); refused when the header or the bytes are not there."""
+    raw = raw_data(data, info)
+    if raw is None:
+        raise PackageError(f"{info.filename}: bad local header or truncated")
+    return raw
 
 
 def contents(z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, use: Callable[[bytes], None]) -> None:
