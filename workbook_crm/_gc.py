@@ -49,7 +49,7 @@ def no_gc() -> Iterator[None]:
 
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``: freed heap pages go back to the system (elsewhere: nothing)."""
-    try:  # the process's own symbols, as writeback/runfiles.die_with_parent finds prctl: no ldconfig
+    try:  # the process's own symbols, as _child.die_with_parent finds prctl: no ldconfig
         return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
     except (OSError, AttributeError, TypeError):  # TypeError: Windows takes no None here
         return None

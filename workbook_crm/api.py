@@ -16,7 +16,7 @@ from .grading.timeliness import apply_timeliness
 from .io.reader import read_workbook
 from .period import parse_month
 from .schema import registry
-from .validators import Checked, check_workbook, reportable
+from .validators import Checked, check_workbook, reportable, sheet_work
 
 Progress = Callable[[str], None]
 
@@ -45,7 +45,10 @@ def check(
     with bulk_work():
         progress("读取工作簿")
         with no_gc():
-            wb = read_workbook(path, password=password, rules_file=rules_file)
+            # the second reader (io/sidecar.py) also checks the sheets it reads, sheet by sheet
+            wb = read_workbook(
+                path, password=password, rules_file=rules_file, work=sheet_work(asof, rules_file)
+            )
         settle()
         progress("规范化与校验")
         checked = check_workbook(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -82,6 +82,7 @@ def iter_raw(
     sheets: Iterable[str] | None = None,
     blank_as_none: bool = True,
     head: int | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> Iterator[RawSheet]:
     """The sheets one at a time, so a caller can turn each into its frame and let the rows go
     before the next is read (peak memory: one sheet's Python objects, not the workbook's).
@@ -92,6 +93,9 @@ def iter_raw(
     range starts at A1 — ``iter_rows`` pads rows but not columns above and left of the data (checked
     equal to ``to_python(skip_empty_area=False)`` on 1,303 corpus sheets) — and without error cells,
     which are put back into the rows in place.
+
+    ``skip`` is asked about each sheet when its turn comes (after the previous one was consumed): the
+    reader hands some sheets to a second process once it has read 规则配置 (io/sidecar.py).
     """
     wanted = list(source.sheet_names if sheets is None else sheets)
     for name in wanted:
@@ -117,6 +121,8 @@ def iter_raw(
     except Exception as exc:
         raise UnreadableWorkbook(source.path, f"calamine: {type(exc).__name__}: {exc}") from exc
     for name in wanted:
+        if skip is not None and skip(name):
+            continue
         if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
             yield RawSheet(name, [], 0, 0)
             continue

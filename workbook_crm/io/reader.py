@@ -2,83 +2,35 @@
 
 Reading stops at *what was typed*: values are raw (as the fast reader gives them), the frame index is
 the Excel row number, and the column letters are kept so every finding names the cell a user clicks.
-Parsing (normalize/) and checking (validators/) come after.
+Parsing (normalize/) and checking (validators/) come after. One tab's mapping is io/mapsheet.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..errors import NoRecognisableSheet
-from ..excel import col_letters
 from ..findings import Finding
 from ..schema import registry
-from ..schema.base import ENUM, MONEY, PHONE, SheetSchema, norm_token, unit_scale
 from . import mapping as mapping_mod
-from . import recognise
-from .frame import build_frame
+from . import recognise, sidecar
 from .guard import Source, open_source
 from .mapping import Mapping
+from .mapsheet import SheetData, map_sheet
 from .placement import table_totals_rows
 from .rawread import RawSheet, iter_raw
 
 HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
+# what the second reader sends back per tab: (tab, kind, how, reason, sheet without its schema, findings)
+Handed = tuple[str, str | None, str, str, SheetData | None, list[Finding]]
+# the per-sheet work the second reader runs: made from the workbook once 规则配置 is read
+SheetWork = Callable[["WorkbookData"], Callable[[SheetData], Any]]
 # rows of a sheet read as lists before its header is known: the header scan's, then the 2,000 body
 # rows that tell a foreign phone column; the rest stream into the frame (io/frame.py)
 HEAD_ROWS = HEADER_SCAN_ROWS + 2048
-
-
-@dataclass
-class SheetData:
-    """One recognised sheet: raw values by field, and where each came from."""
-
-    schema: SheetSchema
-    tab: str  # the tab name as the user wrote it
-    header_row: int  # 1-based Excel row
-    columns: dict[str, int]  # field -> 0-based column index
-    units: dict[str, str]
-    headers: dict[int, str]  # every non-empty header cell: column index -> text (user's columns too)
-    frame: pd.DataFrame  # index = Excel row; columns = fields present, then the user's columns by header
-    n_cols: int = 0
-    last_row: int = 0  # last Excel row holding data (footers excluded); new rows go below it
-    # rows below the header skipped as 合计/小计 footers or 填表说明 notes (io/placement.py keeps
-    # new customers above the ones under the data)
-    footer_rows: list[int] = field(default_factory=list)
-    # A1 refs of the hidden cells of vertically merged ranges: read with the merged value, never
-    # reported or written (#14 item 16)
-    merged_copies: set[str] = field(default_factory=set)
-    reason: str = ""  # why the tab was taken for this sheet (inspect)
-    notes: list[str] = field(default_factory=list)  # columns left to the user, and why (inspect)
-
-    @property
-    def name(self) -> str:
-        return self.schema.name
-
-    def letter(self, field_name: str) -> str:
-        return col_letters(self.columns[field_name] + 1)
-
-    def cell(self, field_name: str, row: int) -> str:
-        return f"{self.letter(field_name)}{row}"
-
-    def header_cell(self, field_name: str | None = None) -> str:
-        col = self.columns.get(field_name, 0) if field_name else 0
-        return f"{col_letters(col + 1)}{self.header_row}"
-
-    def scale(self, field_name: str) -> int:
-        """Yuan per unit of a money column: the header's unit wins, else the field's default."""
-        f = self.schema.field(field_name)
-        if f.kind != MONEY:
-            return 1
-        return unit_scale(self.units.get(field_name, "")) or f.scale
-
-    def user_columns(self) -> dict[int, str]:
-        ours = set(self.columns.values())
-        return {i: h for i, h in self.headers.items() if i not in ours}
 
 
 @dataclass
@@ -105,8 +57,15 @@ def read_workbook(
     password: str | None = None,
     source: Source | None = None,
     rules_file: Path | None = None,
+    work: SheetWork | None = None,
+    split: bool = True,
 ) -> WorkbookData:
-    """Open through the guarded front door and map every recognisable sheet (see ``recognise``)."""
+    """Open through the guarded front door and map every recognisable sheet (see ``recognise``).
+
+    The longest sheets whose names say what they are may be read by a second process (io/sidecar.py)
+    while this one reads the others; ``work(wb)`` gives what that process runs on each sheet it read
+    (the check's per-sheet half), kept in ``SheetData.pre``. The result is the same either way.
+    """
     src = source or open_source(Path(path), password=password)
     tabs = list(src.sheet_names)
     wb = WorkbookData(path=Path(path), source=src, tabs=tabs)
@@ -115,27 +74,39 @@ def read_workbook(
     settings = [t for t in order if registry.match_sheet_name(t) == registry.SETTINGS.name][:1]
     order = settings + [t for t in order if t not in settings]
     wb.mapping = mapping_mod.from_toml(rules_file, Mapping()) if not settings else Mapping()
-    # one sheet at a time: its rows become a frame and are let go before the next is read
-    for sheet in iter_raw(src, sheets=order, blank_as_none=False, head=HEAD_ROWS):
-        tab = sheet.name
-        if tab in settings:
-            sheet.rows.extend(sheet.rest)  # a few rules: every row is read
-            wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
-        verdict = recognise.judge(tab, sheet.rows, wb.mapping, set(wb.sheets))
-        wb.verdicts[tab] = verdict
-        if verdict.schema is not None:
-            data = _map_sheet(
-                verdict.schema,
-                sheet,
-                wb.findings,
-                wb.mapping,
-                strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
-                totals=table_totals_rows(src, tab),
-            )
-            if data is not None:
-                data.reason = verdict.reason
-                wb.sheets[verdict.schema.name] = data
-        del sheet
+    found: dict[str, list[Finding]] = {}  # each tab's findings, put in reading order at the end
+    handed: dict[str, str] = {}  # tabs read by the second process -> the kind their names say
+    helper: sidecar.Sidecar | None = None
+    each: Callable[[SheetData], Any] | None = None
+    try:
+        if split and not settings:
+            helper = _hand_over(wb, order, work, handed)
+        # one sheet at a time: its rows become a frame and are let go before the next is read
+        for sheet in iter_raw(
+            src, sheets=order, blank_as_none=False, head=HEAD_ROWS, skip=handed.__contains__
+        ):
+            tab = sheet.name
+            if tab in settings:
+                sheet.rows.extend(sheet.rest)  # a few rules: every row is read
+                wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
+            before = {handed[t] for t in handed if order.index(t) < order.index(tab)}
+            found[tab] = _read_tab(wb, sheet, set(wb.sheets) | before)
+            del sheet
+            if helper is not None and each is None and work is not None:
+                each = work(wb)
+            data = wb.sheets.get(wb.verdicts[tab].kind or "")
+            if each is not None and data is not None and data.tab == tab and data.pre is None:
+                data.pre = each(data)  # while the second reader works: this one checks its own sheets
+            if split and tab in settings:
+                helper = _hand_over(wb, order, work, handed)
+        if helper is not None and not _take_back(wb, helper.result(), handed, order, found):
+            # the second process failed, or a tab was not what its name said: read as one process
+            return read_workbook(path, source=src, rules_file=rules_file, work=work, split=False)
+    finally:
+        if helper is not None:
+            helper.close()
+    wb.findings = [f for tab in order for f in found.get(tab, [])]
+    wb.verdicts = {tab: wb.verdicts[tab] for tab in order if tab in wb.verdicts}
     wb.sheets = dict(sorted(wb.sheets.items(), key=lambda kv: tabs.index(kv[1].tab)))  # workbook order
     _lone_list(wb)
     if not any(s in wb.sheets for s in (d.name for d in registry.DATA_SHEETS if d.name != "规则配置")):
@@ -149,6 +120,107 @@ def read_workbook(
     return wb
 
 
+def _read_tab(wb: WorkbookData, sheet: RawSheet, taken: set[str]) -> list[Finding]:
+    """Judge one tab (``taken``: kinds held by the tabs before it) and map it; its findings."""
+    tab = sheet.name
+    findings: list[Finding] = []
+    verdict = recognise.judge(tab, sheet.rows, wb.mapping, taken)
+    wb.verdicts[tab] = verdict
+    if verdict.schema is not None:
+        data = map_sheet(
+            verdict.schema,
+            sheet,
+            findings,
+            wb.mapping,
+            strict=verdict.how != "headers" and recognise.strict_name(tab, verdict.schema.name),
+            totals=table_totals_rows(wb.source, tab),
+        )
+        if data is not None:
+            data.reason = verdict.reason
+            wb.sheets[verdict.schema.name] = data
+    return findings
+
+
+def _hand_over(
+    wb: WorkbookData, order: list[str], work: SheetWork | None, handed: dict[str, str]
+) -> sidecar.Sidecar | None:
+    """Fork the second reader for the long tabs whose names say their kind, put in ``handed``.
+
+    A tab goes only when its verdict needs no rows (its name, or 字段映射) and no other tab could
+    claim the same kind by name; the archive and the registration sheet stay (the check reads them
+    first, and the archive's parsed frame is the slowest to send back)."""
+    if not sidecar.available():
+        return None
+    sizes = sidecar.sheet_sizes(wb.source.data, wb.source.sheet_parts)
+    named: dict[str, str] = {}
+    for tab in order:
+        verdict = recognise.judge(tab, [], wb.mapping, set())
+        if verdict.schema is not None and verdict.how in ("name", "mapping"):
+            named[tab] = verdict.schema.name
+    kinds = list(named.values())
+    stay = {registry.ARCHIVE.name, registry.REGISTRATION.name, registry.SETTINGS.name}
+    fit = [
+        t
+        for t, k in named.items()
+        if k not in stay and kinds.count(k) == 1 and sizes.get(t, 0) >= sidecar.MIN_PART
+    ]
+    # about half the sheet XML each (reading and checking cost ~0.05 s per MB on any of our sheets)
+    half, given = sum(sizes.values()) / 2, 0
+    chosen: dict[str, str] = {}
+    for tab in sorted(fit, key=lambda t: -sizes[t]):
+        if not chosen or given + sizes[tab] <= half * 1.1:
+            chosen[tab] = named[tab]
+            given += sizes[tab]
+    chosen = {t: named[t] for t in order if t in chosen}  # reading order
+    if given < sidecar.MIN_BYTES:
+        return None
+    handed.update(chosen)
+    tabs = list(chosen)
+    return sidecar.Sidecar(lambda: _read_handed(wb, tabs, work))
+
+
+def _read_handed(wb: WorkbookData, tabs: list[str], work: SheetWork | None) -> list[Handed]:
+    """In the second process: read ``tabs`` as the parent would, run ``work`` on each."""
+    each = work(wb) if work is not None else None
+    out: list[Handed] = []
+    for sheet in iter_raw(wb.source, sheets=tabs, blank_as_none=False, head=HEAD_ROWS):
+        tab = sheet.name
+        wb.sheets.clear()
+        findings = _read_tab(wb, sheet, set())
+        del sheet
+        data = next(iter(wb.sheets.values()), None)
+        verdict = wb.verdicts[tab]
+        if data is not None and each is not None:
+            data.pre = each(data)
+        kind = verdict.schema.name if verdict.schema is not None else None
+        if data is not None:
+            data.schema = None  # type: ignore[assignment]  # the parent puts its own registry object back
+        out.append((tab, kind, verdict.how, verdict.reason, data, findings))
+    return out
+
+
+def _take_back(
+    wb: WorkbookData,
+    made: list[Handed] | None,
+    handed: dict[str, str],
+    order: list[str],
+    found: dict[str, list[Finding]],
+) -> bool:
+    """Put the second reader's tabs in ``wb``; False when they are not what the one-process read makes."""
+    if made is None or [m[0] for m in made] != list(handed):
+        return False
+    for tab, kind, how, reason, data, findings in made:
+        earlier = {wb.verdicts[t].kind for t in order[: order.index(tab)] if t in wb.verdicts}
+        if kind != handed[tab] or data is None or kind in earlier:
+            return False  # its name said one kind, but an earlier tab holds it, or it has no header
+        schema = registry.ALL[kind]
+        data.schema = schema
+        wb.verdicts[tab] = recognise.Verdict(kind, how, reason, schema)
+        wb.sheets[kind] = data
+        found[tab] = findings
+    return True
+
+
 def _lone_list(wb: WorkbookData) -> None:
     """A workbook whose only customer list is lead-shaped: that list is the 客户档案 (it gets graded)."""
     reg = wb.sheets.get(registry.REGISTRATION.name)
@@ -159,7 +231,7 @@ def _lone_list(wb: WorkbookData) -> None:
     ):
         return  # our own 客户信息登记表 stays the intake sheet
     sheet = next(iter_raw(wb.source, sheets=[reg.tab], blank_as_none=False, head=HEAD_ROWS))
-    data = _map_sheet(recognise.LONE_ARCHIVE, sheet, [], wb.mapping, strict=False)
+    data = map_sheet(recognise.LONE_ARCHIVE, sheet, [], wb.mapping, strict=False)
     if data is None:
         return
     wb.findings = [f for f in wb.findings if f.sheet != reg.tab]
@@ -173,128 +245,3 @@ def _lone_list(wb: WorkbookData) -> None:
 
 def _why_not(wb: WorkbookData) -> str:
     return "；".join(f"「{tab}」{v.reason}" for tab, v in wb.verdicts.items() if v.kind is None)[:400]
-
-
-def _map_sheet(
-    schema: SheetSchema,
-    sheet: RawSheet,
-    findings: list[Finding],
-    mapping: Mapping | None = None,
-    *,
-    strict: bool = True,
-    totals: set[int] | None = None,
-) -> SheetData | None:
-    """The sheet's first rows are lists (``sheet.rows``: all, or ``HEAD_ROWS``); the rest stream."""
-    tab, rows, merged, n_cols = sheet.name, sheet.rows, sheet.merged, sheet.n_cols
-    found = recognise.find_header(schema, tab, rows, mapping)
-    if found is None:
-        findings.append(
-            Finding("no-header", sheet=tab, cell="A1", row=1, field=schema.name, params={"sheet_name": tab})
-        )
-        return None
-    hr = found[0]
-    header = rows[hr]
-    columns: dict[str, int] = {}
-    units: dict[str, str] = {}
-    headers: dict[int, str] = {}
-    phones: list[int] = []  # columns naming a phone: placed after the loop (手机 wins the mobile)
-    for c, v in enumerate(header):
-        if v is None or (isinstance(v, str) and not v.strip()):
-            continue
-        headers[c] = str(v).strip()
-        name, unit = recognise.match_header(schema, tab, v, mapping)
-        target = mapping.header_for(tab, v) if mapping else None
-        if target not in (None, mapping_mod.IGNORE) and recognise.resolve_field(schema, str(target)) is None:
-            findings.append(
-                _at_header("bad-mapping", tab, c, hr + 1, f"表头:{headers[c]}", target, schema.name)
-            )
-        if name is None:
-            continue
-        if name == "mobile" and "landline" in schema.field_names:
-            phones.append(c)
-            continue
-        if name in columns:
-            findings.append(
-                _at_header("duplicate-column", tab, c, hr + 1, schema.field(name).header, headers[c])
-            )
-            continue
-        columns[name] = c
-        units[name] = unit
-    header_row = hr + 1
-    for c in recognise.place_phones(phones, headers, columns, units):
-        findings.append(
-            _at_header("duplicate-column", tab, c, header_row, schema.field("mobile").header, headers[c])
-        )
-    for f in schema.required:
-        stand_in = recognise.ALTERNATIVES.get(f.name, ())
-        if f.name not in columns and not any(a in columns for a in stand_in) and (strict or f.name == "name"):
-            findings.append(
-                Finding(
-                    "missing-column",
-                    sheet=tab,
-                    cell=f"A{header_row}",
-                    row=header_row,
-                    column="",
-                    field=f.header,
-                )
-            )
-    head = rows[hr + 1 :]
-    notes = []
-    for name in [n for n, c in columns.items() if schema.field(n).kind == PHONE]:
-        c = columns[name]
-        if recognise.foreign_phones([r[c] for r in head[:2000] if c < len(r)]):
-            del columns[name]  # the user's own column: kept as typed, not checked
-            notes.append(f"「{headers[c]}」的号码大多不是中国号码，作为用户自己的列保留原样")
-    idle = {c for c, h in headers.items() if norm_token(h) in _SERIAL_HEADERS}
-    idle |= {c for n, c in columns.items() if schema.field(n).kind == ENUM}
-    index = recognise.index_for(schema)
-    # vertical merges inside the body: (first body index, column, last body index)
-    vertical = [(r0 - hr - 1, c0, r1 - hr - 1) for r0, c0, r1, _ in merged if r1 > r0 and r0 > hr]
-    # 规则配置 rows are rules, never template hints (`可选值-客户类型` names a list, it is not 可选/选填)
-    ours = schema.computed or schema.name == registry.SETTINGS.name  # our own sheets hold no template rows
-    frame, last_row, skipped, copies = build_frame(
-        chain(head, sheet.rest),
-        hr + 2,
-        columns,
-        headers,
-        n_cols,
-        vertical,
-        totals or set(),
-        idle=set() if ours else idle,
-        artefact=None if ours else (lambda row: recognise.is_template_row(row, header, index)),
-    )
-    return SheetData(
-        schema,
-        tab,
-        header_row,
-        columns,
-        units,
-        headers,
-        frame,
-        n_cols,
-        last_row,
-        footer_rows=skipped,
-        merged_copies=copies,
-        notes=notes,
-    )
-
-
-def _at_header(
-    code: str, tab: str, c: int, row: int, field_label: str, value: Any, sheet_name: str | None = None
-) -> Finding:
-    """A finding about the header cell of column ``c`` (0-based)."""
-    letter = col_letters(c + 1)
-    params = {"sheet_name": sheet_name} if sheet_name else {}
-    return Finding(
-        code,
-        sheet=tab,
-        cell=f"{letter}{row}",
-        row=row,
-        column=letter,
-        field=field_label,
-        value=value,
-        params=params,
-    )
-
-
-_SERIAL_HEADERS = frozenset({"序号", "序", "行号", "no", "no.", "#", "index", "编号序号"})

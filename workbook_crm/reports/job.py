@@ -26,10 +26,11 @@ from typing import Any
 
 import pandas as pd
 
+from .._child import die_with_parent
 from ..errors import WorkbookCrmError, WriteFailed
 from ..findings import Finding
 from ..grading.model import MonthResult
-from ..writeback.runfiles import die_with_parent, temp_dir
+from ..writeback.runfiles import temp_dir
 from ..writeback.targets import check_summary_target
 
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..findings import Change, Finding, aggregate, sort_findings
 from ..io.placement import Placement
-from ..io.reader import WorkbookData
+from ..io.reader import SheetData, WorkbookData
 from ..rules import Rules, load_rules
 from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
@@ -39,6 +39,50 @@ class Checked:
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
 
 
+@dataclass
+class SheetChecked:
+    """The per-sheet half of the check: one sheet parsed and checked on its own."""
+
+    clean: pd.DataFrame
+    findings: list[Finding]
+    changes: list[Change]
+    made_for: tuple[date, Path | None] | None = None  # (asof, --rules file) of the second reader's
+
+
+def check_sheet(sheet: SheetData, rules: Rules, *, asof: date, date1904: bool) -> SheetChecked:
+    """Parse one sheet and run the rules that need only its own values (the rest need the workbook)."""
+    f = release_foreign_enums(sheet, rules.extra_choices) if not sheet.schema.computed else []
+    clean, parsed, c = parse_sheet(
+        sheet, context_year=asof.year, date1904=date1904, extra_choices=rules.extra_choices
+    )
+    f += parsed
+    if not sheet.schema.computed:
+        f += schema_findings(sheet, clean)
+        f += content.personal_data(sheet)
+        f += content.vague_text(sheet)
+        f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
+        f += seed_content.checks(sheet, clean, rules)  # issue #13 item 7
+        if sheet.name == registry.REGISTRATION.name:
+            f += contact.reachable(sheet, clean)
+    return SheetChecked(clean, f, c)
+
+
+def sheet_work(asof: date, rules_file: Path | None) -> Callable[[WorkbookData], Callable[[SheetData], Any]]:
+    """``check_sheet`` for the second reader (io/reader.py): the rules come from the workbook's 规则配置."""
+
+    def prepare(wb: WorkbookData) -> Callable[[SheetData], Any]:
+        rules = _rules(wb, rules_file)[0]
+
+        def each(sheet: SheetData) -> SheetChecked:
+            done = check_sheet(sheet, rules, asof=asof, date1904=wb.date1904)
+            done.made_for = (asof, rules_file)
+            return done
+
+        return each
+
+    return prepare
+
+
 def check_workbook(
     wb: WorkbookData,
     *,
@@ -57,23 +101,13 @@ def check_workbook(
     for name, sheet in wb.sheets.items():
         if name == registry.SETTINGS.name:
             continue
-        f = release_foreign_enums(sheet, rules.extra_choices) if not sheet.schema.computed else []
-        clean, parsed, c = parse_sheet(
-            sheet, context_year=asof.year, date1904=wb.date1904, extra_choices=rules.extra_choices
-        )
-        f += parsed
-        if not sheet.schema.computed:
-            f += schema_findings(sheet, clean)
-            f += content.personal_data(sheet)
-            f += content.vague_text(sheet)
-            f += content.date_rules(sheet, clean, asof=asof, entry_limit=int(rules.entry_limit_workdays))
-            f += seed_content.checks(sheet, clean, rules)  # issue #13 item 7
-            if name == registry.REGISTRATION.name:
-                f += contact.reachable(sheet, clean)
-        out.clean[name] = clean
-        findings += f
-        out.changes += c
-        row_errors[name] = {x.row for x in f if x.severity == "error" and x.row}
+        done, sheet.pre = sheet.pre, None
+        if not (isinstance(done, SheetChecked) and done.made_for == (asof, rules_file)):  # not done before
+            done = check_sheet(sheet, rules, asof=asof, date1904=wb.date1904)
+        out.clean[name] = done.clean
+        findings += done.findings
+        out.changes += done.changes
+        row_errors[name] = {x.row for x in done.findings if x.severity == "error" and x.row}
 
     archive = wb.get(registry.ARCHIVE.name)
     reg = wb.get(registry.REGISTRATION.name)

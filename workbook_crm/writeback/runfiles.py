@@ -9,7 +9,6 @@ stale. Leftovers of another host are left alone unless older than a day (a share
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import os
 import re
@@ -144,20 +143,3 @@ def raise_pending(pending: list[int], *, written: bool) -> None:
     exc: BaseException = KeyboardInterrupt() if pending[0] == signal.SIGINT else Interrupted(pending[0])
     exc.written = written  # type: ignore[attr-defined]
     raise exc
-
-
-def die_with_parent(parent: int) -> None:
-    """In a forked child: end when the parent ends (even by SIGKILL), never outlive the run."""
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_DEATHSIG (Linux)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-    def watch() -> None:  # elsewhere (and as a second guard): poll the parent
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.2)
-
-    threading.Thread(target=watch, daemon=True).start()

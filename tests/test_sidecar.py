@@ -1,0 +1,187 @@
+"""The second reader (io/sidecar.py, #16) changes nothing but the time.
+
+The long tabs whose names say what they are are read (and checked sheet by sheet) by a forked
+process while the run reads the others. Here the thresholds are lowered so that even small
+workbooks are split, and everything is compared with the one-process read: every cell of every
+frame, the verdicts, the findings of reading; the whole run's JSON and every cell of the written
+record and summary (read back with python-calamine). A tab that is not what its name says, and a
+second reader that fails, leave the result as the one-process read makes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import multiprocessing
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import SAMPLE, build_workbook, cli
+from workbook_crm.io import reader, sidecar
+from workbook_crm.io.reader import WorkbookData, read_workbook
+from workbook_crm.validators import check_workbook, sheet_work
+
+pytestmark = pytest.mark.skipif(not sidecar.available(), reason="no fork/memfd here: never split")
+
+ROOT = Path(__file__).resolve().parent.parent
+REALWORLD = sorted((ROOT.parent / "shared" / "realworld").glob("*.xlsx"))
+
+
+@pytest.fixture
+def split_small(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Hand over every named tab, however small; the lists of tabs each second reader got."""
+    monkeypatch.setattr(sidecar, "MIN_BYTES", 0)
+    monkeypatch.setattr(sidecar, "MIN_PART", 0)
+    monkeypatch.delenv(sidecar.ONE_PROCESS_ENV, raising=False)
+    forked: list[list[str]] = []
+    real = reader._hand_over
+
+    def counting(wb: WorkbookData, order: list[str], work: Any, handed: dict[str, str]) -> Any:
+        helper = real(wb, order, work, handed)
+        if helper is not None:
+            forked.append(list(handed))
+        return helper
+
+    monkeypatch.setattr(reader, "_hand_over", counting)
+    return forked
+
+
+def _facts(wb: WorkbookData) -> list[Any]:
+    out: list[Any] = [[(f.sheet, f.cell, f.code, f.params) for f in wb.findings]]
+    out.append([(t, v.kind, v.how, v.reason) for t, v in wb.verdicts.items()])
+    for name, s in wb.sheets.items():
+        cells = [(c, r, type(v).__name__, v) for c in s.frame.columns for r, v in s.frame[c].items()]
+        out.append(
+            (
+                name,
+                s.schema.name,
+                s.tab,
+                s.header_row,
+                s.columns,
+                s.units,
+                s.headers,
+                s.last_row,
+                s.footer_rows,
+                s.merged_copies,
+                s.reason,
+                s.notes,
+                cells,
+            )
+        )
+    return out
+
+
+def test_a_split_read_equals_the_one_process_read(split_small: list[list[str]]) -> None:
+    files = [SAMPLE, *REALWORLD]
+    split_files = 0
+    for path in files:
+        try:
+            one = read_workbook(path, split=False)
+        except Exception as exc:  # a refused file is refused the same way
+            with pytest.raises(type(exc)):
+                read_workbook(path)
+            continue
+        before = len(split_small)
+        two = read_workbook(path)
+        split_files += len(split_small) > before
+        assert _facts(two) == _facts(one), path.name
+        assert all(s.schema is one.sheets[n].schema for n, s in two.sheets.items())
+    assert split_files >= 2  # the sample and at least one real workbook went through the second reader
+    assert not multiprocessing.active_children()
+
+
+def test_the_second_reader_checks_its_sheets_as_the_check_would(split_small: list[list[str]]) -> None:
+    asof = date(2026, 11, 30)
+    two = read_workbook(SAMPLE, work=sheet_work(asof, None))
+    assert split_small and split_small[0]
+    handed = {two.verdicts[t].kind for t in split_small[0]}
+    assert all(two.sheets[k].pre is not None for k in handed)
+    done = check_workbook(two, asof=asof)
+    alone = check_workbook(read_workbook(SAMPLE, split=False), asof=asof)
+    assert [(f.sheet, f.cell, f.code, f.params) for f in done.findings] == [
+        (f.sheet, f.cell, f.code, f.params) for f in alone.findings
+    ]
+    assert [(c.sheet, c.cell, c.old, c.new) for c in done.changes] == [
+        (c.sheet, c.cell, c.old, c.new) for c in alone.changes
+    ]
+    for name, frame in alone.clean.items():
+        assert done.clean[name].equals(frame), name
+
+
+def _cells(path: Path) -> dict[str, list[list[Any]]]:
+    book = CalamineWorkbook.from_path(str(path))
+    out = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+    for row in out.get("变更记录", [])[1:]:  # when each change was logged: the two runs' own clocks
+        row[0] = re.sub(r"\d{2}:\d{2}:\d{2}", "hh:mm:ss", str(row[0]))
+    return out
+
+
+def _run(src: Path, folder: Path) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    folder.mkdir()
+    work = folder / "台账.xlsx"
+    shutil.copy(src, work)
+    summary = folder / "汇总.xlsx"
+    code, out, err = cli(
+        "run", str(work), "--month", "2026-11", "--format", "json", "--summary", str(summary)
+    )
+    assert code in (0, 1), err
+    result = json.loads(out)
+    for k in ("file", "backup", "summary"):
+        result.pop(k, None)
+    return code, result, _cells(work), _cells(summary)
+
+
+def test_a_split_run_writes_what_the_one_process_run_writes(
+    split_small: list[list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = _run(SAMPLE, tmp_path / "split")
+    assert split_small  # the run went through the second reader
+    monkeypatch.setenv(sidecar.ONE_PROCESS_ENV, "1")
+    n = len(split_small)
+    one = _run(SAMPLE, tmp_path / "one")
+    assert len(split_small) == n  # and this one did not
+    assert two == one
+
+
+def test_a_tab_that_is_not_what_its_name_says_is_read_as_one_process(
+    split_small: list[list[str]], tmp_path: Path
+) -> None:
+    # "Sheet1" comes first and has a follow-up log's headers: it takes 跟进 by its headers, so the
+    # tab named 客户跟进记录表 after it is not the follow-up log, whatever the second reader assumed
+    head = ["客户编号", "客户名称", "跟进日期", "跟进方式", "跟进内容", "跟进人"]
+    rows = [["CX202601001", "上海甲公司", "2026-11-02", "电话", "报价", "张三"]]
+    path = build_workbook(
+        tmp_path / "wb.xlsx",
+        {
+            "客户档案": [
+                ["客户编号", "客户名称", "联系人", "手机号码"],
+                ["CX202601001", "上海甲公司", "王", "13800138000"],
+            ],
+            "Sheet1": [head, *rows],
+            "客户跟进记录表": [head, *rows],
+        },
+    )
+    one = read_workbook(path, split=False)
+    two = read_workbook(path)
+    assert split_small == [["客户跟进记录表"]]
+    assert _facts(two) == _facts(one)
+    assert one.verdicts["Sheet1"].how == "headers"
+
+
+def test_a_failed_second_reader_leaves_the_read_to_this_process(
+    split_small: list[list[str]], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("the second reader fell over")
+
+    monkeypatch.setattr(reader, "_read_handed", broken)
+    two = read_workbook(SAMPLE)
+    assert split_small
+    assert _facts(two) == _facts(read_workbook(SAMPLE, split=False))
+    assert "Traceback" not in capfd.readouterr().err  # the child says nothing on the user's terminal
+    assert not multiprocessing.active_children()
