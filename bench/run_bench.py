@@ -57,6 +57,13 @@ def _now_mb() -> float:
 
 
 def do_stages(path: Path) -> dict:
+    from workbook_crm._strings import python_strings_context
+
+    with python_strings_context():  # as the commands run (workbook_crm/_strings.py)
+        return _stages(path)
+
+
+def _stages(path: Path) -> dict:
     from datetime import date
 
     from workbook_crm import monthly

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import runstate
 from ._gc import bulk_work, no_gc, settle
+from ._strings import python_strings
 from .findings import Result
 from .grading import grade_month
 from .grading.flagged import leave_out_flagged
@@ -26,6 +27,7 @@ def no_progress(_: str) -> None:
     return None
 
 
+@python_strings
 def check(
     path: str | Path,
     *,
@@ -113,6 +115,7 @@ def _ours_rates(checked: Checked, state: runstate.RunState) -> dict[int, object]
     return out
 
 
+@python_strings
 def validate_workbook(
     path: str | Path,
     *,
@@ -141,6 +144,7 @@ def _cells(checked: Checked) -> Callable[[str, str, int], str]:
     return cell
 
 
+@python_strings
 def write_summary_for(
     path: str | Path,
     out: Path,

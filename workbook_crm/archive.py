@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import runstate
+from ._strings import python_strings
 from .api import check
 from .apply import read_existing, survey, write_computed
 from .errors import ArchiveExists, BadOption
@@ -84,6 +85,7 @@ def archive_path(path: Path, quarter: str) -> Path:
     return path.with_name(f"{path.stem}-归档-{quarter}{suffix}")
 
 
+@python_strings
 def archive_quarter(
     path: str | Path,
     *,

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._strings import python_strings
 from .excel import col_letters, json_value
 from .io.reader import SheetData, read_workbook
 
@@ -47,6 +48,7 @@ class Inspection:
         return asdict(self)
 
 
+@python_strings
 def inspect_workbook(
     path: str | Path, *, password: str | None = None, rules_file: Path | None = None
 ) -> Inspection:

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import runstate
 from ._gc import bulk_work, settle
+from ._strings import python_strings
 from .api import Progress, check, legacy_actuals, no_progress, require_customers
 from .apply import apply_plan, open_editor, read_existing, spare_formulas, survey
 from .errors import WorkbookChanged, WorkbookCrmError, WriteFailed
@@ -35,6 +36,7 @@ from .writeback import WorkbookEditor, check_run_targets, safe_replace, write_ne
 _open_editor = open_editor  # the names bench/run_bench.py drives the write-back stage with
 
 
+@python_strings
 def run_month(
     path: str | Path,
     *,
