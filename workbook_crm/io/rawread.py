@@ -20,6 +20,7 @@ from typing import Any
 
 from workbook_crm.errors import SheetNotFound, UnreadableWorkbook
 from workbook_crm.excel import col_index
+from workbook_crm.io.ahead import Ahead
 from workbook_crm.io.guard import Source
 from workbook_crm.io.zipscan import SheetScanner, inflate, read_member
 
@@ -120,37 +121,53 @@ def iter_raw(
         book = _open_calamine(data)
     except Exception as exc:
         raise UnreadableWorkbook(source.path, f"calamine: {type(exc).__name__}: {exc}") from exc
-    for name in wanted:
-        if skip is not None and skip(name):
-            continue
-        if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
-            yield RawSheet(name, [], 0, 0)
-            continue
-        ext = source.extents.get(name)
-        errors = ext is not None and ext.has_error_cells
-        try:
-            sheet = book.get_sheet_by_name(name)
-            merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
-            stream = head is not None and not blank_as_none and not errors and sheet.start in (None, (0, 0))
-            rest = _guarded(sheet.iter_rows(), source, name) if stream else iter(())
-            rows = list(islice(rest, head)) if stream else sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise UnreadableWorkbook(
-                source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if stream:
+    ahead = Ahead(book)
+    settled = skip is None  # with ``skip``: it may change while the first sheet is used (规则配置)
+    try:
+        for k, name in enumerate(wanted):
+            if skip is not None and skip(name):
+                continue
+            if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
+                yield RawSheet(name, [], 0, 0)
+                settled = True
+                continue
+            ext = source.extents.get(name)
+            errors = ext is not None and ext.has_error_cells
+            try:
+                sheet = ahead.get(name)
+                if settled:
+                    ahead.start(next((n for n in wanted[k + 1 :] if _wanted(n, source, skip)), None))
+                merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
+                stream = (
+                    head is not None and not blank_as_none and not errors and sheet.start in (None, (0, 0))
+                )
+                rest = _guarded(sheet.iter_rows(), source, name) if stream else iter(())
+                rows = list(islice(rest, head)) if stream else sheet.to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise UnreadableWorkbook(
+                    source.path, f"工作表「{name}」/ sheet {name!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+            if stream:
+                refs, count = dropped.get(name, ([], 0))
+                yield RawSheet(name, rows, sheet.height, sheet.width, merged, refs, count, rest)
+                settled = True
+                del rows, rest, sheet
+                continue
+            if blank_as_none:
+                rows = [[None if v == "" else v for v in row] for row in rows]
+            if errors:
+                _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
             refs, count = dropped.get(name, ([], 0))
-            yield RawSheet(name, rows, sheet.height, sheet.width, merged, refs, count, rest)
-            del rows, rest, sheet
-            continue
-        if blank_as_none:
-            rows = [[None if v == "" else v for v in row] for row in rows]
-        if errors:
-            _put_error_cells(rows, read_member(data, _info(data, source.sheet_parts[name])))
-        refs, count = dropped.get(name, ([], 0))
-        n_cols = max(map(len, rows), default=0)
-        yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
-        del rows, sheet
+            n_cols = max(map(len, rows), default=0)
+            yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
+            settled = True
+            del rows, sheet
+    finally:
+        ahead.close()
+
+
+def _wanted(name: str, source: Source, skip: Callable[[str], bool] | None) -> bool:
+    return name in source.sheet_parts and not (skip is not None and skip(name))
 
 
 def _guarded(rows: Iterator[list[Any]], source: Source, name: str) -> Iterator[list[Any]]:
