@@ -11,8 +11,8 @@ second reader that fails, leave the result as the one-process read makes it.
 from __future__ import annotations
 
 import json
-import re
 import multiprocessing
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from tests.conftest import SAMPLE, build_workbook, cli
-from workbook_crm.io import reader, sidecar
+from workbook_crm.errors import WorkbookCrmError
+from workbook_crm.io import guard, readsplit, sidecar
 from workbook_crm.io.reader import WorkbookData, read_workbook
 from workbook_crm.validators import check_workbook, sheet_work
 
@@ -39,15 +40,15 @@ def split_small(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     monkeypatch.setattr(sidecar, "MIN_PART", 0)
     monkeypatch.delenv(sidecar.ONE_PROCESS_ENV, raising=False)
     forked: list[list[str]] = []
-    real = reader._hand_over
+    real = readsplit.handed_tabs
 
-    def counting(wb: WorkbookData, order: list[str], work: Any, handed: dict[str, str]) -> Any:
-        helper = real(wb, order, work, handed)
-        if helper is not None:
+    def counting(src: Any) -> dict[str, str]:
+        handed = real(src)
+        if handed:
             forked.append(list(handed))
-        return helper
+        return handed
 
-    monkeypatch.setattr(reader, "_hand_over", counting)
+    monkeypatch.setattr(readsplit, "handed_tabs", counting)
     return forked
 
 
@@ -76,8 +77,21 @@ def _facts(wb: WorkbookData) -> list[Any]:
     return out
 
 
-def test_a_split_read_equals_the_one_process_read(split_small: list[list[str]]) -> None:
-    files = [SAMPLE, *REALWORLD]
+def _variant(tmp_path: Path) -> Path:
+    """The sample with its follow-up log renamed (our name inside a longer one) and moved first."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(SAMPLE)  # a test input only: the tool never saves through openpyxl
+    ws = wb["客户跟进记录表"]
+    ws.title = "2026年客户跟进记录表"
+    wb.move_sheet(ws, offset=-wb.index(ws))
+    out = tmp_path / "variant.xlsx"
+    wb.save(out)
+    return out
+
+
+def test_a_split_read_equals_the_one_process_read(split_small: list[list[str]], tmp_path: Path) -> None:
+    files = [SAMPLE, _variant(tmp_path), *REALWORLD]
     split_files = 0
     for path in files:
         try:
@@ -91,8 +105,21 @@ def test_a_split_read_equals_the_one_process_read(split_small: list[list[str]]) 
         split_files += len(split_small) > before
         assert _facts(two) == _facts(one), path.name
         assert all(s.schema is one.sheets[n].schema for n, s in two.sheets.items())
-    assert split_files >= 2  # the sample and at least one real workbook went through the second reader
+    assert split_files == 2  # the sample and its variant went through the second reader
     assert not multiprocessing.active_children()
+
+
+def test_a_mapping_that_says_otherwise_leaves_the_read_to_one_process(
+    split_small: list[list[str]], tmp_path: Path
+) -> None:
+    """字段映射 (here from --rules) ignores the deals log the second reader took by its name."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('["字段映射"]\n"工作表:交易记录" = "忽略"\n', encoding="utf-8")
+    one = read_workbook(SAMPLE, rules_file=rules, split=False)
+    two = read_workbook(SAMPLE, rules_file=rules)
+    assert split_small and "交易记录" in split_small[-1]
+    assert one.verdicts["交易记录"].kind is None
+    assert _facts(two) == _facts(one)
 
 
 def test_the_second_reader_checks_its_sheets_as_the_check_would(split_small: list[list[str]]) -> None:
@@ -179,9 +206,44 @@ def test_a_failed_second_reader_leaves_the_read_to_this_process(
     def broken(*_: Any) -> Any:
         raise RuntimeError("the second reader fell over")
 
-    monkeypatch.setattr(reader, "_read_handed", broken)
+    monkeypatch.setattr(readsplit, "child", broken)
     two = read_workbook(SAMPLE)
     assert split_small
     assert _facts(two) == _facts(read_workbook(SAMPLE, split=False))
     assert "Traceback" not in capfd.readouterr().err  # the child says nothing on the user's terminal
+    assert not multiprocessing.active_children()
+
+
+def test_the_second_reader_scans_its_sheets_as_the_guard_would(split_small: list[list[str]]) -> None:
+    two = read_workbook(SAMPLE)
+    assert split_small
+    assert two.source.deferred == {}
+    assert two.source.extents == guard.open_source(SAMPLE).extents
+
+
+def test_a_damaged_handed_sheet_is_refused_with_the_guards_message(
+    split_small: list[list[str]], tmp_path: Path
+) -> None:
+    """The follow-up log's part is left to the second reader and is damaged: the read is refused
+    as the guard refuses it in one process, with the same message, and no child is left."""
+    import struct
+    import zipfile
+
+    bad = tmp_path / "bad.xlsx"
+    part = guard.open_source(SAMPLE).sheet_parts["客户跟进记录表"]
+    data = bytearray(SAMPLE.read_bytes())
+    with zipfile.ZipFile(SAMPLE) as zf:
+        info = zf.getinfo(part)
+    name_len, extra_len = struct.unpack("<2H", data[info.header_offset + 26 : info.header_offset + 30])
+    body = info.header_offset + 30 + name_len + extra_len
+    for i in range(body + info.compress_size // 3, body + info.compress_size // 3 + 8):
+        data[i] ^= 0x5A  # the compressed rows in the middle of the part: CRC or inflate error
+    bad.write_bytes(bytes(data))
+    with pytest.raises(WorkbookCrmError) as one:
+        read_workbook(bad, split=False)
+    with pytest.raises(WorkbookCrmError) as two:
+        read_workbook(bad)
+    assert split_small and "客户跟进记录表" in split_small[-1]
+    assert type(two.value) is type(one.value) and str(two.value) == str(one.value)
+    assert part in str(one.value)  # the damaged part is named
     assert not multiprocessing.active_children()

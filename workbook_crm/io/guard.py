@@ -13,6 +13,8 @@ import hashlib
 import io
 import posixpath
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,10 +72,20 @@ class Source:
     # ".xls" / ".csv" when ``data`` is an in-memory .xlsx made from such a file (issue #11): the
     # source is never written; `run` puts the record in a new .xlsx
     converted_from: str = ""
+    # sheet name -> zip part of worksheets not inflated and pre-scanned yet (``open_source(defer=…)``):
+    # the process that reads one scans it first (``scan_deferred``); nothing else may touch them
+    deferred: dict[str, str] = field(default_factory=dict)
 
 
-def open_source(path: str | Path, *, password: str | None = None) -> Source:
-    """Read, identify, decrypt and check ``path``; raise a ``WorkbookCrmError`` if unusable."""
+# (sheet names, sheet name -> part, sheet name -> its XML size) -> the sheets whose scan is deferred
+Defer = Callable[[list[str], dict[str, str], dict[str, int]], Iterable[str]]
+
+
+def open_source(path: str | Path, *, password: str | None = None, defer: Defer | None = None) -> Source:
+    """Read, identify, decrypt and check ``path``; raise a ``WorkbookCrmError`` if unusable.
+
+    ``defer`` names worksheets whose inflation and pre-scan are left to the process that reads them
+    (io/readsplit.py: a second reader scans its own sheets, #16); see ``scan_deferred``."""
     p = Path(path)
     if not p.exists() or p.is_dir():
         raise FileMissing(p, "是一个文件夹" if p.is_dir() else "")
@@ -101,8 +113,18 @@ def open_source(path: str | Path, *, password: str | None = None) -> Source:
         data, converted = convert.csv_to_xlsx(p, raw), ".csv"
     elif not raw.startswith(b"PK"):
         sniff.refuse_non_zip(p, raw)
+    with _refusals(p):
+        src = _inspect_zip(p, data, defer)
+    src.sha256, src.size, src.mtime_ns, src.encrypted = digest, st.st_size, st.st_mtime_ns, encrypted
+    src.converted_from = converted
+    return src
+
+
+@contextmanager
+def _refusals(p: Path) -> Iterator[None]:
+    """What the zip checks raise, as the one exception of errors.py that names the file."""
     try:
-        src = _inspect_zip(p, data)
+        yield
     except WorkbookCrmError:
         raise
     except ZipProblem as exc:
@@ -110,12 +132,22 @@ def open_source(path: str | Path, *, password: str | None = None) -> Source:
         raise cls(p, exc.detail) from exc
     except Exception as exc:  # fuzzed zips raise ValueError, struct.error, OverflowError …
         raise UnreadableWorkbook(p, f"{type(exc).__name__}: {exc}") from exc
-    src.sha256, src.size, src.mtime_ns, src.encrypted = digest, st.st_size, st.st_mtime_ns, encrypted
-    src.converted_from = converted
-    return src
 
 
-def _inspect_zip(p: Path, data: bytes) -> Source:
+def scan_deferred(src: Source, tabs: Iterable[str] | None = None) -> None:
+    """Inflate and pre-scan deferred worksheets (default: all) as ``open_source`` would have."""
+    names = [t for t in (src.deferred if tabs is None else tabs) if t in src.deferred]
+    if not names:
+        return
+    with _refusals(src.path):
+        infos = {i.filename: i for i in zipfile.ZipFile(io.BytesIO(src.data)).infolist()}
+        for tab in names:
+            part = src.deferred[tab]
+            src.extents[tab] = _scan_member(src.path, src.data, infos[part], sheet=True) or SheetExtent()
+            del src.deferred[tab]
+
+
+def _inspect_zip(p: Path, data: bytes, defer: Defer | None = None) -> Source:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -148,7 +180,11 @@ def _inspect_zip(p: Path, data: bytes) -> Source:
         typ, target = rels.get(rid or "", ("", ""))
         if typ.endswith(_WORKSHEET_SUFFIX) and target:
             sheet_parts[name] = _resolve(workbook_part, target)
-    extents = _scan_parts(p, data, infos, set(sheet_parts.values()))
+    sizes = {n: i.file_size for i in infos for n, part in sheet_parts.items() if part == i.filename}
+    later = {
+        t: sheet_parts[t] for t in (defer(sheet_names, sheet_parts, sizes) if defer else ()) if t in sizes
+    }
+    extents = _scan_parts(p, data, infos, set(sheet_parts.values()), skip=set(later.values()))
     by_part = {part: name for name, part in sheet_parts.items()}
     macro = any(n.lower().endswith("vbaproject.bin") for n in names)
     return Source(
@@ -163,6 +199,7 @@ def _inspect_zip(p: Path, data: bytes) -> Source:
         mtime_ns=0,
         sheet_parts=sheet_parts,
         extents={by_part[k]: v for k, v in extents.items() if k in by_part},
+        deferred=later,
     )
 
 
@@ -213,28 +250,38 @@ def _load_workbook_parts(
 
 
 def _scan_parts(
-    p: Path, data: bytes, infos: list[zipfile.ZipInfo], sheet_parts: set[str]
+    p: Path,
+    data: bytes,
+    infos: list[zipfile.ZipInfo],
+    sheet_parts: set[str],
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, SheetExtent]:
     """Inflate every part under the limits; check XML prologs; pre-scan worksheets."""
     extents: dict[str, SheetExtent] = {}
     for info in infos:
-        if info.is_dir():
+        if info.is_dir() or info.filename in skip:
             continue
-        head = bytearray()
-        scanner = SheetScanner() if info.filename in sheet_parts else None
-        is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
-
-        def sink(chunk: bytes, head: bytearray = head, scanner: SheetScanner | None = scanner) -> None:
-            if len(head) < HEAD_BYTES:
-                head.extend(chunk[: HEAD_BYTES - len(head)])
-            if scanner is not None:
-                scanner(chunk)
-
-        inflate(data, info, sink if (is_xml or scanner) else None)
-        if is_xml and has_dtd(bytes(head)):
-            raise MaliciousWorkbook(
-                p, f"{info.filename} 含 DTD/实体声明（XML 炸弹或 XXE）/ DTD or entities in {info.filename}"
-            )
-        if scanner is not None:
-            extents[info.filename] = scanner.finish()
+        ext = _scan_member(p, data, info, sheet=info.filename in sheet_parts)
+        if ext is not None:
+            extents[info.filename] = ext
     return extents
+
+
+def _scan_member(p: Path, data: bytes, info: zipfile.ZipInfo, *, sheet: bool) -> SheetExtent | None:
+    """One part inflated under the limits, its XML prolog checked; a worksheet's extent."""
+    head = bytearray()
+    scanner = SheetScanner() if sheet else None
+    is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+
+    def sink(chunk: bytes) -> None:
+        if len(head) < HEAD_BYTES:
+            head.extend(chunk[: HEAD_BYTES - len(head)])
+        if scanner is not None:
+            scanner(chunk)
+
+    inflate(data, info, sink if (is_xml or scanner) else None)
+    if is_xml and has_dtd(bytes(head)):
+        raise MaliciousWorkbook(
+            p, f"{info.filename} 含 DTD/实体声明（XML 炸弹或 XXE）/ DTD or entities in {info.filename}"
+        )
+    return scanner.finish() if scanner is not None else None

@@ -95,8 +95,8 @@ def iter_raw(
     equal to ``to_python(skip_empty_area=False)`` on 1,303 corpus sheets) — and without error cells,
     which are put back into the rows in place.
 
-    ``skip`` is asked about each sheet when its turn comes (after the previous one was consumed): the
-    reader hands some sheets to a second process once it has read 规则配置 (io/sidecar.py).
+    ``skip`` names sheets left to another process (io/readsplit.py). While a sheet is used, the next
+    one is parsed in a thread (io/ahead.py).
     """
     wanted = list(source.sheet_names if sheets is None else sheets)
     for name in wanted:
@@ -122,21 +122,18 @@ def iter_raw(
     except Exception as exc:
         raise UnreadableWorkbook(source.path, f"calamine: {type(exc).__name__}: {exc}") from exc
     ahead = Ahead(book)
-    settled = skip is None  # with ``skip``: it may change while the first sheet is used (规则配置)
     try:
         for k, name in enumerate(wanted):
             if skip is not None and skip(name):
                 continue
             if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
                 yield RawSheet(name, [], 0, 0)
-                settled = True
                 continue
             ext = source.extents.get(name)
             errors = ext is not None and ext.has_error_cells
             try:
                 sheet = ahead.get(name)
-                if settled:
-                    ahead.start(next((n for n in wanted[k + 1 :] if _wanted(n, source, skip)), None))
+                ahead.start(next((n for n in wanted[k + 1 :] if _wanted(n, source, skip)), None))
                 merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
                 stream = (
                     head is not None and not blank_as_none and not errors and sheet.start in (None, (0, 0))
@@ -150,7 +147,6 @@ def iter_raw(
             if stream:
                 refs, count = dropped.get(name, ([], 0))
                 yield RawSheet(name, rows, sheet.height, sheet.width, merged, refs, count, rest)
-                settled = True
                 del rows, rest, sheet
                 continue
             if blank_as_none:
@@ -160,7 +156,6 @@ def iter_raw(
             refs, count = dropped.get(name, ([], 0))
             n_cols = max(map(len, rows), default=0)
             yield RawSheet(name, rows, len(rows), n_cols, merged, refs, count)
-            settled = True
             del rows, sheet
     finally:
         ahead.close()
