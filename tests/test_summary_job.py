@@ -81,3 +81,20 @@ def test_a_month_that_cannot_be_sent_to_the_writer_is_written_in_line(
     summary = _run(tmp_path, "cycle")
     assert "客户分层" in _sheets(summary)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")]
+
+
+def test_where_there_is_no_memfd_the_month_goes_through_the_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The month is handed over in an in-memory file (memfd, Linux); elsewhere it is streamed through
+    the pipe: the two summaries are the same, cell for cell."""
+    if not hasattr(job.os, "memfd_create"):
+        pytest.skip("no memfd here: the pipe is the only path")
+    through_file = _run(tmp_path, "file")
+    monkeypatch.delattr(job.os, "memfd_create")
+    through_pipe = _run(tmp_path, "pipe")
+    a, b = _sheets(through_file), _sheets(through_pipe)
+    assert list(a) == list(b) and len(a["客户分层"]) > 10
+    for name in a:
+        if name != "概览":  # names its source file
+            assert a[name] == b[name], name
