@@ -67,7 +67,6 @@ def read_workbook(
     src = source or open_source(Path(path), password=password, defer=readsplit.defer if split else None)
     order, settings = readsplit.reading_order(list(src.sheet_names))
     handed = readsplit.handed_tabs(src) if split else {}
-    scan_deferred(src, [t for t in src.deferred if t not in handed])  # (none: the same choice deferred them)
     helper: sidecar.Sidecar | None = None
     try:
         if handed:
@@ -76,6 +75,7 @@ def read_workbook(
                 return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {})
 
             helper = sidecar.Sidecar(lambda: readsplit.child(read, src, handed, settings))
+        scan_deferred(src, [t for t in src.deferred if t not in handed])  # ours, before any is parsed
         wb, found = _read_tabs(path, src, rules_file, work, settings, order, helper is not None, handed)
         if helper is not None and not readsplit.take_back(wb, helper.result(), handed, found):
             # the second process failed, or a tab was not what its name said: read as one process
