@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -49,3 +51,17 @@ def _wait(future: Future[Any]) -> None:
     """Let a parse nobody wants finish (its error is the asker's to meet, if it asks)."""
     with contextlib.suppress(BaseException):
         future.result()
+
+
+def in_thread(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``fn(*args)`` in a thread of its own; the future holds its result or its error."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # the asker meets it at result()
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="calamine-open", daemon=True).start()
+    return future

@@ -8,6 +8,7 @@ Parsing (normalize/) and checking (validators/) come after. One tab's mapping is
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from .guard import Source, open_source, scan_deferred
 from .mapping import Mapping
 from .mapsheet import SheetData, map_sheet
 from .placement import table_totals_rows
-from .rawread import RawSheet, iter_raw
+from .rawread import RawSheet, iter_raw, open_ahead
 
 HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
 # the per-sheet work the second reader runs: made from the workbook once 规则配置 is read
@@ -71,12 +72,15 @@ def read_workbook(
     try:
         if handed:
 
-            def read(tabs: list[str], check_here: bool) -> tuple[WorkbookData, dict[str, list[Finding]]]:
-                return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {})
+            def read(
+                tabs: list[str], check_here: bool, book: Future[Any] | None
+            ) -> tuple[WorkbookData, dict[str, list[Finding]]]:
+                return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {}, book)
 
             helper = sidecar.Sidecar(lambda: readsplit.child(read, src, handed, settings))
+        book = open_ahead(src) if src.deferred else None  # opened while our long sheets are scanned
         scan_deferred(src, [t for t in src.deferred if t not in handed])  # ours, before any is parsed
-        wb, found = _read_tabs(path, src, rules_file, work, settings, order, helper is not None, handed)
+        wb, found = _read_tabs(path, src, rules_file, work, settings, order, helper is not None, handed, book)
         if helper is not None and not readsplit.take_back(wb, helper.result(), handed, found):
             # the second process failed, or a tab was not what its name said: read as one process
             scan_deferred(src)  # a damaged sheet is refused here, with the guard's own message
@@ -108,6 +112,7 @@ def _read_tabs(
     order: list[str],
     check_here: bool,
     handed: dict[str, str],
+    book: Future[Any] | None = None,
 ) -> tuple[WorkbookData, dict[str, list[Finding]]]:
     """Read ``order`` but the ``handed`` tabs, one sheet at a time (its rows become a frame and are let
     go before the next); with ``check_here``, run ``work`` on each sheet read. Each tab's findings."""
@@ -116,7 +121,7 @@ def _read_tabs(
     found: dict[str, list[Finding]] = {}
     each: Callable[[SheetData], Any] | None = None
     skip = handed.__contains__ if handed else None
-    for sheet in iter_raw(src, sheets=order, blank_as_none=False, head=HEAD_ROWS, skip=skip):
+    for sheet in iter_raw(src, sheets=order, blank_as_none=False, head=HEAD_ROWS, skip=skip, book=book):
         tab = sheet.name
         if tab in settings:
             sheet.rows.extend(sheet.rest)  # a few rules: every row is read

@@ -18,6 +18,7 @@ from ..findings import Finding
 from ..schema import registry
 from . import recognise, sidecar
 from .guard import SheetExtent, Source, scan_deferred
+from .rawread import open_ahead
 
 if TYPE_CHECKING:
     from .reader import WorkbookData
@@ -79,8 +80,9 @@ def handed_tabs(src: Source) -> dict[str, str]:
 def child(read: Any, src: Source, handed: dict[str, str], settings: list[str]) -> Made:
     """In the second process: scan the handed sheets, read 规则配置 and them as the parent would
     (``read(order, check_here)`` is the reader's own loop), and return what it made."""
+    book = open_ahead(src)  # opened while the handed sheets are scanned
     scan_deferred(src, handed)
-    wb, found = read(settings + list(handed), True)
+    wb, found = read(settings + list(handed), True, book)
     out = []
     for tab in handed:
         verdict = wb.verdicts[tab]
