@@ -174,3 +174,39 @@ def test_events_older_than_the_lookback_are_not_judged(tmp_path: Path) -> None:
     _, obj = cli_json("validate", str(path), "--month", "2024-05")
     got = sorted((f["sheet"], f["cell"], f["code"]) for f in obj["findings"] if f["code"] in CODES)
     assert got == [("效果评估表", "G2", "improvement-overdue")]
+
+
+def test_times_per_distinct_value_equal_time_of_per_cell() -> None:
+    """grading/timeline.times works once per distinct value; each cell gets what time_of gives it."""
+    import math
+    from datetime import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from workbook_crm.grading.timeline import time_of, times
+
+    values = [
+        dt(2026, 11, 2, 9, 30),
+        dt(2026, 11, 2),
+        "2026-11-02 14:05",
+        "11月2日",
+        46000.75,
+        46000.0,
+        None,
+        float("nan"),
+        True,
+        1,
+        1.0,
+        dt(2026, 11, 2, 9, 30),
+        "2026-11-02 14:05",
+    ] * 3
+    rows = range(2, 2 + len(values))
+    frame = pd.DataFrame({"follow_date": pd.Series(values, index=rows, dtype=object)}, index=rows)
+    sheet = SimpleNamespace(frame=frame)
+    checked = SimpleNamespace(wb=SimpleNamespace(get=lambda name: sheet))
+    got = times(checked, "客户跟进记录表", "follow_date")  # type: ignore[arg-type]
+    want = [None if v is None or (isinstance(v, float) and math.isnan(v)) else time_of(v) for v in values]
+    assert list(got.index) == list(frame.index)
+    assert [None if x is None or (isinstance(x, float) and math.isnan(x)) else x for x in got] == want
+    assert want[0] == 9 * 3600 + 30 * 60 and want[2] == 14 * 3600 + 5 * 60 and want[4] == 18 * 3600
