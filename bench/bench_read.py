@@ -1,0 +1,56 @@
+"""The read with and without the second reader (#16): wall time of read_workbook with the check's
+per-sheet half, when the child was forked, how long the parent waited for it and took to load what
+it made. Prints figures; not a test.
+
+    python bench/bench_read.py bench/out/wb-100k.xlsx
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from workbook_crm._strings import python_strings_context
+from workbook_crm.io import reader, sidecar
+from workbook_crm.validators import sheet_work
+
+
+def main(path: Path) -> None:
+    marks: dict[str, float] = {}
+    real_init, real_result = sidecar.Sidecar.__init__, sidecar.Sidecar.result
+
+    def init(self: sidecar.Sidecar, job: object) -> None:
+        marks["fork"] = time.perf_counter()
+        real_init(self, job)  # type: ignore[arg-type]
+
+    def result(self: sidecar.Sidecar) -> object:
+        marks["parent done"] = time.perf_counter()
+        self.proc.join()
+        marks["child done"] = time.perf_counter()
+        out = real_result(self)
+        marks["loaded"] = time.perf_counter()
+        return out
+
+    sidecar.Sidecar.__init__ = init  # type: ignore[method-assign]
+    sidecar.Sidecar.result = result  # type: ignore[method-assign]
+    work = sheet_work(date(2026, 11, 30), None)
+    with python_strings_context():
+        for split in (True, False):
+            marks.clear()
+            t0 = time.perf_counter()
+            reader.read_workbook(path, work=work, split=split)
+            took = time.perf_counter() - t0
+            extra = ""
+            if marks:
+                extra = (
+                    f"  fork at {marks['fork'] - t0:.2f} s, parent done {marks['parent done'] - t0:.2f} s,"
+                    f" waited {marks['child done'] - marks['parent done']:.2f} s,"
+                    f" load {marks['loaded'] - marks['child done']:.2f} s"
+                )
+            print(f"{'two processes' if split else 'one process  '} {took:6.2f} s{extra}", flush=True)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
