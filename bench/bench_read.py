@@ -2,7 +2,7 @@
 per-sheet half, when the child was forked, how long the parent waited for it and took to load what
 it made. Prints figures; not a test.
 
-    python bench/bench_read.py bench/out/wb-100k.xlsx
+    python bench/bench_read.py bench/out/wb-100k.xlsx [--split-only]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main(path: Path) -> None:
     sidecar.Sidecar.result = result  # type: ignore[method-assign]
     work = sheet_work(date(2026, 11, 30), None)
     with python_strings_context():
-        for split in (True, False):
+        for split in (True, False)[: 1 if "--split-only" in sys.argv else 2]:
             marks.clear()
             t0 = time.perf_counter()
             reader.read_workbook(path, work=work, split=split)
