@@ -72,6 +72,8 @@ class Source:
     # ".xls" / ".csv" when ``data`` is an in-memory .xlsx made from such a file (issue #11): the
     # source is never written; `run` puts the record in a new .xlsx
     converted_from: str = ""
+    # sheet name -> its XML size, from the zip directory (true: every part's actual size is checked)
+    sheet_sizes: dict[str, int] = field(default_factory=dict)
     # sheet name -> zip part of worksheets not inflated and pre-scanned yet (``open_source(defer=…)``):
     # the process that reads one scans it first (``scan_deferred``); nothing else may touch them
     deferred: dict[str, str] = field(default_factory=dict)
@@ -180,7 +182,8 @@ def _inspect_zip(p: Path, data: bytes, defer: Defer | None = None) -> Source:
         typ, target = rels.get(rid or "", ("", ""))
         if typ.endswith(_WORKSHEET_SUFFIX) and target:
             sheet_parts[name] = _resolve(workbook_part, target)
-    sizes = {n: i.file_size for i in infos for n, part in sheet_parts.items() if part == i.filename}
+    by_name = {i.filename: i for i in infos}
+    sizes = {t: by_name[part].file_size for t, part in sheet_parts.items() if part in by_name}
     later = {
         t: sheet_parts[t] for t in (defer(sheet_names, sheet_parts, sizes) if defer else ()) if t in sizes
     }
@@ -199,6 +202,7 @@ def _inspect_zip(p: Path, data: bytes, defer: Defer | None = None) -> Source:
         mtime_ns=0,
         sheet_parts=sheet_parts,
         extents={by_part[k]: v for k, v in extents.items() if k in by_part},
+        sheet_sizes=sizes,
         deferred=later,
     )
 

@@ -41,8 +41,8 @@ class SheetData:
     # reported or written (#14 item 16)
     merged_copies: set[str] = field(default_factory=set)
     reason: str = ""  # why the tab was taken for this sheet (inspect)
-    # what ``read_workbook(work=…)`` ran on this sheet in the second reader (the check's per-sheet
-    # half, validators.check_sheet), taken by the check instead of doing it again
+    # what ``read_workbook(work=…)`` ran on this sheet while the two readers worked (the check's
+    # per-sheet half, validators.check_sheet), taken by the check instead of doing it again
     pre: Any = None
     notes: list[str] = field(default_factory=list)  # columns left to the user, and why (inspect)
 

@@ -25,7 +25,7 @@ from .placement import table_totals_rows
 from .rawread import RawSheet, iter_raw, open_ahead
 
 HEADER_SCAN_ROWS = recognise.HEADER_SCAN_ROWS
-# the per-sheet work the second reader runs: made from the workbook once 规则配置 is read
+# the per-sheet work each reader runs while two read: made from the workbook once 规则配置 is read
 SheetWork = Callable[["WorkbookData"], Callable[[SheetData], Any]]
 # rows of a sheet read as lists before its header is known: the header scan's, then the 2,000 body
 # rows that tell a foreign phone column; the rest stream into the frame (io/frame.py)

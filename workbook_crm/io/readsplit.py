@@ -73,13 +73,13 @@ def defer(tabs: list[str], parts: dict[str, str], sizes: dict[str, int]) -> list
 
 
 def handed_tabs(src: Source) -> dict[str, str]:
-    """The same choice for a source opened without deferring (its sizes from the zip directory)."""
-    return choose(list(src.sheet_names), src.sheet_parts, sidecar.sheet_sizes(src.data, src.sheet_parts))
+    """The tabs ``choose`` gives the second reader (for a source opened with or without ``defer``)."""
+    return choose(list(src.sheet_names), src.sheet_parts, src.sheet_sizes)
 
 
 def child(read: Any, src: Source, handed: dict[str, str], settings: list[str]) -> Made:
     """In the second process: scan the handed sheets, read 规则配置 and them as the parent would
-    (``read(order, check_here)`` is the reader's own loop), and return what it made."""
+    (``read(order, check_here, book)`` is the reader's own loop), and return what it made."""
     book = open_ahead(src)  # opened while the handed sheets are scanned
     scan_deferred(src, handed)
     wb, found = read(settings + list(handed), True, book)

@@ -2,24 +2,22 @@
 
 At 100k customers reading the sheets and checking each one take ~12 s on one core (calamine's
 values into Python objects, the frames, the parse of every cell), and the machines we run on have
-two cores or more. ``Sidecar`` forks a child once 规则配置 is read; the child reads the tabs handed
-to it (and runs the caller's per-sheet work on them) and writes what it made into an anonymous
-in-memory file (``memfd``: nothing on disk, gone with the two processes), which the parent loads
-after reading its own tabs.
+two cores or more. ``Sidecar`` forks a child right after the guard has checked the zip; the child
+reads the tabs handed to it (and runs the caller's per-sheet work on them) and writes what it made
+into an anonymous in-memory file (``memfd``: nothing on disk, gone with the two processes), which
+the parent loads after reading its own tabs.
 
 Nothing depends on it. Where the OS cannot fork or has no memfd, when the child fails in any way,
 and when a handed tab turned out not to be what its name said, the parent reads the tabs itself,
-with the same code (``io/reader.py`` decides what to hand over and checks what comes back).
+with the same code (``io/readsplit.py`` decides what to hand over and checks what comes back).
 """
 
 from __future__ import annotations
 
 import gc
-import io
 import multiprocessing
 import os
 import pickle
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -85,10 +83,3 @@ class Sidecar:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-
-
-def sheet_sizes(data: bytes, parts: dict[str, str]) -> dict[str, int]:
-    """Each worksheet's XML size (from the zip directory; the guard has checked the sizes are true)."""
-    names = {part: tab for tab, part in parts.items()}
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {names[i.filename]: i.file_size for i in zf.infolist() if i.filename in names}
