@@ -46,7 +46,7 @@ class SheetChecked:
     clean: pd.DataFrame
     findings: list[Finding]
     changes: list[Change]
-    made_for: tuple[date, Path | None] | None = None  # (asof, --rules file) of the second reader's
+    made_for: tuple[date, Path | None] | None = None  # (asof, --rules file) when a reader made it
 
 
 def check_sheet(sheet: SheetData, rules: Rules, *, asof: date, date1904: bool) -> SheetChecked:
@@ -68,7 +68,7 @@ def check_sheet(sheet: SheetData, rules: Rules, *, asof: date, date1904: bool) -
 
 
 def sheet_work(asof: date, rules_file: Path | None) -> Callable[[WorkbookData], Callable[[SheetData], Any]]:
-    """``check_sheet`` for the second reader (io/reader.py): the rules come from the workbook's 规则配置."""
+    """``check_sheet`` for the readers while two read (io/reader.py): the rules come from 规则配置."""
 
     def prepare(wb: WorkbookData) -> Callable[[SheetData], Any]:
         rules = _rules(wb, rules_file)[0]
