@@ -35,20 +35,20 @@ REALWORLD = sorted((ROOT.parent / "shared" / "realworld").glob("*.xlsx"))
 
 @pytest.fixture
 def split_small(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Hand over every named tab, however small; the lists of tabs each second reader got."""
+    """Hand over every named tab, however small; the lists of tabs each second reader could read."""
     monkeypatch.setattr(sidecar, "MIN_BYTES", 0)
     monkeypatch.setattr(sidecar, "MIN_PART", 0)
     monkeypatch.delenv(sidecar.ONE_PROCESS_ENV, raising=False)
     forked: list[list[str]] = []
-    real = readsplit.handed_tabs
+    real = readsplit.split_of
 
-    def counting(src: Any) -> dict[str, str]:
-        handed = real(src)
-        if handed:
-            forked.append(list(handed))
-        return handed
+    def counting(src: Any) -> readsplit.Split:
+        split = real(src)
+        if split:
+            forked.append(list(split.out))
+        return split
 
-    monkeypatch.setattr(readsplit, "handed_tabs", counting)
+    monkeypatch.setattr(readsplit, "split_of", counting)
     return forked
 
 
@@ -247,3 +247,62 @@ def test_a_damaged_handed_sheet_is_refused_with_the_guards_message(
     assert type(two.value) is type(one.value) and str(two.value) == str(one.value)
     assert part in str(one.value)  # the damaged part is named
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("taker", ["parent", "child", "alternate"])
+def test_the_floats_read_by_either_process_make_the_one_process_read(
+    split_small: list[list[str]], monkeypatch: pytest.MonkeyPatch, taker: str
+) -> None:
+    """Whichever reader claims each float (all by this process, all by the second, by turns), the
+    workbook read is the one-process read, and each float is read exactly once."""
+    import os
+
+    parent = os.getpid()
+    real = sidecar.Claims.take
+    asked: list[str] = []
+
+    def take(self: sidecar.Claims, tab: str) -> bool:
+        here = "parent" if os.getpid() == parent else "child"
+        turn = sorted(self.fds).index(tab) % 2 == (here == "parent")
+        want = turn if taker == "alternate" else here == taker
+        if here == "parent":
+            asked.append(tab)
+        return real(self, tab) if want else False
+
+    monkeypatch.setattr(sidecar.Claims, "take", take)
+    asof = date(2026, 11, 30)
+    two = read_workbook(SAMPLE, work=sheet_work(asof, None))
+    one = read_workbook(SAMPLE, split=False)
+    assert split_small and len(split_small[0]) == 4  # the fixed tab and three floats
+    assert _facts(two) == _facts(one)
+    assert asked == split_small[0][1:]  # this process asked for every float once, after its own tabs
+    kinds = {two.verdicts[t].kind for t in split_small[0]}
+    assert all(two.sheets[k].pre is not None for k in kinds)  # checked by whichever read it
+    done = check_workbook(two, asof=asof)
+    alone = check_workbook(one, asof=asof)
+    assert [(f.sheet, f.cell, f.code) for f in done.findings] == [
+        (f.sheet, f.cell, f.code) for f in alone.findings
+    ]
+    assert not multiprocessing.active_children()
+
+
+def test_each_claim_goes_to_exactly_one_process() -> None:
+    """Two processes asking for the same tabs at once: every tab is taken once, never twice."""
+    import os
+
+    claims = sidecar.Claims([f"t{i}" for i in range(200)])
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: take what it can, report what it took
+        got = [t for t in list(claims.fds) if claims.take(t)]
+        os.write(w, ",".join(got).encode())
+        os._exit(0)
+    os.close(w)
+    mine = [t for t in list(claims.fds) if claims.take(t)]
+    os.waitpid(pid, 0)
+    theirs = [t for t in os.read(r, 1 << 16).decode().split(",") if t]
+    os.close(r)
+    claims.close()
+    assert sorted(mine + theirs) == sorted(f"t{i}" for i in range(200))
+    assert not set(mine) & set(theirs)
+    assert not claims.take("t0")  # closed: nothing more is taken

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
@@ -86,6 +86,7 @@ def iter_raw(
     head: int | None = None,
     skip: Callable[[str], bool] | None = None,
     book: Future[Any] | None = None,
+    late: Mapping[str, Callable[[], bool]] | None = None,
 ) -> Iterator[RawSheet]:
     """The sheets one at a time, so a caller can turn each into its frame and let the rows go
     before the next is read (peak memory: one sheet's Python objects, not the workbook's).
@@ -99,7 +100,8 @@ def iter_raw(
 
     ``skip`` names sheets left to another process (io/readsplit.py). While a sheet is used, the next
     one is parsed in a thread (io/ahead.py). ``book``: calamine's workbook opened ahead (``open_ahead``),
-    used unless a sheet had to be trimmed.
+    used unless a sheet had to be trimmed. ``late``: tabs whose reader is decided when the loop reaches
+    them (``late[tab]()`` claims it, scanning it first): never parsed ahead, skipped when not claimed.
     """
     wanted = list(source.sheet_names if sheets is None else sheets)
     for name in wanted:
@@ -108,9 +110,10 @@ def iter_raw(
     data = source.data
     replaced: dict[str, bytes] = {}
     dropped: dict[str, tuple[list[str], int]] = {}
+    late = late or {}
     for name in wanted:
         ext = source.extents.get(name)
-        if ext is None or not (ext.suspicious or ext.dense_cells > MAX_DENSE_CELLS):
+        if name in late or not _needs_trim(ext):
             continue  # rows and columns as many as the data: no stray far-away cell
         bounds = _keep_bounds(source, name)
         if bounds is not None:
@@ -129,6 +132,12 @@ def iter_raw(
         for k, name in enumerate(wanted):
             if skip is not None and skip(name):
                 continue
+            if name in late:
+                if not late[name]():
+                    continue  # the other reader took it
+                if _needs_trim(source.extents.get(name)):  # its own trimmed package, as above
+                    yield from iter_raw(source, sheets=[name], blank_as_none=blank_as_none, head=head)
+                    continue
             if name not in source.sheet_parts:  # chartsheet, dialog or macro sheet: no cells
                 yield RawSheet(name, [], 0, 0)
                 continue
@@ -136,7 +145,7 @@ def iter_raw(
             errors = ext is not None and ext.has_error_cells
             try:
                 sheet = ahead.get(name)
-                ahead.start(next((n for n in wanted[k + 1 :] if _wanted(n, source, skip)), None))
+                ahead.start(next((n for n in wanted[k + 1 :] if _wanted(n, source, skip, late)), None))
                 merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
                 stream = (
                     head is not None and not blank_as_none and not errors and sheet.start in (None, (0, 0))
@@ -164,8 +173,14 @@ def iter_raw(
         ahead.close()
 
 
-def _wanted(name: str, source: Source, skip: Callable[[str], bool] | None) -> bool:
-    return name in source.sheet_parts and not (skip is not None and skip(name))
+def _needs_trim(ext: Any) -> bool:
+    """Whether a sheet's extent (guard.SheetExtent) may hold stray far-away cells."""
+    return ext is not None and (ext.suspicious or ext.dense_cells > MAX_DENSE_CELLS)
+
+
+def _wanted(name: str, source: Source, skip: Callable[[str], bool] | None, late: Mapping[str, Any]) -> bool:
+    """Whether ``name`` may be parsed ahead: a worksheet of ours, decided now."""
+    return name in source.sheet_parts and name not in late and not (skip is not None and skip(name))
 
 
 def _guarded(rows: Iterator[list[Any]], source: Source, name: str) -> Iterator[list[Any]]:

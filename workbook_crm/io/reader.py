@@ -67,25 +67,31 @@ def read_workbook(
     """
     src = source or open_source(Path(path), password=password, defer=readsplit.defer if split else None)
     order, settings = readsplit.reading_order(list(src.sheet_names))
-    handed = readsplit.handed_tabs(src) if split else {}
+    out = readsplit.split_of(src) if split else readsplit.Split()
     helper: sidecar.Sidecar | None = None
+    claims = sidecar.Claims(out.floats)
     try:
-        if handed:
+        late: dict[str, Callable[[], bool]] = {}
+        if out:
 
             def read(
-                tabs: list[str], check_here: bool, book: Future[Any] | None
+                tabs: list[str], check_here: bool, book: Future[Any] | None, late: dict[str, Any]
             ) -> tuple[WorkbookData, dict[str, list[Finding]]]:
-                return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {}, book)
+                return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {}, book, late)
 
-            helper = sidecar.Sidecar(lambda: readsplit.child(read, src, handed, settings))
+            helper = sidecar.Sidecar(lambda: readsplit.child(read, src, out, settings, claims))
+            late = readsplit.claims_of(src, out, claims)
         book = open_ahead(src) if src.deferred else None  # opened while our long sheets are scanned
-        scan_deferred(src, [t for t in src.deferred if t not in handed])  # ours, before any is parsed
-        wb, found = _read_tabs(path, src, rules_file, work, settings, order, helper is not None, handed, book)
-        if helper is not None and not readsplit.take_back(wb, helper.result(), handed, found):
+        scan_deferred(src, [t for t in src.deferred if t not in out.out])  # ours, before any is parsed
+        wb, found = _read_tabs(
+            path, src, rules_file, work, settings, order, helper is not None, out.out, book, late
+        )
+        if helper is not None and not readsplit.take_back(wb, helper.result(), out, found):
             # the second process failed, or a tab was not what its name said: read as one process
             scan_deferred(src)  # a damaged sheet is refused here, with the guard's own message
             return read_workbook(path, source=src, rules_file=rules_file, work=work, split=False)
     finally:
+        claims.close()
         if helper is not None:
             helper.close()
     wb.findings = [f for tab in order for f in found.get(tab, [])]
@@ -113,21 +119,31 @@ def _read_tabs(
     check_here: bool,
     handed: dict[str, str],
     book: Future[Any] | None = None,
+    late: dict[str, Callable[[], bool]] | None = None,
 ) -> tuple[WorkbookData, dict[str, list[Finding]]]:
     """Read ``order`` but the ``handed`` tabs, one sheet at a time (its rows become a frame and are let
-    go before the next); with ``check_here``, run ``work`` on each sheet read. Each tab's findings."""
+    go before the next); the ``late`` ones (handed too) last, each when claimed. With ``check_here``,
+    run ``work`` on each sheet read. Each tab's findings."""
     wb = WorkbookData(path=Path(path), source=src, tabs=list(src.sheet_names))
     wb.mapping = mapping_mod.from_toml(rules_file, Mapping()) if not settings else Mapping()
     found: dict[str, list[Finding]] = {}
     each: Callable[[SheetData], Any] | None = None
-    skip = handed.__contains__ if handed else None
-    for sheet in iter_raw(src, sheets=order, blank_as_none=False, head=HEAD_ROWS, skip=skip, book=book):
+    late = late or {}
+    rank = {t: k for k, t in enumerate(order)}
+    fixed = [t for t in handed if t not in late]
+    skip = fixed.__contains__ if fixed else None
+    tabs = [t for t in order if t not in late] + [t for t in order if t in late]
+    for sheet in iter_raw(
+        src, sheets=tabs, blank_as_none=False, head=HEAD_ROWS, skip=skip, book=book, late=late
+    ):
         tab = sheet.name
         if tab in settings:
             sheet.rows.extend(sheet.rest)  # a few rules: every row is read
             wb.mapping = mapping_mod.from_toml(rules_file, mapping_mod.from_rows(sheet.rows))
-        before = {handed[t] for t in handed if order.index(t) < order.index(tab)}
-        found[tab] = _read_tab(wb, sheet, set(wb.sheets) | before)
+        # the kinds the tabs before it hold (in reading order), those of the other reader's by name
+        taken = {k for k, s in wb.sheets.items() if rank[s.tab] < rank[tab]}
+        taken |= {handed[t] for t in handed if rank[t] < rank[tab] and t not in wb.verdicts}
+        found[tab] = _read_tab(wb, sheet, taken)
         del sheet
         if check_here and work is not None and tab not in settings:
             each = each or work(wb)  # made once 规则配置 (read first) is in

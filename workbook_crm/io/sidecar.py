@@ -18,7 +18,7 @@ import gc
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._child import die_with_parent
@@ -38,6 +38,32 @@ def available() -> bool:
         and "fork" in multiprocessing.get_all_start_methods()
         and os.environ.get(ONE_PROCESS_ENV) != "1"
     )
+
+
+class Claims:
+    """Tabs either process may read, each taken by the first to ask (made before the fork).
+
+    One pipe a tab holding one byte, its write end closed: ``os.read`` of one byte is atomic, so
+    exactly one reader gets the byte and the other meets the end of the pipe.
+    """
+
+    def __init__(self, tabs: Iterable[str]) -> None:
+        self.fds: dict[str, int] = {}
+        for tab in tabs:
+            r, w = os.pipe()
+            os.write(w, b"1")
+            os.close(w)
+            self.fds[tab] = r
+
+    def take(self, tab: str) -> bool:
+        """Whether this process takes ``tab`` (False: the other did, or these claims are closed)."""
+        fd = self.fds.get(tab)
+        return fd is not None and os.read(fd, 1) == b"1"
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
 
 
 class Sidecar:
