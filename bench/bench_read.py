@@ -1,12 +1,13 @@
 """The read with and without the second reader (#16): wall time of read_workbook plus the check's
 per-sheet half (in one process: after the read, as the run then does it), when the child was forked, how long the parent waited for it and took to load what
-it made. Prints figures; not a test.
+it made, and which process claimed each float tab when (io/readsplit.py). Prints figures; not a test.
 
     python bench/bench_read.py bench/out/wb-100k.xlsx [--split-only]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date
@@ -33,13 +34,23 @@ def main(path: Path) -> None:
         marks["loaded"] = time.perf_counter()
         return out
 
+    parent = os.getpid()
+    real_take = sidecar.Claims.take
+
+    def take(self: sidecar.Claims, tab: str) -> bool:
+        got = real_take(self, tab)
+        who = "parent" if os.getpid() == parent else "child "
+        print(f"  {who} asks for {tab} at {time.perf_counter() - t0:.2f} s: {'took it' if got else 'taken'}")
+        return got
+
+    sidecar.Claims.take = take  # type: ignore[method-assign]
     sidecar.Sidecar.__init__ = init  # type: ignore[method-assign]
     sidecar.Sidecar.result = result  # type: ignore[method-assign]
     work = sheet_work(date(2026, 11, 30), None)
     with python_strings_context():
         for split in (True, False)[: 1 if "--split-only" in sys.argv else 2]:
             marks.clear()
-            t0 = time.perf_counter()
+            t0 = time.perf_counter()  # read by take() in both processes (forked after this)
             wb = reader.read_workbook(path, work=work, split=split)
             if not split:  # the per-sheet checks the two readers ran while reading
                 each = work(wb)
