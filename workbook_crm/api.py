@@ -54,23 +54,32 @@ def check(
         settle()
         progress("规范化与校验")
         checked = check_workbook(
-            wb, asof=asof, rules_file=rules_file, previous=state.customers, settled=state.registrations
+            wb,
+            asof=asof,
+            rules_file=rules_file,
+            previous=state.customers,
+            settled=state.registrations,
+            background=True,  # the similar names are looked for while this grades (finish, below)
         )
-        # a value with an error finding feeds no figure (issue #12 item 3)
-        left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
-        settle()
-        progress("评级与分析")
-        graded = grade_month(
-            checked.clean,
-            checked.rules,
-            month=month_s,
-            today=asof,
-            cells=_cells(checked),
-            left_out=left_out,
-            ours_rates=_ours_rates(checked, state),
-            ours_actuals=legacy_actuals(checked),
-        )
-        apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
+        try:
+            # a value with an error finding feeds no figure (issue #12 item 3)
+            left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
+            settle()
+            progress("评级与分析")
+            graded = grade_month(
+                checked.clean,
+                checked.rules,
+                month=month_s,
+                today=asof,
+                cells=_cells(checked),
+                left_out=left_out,
+                ours_rates=_ours_rates(checked, state),
+                ours_actuals=legacy_actuals(checked),
+            )
+            apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
+            checked.finish()
+        finally:
+            checked.stop()  # when grading failed or was interrupted
     return checked, graded
 
 

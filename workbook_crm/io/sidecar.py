@@ -28,11 +28,11 @@ from .._child import die_with_parent
 MIN_BYTES = 16 << 20
 # A tab smaller than this stays with the parent: it is read in no time.
 MIN_PART = 1 << 20
-ONE_PROCESS_ENV = "WORKBOOK_CRM_ONE_PROCESS"  # "1": never fork a reader (a test or a user's choice)
+ONE_PROCESS_ENV = "WORKBOOK_CRM_ONE_PROCESS"  # "1": never fork a helper (a test or a user's choice)
 
 
 def available() -> bool:
-    """Whether a second reader can be forked here (Linux: fork and memfd)."""
+    """Whether a helper (a second reader, the fuzzy duplicates) can be forked here (Linux: fork, memfd)."""
     return (
         hasattr(os, "memfd_create")
         and "fork" in multiprocessing.get_all_start_methods()
@@ -69,9 +69,9 @@ class Claims:
 class Sidecar:
     """A forked child running ``job``; :meth:`result` is what it returned, or None if it failed."""
 
-    def __init__(self, job: Callable[[], Any]) -> None:
+    def __init__(self, job: Callable[[], Any], name: str = "read") -> None:
         self.parent = os.getpid()
-        self.fd: int | None = os.memfd_create("workbook-crm-read", os.MFD_CLOEXEC)
+        self.fd: int | None = os.memfd_create(f"workbook-crm-{name}", os.MFD_CLOEXEC)
         ctx = multiprocessing.get_context("fork")
         self.proc = ctx.Process(target=self._child, args=(job,), daemon=True)
         self.proc.start()

@@ -21,6 +21,7 @@ from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
 from . import contact, content, duplicates, links, merge, returning, seed_content
 from .enums import release_foreign_enums
+from .fuzzyjob import FuzzyJob
 from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
@@ -37,6 +38,27 @@ class Checked:
     changes: list[Change] = field(default_factory=list)
     duplicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DUPLICATE_COLUMNS)))
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
+    # check_workbook(background=True): the similar names still being looked for, the returning leads'
+    # proposals that follow them in 疑似重复, the hidden cells of merges (see ``finish``)
+    pending: tuple[FuzzyJob, pd.DataFrame | None, set[tuple[str, str]]] | None = None
+
+    def finish(self) -> None:
+        """Put in what ``check_workbook(background=True)`` left running: the 疑似重复 pairs."""
+        if self.pending is None:
+            return
+        job, proposals, copies = self.pending
+        self.pending = None
+        table, fuzzy = job.result()
+        self.findings = sort_findings(
+            [*self.findings, *(x for x in fuzzy if (x.sheet, x.cell) not in copies)]
+        )
+        self.duplicates = table if proposals is None else pd.concat([table, proposals], ignore_index=True)
+
+    def stop(self) -> None:
+        """The run ended without ``finish``: stop what was left running."""
+        if self.pending is not None:
+            self.pending[0].stop()
+            self.pending = None
 
 
 @dataclass
@@ -90,14 +112,20 @@ def check_workbook(
     rules_file: Path | None = None,
     previous: dict[str, dict[str, Any]] | None = None,
     settled: set[str] | None = None,
+    background: bool = False,
 ) -> Checked:
     """Parse, normalize and check every sheet. ``previous``/``settled``: what the last run left
-    (the archive's values, the registration rows already filed) — see ``returning.py``."""
+    (the archive's values, the registration rows already filed) — see ``returning.py``.
+
+    ``background``: the similar names (疑似重复) may still be looked for in a forked process when this
+    returns; the caller grades meanwhile (grading reads no warning) and calls ``Checked.finish``."""
     findings: list[Finding] = list(wb.findings)
     rules, rule_findings = _rules(wb, rules_file)
     findings += rule_findings
     out = Checked(wb=wb, rules=rules, asof=asof)
     row_errors: dict[str, set[int]] = {}
+    fuzzy_job: FuzzyJob | None = None
+    later: pd.DataFrame | None = None
     for name, sheet in wb.sheets.items():
         if name == registry.SETTINGS.name:
             continue
@@ -184,7 +212,7 @@ def check_workbook(
             archive_keys = archive_keys.drop(gone, errors="ignore") if archive_keys is not None else None
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
-        table, fuzzy = duplicates.fuzzy_duplicates(
+        fuzzy_job = FuzzyJob(
             archive,
             clean_archive,
             threshold=float(rules.dup_threshold),
@@ -192,7 +220,6 @@ def check_workbook(
             exact={x.row for x in exact if x.row},
             keys=archive_keys,
         )
-        findings += fuzzy
         # issue #13 item 5: a returning lead with other contact data → a proposal in 疑似重复
         proposals, rf, rc = returning.returning_leads(
             archive,
@@ -205,11 +232,7 @@ def check_workbook(
         )
         findings += rf
         out.changes += rc
-        if proposals:
-            table = pd.concat(
-                [table, pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS))], ignore_index=True
-            )
-        out.duplicates = table
+        later = pd.DataFrame(proposals, columns=list(DUPLICATE_COLUMNS)) if proposals else None
         if ido.new_archive_rows is not None and not ido.new_archive_rows.empty:
             clean_archive = pd.concat(
                 [clean_archive, ido.new_archive_rows.reindex(columns=clean_archive.columns)]
@@ -226,6 +249,11 @@ def check_workbook(
         findings = [x for x in findings if (x.sheet, x.cell) not in copies]
         out.changes = [c for c in out.changes if (c.sheet, c.cell) not in copies]
     out.findings = sort_findings(findings)
+    if fuzzy_job is not None:  # started last: nothing that can fail comes between it and the caller
+        fuzzy_job.start(background)
+        out.pending = (fuzzy_job, later, copies)
+        if not background:
+            out.finish()
     return out
 
 

@@ -1,0 +1,123 @@
+"""The similar names (疑似重复) looked for in a forked process while the run grades (#16) change
+nothing but the time: the same findings, the same 疑似重复 rows (fuzzy pairs first, then a returning
+lead's proposal), the same cells in the record and the summary, read back with python-calamine.
+The customer count that sends the search to a helper is lowered so a small workbook takes that path.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import build_workbook, cli
+from workbook_crm.io import sidecar
+from workbook_crm.validators import duplicates, fuzzyjob
+
+pytestmark = pytest.mark.skipif(not sidecar.available(), reason="no fork/memfd here: never in the background")
+
+ARCHIVE = [
+    ["客户编号", "客户名称", "联系人", "手机号码", "负责人"],
+    ["C001", "上海甲科技有限公司", "张三", "13800138000", "王五"],
+    ["C002", "北京乙贸易有限公司", "赵六", "13700137000", "王五"],
+    ["C003", "杭州丁香园网络科技有限公司", "钱七", "13600136000", "王五"],
+    ["C004", "杭州丁香园网路科技有限公司", "孙八", "13500135000", "王五"],  # one character typed wrong
+    ["C005", "苏州青禾贸易有限公司", "周九", "13400134000", "李雷"],
+    ["C006", "苏州清禾贸易有限公司", "吴十", "13400134000", "李雷"],  # same sound, same mobile
+]
+REG = [
+    ["客户编号", "客户名称", "联系人", "手机号码", "信息来源"],
+    [None, "上海甲科技有限公司", "李四", "139 0013 9000", "展会对接"],  # returns with another contact
+]
+
+
+def _cells(path: Path) -> dict[str, list[list[Any]]]:
+    book = CalamineWorkbook.from_path(str(path))
+    out = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+    for row in out.get("变更记录", [])[1:]:  # when each change was logged: the two runs' own clocks
+        row[0] = re.sub(r"\d{2}:\d{2}:\d{2}", "hh:mm:ss", str(row[0]))
+    return out
+
+
+def _run(src: Path, folder: Path) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    folder.mkdir()
+    work = folder / "台账.xlsx"
+    shutil.copy(src, work)
+    summary = folder / "汇总.xlsx"
+    code, out, err = cli(
+        "run", str(work), "--month", "2024-05", "--format", "json", "--summary", str(summary)
+    )
+    assert code in (0, 1), err
+    result = json.loads(out)
+    for k in ("file", "backup", "summary"):
+        result.pop(k, None)
+    return code, result, _cells(work), _cells(summary)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every customer count goes to the helper; the names of the helpers forked."""
+    monkeypatch.setattr(fuzzyjob, "BACKGROUND_ROWS", 0)
+    monkeypatch.delenv(sidecar.ONE_PROCESS_ENV, raising=False)
+    made: list[str] = []
+    real = sidecar.Sidecar.__init__
+
+    def init(self: sidecar.Sidecar, job: Any, name: str = "read") -> None:
+        made.append(name)
+        real(self, job, name)
+
+    monkeypatch.setattr(sidecar.Sidecar, "__init__", init)
+    return made
+
+
+def _one_process(src: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, forks: list[str]) -> Any:
+    monkeypatch.setenv(sidecar.ONE_PROCESS_ENV, "1")
+    n = len(forks)
+    one = _run(src, folder)
+    assert len(forks) == n  # no helper this time
+    monkeypatch.delenv(sidecar.ONE_PROCESS_ENV)
+    return one
+
+
+def test_the_background_search_writes_what_the_run_in_line_writes(
+    forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = build_workbook(tmp_path / "src.xlsx", {"客户档案": ARCHIVE, "客户信息登记表": REG})
+    two = _run(src, tmp_path / "background")
+    assert "duplicates" in forks
+    one = _one_process(src, tmp_path / "one", monkeypatch, forks)
+    assert two == one
+    found = [(f["sheet"], f["cell"], f["code"]) for f in two[1]["findings"] if "duplicate" in f["code"]]
+    assert ("客户档案", "B5", "possible-duplicate") in found  # the search found something to compare
+    dups = two[2]["疑似重复"]
+    assert [r[0] for r in dups[1:]][-1] == "C001"  # the returning lead's proposal after the pairs
+    assert len(dups) >= 3
+    assert not multiprocessing.active_children()
+
+
+def test_a_failed_helper_leaves_the_search_to_the_run(
+    forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    parent = os.getpid()
+    real = duplicates.fuzzy_duplicates
+
+    def only_here(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fell over")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fuzzyjob, "fuzzy_duplicates", only_here)
+    src = build_workbook(tmp_path / "src.xlsx", {"客户档案": ARCHIVE, "客户信息登记表": REG})
+    two = _run(src, tmp_path / "failed")
+    assert "duplicates" in forks
+    assert "Traceback" not in capfd.readouterr().err
+    one = _one_process(src, tmp_path / "one", monkeypatch, forks)
+    assert two == one
+    assert not multiprocessing.active_children()
