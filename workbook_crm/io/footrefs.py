@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.formula.tokenizer import Tokenizer
-
 _REF = re.compile(
     r"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!]+)!)?(?P<a>\$?[A-Z]{0,3}\$?\d*)(?::(?P<b>\$?[A-Z]{0,3}\$?\d*))?$"
 )
@@ -21,6 +19,8 @@ def shift_formula(text: str, tab: str, *, start: int, shift: int, data_end: int,
     """A footer formula after its rows moved down by ``shift``: references to this sheet at row
     ``start`` or below move with them; a range ending on a row from ``data_end`` to ``start - 1``
     (the bottom of the data) ends on ``grow_to``. References to other sheets and names stay."""
+    from openpyxl.formula.tokenizer import Tokenizer  # here: importing openpyxl costs 0.1 s a run
+
     try:
         tok = Tokenizer("=" + text)
     except Exception:
@@ -71,6 +71,8 @@ def _move(part: str, start: int, shift: int) -> str:
 
 def refers(formula: str, tab: str, start: int, *, own_sheet: bool) -> bool:
     """Does a formula refer to rows ``start``… of ``tab`` (unprefixed references count on its own sheet)?"""
+    from openpyxl.formula.tokenizer import Tokenizer
+
     try:
         items = Tokenizer("=" + formula).items
     except Exception:

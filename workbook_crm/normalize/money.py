@@ -11,8 +11,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import cn2an
-
 from workbook_crm.normalize import Norm
 from workbook_crm.normalize.text import is_blank, nfkc, unwrap
 
@@ -70,6 +68,8 @@ def _amount(text: str) -> tuple[float, float | None] | None:
         if unit is None and len(num) > 1 and num[-1] in "万亿":  # 八十万 → 八十 × 万
             num, unit = num[:-1], num[-1]
         try:
+            import cn2an
+
             n = float(cn2an.cn2an(num, "normal"))
         except Exception:
             return None

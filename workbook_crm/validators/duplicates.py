@@ -17,16 +17,6 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ..findings import Finding
-
-try:  # optional: without it a same-sounding typo is judged by its score like any other pair
-    from pypinyin import Style as _Style
-    from pypinyin import pinyin as _pinyin_fn
-
-    _pinyin: Callable[..., list[list[str]]] | None = _pinyin_fn
-    _NORMAL: Any = _Style.NORMAL
-except ImportError:  # pragma: no cover
-    _pinyin = None
-    _NORMAL = None
 from ..io.reader import SheetData
 from ..schema.computed import DUPLICATE_COLUMNS
 from .cells import repeats
@@ -200,7 +190,7 @@ def name_score(key_a: str, key_b: str, name_a: str, name_b: str, score: float) -
 
 def same_sound_typo(a: str, b: str) -> bool:
     """Same length, one or two characters differ, and each differing pair reads the same in pinyin."""
-    if len(a) != len(b) or len(a) < 4 or _pinyin is None:
+    if len(a) != len(b) or len(a) < 4 or _pinyin() is None:
         return False
     diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     return 0 < len(diff) <= min(2, len(a) // 3) and all(_readings(x) & _readings(y) for x, y in diff)
@@ -208,9 +198,21 @@ def same_sound_typo(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _readings(ch: str) -> frozenset[str]:
-    if _pinyin is None or not ("\u4e00" <= ch <= "\u9fff"):
+    read = _pinyin()
+    if read is None or not ("\u4e00" <= ch <= "\u9fff"):
         return frozenset()
-    return frozenset(_pinyin(ch, style=_NORMAL, heteronym=True)[0])
+    return frozenset(read(ch))
+
+
+@lru_cache(maxsize=1)
+def _pinyin() -> Callable[[str], list[str]] | None:
+    """pypinyin's readings of one character, imported when first needed (0.3 s: its phrase tables);
+    optional: without it a same-sounding typo is judged by its score like any other pair."""
+    try:
+        from pypinyin import Style, pinyin
+    except ImportError:  # pragma: no cover
+        return None
+    return lambda ch: pinyin(ch, style=Style.NORMAL, heteronym=True)[0]
 
 
 # issue #11: stores, stalls and branches of one business share its name and differ in their own part.
