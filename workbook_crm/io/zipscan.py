@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workbook_crm._zlib import ERRORS, lib
 from workbook_crm.excel import col_index  # 1-based: "A" → 1; our indices here are 0-based
 
 # Limits (module constants so a caller or a test may tighten them).
@@ -93,7 +93,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, sink: Callable[[bytes], None] | 
                 "too-large",
                 f"part {info.filename} inflates beyond its declared {declared:,} bytes (forged size)",
             )
-        crc = zlib.crc32(chunk, crc)
+        crc = lib.crc32(chunk, crc)
         if sink is not None:
             sink(chunk)
 
@@ -101,7 +101,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, sink: Callable[[bytes], None] | 
         for pos in range(0, len(packed), CHUNK):
             emit(packed[pos : pos + CHUNK])
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        d = zlib.decompressobj(-15)
+        d = lib.decompressobj(-15)
         try:
             for pos in range(0, len(packed), CHUNK):
                 out = d.decompress(packed[pos : pos + CHUNK], CHUNK)
@@ -109,7 +109,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, sink: Callable[[bytes], None] | 
                 while d.unconsumed_tail:
                     emit(d.decompress(d.unconsumed_tail, CHUNK))
             emit(d.flush())
-        except zlib.error as exc:
+        except ERRORS as exc:
             raise ZipProblem("corrupt", f"part {info.filename} cannot be inflated ({exc})") from exc
         if not d.eof:
             raise ZipProblem("corrupt", f"part {info.filename} ends early (truncated)")

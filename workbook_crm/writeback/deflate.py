@@ -13,13 +13,8 @@ from __future__ import annotations
 import queue
 import threading
 import zlib
-from types import ModuleType
 
-_zlib: ModuleType
-try:
-    from isal import isal_zlib as _zlib
-except ImportError:  # a platform without an isal wheel: the same streams from the standard library
-    _zlib = zlib
+from .._zlib import lib as _zlib
 
 COMPRESS_LEVEL = 1
 BACKEND = _zlib.__name__  # what compresses: "isal.isal_zlib" or "zlib" (bench/ prints it)
