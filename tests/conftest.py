@@ -80,3 +80,35 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from ooxml_written import uninstall
 
     uninstall()
+
+
+def calamine_cells(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's cells read back with python-calamine; 变更记录's clock times blanked (two runs differ)."""
+    import re
+
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    out = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+    for row in out.get("变更记录", [])[1:]:
+        row[0] = re.sub(r"\d{2}:\d{2}:\d{2}", "hh:mm:ss", str(row[0]))
+    return out
+
+
+def run_copy(
+    src: Path, folder: Path, month: str
+) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The real CLI run on a copy of ``src`` in ``folder``: exit code, JSON (without paths), every cell
+    of the record and of the summary."""
+    import shutil
+
+    folder.mkdir()
+    work = folder / "台账.xlsx"
+    shutil.copy(src, work)
+    summary = folder / "汇总.xlsx"
+    code, out, err = cli("run", str(work), "--month", month, "--format", "json", "--summary", str(summary))
+    assert code in (0, 1), err
+    result = json.loads(out)
+    for k in ("file", "backup", "summary"):
+        result.pop(k, None)
+    return code, result, calamine_cells(work), calamine_cells(summary)

@@ -6,18 +6,14 @@ The customer count that sends the search to a helper is lowered so a small workb
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from python_calamine import CalamineWorkbook
 
-from tests.conftest import build_workbook, cli
+from tests.conftest import build_workbook, run_copy
 from workbook_crm.io import sidecar
 from workbook_crm.validators import duplicates, fuzzyjob
 
@@ -38,27 +34,8 @@ REG = [
 ]
 
 
-def _cells(path: Path) -> dict[str, list[list[Any]]]:
-    book = CalamineWorkbook.from_path(str(path))
-    out = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
-    for row in out.get("变更记录", [])[1:]:  # when each change was logged: the two runs' own clocks
-        row[0] = re.sub(r"\d{2}:\d{2}:\d{2}", "hh:mm:ss", str(row[0]))
-    return out
-
-
 def _run(src: Path, folder: Path) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    folder.mkdir()
-    work = folder / "台账.xlsx"
-    shutil.copy(src, work)
-    summary = folder / "汇总.xlsx"
-    code, out, err = cli(
-        "run", str(work), "--month", "2024-05", "--format", "json", "--summary", str(summary)
-    )
-    assert code in (0, 1), err
-    result = json.loads(out)
-    for k in ("file", "backup", "summary"):
-        result.pop(k, None)
-    return code, result, _cells(work), _cells(summary)
+    return run_copy(src, folder, "2024-05")
 
 
 @pytest.fixture

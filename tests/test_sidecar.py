@@ -10,18 +10,14 @@ second reader that fails, leave the result as the one-process read makes it.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import re
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from python_calamine import CalamineWorkbook
 
-from tests.conftest import SAMPLE, build_workbook, cli
+from tests.conftest import SAMPLE, build_workbook, run_copy
 from workbook_crm.errors import WorkbookCrmError
 from workbook_crm.io import guard, readsplit, sidecar
 from workbook_crm.io.reader import WorkbookData, read_workbook
@@ -140,27 +136,8 @@ def test_the_second_reader_checks_its_sheets_as_the_check_would(split_small: lis
         assert done.clean[name].equals(frame), name
 
 
-def _cells(path: Path) -> dict[str, list[list[Any]]]:
-    book = CalamineWorkbook.from_path(str(path))
-    out = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
-    for row in out.get("变更记录", [])[1:]:  # when each change was logged: the two runs' own clocks
-        row[0] = re.sub(r"\d{2}:\d{2}:\d{2}", "hh:mm:ss", str(row[0]))
-    return out
-
-
 def _run(src: Path, folder: Path) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    folder.mkdir()
-    work = folder / "台账.xlsx"
-    shutil.copy(src, work)
-    summary = folder / "汇总.xlsx"
-    code, out, err = cli(
-        "run", str(work), "--month", "2026-11", "--format", "json", "--summary", str(summary)
-    )
-    assert code in (0, 1), err
-    result = json.loads(out)
-    for k in ("file", "backup", "summary"):
-        result.pop(k, None)
-    return code, result, _cells(work), _cells(summary)
+    return run_copy(src, folder, "2026-11")
 
 
 def test_a_split_run_writes_what_the_one_process_run_writes(
