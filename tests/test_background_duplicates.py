@@ -1,7 +1,8 @@
-"""The similar names (疑似重复) looked for in a forked process while the run grades (#16) change
-nothing but the time: the same findings, the same 疑似重复 rows (fuzzy pairs first, then a returning
-lead's proposal), the same cells in the record and the summary, read back with python-calamine.
-The customer count that sends the search to a helper is lowered so a small workbook takes that path.
+"""The steps run by helpers while the run grades (#16) — the similar names (疑似重复) and the
+timeliness rules that read no grade — change nothing but the time: the same findings, the same
+疑似重复 rows (fuzzy pairs first, then a returning lead's proposal), the same reminders, the same
+cells in the record and the summary, read back with python-calamine. The customer count that sends
+a step to a helper is lowered so a small workbook takes that path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import build_workbook, run_copy
+from tests.conftest import SAMPLE, build_workbook, run_copy
 from workbook_crm.io import sidecar
 from workbook_crm.validators import duplicates, fuzzyjob
 
@@ -34,14 +35,16 @@ REG = [
 ]
 
 
-def _run(src: Path, folder: Path) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    return run_copy(src, folder, "2024-05")
+def _run(
+    src: Path, folder: Path, month: str = "2024-05"
+) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    return run_copy(src, folder, month)
 
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every customer count goes to the helper; the names of the helpers forked."""
-    monkeypatch.setattr(fuzzyjob, "BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(sidecar, "BACKGROUND_ROWS", 0)
     monkeypatch.delenv(sidecar.ONE_PROCESS_ENV, raising=False)
     made: list[str] = []
     real = sidecar.Sidecar.__init__
@@ -54,10 +57,12 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def _one_process(src: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, forks: list[str]) -> Any:
+def _one_process(
+    src: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, forks: list[str], month: str = "2024-05"
+) -> Any:
     monkeypatch.setenv(sidecar.ONE_PROCESS_ENV, "1")
     n = len(forks)
-    one = _run(src, folder)
+    one = _run(src, folder, month)
     assert len(forks) == n  # no helper this time
     monkeypatch.delenv(sidecar.ONE_PROCESS_ENV)
     return one
@@ -96,5 +101,41 @@ def test_a_failed_helper_leaves_the_search_to_the_run(
     assert "duplicates" in forks
     assert "Traceback" not in capfd.readouterr().err
     one = _one_process(src, tmp_path / "one", monkeypatch, forks)
+    assert two == one
+    assert not multiprocessing.active_children()
+
+
+def test_the_timeliness_rules_in_a_helper_write_what_the_run_in_line_writes(
+    forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = _run(SAMPLE, tmp_path / "background", "2026-11")
+    assert "timeliness" in forks
+    one = _one_process(SAMPLE, tmp_path / "one", monkeypatch, forks, "2026-11")
+    assert two == one
+    codes = {f["code"] for f in two[1]["findings"]}
+    assert {"late-fair-follow-up", "late-first-visit", "late-referral-contact"} <= codes  # from the helper
+    reminders = two[2]["跟进提醒"]
+    assert len(reminders) > 51  # the helper's 51 reminders are among them
+    assert not multiprocessing.active_children()
+
+
+def test_a_failed_timeliness_helper_leaves_the_rules_to_the_run(
+    forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from workbook_crm import api
+
+    parent = os.getpid()
+    real = api.without_grades
+
+    def only_here(*args: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(3)  # killed mid-way, as an out-of-memory kill would
+        return real(*args)
+
+    monkeypatch.setattr(api, "without_grades", only_here)
+    two = _run(SAMPLE, tmp_path / "failed", "2026-11")
+    assert "timeliness" in forks
+    assert "Traceback" not in capfd.readouterr().err
+    one = _one_process(SAMPLE, tmp_path / "one", monkeypatch, forks, "2026-11")
     assert two == one
     assert not multiprocessing.active_children()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -11,9 +12,11 @@ from ._gc import bulk_work, no_gc, settle
 from ._strings import python_strings
 from .findings import Result
 from .grading import grade_month
+from .grading.common import month_bounds
 from .grading.flagged import leave_out_flagged
 from .grading.model import MonthResult
-from .grading.timeliness import apply_timeliness
+from .grading.timeliness import apply_timeliness, without_grades
+from .io import sidecar
 from .io.reader import read_workbook
 from .period import parse_month
 from .schema import registry
@@ -61,10 +64,17 @@ def check(
             settled=state.registrations,
             background=True,  # the similar names are looked for while this grades (finish, below)
         )
+        early: sidecar.Job | None = None
         try:
             # a value with an error finding feeds no figure (issue #12 item 3)
             left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
             settle()
+            # the timeliness rules that read no grade are worked out while this grades (#16); grading
+            # changes nothing they read (the clean frames, the cells as typed)
+            day = month_bounds(month_s, asof)[2]
+            early = sidecar.Job(functools.partial(without_grades, checked, day), "timeliness")
+            archive = checked.clean.get(registry.ARCHIVE.name)
+            early.start(archive is not None and len(archive) >= sidecar.BACKGROUND_ROWS)
             progress("评级与分析")
             graded = grade_month(
                 checked.clean,
@@ -76,10 +86,13 @@ def check(
                 ours_rates=_ours_rates(checked, state),
                 ours_actuals=legacy_actuals(checked),
             )
-            apply_timeliness(checked, graded)  # issue #13: needs the cells as typed (times of day)
+            # issue #13: needs the cells as typed (times of day)
+            apply_timeliness(checked, graded, early.result() if graded.asof == day else None)
             checked.finish()
         finally:
-            checked.stop()  # when grading failed or was interrupted
+            if early is not None:
+                early.stop()  # when grading failed or was interrupted
+            checked.stop()
     return checked, graded
 
 

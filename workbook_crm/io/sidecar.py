@@ -28,6 +28,9 @@ from .._child import die_with_parent
 MIN_BYTES = 16 << 20
 # A tab smaller than this stays with the parent: it is read in no time.
 MIN_PART = 1 << 20
+# From this many customers a step whose result the run needs only later runs in a helper (``Job``):
+# below, the fork costs more than the step (the similar-name search, the timeliness rules, #16)
+BACKGROUND_ROWS = 20_000
 ONE_PROCESS_ENV = "WORKBOOK_CRM_ONE_PROCESS"  # "1": never fork a helper (a test or a user's choice)
 
 
@@ -109,3 +112,36 @@ class Sidecar:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+class Job:
+    """``call()`` in a forked helper while this process goes on, or here: the same result either way.
+
+    The helper sees this process as it was at ``start`` (a fork); ``call`` must read only what nobody
+    changes afterwards, since a failed helper means :meth:`result` runs ``call`` here, later.
+    """
+
+    def __init__(self, call: Callable[[], Any], name: str) -> None:
+        self.call, self.name = call, name
+        self.done: Any = None
+        self.finished = False
+        self.helper: Sidecar | None = None
+
+    def start(self, background: bool) -> None:
+        """Fork the helper when ``background`` and the system can; else ``result`` works here, when asked."""
+        if background and available():
+            self.helper = Sidecar(self.call, name=self.name)
+
+    def result(self) -> Any:
+        """What ``call`` returned (waiting for the helper if it still works)."""
+        if not self.finished:
+            made = self.helper.result() if self.helper is not None else None
+            self.helper = None
+            self.done, self.finished = (made if made is not None else self.call()), True
+        return self.done
+
+    def stop(self) -> None:
+        """The run ended before the result was wanted: stop the helper."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None

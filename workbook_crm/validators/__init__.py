@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..findings import Change, Finding, aggregate, sort_findings
+from ..io import sidecar
 from ..io.placement import Placement
 from ..io.reader import SheetData, WorkbookData
 from ..rules import Rules, load_rules
@@ -21,7 +22,7 @@ from ..schema import registry
 from ..schema.computed import DUPLICATE_COLUMNS
 from . import contact, content, duplicates, links, merge, returning, seed_content
 from .enums import release_foreign_enums
-from .fuzzyjob import FuzzyJob
+from .fuzzyjob import fuzzy_job
 from .house import house_pattern
 from .ids import check_ids, customer_keys
 from .schema_checks import schema_findings
@@ -40,7 +41,7 @@ class Checked:
     placement: Placement | None = None  # where intake's new 客户档案 rows go (io/placement.py)
     # check_workbook(background=True): the similar names still being looked for, the returning leads'
     # proposals that follow them in 疑似重复, the hidden cells of merges (see ``finish``)
-    pending: tuple[FuzzyJob, pd.DataFrame | None, set[tuple[str, str]]] | None = None
+    pending: tuple[sidecar.Job, pd.DataFrame | None, set[tuple[str, str]]] | None = None
 
     def finish(self) -> None:
         """Put in what ``check_workbook(background=True)`` left running: the 疑似重复 pairs."""
@@ -124,7 +125,8 @@ def check_workbook(
     findings += rule_findings
     out = Checked(wb=wb, rules=rules, asof=asof)
     row_errors: dict[str, set[int]] = {}
-    fuzzy_job: FuzzyJob | None = None
+    fuzzy: sidecar.Job | None = None
+    big = False
     later: pd.DataFrame | None = None
     for name, sheet in wb.sheets.items():
         if name == registry.SETTINGS.name:
@@ -212,7 +214,8 @@ def check_workbook(
             archive_keys = archive_keys.drop(gone, errors="ignore") if archive_keys is not None else None
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
-        fuzzy_job = FuzzyJob(
+        big = len(clean_archive) >= sidecar.BACKGROUND_ROWS
+        fuzzy = fuzzy_job(
             archive,
             clean_archive,
             threshold=float(rules.dup_threshold),
@@ -249,9 +252,9 @@ def check_workbook(
         findings = [x for x in findings if (x.sheet, x.cell) not in copies]
         out.changes = [c for c in out.changes if (c.sheet, c.cell) not in copies]
     out.findings = sort_findings(findings)
-    if fuzzy_job is not None:  # started last: nothing that can fail comes between it and the caller
-        fuzzy_job.start(background)
-        out.pending = (fuzzy_job, later, copies)
+    if fuzzy is not None:  # started last: nothing that can fail comes between it and the caller
+        fuzzy.start(background and big)
+        out.pending = (fuzzy, later, copies)
         if not background:
             out.finish()
     return out
