@@ -111,4 +111,7 @@ def run_copy(
     result = json.loads(out)
     for k in ("file", "backup", "summary"):
         result.pop(k, None)
-    return code, result, calamine_cells(work), calamine_cells(summary)
+    from workbook_crm.runstate import state_path
+
+    state = json.loads(state_path(work).read_text(encoding="utf-8"))
+    return code, result, calamine_cells(work), calamine_cells(summary), state

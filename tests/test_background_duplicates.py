@@ -1,7 +1,7 @@
-"""The steps run by helpers while the run grades (#16) — the similar names (疑似重复) and the
-timeliness rules that read no grade — change nothing but the time: the same findings, the same
+"""The steps run by helpers while the run grades and writes (#16) — the similar names (疑似重复), the
+timeliness rules that read no grade, the run state's JSON — change nothing but the time: the same findings, the same
 疑似重复 rows (fuzzy pairs first, then a returning lead's proposal), the same reminders, the same
-cells in the record and the summary, read back with python-calamine. The customer count that sends
+cells in the record and the summary (read back with python-calamine), the same run state. The customer count that sends
 a step to a helper is lowered so a small workbook takes that path.
 """
 
@@ -35,9 +35,7 @@ REG = [
 ]
 
 
-def _run(
-    src: Path, folder: Path, month: str = "2024-05"
-) -> tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]:
+def _run(src: Path, folder: Path, month: str = "2024-05") -> tuple[Any, ...]:
     return run_copy(src, folder, month)
 
 
@@ -109,7 +107,8 @@ def test_the_timeliness_rules_in_a_helper_write_what_the_run_in_line_writes(
     forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two = _run(SAMPLE, tmp_path / "background", "2026-11")
-    assert "timeliness" in forks
+    assert "timeliness" in forks and "state" in forks  # the run state's JSON made by a helper too
+    assert two[4]["ids"] and two[4]["columns"]  # compared below with the state written in line
     one = _one_process(SAMPLE, tmp_path / "one", monkeypatch, forks, "2026-11")
     assert two == one
     codes = {f["code"] for f in two[1]["findings"]}

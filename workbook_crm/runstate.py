@@ -123,14 +123,26 @@ def _rows(ids: list[str], columns: dict[str, list[Any]]) -> dict[str, dict[str, 
     return {cid: dict(zip(fields, row, strict=True)) for cid, row in rows}
 
 
-def save(workbook: Path, state: RunState) -> None:
+def save(workbook: Path, state: RunState | str) -> None:
     """Write the state atomically (a half-written JSON would read as no state: a new baseline).
-
-    Customers are columnar (#16): the 客户编号 in one list and one list per field, so 100k customers
-    are 14 JSON arrays rather than 100k; ``json.dumps`` (the C encoder; ``json.dump`` streams through
-    the pure-Python one) writes it in one piece."""
+    ``state`` may be its ``encode`` already (the run has a helper make it while it writes)."""
     p = state_path(Path(workbook))
     p.parent.mkdir(parents=True, exist_ok=True)
+    text = state if isinstance(state, str) else encode(state)
+    fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def encode(state: RunState) -> str:
+    """The state as JSON text. Customers are columnar (#16): the 客户编号 in one list and one list per
+    field, so 100k customers are 14 JSON arrays rather than 100k; ``json.dumps`` (the C encoder;
+    ``json.dump`` streams through the pure-Python one) writes it in one piece."""
     rows = list(state.customers.values())
     fields = sorted(set().union(*rows))  # the union of the customers' keys, in C
     data = {
@@ -143,15 +155,7 @@ def save(workbook: Path, state: RunState) -> None:
         "events": state.events,
         "registrations": sorted(state.registrations),
     }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(prefix=".~state-", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def plain(v: Any) -> Any:
