@@ -23,6 +23,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -264,7 +265,7 @@ def main() -> None:
         "--repeat",
         type=int,
         default=1,
-        help="run each measurement this many times and keep the fastest (the machine is shared)",
+        help="run each measurement this many times, interleaved, and keep the fastest (the machine is shared)",
     )
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -299,20 +300,36 @@ def main() -> None:
         work = OUT / f"work-{n // 1000}k.xlsx"
         res = {"customers": n, "strings": form, "file_mb": size_mb}
         naive = not args.skip_naive and n <= args.naive_max
-        for kind in [
+        kinds = [
             k for k in ("stages", "run", "floor", "naive") if k in args.kinds and (k != "naive" or naive)
-        ]:
-            tries = []
-            for _ in range(max(1, args.repeat)):
+        ]
+        # interleaved (run, floor, run, floor, …): the machine's speed drifts from one minute to the
+        # next, so each try of the run is paired with a try of the floor taken right after it
+        tries: dict[str, list[dict]] = {k: [] for k in kinds}
+        for _ in range(max(1, args.repeat)):
+            for kind in kinds:
                 shutil.copy(src, work)
                 shutil.rmtree(OUT / "backups", ignore_errors=True)
                 shutil.rmtree(OUT / ".workbook-crm", ignore_errors=True)
-                tries.append(child(kind, work))
-            figures = min(tries, key=lambda f: f.get("run", f["wall"]))
+                tries[kind].append(child(kind, work))
+        for kind in kinds:
+            figures = min(tries[kind], key=lambda f: f.get("run", f["wall"]))
             res[kind] = figures
             print(
                 f"  {n:>7} {form:6} {kind:7} {figures['wall']:7.1f} s  cpu {figures.get('cpu_s', 0):6.1f} s  "
                 f"peak {figures.get('run_rss_mb', figures['rss_mb']):7.0f} MB {json.dumps(figures)}",
+                flush=True,
+            )
+        if "run" in tries and "floor" in tries:
+            pairs = [
+                r["run"] / (f["floor_read"] + f["floor_write"])
+                for r, f in zip(tries["run"], tries["floor"], strict=True)
+            ]
+            res["pairs"] = pairs
+            print(
+                "  run/floor try by try (each run with the floor taken right after it): "
+                + ", ".join(f"{x:.2f}×" for x in pairs)
+                + f"; median {statistics.median(pairs):.2f}×",
                 flush=True,
             )
         rows.append(res)
