@@ -138,3 +138,26 @@ def test_a_failed_timeliness_helper_leaves_the_rules_to_the_run(
     one = _one_process(SAMPLE, tmp_path / "one", monkeypatch, forks, "2026-11")
     assert two == one
     assert not multiprocessing.active_children()
+
+
+def test_no_process_to_be_had_means_the_run_works_alone(
+    forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fork fails (EAGAIN: a process limit) for the second reader and every helper: the run reads,
+    checks, grades and writes in one process, with the same result, and says nothing about it."""
+    import errno
+
+    monkeypatch.setattr(sidecar, "MIN_BYTES", 0)
+    monkeypatch.setattr(sidecar, "MIN_PART", 0)
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fork", no_fork)
+        two = _run(SAMPLE, tmp_path / "no-fork", "2026-11")
+    assert {"read", "duplicates", "timeliness", "state"} <= set(forks)  # each was tried
+    one = _one_process(SAMPLE, tmp_path / "one", monkeypatch, forks, "2026-11")
+    assert two == one
+    assert not multiprocessing.active_children()
+    assert len(os.listdir(f"/proc/{os.getpid()}/fd")) < 64  # no pipe or memfd left open

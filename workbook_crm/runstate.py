@@ -140,9 +140,8 @@ def save(workbook: Path, state: RunState | str) -> None:
 
 
 def encode(state: RunState) -> str:
-    """The state as JSON text. Customers are columnar (#16): the 客户编号 in one list and one list per
-    field, so 100k customers are 14 JSON arrays rather than 100k; ``json.dumps`` (the C encoder;
-    ``json.dump`` streams through the pure-Python one) writes it in one piece."""
+    """The state as JSON: customers columnar (#16: 14 arrays, not 100k objects), by ``json.dumps``'s C
+    encoder (``json.dump`` streams through the pure-Python one)."""
     rows = list(state.customers.values())
     fields = sorted(set().union(*rows))  # the union of the customers' keys, in C
     data = {

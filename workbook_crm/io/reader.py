@@ -69,7 +69,7 @@ def read_workbook(
     order, settings = readsplit.reading_order(list(src.sheet_names))
     out = readsplit.split_of(src) if split else readsplit.Split()
     helper: sidecar.Sidecar | None = None
-    claims = sidecar.Claims(out.floats)
+    claims = sidecar.Claims(())
     try:
         late: dict[str, Callable[[], bool]] = {}
         if out:
@@ -79,8 +79,13 @@ def read_workbook(
             ) -> tuple[WorkbookData, dict[str, list[Finding]]]:
                 return _read_tabs(path, src, rules_file, work, settings, tabs, check_here, {}, book, late)
 
-            helper = sidecar.Sidecar(lambda: readsplit.child(read, src, out, settings, claims))
-            late = readsplit.claims_of(src, out, claims)
+            try:
+                claims = sidecar.Claims(out.floats)
+                helper = sidecar.Sidecar(lambda: readsplit.child(read, src, out, settings, claims))
+            except OSError:  # no process or memfd to be had now: this process reads every tab
+                out = readsplit.Split()
+            else:
+                late = readsplit.claims_of(src, out, claims)
         book = open_ahead(src) if src.deferred else None  # opened while our long sheets are scanned
         scan_deferred(src, [t for t in src.deferred if t not in out.out])  # ours, before any is parsed
         wb, found = _read_tabs(

@@ -52,11 +52,15 @@ class Claims:
 
     def __init__(self, tabs: Iterable[str]) -> None:
         self.fds: dict[str, int] = {}
-        for tab in tabs:
-            r, w = os.pipe()
-            os.write(w, b"1")
-            os.close(w)
-            self.fds[tab] = r
+        try:
+            for tab in tabs:
+                r, w = os.pipe()
+                self.fds[tab] = r
+                os.write(w, b"1")
+                os.close(w)
+        except OSError:
+            self.close()
+            raise
 
     def take(self, tab: str) -> bool:
         """Whether this process takes ``tab`` (False: the other did, or these claims are closed)."""
@@ -77,7 +81,12 @@ class Sidecar:
         self.fd: int | None = os.memfd_create(f"workbook-crm-{name}", os.MFD_CLOEXEC)
         ctx = multiprocessing.get_context("fork")
         self.proc = ctx.Process(target=self._child, args=(job,), daemon=True)
-        self.proc.start()
+        try:
+            self.proc.start()
+        except OSError:  # no process to be had (the caller works alone): the transfer file goes
+            os.close(self.fd)
+            self.fd = None
+            raise
 
     def _child(self, job: Callable[[], Any]) -> None:
         die_with_parent(self.parent)  # never outlives the run, even a SIGKILLed one
@@ -130,7 +139,10 @@ class Job:
     def start(self, background: bool) -> None:
         """Fork the helper when ``background`` and the system can; else ``result`` works here, when asked."""
         if background and available():
-            self.helper = Sidecar(self.call, name=self.name)
+            try:
+                self.helper = Sidecar(self.call, name=self.name)
+            except OSError:  # no process or memfd to be had now: ``result`` works here
+                self.helper = None
 
     def result(self) -> Any:
         """What ``call`` returned (waiting for the helper if it still works)."""

@@ -55,15 +55,28 @@ class SummaryJob:
         # parent's speed (a pipe makes it wait for the child's slower load: 1.7 s → 1.0 s at 100k)
         self._file: int | None = None
         if can_fork():
-            if hasattr(os, "memfd_create"):
-                self._file = os.memfd_create("workbook-crm-month")
-            ctx = multiprocessing.get_context("fork")
-            self.queue = ctx.SimpleQueue()
-            read, write = os.pipe()
-            self.proc = ctx.Process(target=self._child, args=(read, write), daemon=True)
-            self.proc.start()
+            try:
+                self._fork()
+            except OSError:  # no process to be had (a process limit): the summary is written in line
+                self.proc = None
+                self._close_file()
+
+    def _fork(self) -> None:
+        if hasattr(os, "memfd_create"):
+            self._file = os.memfd_create("workbook-crm-month")
+        ctx = multiprocessing.get_context("fork")
+        self.queue = ctx.SimpleQueue()
+        read, write = os.pipe()
+        try:
+            proc = ctx.Process(target=self._child, args=(read, write), daemon=True)
+            proc.start()
+        except OSError:
             os.close(read)
-            self._pipe = write
+            os.close(write)
+            raise
+        self.proc = proc
+        os.close(read)
+        self._pipe = write
 
     def __enter__(self) -> SummaryJob:
         return self
