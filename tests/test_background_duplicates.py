@@ -55,6 +55,18 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+def _only_here(fn: Any, fail: Any) -> Any:
+    """``fn`` in this process; in a forked helper, ``fail()`` instead."""
+    parent = os.getpid()
+
+    def only_here(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            fail()
+        return fn(*args, **kwargs)
+
+    return only_here
+
+
 def _one_process(
     src: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, forks: list[str], month: str = "2024-05"
 ) -> Any:
@@ -85,15 +97,10 @@ def test_the_background_search_writes_what_the_run_in_line_writes(
 def test_a_failed_helper_leaves_the_search_to_the_run(
     forks: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    parent = os.getpid()
-    real = duplicates.fuzzy_duplicates
+    def fall_over() -> None:
+        raise RuntimeError("the helper fell over")
 
-    def only_here(*args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            raise RuntimeError("the helper fell over")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(fuzzyjob, "fuzzy_duplicates", only_here)
+    monkeypatch.setattr(fuzzyjob, "fuzzy_duplicates", _only_here(duplicates.fuzzy_duplicates, fall_over))
     src = build_workbook(tmp_path / "src.xlsx", {"客户档案": ARCHIVE, "客户信息登记表": REG})
     two = _run(src, tmp_path / "failed")
     assert "duplicates" in forks
@@ -123,15 +130,10 @@ def test_a_failed_timeliness_helper_leaves_the_rules_to_the_run(
 ) -> None:
     from workbook_crm import api
 
-    parent = os.getpid()
-    real = api.without_grades
+    def killed() -> None:
+        os._exit(3)  # killed mid-way, as an out-of-memory kill would
 
-    def only_here(*args: Any) -> Any:
-        if os.getpid() != parent:
-            os._exit(3)  # killed mid-way, as an out-of-memory kill would
-        return real(*args)
-
-    monkeypatch.setattr(api, "without_grades", only_here)
+    monkeypatch.setattr(api, "without_grades", _only_here(api.without_grades, killed))
     two = _run(SAMPLE, tmp_path / "failed", "2026-11")
     assert "timeliness" in forks
     assert "Traceback" not in capfd.readouterr().err
