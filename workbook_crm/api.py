@@ -54,7 +54,7 @@ def check(
             wb = read_workbook(
                 path, password=password, rules_file=rules_file, work=sheet_work(asof, rules_file)
             )
-        settle()
+        settle(trim=False)  # the check and the grading reuse the read's freed pages (the peak is later)
         progress("规范化与校验")
         checked = check_workbook(
             wb,
@@ -68,7 +68,7 @@ def check(
         try:
             # a value with an error finding feeds no figure (issue #12 item 3)
             left_out = leave_out_flagged(checked.wb, checked.clean, checked.findings)
-            settle()
+            settle(trim=False)
             # the timeliness rules that read no grade are worked out while this grades (#16); grading
             # changes nothing they read (the clean frames, the cells as typed)
             day = month_bounds(month_s, asof)[2]
