@@ -2,8 +2,8 @@
 
 ISA-L's (the ``isal`` package, ``isal_zlib``: zlib's API and streams) where it is installed — its
 inflate is ~2× and its CRC-32 several times the standard library's on sheet XML — else zlib. The
-bytes are the same whichever library made or read them. ``ERRORS``: what either raises on a damaged
-stream (ISA-L's error is not a ``zlib.error``).
+bytes are the same whichever library made or read them. ``ERROR``: what ``lib`` raises on a damaged
+stream (ISA-L's is not a ``zlib.error``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from types import ModuleType
 lib: ModuleType
 try:
     from isal import isal_zlib as lib
-
-    ERRORS: tuple[type[Exception], ...] = (zlib.error, lib.error)
 except ImportError:  # a platform without an isal wheel: the same streams from the standard library
     lib = zlib
-    ERRORS = (zlib.error,)
+
+ERROR: type[Exception] = lib.error

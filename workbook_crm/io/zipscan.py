@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbook_crm._zlib import ERRORS, lib
+from workbook_crm._zlib import ERROR, lib
 from workbook_crm.excel import col_index  # 1-based: "A" → 1; our indices here are 0-based
 
 # Limits (module constants so a caller or a test may tighten them).
@@ -109,7 +109,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, sink: Callable[[bytes], None] | 
                 while d.unconsumed_tail:
                     emit(d.decompress(d.unconsumed_tail, CHUNK))
             emit(d.flush())
-        except ERRORS as exc:
+        except ERROR as exc:
             raise ZipProblem("corrupt", f"part {info.filename} cannot be inflated ({exc})") from exc
         if not d.eof:
             raise ZipProblem("corrupt", f"part {info.filename} ends early (truncated)")

@@ -14,6 +14,7 @@ import queue
 import threading
 import zlib
 
+from .._zlib import ERROR
 from .._zlib import lib as _zlib
 
 COMPRESS_LEVEL = 1
@@ -35,14 +36,11 @@ def decompressobj() -> zlib._Decompress:
     return _zlib.decompressobj(-15)  # type: ignore[no-any-return]
 
 
-ERROR: type[Exception] = _zlib.error  # what a damaged stream raises, from whichever library inflates
-
-
 def inflate(raw: bytes | memoryview, size: int) -> bytes:
     """A raw deflate stream of ``size`` bytes uncompressed, inflated (ValueError when it is not)."""
     try:
         out = _zlib.decompress(raw, -15, max(size, 1))
-    except _zlib.error as exc:
+    except ERROR as exc:
         raise ValueError(f"bad deflate stream: {exc}") from exc
     if len(out) != size:
         raise ValueError(f"inflated to {len(out)} bytes, the directory says {size}")
