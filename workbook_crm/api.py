@@ -72,9 +72,10 @@ def check(
             # the timeliness rules that read no grade are worked out while this grades (#16); grading
             # changes nothing they read (the clean frames, the cells as typed)
             day = month_bounds(month_s, asof)[2]
-            early = sidecar.Job(functools.partial(without_grades, checked, day), "timeliness")
             archive = checked.clean.get(registry.ARCHIVE.name)
-            early.start(archive is not None and len(archive) >= sidecar.BACKGROUND_ROWS)
+            rows = 0 if archive is None else len(archive)
+            early = sidecar.Job(functools.partial(without_grades, checked, day), "timeliness", rows)
+            early.start(True)
             progress("评级与分析")
             graded = grade_month(
                 checked.clean,

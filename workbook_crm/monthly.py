@@ -125,8 +125,8 @@ def run_month(
             ),
         )
         # the state as JSON is made by a helper while the record is written (~0.5 s at 100k, #16)
-        state_text = sidecar.Job(functools.partial(runstate.encode, after), "state")
-        state_text.start(len(after.customers) >= sidecar.BACKGROUND_ROWS)
+        state_text = sidecar.Job(functools.partial(runstate.encode, after), "state", len(after.customers))
+        state_text.start(True)
         try:
             existing = read_existing(checked.wb.source)  # 变更记录's rows, read now like 分级历史's
             summary_out = (

@@ -130,15 +130,17 @@ class Job:
     changes afterwards, since a failed helper means :meth:`result` runs ``call`` here, later.
     """
 
-    def __init__(self, call: Callable[[], Any], name: str) -> None:
-        self.call, self.name = call, name
+    def __init__(self, call: Callable[[], Any], name: str, rows: int) -> None:
+        """``rows``: the customers the step works on; below ``BACKGROUND_ROWS`` it stays in line."""
+        self.call, self.name, self.rows = call, name, rows
         self.done: Any = None
         self.finished = False
         self.helper: Sidecar | None = None
 
     def start(self, background: bool) -> None:
-        """Fork the helper when ``background`` and the system can; else ``result`` works here, when asked."""
-        if background and available():
+        """Fork the helper when ``background``, the step is big enough and the system can; else
+        ``result`` works here, when asked."""
+        if background and self.rows >= BACKGROUND_ROWS and available():
             try:
                 self.helper = Sidecar(self.call, name=self.name)
             except OSError:  # no process or memfd to be had now: ``result`` works here

@@ -126,7 +126,6 @@ def check_workbook(
     out = Checked(wb=wb, rules=rules, asof=asof)
     row_errors: dict[str, set[int]] = {}
     fuzzy: sidecar.Job | None = None
-    big = False
     later: pd.DataFrame | None = None
     for name, sheet in wb.sheets.items():
         if name == registry.SETTINGS.name:
@@ -214,7 +213,6 @@ def check_workbook(
             archive_keys = archive_keys.drop(gone, errors="ignore") if archive_keys is not None else None
         exact = duplicates.exact_duplicates(archive, clean_archive, archive_keys)
         findings += exact
-        big = len(clean_archive) >= sidecar.BACKGROUND_ROWS
         fuzzy = fuzzy_job(
             archive,
             clean_archive,
@@ -253,7 +251,7 @@ def check_workbook(
         out.changes = [c for c in out.changes if (c.sheet, c.cell) not in copies]
     out.findings = sort_findings(findings)
     if fuzzy is not None:  # started last: nothing that can fail comes between it and the caller
-        fuzzy.start(background and big)
+        fuzzy.start(background)
         out.pending = (fuzzy, later, copies)
         if not background:
             out.finish()

@@ -36,4 +36,4 @@ def fuzzy_job(
     call = functools.partial(
         fuzzy_duplicates, archive, snap, threshold=threshold, decisions=decisions, exact=exact, keys=keys
     )
-    return sidecar.Job(call, "duplicates")
+    return sidecar.Job(call, "duplicates", len(clean))
